@@ -1,0 +1,134 @@
+/**
+ * The one formula behind every conversion on an affine path (design.md §1).
+ *
+ * Every kind is a fixed linear combination of the clean data d and the noise ε at a level:
+ *   value = a·d + b·ε,   and   xₜ = α·d + σ·ε.
+ * Given xₜ and a value of kind A = (a_A, b_A), the pair (d, ε) is the solution of that 2×2 system
+ * (determinant D = a_A·σ − b_A·α), so a value of kind B = (a_B, b_B) is
+ *   value_B = p·value_A + q·xₜ,  p = (a_B·σ − b_B·α)/D,  q = (a_A·b_B − a_B·b_A)/D.
+ * Working in the (data, noise) basis keeps every coefficient free of cancellation (noise → score is
+ * exactly −1/σ·value with q = 0, not a difference of two 1/σ² terms).
+ */
+import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../array.js";
+import type { NoiseLevel } from "../schedule/schedule.js";
+
+/** The kinds a model may predict (design.md §1). */
+export type Kind = "data" | "noise" | "score" | "velocity" | "v" | "drift";
+
+/** All kinds, in the order used by tables and tests. */
+export const KINDS: readonly Kind[] = ["data", "noise", "score", "velocity", "v", "drift"];
+
+/** A kind's coefficients in the (data, noise) basis: value = a·data + b·noise. */
+export type Basis = readonly [a: number, b: number];
+
+/** Options of a conversion: `g2` (squared diffusion of the generative SDE) for `drift`, and `out`. */
+export interface ConvertOptions<A extends FloatArray = FloatArray> {
+  /** g² of the generative SDE dx = [velocity + (g²/2)·score] dt + g dW; required when a kind is `drift`. */
+  readonly g2?: number;
+  /** Destination array (same type and length as the input); may alias `value` or `xt`. */
+  readonly out?: A;
+}
+
+/** Throws unless `kind` is one of KINDS. */
+export function checkKind(fn: string, name: string, kind: unknown): asserts kind is Kind {
+  if (!KINDS.includes(kind as Kind)) {
+    throw new TypeError(`${fn}: ${name} must be one of ${KINDS.map((k) => `"${k}"`).join(", ")}, got ${JSON.stringify(kind)}`);
+  }
+}
+
+/** Throws unless `level` is a NoiseLevel with finite, non-negative α and σ. */
+export function checkLevel(fn: string, level: NoiseLevel): void {
+  if (level === null || typeof level !== "object") throw new TypeError(`${fn}: level must be a NoiseLevel { t, alpha, sigma, dAlpha, dSigma }`);
+  const { alpha, sigma } = level;
+  if (!(alpha >= 0 && sigma >= 0 && Number.isFinite(alpha) && Number.isFinite(sigma))) {
+    throw new RangeError(`${fn}: level at t = ${level.t} has alpha = ${alpha}, sigma = ${sigma}; both must be finite and ≥ 0`);
+  }
+}
+
+function describe(level: NoiseLevel): string {
+  if (level.alpha === 0) return `alpha is 0 at t=${level.t} (pure noise)`;
+  if (level.sigma === 0) return `sigma is 0 at t=${level.t} (clean data)`;
+  return `the level at t=${level.t} (alpha=${level.alpha}, sigma=${level.sigma}) makes it singular`;
+}
+
+function fix(level: NoiseLevel): string {
+  if (level.alpha === 0) return "use a grid that starts after the schedule's tMin";
+  if (level.sigma === 0) return "use a grid that stops at the schedule's tMax, or a data/velocity model";
+  return "evaluate inside the schedule's [tMin, tMax]";
+}
+
+/**
+ * Coefficients (p, q) with value_to = p·value_from + q·xₜ at `level`; throws a RangeError naming the
+ * conversion when it is singular there (D = 0 or a non-finite coefficient).
+ */
+export function pairCoefficients(
+  fn: string,
+  from: Kind,
+  to: Kind,
+  fromBasis: Basis,
+  toBasis: Basis,
+  level: NoiseLevel,
+): readonly [p: number, q: number] {
+  const [aA, bA] = fromBasis;
+  const [aB, bB] = toBasis;
+  const { alpha, sigma } = level;
+  const d = aA * sigma - bA * alpha;
+  const p = (aB * sigma - bB * alpha) / d;
+  const q = (aA * bB - aB * bA) / d;
+  if (d === 0 || !Number.isFinite(d) || !Number.isFinite(p) || !Number.isFinite(q)) {
+    const what = !Number.isFinite(aB) || !Number.isFinite(bB) ? to : from;
+    throw new RangeError(`${fn}: ${describe(level)}; ${what} is undefined there — ${fix(level)}`);
+  }
+  return [p, q];
+}
+
+/**
+ * The fused kernel out[i] = p·value[i] + q·xt[i] (no temporaries). Returns `out` (or a new array of
+ * the input's type). Checks array types and lengths.
+ */
+export function affineCombine<A extends FloatArray>(
+  fn: string,
+  value: A,
+  xt: A,
+  p: number,
+  q: number,
+  out?: A,
+): A {
+  checkFloatArray(fn, "value", value);
+  checkFloatArray(fn, "xt", xt);
+  checkSameLength(fn, "value", value, "xt", xt);
+  const o = outFor(fn, value, out);
+  const n = value.length;
+  if (q === 0) {
+    for (let i = 0; i < n; i++) o[i] = p * value[i]!;
+  } else {
+    for (let i = 0; i < n; i++) o[i] = p * value[i]! + q * xt[i]!;
+  }
+  return o;
+}
+
+/** Checks `g2` for the drift kind: a finite number ≥ 0. */
+export function checkG2(fn: string, g2: number | undefined): number {
+  if (g2 === undefined) {
+    throw new TypeError(`${fn}: kind "drift" needs options.g2, the squared diffusion level g² of the generative SDE (0 gives the ODE velocity)`);
+  }
+  if (!(g2 >= 0) || !Number.isFinite(g2)) throw new RangeError(`${fn}: g2 must be a finite number ≥ 0, got ${g2}`);
+  return g2;
+}
+
+/** Converts `value` from one basis to another at `level` (the composition of toData and fromData). */
+export function convertWithBases<A extends FloatArray>(
+  fn: string,
+  from: Kind,
+  to: Kind,
+  fromBasis: Basis,
+  toBasis: Basis,
+  value: A,
+  xt: A,
+  level: NoiseLevel,
+  out?: A,
+): A {
+  checkLevel(fn, level);
+  const [p, q] = pairCoefficients(fn, from, to, fromBasis, toBasis, level);
+  return affineCombine(fn, value, xt, p, q, out);
+}

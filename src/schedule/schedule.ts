@@ -1,0 +1,149 @@
+/**
+ * The `Schedule` interface: an affine Gaussian path x_t = α(t)·data + σ(t)·noise in canonical time
+ * (t = 0 noise, t = 1 data), with its log-SNR, the exact inverse of the log-SNR, a safe range and
+ * the forward noising SDE it implies.
+ */
+import { checkTime } from "../time.js";
+import { solveIncreasing } from "../math/scalar.js";
+
+/** α, σ and their canonical-time derivatives at time t (x_t = α·data + σ·noise). */
+export interface NoiseLevel {
+  readonly t: number;
+  readonly alpha: number;
+  readonly sigma: number;
+  /** dα/dt (canonical time). */
+  readonly dAlpha: number;
+  /** dσ/dt (canonical time). */
+  readonly dSigma: number;
+}
+
+/** JSON description of a schedule, enough to rebuild it with `scheduleFromSpec`. */
+export type ScheduleSpec =
+  | { readonly family: "linear"; readonly sigmaMin: number }
+  | { readonly family: "cosine" }
+  | { readonly family: "polynomial"; readonly n: number }
+  | { readonly family: "linearVp" }
+  | { readonly family: "vp"; readonly betaMin: number; readonly betaMax: number }
+  | { readonly family: "subVp"; readonly betaMin: number; readonly betaMax: number }
+  | { readonly family: "ve"; readonly sigmaMin: number; readonly sigmaMax: number }
+  | { readonly family: "edm"; readonly sigmaMin: number; readonly sigmaMax: number; readonly rho: number }
+  | { readonly family: "discrete"; readonly alphasCumprod: readonly number[]; readonly description: string }
+  | { readonly family: "shifted"; readonly base: ScheduleSpec; readonly shift: number; readonly exponent: number }
+  | { readonly family: "custom"; readonly name: string };
+
+/** The forward noising SDE in diffusion time s = 1 − t: dx = f·x ds + g dW_s. */
+export interface ForwardSde {
+  /** f = d log α / ds. */
+  readonly f: number;
+  /** g² = dσ²/ds − 2 f σ². */
+  readonly g2: number;
+}
+
+/** An affine noise schedule (see file header). Every method takes canonical time. */
+export interface Schedule {
+  readonly name: string;
+  readonly spec: ScheduleSpec;
+  /** Smallest t at which every conversion between kinds is finite and well conditioned (|λ| ≤ 15 or α, σ > 0). */
+  readonly tMin: number;
+  /** Largest such t. */
+  readonly tMax: number;
+  /** α, σ, dα/dt, dσ/dt at t ∈ [0, 1]. */
+  at(t: number): NoiseLevel;
+  /** λ(t) = log(α²/σ²), increasing in t; ±∞ where σ or α vanish. */
+  logSnr(t: number): number;
+  /** The t with λ(t) = λ (exact inverse of `logSnr`: closed form, or a safeguarded solver to 1e-14). */
+  timeAtLogSnr(lambda: number): number;
+  /** The forward noising SDE at canonical time t (diffusion time s = 1 − t). */
+  sde(t: number): ForwardSde;
+}
+
+/** Largest |λ| inside [tMin, tMax] for schedules whose log-SNR is unbounded at an end. */
+export const SAFE_LOG_SNR = 15;
+
+/** Ingredients for `defineSchedule`; unspecified methods get generic implementations. */
+export interface ScheduleParts {
+  readonly name: string;
+  readonly spec: ScheduleSpec;
+  /** α, σ, α', σ' at a validated t. */
+  readonly level: (t: number) => NoiseLevel;
+  /** λ(t) if a more accurate form than 2·log(α/σ) exists. */
+  readonly logSnr?: (t: number) => number;
+  /** Closed-form inverse of λ; must return a t ∈ [0, 1] or throw. */
+  readonly timeAtLogSnr?: (lambda: number) => number;
+}
+
+/**
+ * λ = 2·(log α − log σ) from a level (±∞ at the ends).
+ */
+export function levelLogSnr(level: NoiseLevel): number {
+  return 2 * (Math.log(level.alpha) - Math.log(level.sigma));
+}
+
+/**
+ * dλ/dt = 2·(α'/α − σ'/σ).
+ */
+export function levelDLogSnr(level: NoiseLevel): number {
+  return 2 * (level.dAlpha / level.alpha - level.dSigma / level.sigma);
+}
+
+/**
+ * Forward SDE from a level, in diffusion time s = 1 − t (so d/ds = −d/dt):
+ * f = d log α/ds = −α'/α, g² = dσ²/ds − 2fσ² = −2σσ' + 2(α'/α)σ².
+ * Singular at α = 0: throws a RangeError there.
+ */
+export function levelSde(level: NoiseLevel, fn = "sde"): ForwardSde {
+  const { alpha, sigma, dAlpha, dSigma, t } = level;
+  if (alpha === 0) {
+    throw new RangeError(`${fn}: α = 0 at t = ${t}; the forward SDE drift f = −α'/α is infinite there — use t ≥ tMin`);
+  }
+  const f = -dAlpha / alpha;
+  const g2 = -2 * sigma * dSigma + 2 * (dAlpha / alpha) * sigma * sigma;
+  return { f, g2 };
+}
+
+/**
+ * Builds a `Schedule` from a level function, validating t on every call and filling in the log-SNR,
+ * its inverse (safeguarded Newton–bisection on the monotone λ(t), to 1e-14 in t), the safe range
+ * [tMin, tMax] and the forward SDE.
+ */
+export function defineSchedule(parts: ScheduleParts): Schedule {
+  const { name, spec, level } = parts;
+  const at = (t: number): NoiseLevel => level(checkTime(t, `${name}.at`));
+  const lambdaRaw = parts.logSnr ?? ((t: number) => levelLogSnr(level(t)));
+  const logSnr = (t: number): number => lambdaRaw(checkTime(t, `${name}.logSnr`));
+  const lambda0 = lambdaRaw(0);
+  const lambda1 = lambdaRaw(1);
+  const solve = (lambda: number): number => {
+    if (Number.isNaN(lambda)) throw new RangeError(`${name}.timeAtLogSnr: λ is NaN`);
+    if (lambda <= lambda0) {
+      if (lambda === lambda0) return 0;
+      throw new RangeError(`${name}.timeAtLogSnr: λ = ${lambda} is below λ(0) = ${lambda0}; this schedule never gets that noisy`);
+    }
+    if (lambda >= lambda1) {
+      if (lambda === lambda1) return 1;
+      throw new RangeError(`${name}.timeAtLogSnr: λ = ${lambda} is above λ(1) = ${lambda1}; this schedule never gets that clean`);
+    }
+    if (parts.timeAtLogSnr) return parts.timeAtLogSnr(lambda);
+    return solveIncreasing(
+      (t) => {
+        const l = level(t);
+        return [lambdaRaw(t), levelDLogSnr(l)];
+      },
+      lambda,
+      0,
+      1,
+    );
+  };
+  const tMin = lambda0 >= -SAFE_LOG_SNR ? 0 : solve(-SAFE_LOG_SNR);
+  const tMax = lambda1 <= SAFE_LOG_SNR ? 1 : solve(SAFE_LOG_SNR);
+  return {
+    name,
+    spec,
+    tMin,
+    tMax,
+    at,
+    logSnr,
+    timeAtLogSnr: solve,
+    sde: (t: number) => levelSde(at(t), `${name}.sde`),
+  };
+}
