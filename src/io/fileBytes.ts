@@ -1,0 +1,67 @@
+/**
+ * Reading input files (Node only): whole-file bytes with errors that name the file and the fix, and
+ * transparent gunzip (node:zlib) for gzip-compressed files such as MNIST's `*.gz`.
+ */
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+
+/**
+ * The bytes of the file at `path`. Throws an Error naming `fn`, the path and the cause: "readNpy:
+ * cannot read x.npy: no such file — check the path" (ENOENT), "…: it is a directory", otherwise the
+ * system message.
+ */
+export function readFileBytes(fn: string, path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file — check the path"
+        : code === "EISDIR"
+          ? "it is a directory — pass a file"
+          : code === "EACCES"
+            ? "permission denied"
+            : err instanceof Error
+              ? err.message
+              : String(err);
+    throw new Error(`${fn}: cannot read ${path}: ${why}`);
+  }
+}
+
+/** True when `bytes` start with the gzip magic 1f 8b. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * `bytes` decompressed when they are gzip data (detected by the magic 1f 8b, whatever the file
+ * name), else `bytes` unchanged. A corrupt or truncated gzip stream throws an Error naming `fn` and
+ * `path`.
+ */
+export function gunzipIfNeeded(fn: string, path: string, bytes: Uint8Array): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    const cause = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `${fn}: ${path} is gzip-compressed but cannot be decompressed (${cause}); the file is corrupt or truncated`,
+    );
+  }
+}
+
+/**
+ * Runs `body` (a bytes/array codec such as `parseNpy`), re-labelling its errors as coming from the
+ * file wrapper: the prefix "`from`:" becomes "`to`:" and, when given, `suffix` is appended. The
+ * error class (Error, RangeError, TypeError) is kept.
+ */
+export function asFileError<T>(from: string, to: string, body: () => T, suffix = ""): T {
+  try {
+    return body();
+  } catch (err) {
+    if (!(err instanceof Error)) throw err;
+    const Ctor = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
+    throw new Ctor(`${err.message.replace(new RegExp(`^${from}:`), `${to}:`)}${suffix}`);
+  }
+}
