@@ -218,3 +218,177 @@ export function spdSolver(m: Mat, d: number, fn = "spdSolver"): SpdSolver {
   const l = choleskyDense(m.values, d, fn);
   return { logDet, solveInPlace: (b, o = 0) => choleskySolveInPlace(l, d, b, o) };
 }
+
+/** The identity I = 1·I (a scalar matrix, any dimension). */
+export const IDENTITY: ScalarMat = Object.freeze({ kind: "scalar", value: 1 }) as ScalarMat;
+/** The zero matrix 0·I (any dimension). */
+export const ZERO: ScalarMat = Object.freeze({ kind: "scalar", value: 0 }) as ScalarMat;
+
+/** A − B. */
+export function matSub(a: Mat, b: Mat): Mat {
+  return matAdd(a, scale(b, -1));
+}
+
+/** A·Bᵀ. */
+export function matMulT(a: Mat, b: Mat): Mat {
+  return matMul(a, transpose(b));
+}
+
+/** A·B·Aᵀ, symmetrised ((M + Mᵀ)/2) so that a covariance stays exactly symmetric. */
+export function congruence(a: Mat, b: Mat): Mat {
+  return symmetrize(matMul(matMul(a, b), transpose(a)));
+}
+
+/** (M + Mᵀ)/2 (scalar and diagonal matrices are returned as they are). */
+export function symmetrize(m: Mat): Mat {
+  if (m.kind !== "dense") return m;
+  const d = m.dim;
+  const v = m.values;
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    out[i * d + i] = v[i * d + i]!;
+    for (let j = i + 1; j < d; j++) out[i * d + j] = out[j * d + i] = 0.5 * (v[i * d + j]! + v[j * d + i]!);
+  }
+  return { kind: "dense", dim: d, values: out };
+}
+
+/** The entry M[i][j] in dimension d. */
+export function matEntry(m: Mat, i: number, j: number, d: number): number {
+  if (m.kind === "scalar") return i === j ? m.value : 0;
+  if (m.kind === "diagonal") return i === j ? m.values[i]! : 0;
+  return m.values[i * d + j]!;
+}
+
+/** Nested rows M[i][j] (for JSON, tests and error messages). */
+export function toRows(m: Mat, d: number): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < d; i++) {
+    const row: number[] = [];
+    for (let j = 0; j < d; j++) row.push(matEntry(m, i, j, d));
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** max |Mᵢⱼ| over the d × d entries. */
+export function maxAbs(m: Mat, d: number): number {
+  if (m.kind === "scalar") return d > 0 ? Math.abs(m.value) : 0;
+  let s = 0;
+  for (const x of m.values) s = Math.max(s, Math.abs(x));
+  return s;
+}
+
+/** ‖M‖₁ = max column sum of |Mᵢⱼ|. */
+export function norm1(m: Mat, d: number): number {
+  if (m.kind !== "dense") return maxAbs(m, d);
+  let best = 0;
+  for (let j = 0; j < d; j++) {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += Math.abs(m.values[i * d + j]!);
+    best = Math.max(best, s);
+  }
+  return best;
+}
+
+/** tr(M) in dimension d. */
+export function trace(m: Mat, d: number): number {
+  if (m.kind === "scalar") return d * m.value;
+  if (m.kind === "diagonal") return m.values.reduce((s, x) => s + x, 0);
+  let s = 0;
+  for (let i = 0; i < d; i++) s += m.values[i * d + i]!;
+  return s;
+}
+
+/** y = M·x as a new vector of length d. */
+export function mulVec(m: Mat, x: ArrayLike<number>, d: number = x.length): Float64Array {
+  const y = new Float64Array(d);
+  matVec(m, x, y, 0, 0, d);
+  return y;
+}
+
+/**
+ * out[r] = M·x[r] (+ c) for every row r of a flat batch (rows of length d); `out` must not alias `x`
+ * for a dense M. Returns `out`.
+ */
+export function matVecBatch<A extends Float32Array | Float64Array>(
+  m: Mat,
+  x: Float32Array | Float64Array,
+  d: number,
+  out: A,
+  c: Float64Array | null = null,
+): A {
+  const n = x.length / d;
+  if (m.kind === "scalar") {
+    const s = m.value;
+    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) out[r * d + i] = s * x[r * d + i]! + (c ? c[i]! : 0);
+  } else if (m.kind === "diagonal") {
+    const v = m.values;
+    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) out[r * d + i] = v[i]! * x[r * d + i]! + (c ? c[i]! : 0);
+  } else {
+    const v = m.values;
+    for (let r = 0; r < n; r++) {
+      const o = r * d;
+      for (let i = 0; i < d; i++) {
+        let s = c ? c[i]! : 0;
+        for (let j = 0; j < d; j++) s += v[i * d + j]! * x[o + j]!;
+        out[o + i] = s;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * What every matrix-valued argument accepts: a number (isotropic c·I), a vector (diagonal), nested
+ * rows `number[][]` (dense, row-major) or a `Mat`.
+ */
+export type MatLike = number | ArrayLike<number> | readonly (readonly number[])[] | Mat;
+
+function isMat(x: unknown): x is Mat {
+  return typeof x === "object" && x !== null && "kind" in x && ["scalar", "diagonal", "dense"].includes((x as Mat).kind);
+}
+
+/**
+ * Parses a `MatLike` argument `name` of function `fn` into a `Mat`, checking that its entries are finite
+ * and, when `dim` is given, that its dimension is `dim`. Errors name fn, the argument and the fix.
+ */
+export function toMat(fn: string, name: string, x: MatLike, dim?: number): Mat {
+  const fail = (why: string): never => {
+    throw new RangeError(
+      `${fn}: ${name} ${why}; pass a number (c·I), a vector (diagonal) or nested rows number[][] (dense)${dim === undefined ? "" : ` of dimension ${dim}`}`,
+    );
+  };
+  let m: Mat;
+  if (typeof x === "number") {
+    m = scalarMat(x);
+  } else if (isMat(x)) {
+    m = x;
+  } else if (typeof x === "object" && x !== null && typeof (x as ArrayLike<unknown>).length === "number") {
+    const arr = x as ArrayLike<unknown>;
+    if (arr.length === 0) return fail("is empty");
+    if (Array.isArray(arr[0]) || ArrayBuffer.isView(arr[0])) {
+      const rows = Array.from(arr as ArrayLike<ArrayLike<number>>, (r) => Array.from(r));
+      for (const [i, r] of rows.entries()) if (r.length !== rows.length) fail(`row ${i} has ${r.length} entries but there are ${rows.length} rows (it must be square)`);
+      m = denseMat(rows);
+    } else {
+      m = diagonalMat(arr as ArrayLike<number>);
+    }
+  } else {
+    return fail(`has type ${x === null ? "null" : typeof x}`);
+  }
+  const values = m.kind === "scalar" ? [m.value] : m.values;
+  for (const v of values) if (typeof v !== "number" || !Number.isFinite(v)) fail(`has a non-finite entry ${v}`);
+  const md = matDim(m);
+  if (dim !== undefined && md !== undefined && md !== dim) fail(`has dimension ${md}, expected ${dim}`);
+  return m;
+}
+
+/** Parses a vector argument: a number (broadcast to every entry) or an array of length `dim`. */
+export function toVector(fn: string, name: string, x: number | ArrayLike<number>, dim: number): Float64Array {
+  const v = typeof x === "number" ? new Float64Array(dim).fill(x) : Float64Array.from(x);
+  if (v.length !== dim) {
+    throw new RangeError(`${fn}: ${name} has length ${v.length}, expected ${dim}; pass a number or a vector of length ${dim}`);
+  }
+  for (const e of v) if (!Number.isFinite(e)) throw new RangeError(`${fn}: ${name} has a non-finite entry ${e}; every entry must be finite`);
+  return v;
+}

@@ -1,0 +1,35 @@
+/**
+ * Rebuilds a linear SDE from its JSON `spec` (checkpoints): the inverse of `sde.spec` for every SDE
+ * whose coefficients are data; a `linearSde` spec (coefficient functions) cannot be rebuilt.
+ */
+import { brownianMotion } from "./brownianMotion.js";
+import { criticallyDampedLangevin } from "./criticallyDampedLangevin.js";
+import { linearTimeInvariantSde } from "./lti.js";
+import { ornsteinUhlenbeck } from "./ornsteinUhlenbeck.js";
+import type { LinearSde, SdeSpec } from "./sde.js";
+import { timeScaledSde } from "./timeScaled.js";
+import { variancePreservingSde } from "./variancePreserving.js";
+
+/** The SDE described by `spec` (throws for `linearSde`, whose F(t), u(t), L(t) are code, not data). */
+export function sdeFromSpec(spec: SdeSpec): LinearSde {
+  switch (spec?.type) {
+    case "brownianMotion":
+      return brownianMotion(spec);
+    case "ornsteinUhlenbeck":
+      return ornsteinUhlenbeck(spec);
+    case "variancePreserving":
+      return variancePreservingSde(spec);
+    case "timeScaled":
+      return timeScaledSde(sdeFromSpec(spec.base), spec.gamma);
+    case "linearTimeInvariant":
+      return linearTimeInvariantSde({ F: spec.F, L: spec.L, u: spec.u });
+    case "criticallyDampedLangevin":
+      return criticallyDampedLangevin(spec);
+    case "linearSde":
+      throw new TypeError(
+        `sdeFromSpec: spec "${spec.name}" is a time-varying linearSde whose coefficients are functions; rebuild it with linearSde({ F, u, L, dim }) in code`,
+      );
+    default:
+      throw new TypeError(`sdeFromSpec: unknown spec type ${JSON.stringify((spec as { type?: unknown })?.type)}`);
+  }
+}
