@@ -270,6 +270,13 @@ export function toRows(m: Mat, d: number): number[][] {
   return rows;
 }
 
+/** The plain JSON form that `toMat` parses back to the same representation: number, vector or rows. */
+export function matToJson(m: Mat, d: number): number | number[] | number[][] {
+  if (m.kind === "scalar") return m.value;
+  if (m.kind === "diagonal") return Array.from(m.values);
+  return toRows(m, d);
+}
+
 /** max |Mᵢⱼ| over the d × d entries. */
 export function maxAbs(m: Mat, d: number): number {
   if (m.kind === "scalar") return d > 0 ? Math.abs(m.value) : 0;

@@ -17,12 +17,12 @@ import {
   matDim,
   matMul,
   matMulT,
+  matToJson,
   mulVec,
   scalarMat,
   symmetrize,
   toDense,
   toMat,
-  toRows,
   toVector,
 } from "../math/matrix.js";
 import { type LinearSde, type SdeParams, type SdeSpec, type Transition, checkDim, defineClosedFormSde } from "./sde.js";
@@ -124,7 +124,7 @@ export function linearTimeInvariantSde(options: LtiOptions, spec?: SdeSpec): Lin
   return defineClosedFormSde({
     name: fn,
     dim,
-    spec: spec ?? { type: "linearTimeInvariant", F: toRows(F, dim), L: toRows(L, dim), u: Array.from(u) },
+    spec: spec ?? { type: "linearTimeInvariant", F: matToJson(F, dim), L: matToJson(L, dim), u: Array.from(u), dim },
     params: () => params,
     transition: (s, t) => ltiTransition(F, u, Lambda, t - s, dim),
   });

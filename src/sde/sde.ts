@@ -36,8 +36,9 @@ export type SdeSpec =
   | { readonly type: "timeScaled"; readonly base: SdeSpec; readonly gamma: number }
   | {
       readonly type: "linearTimeInvariant";
-      readonly F: number[][];
-      readonly L: number[][];
+      readonly F: number | number[] | number[][];
+      readonly L: number | number[] | number[][];
+      readonly dim: number;
       readonly u: number[];
     }
   | { readonly type: "criticallyDampedLangevin"; readonly mass: number; readonly beta: number; readonly dim: number }

@@ -22,7 +22,7 @@ export function sdeFromSpec(spec: SdeSpec): LinearSde {
     case "timeScaled":
       return timeScaledSde(sdeFromSpec(spec.base), spec.gamma);
     case "linearTimeInvariant":
-      return linearTimeInvariantSde({ F: spec.F, L: spec.L, u: spec.u });
+      return linearTimeInvariantSde({ F: spec.F, L: spec.L, u: spec.u, dim: spec.dim });
     case "criticallyDampedLangevin":
       return criticallyDampedLangevin(spec);
     case "linearSde":
