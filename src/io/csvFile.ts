@@ -4,7 +4,8 @@
 import type { FloatArray } from "../array.js";
 import { writeFileAtomic } from "./atomic.js";
 import { type CsvTable, type FormatCsvOptions, formatCsv, type ParseCsvOptions, parseCsv } from "./csv.js";
-import { asFileError, gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
+import { gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
+import { relabelErrors } from "./relabel.js";
 
 /**
  * Reads a numeric CSV file (UTF-8; gzip-compressed ones too) — see `parseCsv` for the format and
@@ -14,7 +15,7 @@ import { asFileError, gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
 export function readCsv(path: string, options: Omit<ParseCsvOptions, "source"> = {}): CsvTable {
   const bytes = gunzipIfNeeded("readCsv", path, readFileBytes("readCsv", path));
   const text = new TextDecoder("utf-8").decode(bytes);
-  return asFileError("parseCsv", "readCsv", () => parseCsv(text, { ...options, source: path }));
+  return relabelErrors("parseCsv", "readCsv", () => parseCsv(text, { ...options, source: path }));
 }
 
 /**
@@ -27,7 +28,7 @@ export function writeCsv(
   shape: readonly number[] = [data.length],
   options: FormatCsvOptions & { readonly mkdir?: boolean } = {},
 ): void {
-  const text = asFileError(
+  const text = relabelErrors(
     "formatCsv",
     "writeCsv",
     () => formatCsv(data, shape, options),

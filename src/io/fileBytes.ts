@@ -50,18 +50,3 @@ export function gunzipIfNeeded(fn: string, path: string, bytes: Uint8Array): Uin
     );
   }
 }
-
-/**
- * Runs `body` (a bytes/array codec such as `parseNpy`), re-labelling its errors as coming from the
- * file wrapper: the prefix "`from`:" becomes "`to`:" and, when given, `suffix` is appended. The
- * error class (Error, RangeError, TypeError) is kept.
- */
-export function asFileError<T>(from: string, to: string, body: () => T, suffix = ""): T {
-  try {
-    return body();
-  } catch (err) {
-    if (!(err instanceof Error)) throw err;
-    const Ctor = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
-    throw new Ctor(`${err.message.replace(new RegExp(`^${from}:`), `${to}:`)}${suffix}`);
-  }
-}

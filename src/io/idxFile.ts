@@ -3,7 +3,8 @@
  */
 import type { FloatArray } from "../array.js";
 import { writeFileAtomic } from "./atomic.js";
-import { asFileError, gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
+import { gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
+import { relabelErrors } from "./relabel.js";
 import { type EncodeIdxOptions, encodeIdx, type IdxArray, type ParseIdxOptions, parseIdx } from "./idx.js";
 
 /**
@@ -13,7 +14,7 @@ import { type EncodeIdxOptions, encodeIdx, type IdxArray, type ParseIdxOptions, 
  */
 export function readIdx(path: string, options: Omit<ParseIdxOptions, "source"> = {}): IdxArray {
   const bytes = gunzipIfNeeded("readIdx", path, readFileBytes("readIdx", path));
-  return asFileError("parseIdx", "readIdx", () => parseIdx(bytes, { ...options, source: path }));
+  return relabelErrors("parseIdx", "readIdx", () => parseIdx(bytes, { ...options, source: path }));
 }
 
 /**
@@ -26,7 +27,7 @@ export function writeIdx(
   shape: readonly number[] = [data.length],
   options: EncodeIdxOptions & { readonly mkdir?: boolean } = {},
 ): void {
-  const bytes = asFileError(
+  const bytes = relabelErrors(
     "encodeIdx",
     "writeIdx",
     () => encodeIdx(data, shape, options),

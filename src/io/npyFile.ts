@@ -3,7 +3,8 @@
  */
 import type { FloatArray } from "../array.js";
 import { writeFileAtomic } from "./atomic.js";
-import { asFileError, gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
+import { gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
+import { relabelErrors } from "./relabel.js";
 import { type EncodeNpyOptions, encodeNpy, type NpyArray, parseNpy } from "./npy.js";
 
 /**
@@ -13,7 +14,7 @@ import { type EncodeNpyOptions, encodeNpy, type NpyArray, parseNpy } from "./npy
  */
 export function readNpy(path: string): NpyArray {
   const bytes = gunzipIfNeeded("readNpy", path, readFileBytes("readNpy", path));
-  return asFileError("parseNpy", "readNpy", () => parseNpy(bytes, path));
+  return relabelErrors("parseNpy", "readNpy", () => parseNpy(bytes, path));
 }
 
 /**
@@ -26,7 +27,7 @@ export function writeNpy(
   shape: readonly number[] = [data.length],
   options: EncodeNpyOptions & { readonly mkdir?: boolean } = {},
 ): void {
-  const bytes = asFileError(
+  const bytes = relabelErrors(
     "encodeNpy",
     "writeNpy",
     () => encodeNpy(data, shape, options),
