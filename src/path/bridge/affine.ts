@@ -3,17 +3,23 @@
  * them through H: y1 = H_a⁻¹(q_a − G_a·x − k_a), hence
  *   q_b = P·q_a + Q·x + c,   P = H_b·H_a⁻¹,   Q = G_b − P·G_a,   c = k_b − P·k_a.
  * Inverting through H (never through chained intermediate representations) keeps every pair exact
- * whatever the prior mean, u or the structure of F.
+ * whatever the prior mean, u or the structure of F. Between two residual targets (AffineTarget) the
+ * map is P = R_b·R_a⁻¹, Q = 0, c = 0 instead, which needs no y1.
  */
 import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../../array.js";
 import { tryInverse } from "../../math/dense.js";
 import { type Mat, ZERO, matAdd, matMul, mulVec, scale } from "../../math/matrix.js";
 
-/** q = G·x + H·y1 + k. */
+/**
+ * q = G·x + H·y1 + k. Targets that are a fixed map of the marginal residual, q = R·(x − μ_p) (epsilon:
+ * R = Σ_p^{-1/2}; score: R = −Σ_p⁻¹), also carry `residual` = R: between two such targets the
+ * conversion is q_b = R_b·R_a⁻¹·q_a, defined even where y1 is not (t = t0).
+ */
 export interface AffineTarget {
   readonly G: Mat;
   readonly H: Mat;
   readonly k: Float64Array;
+  readonly residual?: Mat;
 }
 
 /** A conversion q_b = P·q_a + Q·x + c. */
@@ -43,6 +49,11 @@ export function addScaledAffine(a: AffineTarget, c: number, b: AffineTarget): Af
  * `reason()` when H_from is singular (the value does not determine y1).
  */
 export function affineConversion(fn: string, from: AffineTarget, to: AffineTarget, d: number, reason: () => string): AffineConversion {
+  if (from.residual !== undefined && to.residual !== undefined) {
+    const rInv = tryInverse(from.residual, d);
+    if (rInv === null) throw new RangeError(`${fn}: singular — ${reason()}`);
+    return { P: matMul(to.residual, rInv), Q: ZERO, c: new Float64Array(d) };
+  }
   const hInv = tryInverse(from.H, d);
   if (hInv === null) throw new RangeError(`${fn}: singular — ${reason()}`);
   const P = matMul(to.H, hInv);

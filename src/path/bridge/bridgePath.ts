@@ -83,12 +83,9 @@ export class BridgePathSlice implements PathSlice {
     if (m === undefined) {
       const b = this.bridge;
       const reason = (): string => {
-        const kind = BRIDGE_OF[from];
-        if (kind !== undefined || tryInverse(b.y1ToMarginalMean.A, b.dim) === null) return b.singularReason(kind ?? "flow");
-        if (from === "drift" && tryInverse(b.params.Lambda, b.dim) === null) {
-          return `Λ = LLᵀ is singular (degenerate noise), so drift with g² = ${g} does not determine data — predict data, noise or score instead`;
-        }
-        return `the data-coefficient of ${from} is singular at t = ${this.t} — predict data instead`;
+        const kind = from === "drift" && g === 0 ? "flow" : BRIDGE_OF[from];
+        if (kind !== undefined) return b.singularReason(kind);
+        return `the data-coefficient of ${from}${from === "drift" ? ` (g² = ${g})` : ""} is singular at t = ${this.t} — predict data instead`;
       };
       m = affineConversion(fn, hubAffine(b, from, g), hubAffine(b, to, g), b.dim, reason);
       this.#maps.set(key, m);

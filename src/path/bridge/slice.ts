@@ -203,23 +203,27 @@ export class ProbabilityPathSlice {
       case "score":
         return this.#memo("score", () => {
           const P = this.marginalPrecision;
-          return { G: scale(P, -1), H: matMul(P, Ap), k: mulVec(P, bp, d) };
+          return { G: scale(P, -1), H: matMul(P, Ap), k: mulVec(P, bp, d), residual: scale(P, -1) };
         });
       case "flow":
         return this.#memo("flow", () => addScaledAffine(this.affine("drift"), -0.5, mulAffine(this.params.Lambda, this.affine("score"), d)));
       case "epsilon":
-        return this.#memo("epsilon", () =>
-          mulAffine(this.marginalCovInvSqrt, { G: IDENTITY, H: scale(Ap, -1), k: bp.map((x) => -x) }, d),
-        );
+        return this.#memo("epsilon", () => {
+          const R = this.marginalCovInvSqrt;
+          return { ...mulAffine(R, { G: IDENTITY, H: scale(Ap, -1), k: bp.map((x) => -x) }, d), residual: R };
+        });
       default:
         throw new TypeError(`ProbabilityPathSlice.affine: kind must be one of ${BRIDGE_KINDS.join(", ")}, got ${JSON.stringify(kind)}`);
     }
   }
 
-  /** Why no target determines y1 here, for error messages (A_p singular, or Λ singular for drift/flow). */
+  /**
+   * Why `kind` does not determine y1 here, for error messages: A_p singular (t = t0) for epsilon and
+   * score; Λ singular (degenerate noise) for drift and flow.
+   */
   singularReason(kind: BridgeKind): string {
     const d = this.dim;
-    if (tryInverse(this.y1ToMarginalMean.A, d) === null) {
+    if ((kind === "epsilon" || kind === "score") && tryInverse(this.y1ToMarginalMean.A, d) === null) {
       return `A_p is singular at t = ${this.t}${this.t === this.components.t0 ? " (t = t0: the prior does not depend on y1)" : ""}, so ${kind} does not determine y1 — evaluate at t > t0`;
     }
     if ((kind === "drift" || kind === "flow") && tryInverse(this.params.Lambda, d) === null) {
