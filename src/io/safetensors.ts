@@ -1,0 +1,211 @@
+/**
+ * The safetensors format as bytes (browser-safe), F32 and F64 tensors.
+ *
+ * Layout (huggingface/safetensors, README "Format"): an unsigned 64-bit little-endian N; N bytes of
+ * UTF-8 JSON `{"__metadata__": {string: string}, name: {"dtype": "F32", "shape": [..],
+ * "data_offsets": [begin, end]}, …}` (padded with spaces; the reference writer pads so 8 + N is a
+ * multiple of 8); then the byte buffer, each tensor's raw little-endian C-order elements at
+ * [begin, end) relative to the buffer start. Offsets must tile the buffer exactly (no holes, no
+ * overlap). The writer orders tensors as the reference one does: wider dtype first, then by name.
+ */
+import type { FloatArray } from "../array.js";
+import { checkNdShape, type NdArray, shapeSize, where } from "./ndarray.js";
+
+/** The element types this module reads and writes. */
+export type SafetensorsDType = "F32" | "F64";
+
+/** A decoded safetensors file: tensors by name (in file order) and the string metadata. */
+export interface Safetensors {
+  readonly tensors: Record<string, NdArray>;
+  readonly metadata: Record<string, string>;
+}
+
+const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8 };
+const MAX_HEADER = 100_000_000;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function dtypeOfArray(data: FloatArray): SafetensorsDType {
+  return data instanceof Float64Array ? "F64" : "F32";
+}
+
+/**
+ * Encodes tensors (Float32Array → F32, Float64Array → F64) and string metadata as safetensors bytes.
+ * Throws a RangeError naming the tensor when its data does not fit its shape.
+ */
+export function encodeSafetensors(
+  tensors: Record<string, NdArray>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const names = Object.keys(tensors);
+  for (const name of names) {
+    const t = tensors[name]!;
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
+      throw new TypeError(`encodeSafetensors: tensor "${name}" must hold a Float32Array or Float64Array`);
+    }
+    checkNdShape(`encodeSafetensors: tensor "${name}"`, t.data, t.shape);
+    if (name === "__metadata__" || name === "__proto__")
+      throw new RangeError(`encodeSafetensors: "${name}" is reserved; rename the tensor`);
+  }
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== "string")
+      throw new TypeError(
+        `encodeSafetensors: metadata["${k}"] must be a string (the format stores strings only)`,
+      );
+  }
+  names.sort((a, b) => {
+    const wa = tensors[a]!.data.BYTES_PER_ELEMENT;
+    const wb = tensors[b]!.data.BYTES_PER_ELEMENT;
+    return wa !== wb ? wb - wa : a < b ? -1 : a > b ? 1 : 0;
+  });
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name]!;
+    header[name] = {
+      dtype: dtypeOfArray(t.data),
+      shape: [...t.shape],
+      data_offsets: [offset, offset + t.data.byteLength],
+    };
+    offset += t.data.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const n = json.length + ((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + n + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(n), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + n);
+  let pos = 8 + n;
+  for (const name of names) {
+    const data = tensors[name]!.data;
+    if (LITTLE_ENDIAN) {
+      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
+    } else {
+      for (let i = 0; i < data.length; i++) {
+        if (data instanceof Float64Array) view.setFloat64(pos + 8 * i, data[i]!, true);
+        else view.setFloat32(pos + 4 * i, data[i]!, true);
+      }
+    }
+    pos += data.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Decodes safetensors bytes (F32 and F64 tensors; other dtypes are refused by name). `source` (a
+ * file name) is named in errors, e.g. "decodeSafetensors: w.safetensors: tensor "a" has
+ * data_offsets [0, 12] but shape [2, 2] of F32 needs 16 bytes; the file is corrupt".
+ */
+export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetensors {
+  const at = where("decodeSafetensors", source);
+  const fail = (what: string): never => {
+    throw new RangeError(`${at}${what}`);
+  };
+  if (bytes.length < 8)
+    fail(
+      `the file has ${bytes.length} bytes, fewer than the 8-byte header length; it is truncated or not safetensors`,
+    );
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n64 = view.getBigUint64(0, true);
+  if (n64 > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
+    fail(
+      `the header length field says ${n64} bytes but the file has ${bytes.length - 8} after it; it is truncated or not safetensors`,
+    );
+  }
+  const n = Number(n64);
+  let header: unknown;
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    if (!text.startsWith("{")) throw new Error("the header does not start with '{'");
+    header = JSON.parse(text);
+  } catch (err) {
+    fail(
+      `the header is not valid UTF-8 JSON (${err instanceof Error ? err.message : String(err)}); the file is corrupt or not safetensors`,
+    );
+  }
+  if (header === null || typeof header !== "object" || Array.isArray(header))
+    fail("the header is not a JSON object");
+  const entries = Object.entries(header as Record<string, unknown>);
+  const bufferStart = 8 + n;
+  const bufferLength = bytes.length - bufferStart;
+  const metadata: Record<string, string> = {};
+  const spans: { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }[] = [];
+  for (const [name, info] of entries) {
+    if (name === "__metadata__") {
+      if (info === null || typeof info !== "object" || Array.isArray(info))
+        fail("__metadata__ must be an object of strings");
+      for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
+        if (typeof v !== "string") fail(`__metadata__["${k}"] must be a string, got ${JSON.stringify(v)}`);
+        metadata[k] = v as string;
+      }
+      continue;
+    }
+    if (name === "__proto__") fail('a tensor is named "__proto__", which this reader refuses; rename it');
+    const rec = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (rec === null || typeof rec !== "object")
+      fail(`tensor "${name}" has no {dtype, shape, data_offsets} entry`);
+    const dtype = rec.dtype;
+    if (dtype !== "F32" && dtype !== "F64") {
+      fail(
+        `tensor "${name}" has dtype ${JSON.stringify(dtype)}; only F32 and F64 are supported — convert it (e.g. tensor.float())`,
+      );
+    }
+    const shape = rec.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`tensor "${name}" has shape ${JSON.stringify(shape)}; it must be a list of non-negative integers`);
+    }
+    const offsets = rec.data_offsets;
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)
+    ) {
+      fail(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}; it must be [begin, end]`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const need = shapeSize(`${at}tensor "${name}"`, shape as number[]) * BYTES[dtype as SafetensorsDType];
+    if (end < begin || end - begin !== need) {
+      fail(
+        `tensor "${name}" has data_offsets [${begin}, ${end}] but shape [${(shape as number[]).join(", ")}] of ${dtype} needs ${need} bytes; the file is corrupt`,
+      );
+    }
+    if (end > bufferLength) {
+      fail(
+        `tensor "${name}" ends at byte ${end} of the data but the file holds ${bufferLength}; it is truncated`,
+      );
+    }
+    spans.push({ name, dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end });
+  }
+  const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  for (const s of sorted) {
+    if (s.begin !== expected) {
+      fail(
+        `tensor "${s.name}" starts at byte ${s.begin} of the data, expected ${expected} (offsets must tile the data without holes or overlap); the file is corrupt`,
+      );
+    }
+    expected = s.end;
+  }
+  if (expected !== bufferLength) {
+    fail(
+      `the tensors cover ${expected} bytes of data but the file holds ${bufferLength}; it is truncated or has trailing bytes`,
+    );
+  }
+  const tensors: Record<string, NdArray> = {};
+  for (const s of spans) {
+    const count = (s.end - s.begin) / BYTES[s.dtype];
+    const data = s.dtype === "F64" ? new Float64Array(count) : new Float32Array(count);
+    const start = bufferStart + s.begin;
+    if (LITTLE_ENDIAN) {
+      new Uint8Array(data.buffer).set(bytes.subarray(start, start + s.end - s.begin));
+    } else {
+      for (let i = 0; i < count; i++) {
+        data[i] =
+          s.dtype === "F64" ? view.getFloat64(start + 8 * i, true) : view.getFloat32(start + 4 * i, true);
+      }
+    }
+    tensors[s.name] = { data, shape: s.shape };
+  }
+  return { tensors, metadata };
+}
