@@ -2,10 +2,8 @@
  * Numeric CSV files on disk (Node only). The format itself is in csv.ts (browser-safe).
  */
 import type { FloatArray } from "../array.js";
-import { writeFileAtomic } from "./atomic.js";
 import { type CsvTable, type FormatCsvOptions, formatCsv, type ParseCsvOptions, parseCsv } from "./csv.js";
-import { gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
-import { relabelErrors } from "./relabel.js";
+import { readDecoded, writeEncoded } from "./fileBytes.js";
 
 /**
  * Reads a numeric CSV file (UTF-8; gzip-compressed ones too) — see `parseCsv` for the format and
@@ -13,9 +11,9 @@ import { relabelErrors } from "./relabel.js";
  * "readCsv: data.csv: line 7, column 2: 'abc' is not a number".
  */
 export function readCsv(path: string, options: Omit<ParseCsvOptions, "source"> = {}): CsvTable {
-  const bytes = gunzipIfNeeded("readCsv", path, readFileBytes("readCsv", path));
-  const text = new TextDecoder("utf-8").decode(bytes);
-  return relabelErrors("parseCsv", "readCsv", () => parseCsv(text, { ...options, source: path }));
+  return readDecoded("readCsv", "parseCsv", path, (bytes) =>
+    parseCsv(new TextDecoder("utf-8").decode(bytes), { ...options, source: path }),
+  );
 }
 
 /**
@@ -28,11 +26,5 @@ export function writeCsv(
   shape: readonly number[] = [data.length],
   options: FormatCsvOptions & { readonly mkdir?: boolean } = {},
 ): void {
-  const text = relabelErrors(
-    "formatCsv",
-    "writeCsv",
-    () => formatCsv(data, shape, options),
-    ` (writing ${path})`,
-  );
-  writeFileAtomic(path, text, { mkdir: options.mkdir ?? false });
+  writeEncoded("writeCsv", "formatCsv", path, () => formatCsv(data, shape, options), options.mkdir);
 }

@@ -4,6 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { writeFileAtomic } from "./atomic.js";
+import { relabelErrors } from "./relabel.js";
 
 /**
  * The bytes of the file at `path`. Throws an Error naming `fn`, the path and the cause: "readNpy:
@@ -49,4 +51,29 @@ export function gunzipIfNeeded(fn: string, path: string, bytes: Uint8Array): Uin
       `${fn}: ${path} is gzip-compressed but cannot be decompressed (${cause}); the file is corrupt or truncated`,
     );
   }
+}
+
+/**
+ * The file wrapper of a decoder: reads `path` (gunzipping gzip data), decodes it with `decode`, and
+ * re-labels the codec's errors ("parseNpy: …" → "readNpy: …"). `fn` is the wrapper's name, `codec`
+ * the decoder's.
+ */
+export function readDecoded<T>(fn: string, codec: string, path: string, decode: (bytes: Uint8Array) => T): T {
+  const bytes = gunzipIfNeeded(fn, path, readFileBytes(fn, path));
+  return relabelErrors(codec, fn, () => decode(bytes));
+}
+
+/**
+ * The file wrapper of an encoder: encodes with `encode` (its errors re-labelled as `fn`'s, naming the
+ * path) and writes the result atomically (temp file + rename: on failure nothing is left at `path`).
+ */
+export function writeEncoded(
+  fn: string,
+  codec: string,
+  path: string,
+  encode: () => string | Uint8Array,
+  mkdir = false,
+): void {
+  const out = relabelErrors(codec, fn, encode, ` (writing ${path})`);
+  writeFileAtomic(path, out, { mkdir });
 }

@@ -7,26 +7,42 @@
  * then each dimension as a big-endian uint32, then the elements in C order, big-endian.
  */
 import type { FloatArray } from "../array.js";
+import { type ElementType, readElements, writeElements } from "./binary.js";
 import { checkNdShape, type NdArray, shapeSize, where } from "./ndarray.js";
 
 /** The element types of IDX files. */
 export type IdxDtype = "ubyte" | "byte" | "short" | "int" | "float" | "double";
 
-interface IdxType {
+interface IdxType extends ElementType {
   readonly name: IdxDtype;
   readonly code: number;
-  readonly bytes: number;
   readonly min: number;
   readonly max: number;
 }
 
 const TYPES: readonly IdxType[] = [
-  { name: "ubyte", code: 0x08, bytes: 1, min: 0, max: 255 },
-  { name: "byte", code: 0x09, bytes: 1, min: -128, max: 127 },
-  { name: "short", code: 0x0b, bytes: 2, min: -32768, max: 32767 },
-  { name: "int", code: 0x0c, bytes: 4, min: -2147483648, max: 2147483647 },
-  { name: "float", code: 0x0d, bytes: 4, min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY },
-  { name: "double", code: 0x0e, bytes: 8, min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY },
+  { name: "ubyte", code: 0x08, kind: "u", bytes: 1, littleEndian: false, min: 0, max: 255 },
+  { name: "byte", code: 0x09, kind: "i", bytes: 1, littleEndian: false, min: -128, max: 127 },
+  { name: "short", code: 0x0b, kind: "i", bytes: 2, littleEndian: false, min: -32768, max: 32767 },
+  { name: "int", code: 0x0c, kind: "i", bytes: 4, littleEndian: false, min: -2147483648, max: 2147483647 },
+  {
+    name: "float",
+    code: 0x0d,
+    kind: "f",
+    bytes: 4,
+    littleEndian: false,
+    min: Number.NEGATIVE_INFINITY,
+    max: Number.POSITIVE_INFINITY,
+  },
+  {
+    name: "double",
+    code: 0x0e,
+    kind: "f",
+    bytes: 8,
+    littleEndian: false,
+    min: Number.NEGATIVE_INFINITY,
+    max: Number.POSITIVE_INFINITY,
+  },
 ];
 
 /** A parsed IDX file: the array and its stored element type. */
@@ -97,28 +113,7 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxA
     );
   const wide =
     options.dtype === undefined ? name === "int" || name === "double" : options.dtype === "float64";
-  const out = wide ? new Float64Array(n) : new Float32Array(n);
-  const o = dataOffset;
-  switch (name) {
-    case "ubyte":
-      for (let k = 0; k < n; k++) out[k] = bytes[o + k]!;
-      break;
-    case "byte":
-      for (let k = 0; k < n; k++) out[k] = view.getInt8(o + k);
-      break;
-    case "short":
-      for (let k = 0; k < n; k++) out[k] = view.getInt16(o + 2 * k, false);
-      break;
-    case "int":
-      for (let k = 0; k < n; k++) out[k] = view.getInt32(o + 4 * k, false);
-      break;
-    case "float":
-      for (let k = 0; k < n; k++) out[k] = view.getFloat32(o + 4 * k, false);
-      break;
-    case "double":
-      for (let k = 0; k < n; k++) out[k] = view.getFloat64(o + 8 * k, false);
-      break;
-  }
+  const out = readElements(bytes, dataOffset, type!, wide ? new Float64Array(n) : new Float32Array(n));
   return { data: out, shape, dtype: name };
 }
 
@@ -168,26 +163,6 @@ export function encodeIdx(
   out[2] = type.code;
   out[3] = shape.length;
   for (let k = 0; k < shape.length; k++) view.setUint32(4 + 4 * k, shape[k]!, false);
-  const n = data.length;
-  switch (name) {
-    case "ubyte":
-      for (let k = 0; k < n; k++) out[o + k] = data[k]!;
-      break;
-    case "byte":
-      for (let k = 0; k < n; k++) view.setInt8(o + k, data[k]!);
-      break;
-    case "short":
-      for (let k = 0; k < n; k++) view.setInt16(o + 2 * k, data[k]!, false);
-      break;
-    case "int":
-      for (let k = 0; k < n; k++) view.setInt32(o + 4 * k, data[k]!, false);
-      break;
-    case "float":
-      for (let k = 0; k < n; k++) view.setFloat32(o + 4 * k, data[k]!, false);
-      break;
-    case "double":
-      for (let k = 0; k < n; k++) view.setFloat64(o + 8 * k, data[k]!, false);
-      break;
-  }
+  writeElements(out, o, type, data);
   return out;
 }

@@ -2,9 +2,7 @@
  * IDX (MNIST / Fashion-MNIST) files on disk (Node only). The format itself is in idx.ts (browser-safe).
  */
 import type { FloatArray } from "../array.js";
-import { writeFileAtomic } from "./atomic.js";
-import { gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
-import { relabelErrors } from "./relabel.js";
+import { readDecoded, writeEncoded } from "./fileBytes.js";
 import { type EncodeIdxOptions, encodeIdx, type IdxArray, type ParseIdxOptions, parseIdx } from "./idx.js";
 
 /**
@@ -13,8 +11,7 @@ import { type EncodeIdxOptions, encodeIdx, type IdxArray, type ParseIdxOptions, 
  * checks; errors name the function, the file and the problem.
  */
 export function readIdx(path: string, options: Omit<ParseIdxOptions, "source"> = {}): IdxArray {
-  const bytes = gunzipIfNeeded("readIdx", path, readFileBytes("readIdx", path));
-  return relabelErrors("parseIdx", "readIdx", () => parseIdx(bytes, { ...options, source: path }));
+  return readDecoded("readIdx", "parseIdx", path, (bytes) => parseIdx(bytes, { ...options, source: path }));
 }
 
 /**
@@ -27,11 +24,5 @@ export function writeIdx(
   shape: readonly number[] = [data.length],
   options: EncodeIdxOptions & { readonly mkdir?: boolean } = {},
 ): void {
-  const bytes = relabelErrors(
-    "encodeIdx",
-    "writeIdx",
-    () => encodeIdx(data, shape, options),
-    ` (writing ${path})`,
-  );
-  writeFileAtomic(path, bytes, { mkdir: options.mkdir ?? false });
+  writeEncoded("writeIdx", "encodeIdx", path, () => encodeIdx(data, shape, options), options.mkdir);
 }

@@ -8,20 +8,12 @@
  * elements in C order.
  */
 import type { FloatArray } from "../array.js";
+import { type ElementKind, type ElementType, readElements, writeElements } from "./binary.js";
 import { checkNdShape, type NdArray, shapeSize, where } from "./ndarray.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 const ARRAY_ALIGN = 64;
 const GROWTH_AXIS_MAX_DIGITS = 21;
-
-/** Element kinds read from `.npy` files: f = float, i = signed int, u = unsigned int, b = bool. */
-type NpyKind = "f" | "i" | "u" | "b";
-
-interface NpyDtype {
-  readonly kind: NpyKind;
-  readonly bytes: number;
-  readonly littleEndian: boolean;
-}
 
 /** A parsed `.npy` file: the array, plus the dtype string and format version it was stored with. */
 export interface NpyArray extends NdArray {
@@ -101,11 +93,11 @@ function parsePyLiteral(text: string, fail: (msg: string) => never): PyValue {
   return v;
 }
 
-function parseDescr(descr: string, fail: (msg: string) => never): NpyDtype {
+function parseDescr(descr: string, fail: (msg: string) => never): ElementType {
   const m = /^([<>|=])([fiub])(\d+)$/.exec(descr);
   const ok =
     m !== null &&
-    ({ f: [4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1] } as const)[m[2] as NpyKind].some(
+    ({ f: [4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1] } as const)[m[2] as ElementKind].some(
       (b) => b === Number(m[3]),
     );
   if (!ok || m === null) {
@@ -115,46 +107,7 @@ function parseDescr(descr: string, fail: (msg: string) => never): NpyDtype {
     fail(`dtype '${descr}' is not supported — ${hint}`);
   }
   // '|' (byte order not applicable, 1-byte types) and '=' (native; numpy writes '<' or '>') read as little.
-  return { kind: m[2] as NpyKind, bytes: Number(m[3]), littleEndian: m[1] !== ">" };
-}
-
-const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function readElements(bytes: Uint8Array, offset: number, n: number, dt: NpyDtype): FloatArray {
-  const { kind, bytes: size, littleEndian: le } = dt;
-  if (kind === "f" && le === HOST_LITTLE) {
-    // Fast path: copy into a fresh, aligned buffer and view it (not bytes.slice: on a Node Buffer
-    // that is a view of a shared pool, not a copy).
-    const copy = new Uint8Array(n * size);
-    copy.set(bytes.subarray(offset, offset + n * size));
-    return size === 4 ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, n * size);
-  const out = kind === "f" && size === 4 ? new Float32Array(n) : new Float64Array(n);
-  const get: (o: number) => number =
-    kind === "f"
-      ? size === 4
-        ? (o) => view.getFloat32(o, le)
-        : (o) => view.getFloat64(o, le)
-      : kind === "b"
-        ? (o) => (view.getUint8(o) !== 0 ? 1 : 0)
-        : kind === "i"
-          ? size === 1
-            ? (o) => view.getInt8(o)
-            : size === 2
-              ? (o) => view.getInt16(o, le)
-              : size === 4
-                ? (o) => view.getInt32(o, le)
-                : (o) => Number(view.getBigInt64(o, le))
-          : size === 1
-            ? (o) => view.getUint8(o)
-            : size === 2
-              ? (o) => view.getUint16(o, le)
-              : size === 4
-                ? (o) => view.getUint32(o, le)
-                : (o) => Number(view.getBigUint64(o, le));
-  for (let k = 0; k < n; k++) out[k] = get(k * size);
-  return out;
+  return { kind: m[2] as ElementKind, bytes: Number(m[3]), littleEndian: m[1] !== ">" };
 }
 
 /**
@@ -237,7 +190,12 @@ export function parseNpy(bytes: Uint8Array, source?: string): NpyArray {
     );
   }
   return {
-    data: readElements(bytes, dataOffset, n, dtype),
+    data: readElements(
+      bytes,
+      dataOffset,
+      dtype,
+      dtype.kind === "f" && dtype.bytes === 4 ? new Float32Array(n) : new Float64Array(n),
+    ),
     shape: dims,
     descr: descr as string,
     version: [major, minor],
@@ -301,13 +259,6 @@ export function encodeNpy(
   else view.setUint32(8, hlen, true);
   const text = `${header}${" ".repeat(pad)}\n`;
   for (let k = 0; k < text.length; k++) out[prefixLen + k] = text.charCodeAt(k);
-  const off = prefixLen + hlen;
-  if (le === HOST_LITTLE) {
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), off);
-  } else if (size === 4) {
-    for (let k = 0; k < data.length; k++) view.setFloat32(off + 4 * k, data[k]!, le);
-  } else {
-    for (let k = 0; k < data.length; k++) view.setFloat64(off + 8 * k, data[k]!, le);
-  }
+  writeElements(out, prefixLen + hlen, { kind: "f", bytes: size, littleEndian: le }, data);
   return out;
 }

@@ -2,9 +2,7 @@
  * `.npy` files on disk (Node only). The format itself is in npy.ts (browser-safe).
  */
 import type { FloatArray } from "../array.js";
-import { writeFileAtomic } from "./atomic.js";
-import { gunzipIfNeeded, readFileBytes } from "./fileBytes.js";
-import { relabelErrors } from "./relabel.js";
+import { readDecoded, writeEncoded } from "./fileBytes.js";
 import { type EncodeNpyOptions, encodeNpy, type NpyArray, parseNpy } from "./npy.js";
 
 /**
@@ -13,8 +11,7 @@ import { type EncodeNpyOptions, encodeNpy, type NpyArray, parseNpy } from "./npy
  * (column-major) order; … re-save it with np.save(f, np.ascontiguousarray(a))".
  */
 export function readNpy(path: string): NpyArray {
-  const bytes = gunzipIfNeeded("readNpy", path, readFileBytes("readNpy", path));
-  return relabelErrors("parseNpy", "readNpy", () => parseNpy(bytes, path));
+  return readDecoded("readNpy", "parseNpy", path, (bytes) => parseNpy(bytes, path));
 }
 
 /**
@@ -27,11 +24,5 @@ export function writeNpy(
   shape: readonly number[] = [data.length],
   options: EncodeNpyOptions & { readonly mkdir?: boolean } = {},
 ): void {
-  const bytes = relabelErrors(
-    "encodeNpy",
-    "writeNpy",
-    () => encodeNpy(data, shape, options),
-    ` (writing ${path})`,
-  );
-  writeFileAtomic(path, bytes, { mkdir: options.mkdir ?? false });
+  writeEncoded("writeNpy", "encodeNpy", path, () => encodeNpy(data, shape, options), options.mkdir);
 }

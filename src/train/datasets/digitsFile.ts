@@ -6,8 +6,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FloatArray } from "../../array.js";
-import { gunzipIfNeeded, readFileBytes } from "../../io/fileBytes.js";
-import { relabelErrors } from "../../io/relabel.js";
+import { readDecoded } from "../../io/fileBytes.js";
 import {
   DIGITS_IMAGE_SHAPE,
   DIGITS_PIXELS,
@@ -70,8 +69,9 @@ export function loadDigits(options: LoadDigitsOptions = {}): LoadedDigits {
   const path = options.path ?? digitsPath();
   let raw = cache.get(path);
   if (raw === undefined) {
-    const text = new TextDecoder("utf-8").decode(gunzipIfNeeded(fn, path, readFileBytes(fn, path)));
-    raw = relabelErrors("parseDigitsCsv", fn, () => parseDigitsCsv(text, path));
+    raw = readDecoded(fn, "parseDigitsCsv", path, (bytes) =>
+      parseDigitsCsv(new TextDecoder("utf-8").decode(bytes), path),
+    );
     cache.set(path, raw);
   }
   const indices = digitsSplitIndices(options.split ?? "all", options.splitSeed ?? 0);
