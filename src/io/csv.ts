@@ -15,7 +15,10 @@ export type CsvDelimiter = "," | ";" | "\t";
 
 /** Options for `parseCsv`. */
 export interface ParseCsvOptions {
-  /** Column delimiter; detected from the first content line when omitted. */
+  /**
+   * Column delimiter; when omitted, `detectCsvDelimiter` of the second content line (the first data
+   * line when there is a header), or of the only line.
+   */
   readonly delimiter?: CsvDelimiter;
   /**
    * Whether the first content line is a header row: "auto" (default) = yes when none of its fields
