@@ -76,7 +76,9 @@ export function tryInverse(m: Mat, d: number): Mat | null {
 export function inverse(m: Mat, d: number, fn = "inverse", name = "the matrix"): Mat {
   const inv = tryInverse(m, d);
   if (inv === null) {
-    throw new RangeError(`${fn}: ${name} is singular (or its condition number exceeds ${MAX_CONDITION}); it has no inverse`);
+    throw new RangeError(
+      `${fn}: ${name} is singular (or its condition number exceeds ${MAX_CONDITION}); it has no inverse`,
+    );
   }
   return inv;
 }
@@ -94,7 +96,8 @@ export function inverseSpd(m: Mat, d: number, fn = "inverseSpd", name = "the mat
   if (m.kind !== "dense") {
     const vals = m.kind === "scalar" ? [m.value] : m.values;
     for (const x of vals) {
-      if (!(x > 0)) throw new RangeError(`${fn}: ${name} is not positive definite (entry ${x}); it must be SPD`);
+      if (!(x > 0))
+        throw new RangeError(`${fn}: ${name} is not positive definite (entry ${x}); it must be SPD`);
     }
     return m.kind === "scalar" ? scalarMat(1 / m.value) : diagonalMat(m.values.map((x) => 1 / x));
   }
@@ -178,7 +181,9 @@ export function checkSymmetricPsd(fn: string, name: string, m: Mat, d: number, d
     for (let i = 0; i < d; i++)
       for (let j = i + 1; j < d; j++) {
         if (Math.abs(m.values[i * d + j]! - m.values[j * d + i]!) > 1e-10 * scaleOf) {
-          throw new RangeError(`${fn}: ${name} is not symmetric (entries [${i}][${j}] and [${j}][${i}] differ); a covariance must be symmetric`);
+          throw new RangeError(
+            `${fn}: ${name} is not symmetric (entries [${i}][${j}] and [${j}][${i}] differ); a covariance must be symmetric`,
+          );
         }
       }
   }
@@ -197,19 +202,23 @@ export function checkSymmetricPsd(fn: string, name: string, m: Mat, d: number, d
 export function sqrtPsd(m: Mat, d: number, fn = "sqrtPsd", name = "the matrix"): Mat {
   const [lo, hi] = eigenBounds(m, d);
   if (!(lo >= -PSD_TOLERANCE * Math.max(1, hi))) {
-    throw new RangeError(`${fn}: ${name} is not positive semidefinite (smallest eigenvalue ${lo}); it has no real square root`);
+    throw new RangeError(
+      `${fn}: ${name} is not positive semidefinite (smallest eigenvalue ${lo}); it has no real square root`,
+    );
   }
   return symmetricFunction(m, d, (w) => Math.sqrt(Math.max(w, 0)));
 }
 
 /**
  * The symmetric inverse square root M^{-1/2} = V·diag(w^{-1/2})·Vᵀ of a positive-definite matrix.
- * Throws naming `fn` and `name` when an eigenvalue is ≤ 0 (M singular: no inverse square root).
+ * Throws naming `fn` and `name` when λ_min ≤ 16ε·λ_max (M numerically singular: no inverse square root).
  */
 export function invSqrtPd(m: Mat, d: number, fn = "invSqrtPd", name = "the matrix"): Mat {
   const [lo, hi] = eigenBounds(m, d);
-  if (!(lo > 0) || hi / lo > MAX_CONDITION * MAX_CONDITION) {
-    throw new RangeError(`${fn}: ${name} is singular (smallest eigenvalue ${lo}); it has no inverse square root`);
+  if (!(lo > 0) || lo <= hi * Number.EPSILON * 16) {
+    throw new RangeError(
+      `${fn}: ${name} is singular (smallest eigenvalue ${lo}); it has no inverse square root`,
+    );
   }
   return symmetricFunction(m, d, (w) => 1 / Math.sqrt(w));
 }

@@ -34,24 +34,38 @@ export function gaussian(options: GaussianOptions): Gaussian {
   const cov0 = toMat(fn, "cov", options.cov);
   const meanLen = typeof options.mean === "number" ? undefined : options.mean?.length;
   const dim = options.dim ?? meanLen ?? matDim(cov0);
-  if (dim !== undefined && !(Number.isInteger(dim) && dim >= 1)) throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
+  if (dim !== undefined && !(Number.isInteger(dim) && dim >= 1))
+    throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
   const cov = toMat(fn, "cov", cov0, dim);
   checkSymmetricPsd(fn, "cov", cov, dim ?? 1);
   if (typeof options.mean === "number") {
-    if (!Number.isFinite(options.mean)) throw new RangeError(`${fn}: mean must be finite, got ${options.mean}`);
-    return { kind: "gaussian", dim, mean: dim === undefined ? options.mean : toVector(fn, "mean", options.mean, dim), cov };
+    if (!Number.isFinite(options.mean))
+      throw new RangeError(`${fn}: mean must be finite, got ${options.mean}`);
+    return {
+      kind: "gaussian",
+      dim,
+      mean: dim === undefined ? options.mean : toVector(fn, "mean", options.mean, dim),
+      cov,
+    };
   }
   if (dim === undefined) throw new TypeError(`${fn}: mean must be a number or a vector`);
   return { kind: "gaussian", dim, mean: toVector(fn, "mean", options.mean, dim), cov };
 }
 
 /** The Gaussian's mean and covariance in dimension `dim` (throws naming `fn` if its dimension differs). */
-export function gaussianIn(fn: string, name: string, g: Gaussian, dim: number): { mean: Float64Array; cov: Mat } {
+export function gaussianIn(
+  fn: string,
+  name: string,
+  g: Gaussian,
+  dim: number,
+): { mean: Float64Array; cov: Mat } {
   if (g === null || typeof g !== "object" || g.kind !== "gaussian") {
     throw new TypeError(`${fn}: ${name} must be made with gaussian({ mean, cov })`);
   }
   if (g.dim !== undefined && g.dim !== dim) {
-    throw new RangeError(`${fn}: ${name} has dimension ${g.dim} but the SDE has dimension ${dim}; make it with gaussian({ mean, cov }) in dimension ${dim}`);
+    throw new RangeError(
+      `${fn}: ${name} has dimension ${g.dim} but the SDE has dimension ${dim}; make it with gaussian({ mean, cov }) in dimension ${dim}`,
+    );
   }
   return { mean: toVector(fn, `${name}.mean`, g.mean, dim), cov: g.cov };
 }
@@ -60,7 +74,12 @@ export function gaussianIn(fn: string, name: string, g: Gaussian, dim: number): 
  * log N(r; 0, Σ) for every row r of a batch of residuals (rows of length d):
  * −½(d·log 2π + log det Σ + rᵀΣ⁻¹r). Σ must be positive definite (throws naming `fn`).
  */
-export function logDensityOfResiduals(fn: string, residuals: Float64Array, cov: Mat, d: number): Float64Array {
+export function logDensityOfResiduals(
+  fn: string,
+  residuals: Float64Array,
+  cov: Mat,
+  d: number,
+): Float64Array {
   const solver = spdSolver(cov, d, `${fn}: the covariance`);
   const n = residuals.length / d;
   const out = new Float64Array(n);
@@ -92,7 +111,8 @@ export function gaussianSample<A extends FloatArray>(g: Gaussian, noise: A, d: n
   const fn = "gaussianSample";
   checkFloatArray(fn, "noise", noise);
   const { mean, cov } = gaussianIn(fn, "the Gaussian", g, d);
-  if (noise.length % d !== 0) throw new RangeError(`${fn}: noise has length ${noise.length}, not a multiple of dim ${d}`);
+  if (noise.length % d !== 0)
+    throw new RangeError(`${fn}: noise has length ${noise.length}, not a multiple of dim ${d}`);
   const o = outFor(fn, noise, out);
   const root = sqrtPsd(cov, d, fn, "cov");
   if (o === noise && root.kind === "dense") return matVecBatch(root, Float64Array.from(noise), d, o, mean);

@@ -35,7 +35,8 @@ export function diagonalMat(values: ArrayLike<number>): DiagonalMat {
 export function denseMat(rows: readonly (readonly number[])[] | Float64Array, dim?: number): DenseMat {
   if (rows instanceof Float64Array) {
     const d = dim ?? Math.round(Math.sqrt(rows.length));
-    if (d * d !== rows.length) throw new RangeError(`denseMat: ${rows.length} values do not form a square matrix`);
+    if (d * d !== rows.length)
+      throw new RangeError(`denseMat: ${rows.length} values do not form a square matrix`);
     return { kind: "dense", dim: d, values: rows };
   }
   const d = rows.length;
@@ -64,7 +65,14 @@ export function toDense(m: Mat, d: number): Float64Array {
 }
 
 /** y = M·x for one vector (x, y of length d; y may not alias x for dense M). */
-export function matVec(m: Mat, x: ArrayLike<number>, y: Float64Array, xOffset = 0, yOffset = 0, d = y.length - yOffset): void {
+export function matVec(
+  m: Mat,
+  x: ArrayLike<number>,
+  y: Float64Array,
+  xOffset = 0,
+  yOffset = 0,
+  d = y.length - yOffset,
+): void {
   if (m.kind === "scalar") for (let i = 0; i < d; i++) y[yOffset + i] = m.value * x[xOffset + i]!;
   else if (m.kind === "diagonal") for (let i = 0; i < d; i++) y[yOffset + i] = m.values[i]! * x[xOffset + i]!;
   else {
@@ -82,7 +90,8 @@ export function matMul(a: Mat, b: Mat): Mat {
   if (a.kind === "scalar" && b.kind === "scalar") return scalarMat(a.value * b.value);
   if (a.kind === "scalar") return scale(b, a.value);
   if (b.kind === "scalar") return scale(a, b.value);
-  if (a.kind === "diagonal" && b.kind === "diagonal") return { kind: "diagonal", values: a.values.map((x, i) => x * b.values[i]!) };
+  if (a.kind === "diagonal" && b.kind === "diagonal")
+    return { kind: "diagonal", values: a.values.map((x, i) => x * b.values[i]!) };
   const d = (matDim(a) ?? matDim(b))!;
   const A = toDense(a, d);
   const B = toDense(b, d);
@@ -111,7 +120,8 @@ export function matAdd(a: Mat, b: Mat): Mat {
     const va = a.kind === "scalar" ? null : a.values;
     const vb = b.kind === "scalar" ? null : b.values;
     const values = new Float64Array(d);
-    for (let i = 0; i < d; i++) values[i] = (va ? va[i]! : (a as ScalarMat).value) + (vb ? vb[i]! : (b as ScalarMat).value);
+    for (let i = 0; i < d; i++)
+      values[i] = (va ? va[i]! : (a as ScalarMat).value) + (vb ? vb[i]! : (b as ScalarMat).value);
     return { kind: "diagonal", values };
   }
   const d = (matDim(a) ?? matDim(b))!;
@@ -327,10 +337,12 @@ export function matVecBatch<A extends Float32Array | Float64Array>(
   const n = x.length / d;
   if (m.kind === "scalar") {
     const s = m.value;
-    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) out[r * d + i] = s * x[r * d + i]! + (c ? c[i]! : 0);
+    for (let r = 0; r < n; r++)
+      for (let i = 0; i < d; i++) out[r * d + i] = s * x[r * d + i]! + (c ? c[i]! : 0);
   } else if (m.kind === "diagonal") {
     const v = m.values;
-    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) out[r * d + i] = v[i]! * x[r * d + i]! + (c ? c[i]! : 0);
+    for (let r = 0; r < n; r++)
+      for (let i = 0; i < d; i++) out[r * d + i] = v[i]! * x[r * d + i]! + (c ? c[i]! : 0);
   } else {
     const v = m.values;
     for (let r = 0; r < n; r++) {
@@ -352,7 +364,12 @@ export function matVecBatch<A extends Float32Array | Float64Array>(
 export type MatLike = number | ArrayLike<number> | readonly (readonly number[])[] | Mat;
 
 function isMat(x: unknown): x is Mat {
-  return typeof x === "object" && x !== null && "kind" in x && ["scalar", "diagonal", "dense"].includes((x as Mat).kind);
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    "kind" in x &&
+    ["scalar", "diagonal", "dense"].includes((x as Mat).kind)
+  );
 }
 
 /**
@@ -375,7 +392,9 @@ export function toMat(fn: string, name: string, x: MatLike, dim?: number): Mat {
     if (arr.length === 0) return fail("is empty");
     if (Array.isArray(arr[0]) || ArrayBuffer.isView(arr[0])) {
       const rows = Array.from(arr as ArrayLike<ArrayLike<number>>, (r) => Array.from(r));
-      for (const [i, r] of rows.entries()) if (r.length !== rows.length) fail(`row ${i} has ${r.length} entries but there are ${rows.length} rows (it must be square)`);
+      for (const [i, r] of rows.entries())
+        if (r.length !== rows.length)
+          fail(`row ${i} has ${r.length} entries but there are ${rows.length} rows (it must be square)`);
       m = denseMat(rows);
     } else {
       m = diagonalMat(arr as ArrayLike<number>);
@@ -384,7 +403,8 @@ export function toMat(fn: string, name: string, x: MatLike, dim?: number): Mat {
     return fail(`has type ${x === null ? "null" : typeof x}`);
   }
   const values = m.kind === "scalar" ? [m.value] : m.values;
-  for (const v of values) if (typeof v !== "number" || !Number.isFinite(v)) fail(`has a non-finite entry ${v}`);
+  for (const v of values)
+    if (typeof v !== "number" || !Number.isFinite(v)) fail(`has a non-finite entry ${v}`);
   const md = matDim(m);
   if (dim !== undefined && md !== undefined && md !== dim) fail(`has dimension ${md}, expected ${dim}`);
   return m;
@@ -394,8 +414,12 @@ export function toMat(fn: string, name: string, x: MatLike, dim?: number): Mat {
 export function toVector(fn: string, name: string, x: number | ArrayLike<number>, dim: number): Float64Array {
   const v = typeof x === "number" ? new Float64Array(dim).fill(x) : Float64Array.from(x);
   if (v.length !== dim) {
-    throw new RangeError(`${fn}: ${name} has length ${v.length}, expected ${dim}; pass a number or a vector of length ${dim}`);
+    throw new RangeError(
+      `${fn}: ${name} has length ${v.length}, expected ${dim}; pass a number or a vector of length ${dim}`,
+    );
   }
-  for (const e of v) if (!Number.isFinite(e)) throw new RangeError(`${fn}: ${name} has a non-finite entry ${e}; every entry must be finite`);
+  for (const e of v)
+    if (!Number.isFinite(e))
+      throw new RangeError(`${fn}: ${name} has a non-finite entry ${e}; every entry must be finite`);
   return v;
 }

@@ -25,7 +25,8 @@ function kronIdentity(m2: Mat, d: number): DenseMat {
   const a = toDense(m2, 2);
   const n = 2 * d;
   const out = new Float64Array(n * n);
-  for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) for (let i = 0; i < d; i++) out[(p * d + i) * n + q * d + i] = a[p * 2 + q]!;
+  for (let p = 0; p < 2; p++)
+    for (let q = 0; q < 2; q++) for (let i = 0; i < d; i++) out[(p * d + i) * n + q * d + i] = a[p * 2 + q]!;
   return denseMat(out, n);
 }
 

@@ -9,7 +9,14 @@
  */
 import { type MatLike, denseMat, matMulT, symmetrize, toDense, toMat, toVector } from "../math/matrix.js";
 import { type OdeOptions, solveOde } from "./ode.js";
-import { type LinearSde, type SdeParams, type Transition, type TransitionGrid, checkDim, checkInterval } from "./sde.js";
+import {
+  type LinearSde,
+  type SdeParams,
+  type Transition,
+  type TransitionGrid,
+  checkDim,
+  checkInterval,
+} from "./sde.js";
 
 /** Options of `linearSde`: coefficient functions of t and the dimension. */
 export interface LinearSdeOptions {
@@ -116,13 +123,17 @@ export function backwardMomentRhs(at: (t: number) => DenseParams, d: number) {
  */
 export function linearSde(options: LinearSdeOptions): LinearSde {
   const fn = options?.name ?? "linearSde";
-  if (options === null || typeof options !== "object") throw new TypeError(`${fn}: pass options { F(t), u?(t), L(t), dim }`);
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`${fn}: pass options { F(t), u?(t), L(t), dim }`);
   for (const key of ["F", "L"] as const) {
     if (typeof options[key] !== "function") {
-      throw new TypeError(`${fn}: ${key} must be a function of t returning a number, vector or rows (use linearTimeInvariantSde for constants)`);
+      throw new TypeError(
+        `${fn}: ${key} must be a function of t returning a number, vector or rows (use linearTimeInvariantSde for constants)`,
+      );
     }
   }
-  if (options.u !== undefined && typeof options.u !== "function") throw new TypeError(`${fn}: u must be a function of t (or omitted for 0)`);
+  if (options.u !== undefined && typeof options.u !== "function")
+    throw new TypeError(`${fn}: u must be a function of t (or omitted for 0)`);
   const dim = checkDim(fn, options.dim);
   const tol = options.tolerance ?? {};
   const params = (t: number): SdeParams => {
@@ -137,21 +148,39 @@ export function linearSde(options: LinearSdeOptions): LinearSde {
     return { F: toDense(p.F, dim), u: p.u, Lambda: toDense(p.Lambda, dim) };
   };
   const checkTimes = (what: string, times: readonly number[]): void => {
-    if (!Array.isArray(times) && !ArrayBuffer.isView(times)) throw new TypeError(`${fn}.${what}: times must be an array of numbers`);
-    for (const t of times) if (!Number.isFinite(t)) throw new RangeError(`${fn}.${what}: every time must be finite, got ${t}`);
+    if (!Array.isArray(times) && !ArrayBuffer.isView(times))
+      throw new TypeError(`${fn}.${what}: times must be an array of numbers`);
+    for (const t of times)
+      if (!Number.isFinite(t)) throw new RangeError(`${fn}.${what}: every time must be finite, got ${t}`);
   };
   const transitionsFrom = (s: number, times: readonly number[]): TransitionGrid => {
     checkTimes("transitionsFrom", times);
     for (const t of times) checkInterval(`${fn}.transitionsFrom`, s, t);
     const tEnd = times.length === 0 ? s : Math.max(...times);
-    const sol = solveOde(forwardMomentRhs(denseAt, dim), identityState(dim), s, tEnd, times, tol, `${fn}.transitionsFrom`);
+    const sol = solveOde(
+      forwardMomentRhs(denseAt, dim),
+      identityState(dim),
+      s,
+      tEnd,
+      times,
+      tol,
+      `${fn}.transitionsFrom`,
+    );
     return { transitions: sol.values.map((y) => unpack(y, dim)), stats: sol.stats };
   };
   const transitionsTo = (times: readonly number[], t: number): TransitionGrid => {
     checkTimes("transitionsTo", times);
     for (const s of times) checkInterval(`${fn}.transitionsTo`, s, t);
     const tEnd = times.length === 0 ? t : Math.min(...times);
-    const sol = solveOde(backwardMomentRhs(denseAt, dim), identityState(dim), t, tEnd, times, tol, `${fn}.transitionsTo`);
+    const sol = solveOde(
+      backwardMomentRhs(denseAt, dim),
+      identityState(dim),
+      t,
+      tEnd,
+      times,
+      tol,
+      `${fn}.transitionsTo`,
+    );
     return { transitions: sol.values.map((y) => unpack(y, dim)), stats: sol.stats };
   };
   return {

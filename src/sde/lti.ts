@@ -25,7 +25,14 @@ import {
   toMat,
   toVector,
 } from "../math/matrix.js";
-import { type LinearSde, type SdeParams, type SdeSpec, type Transition, checkDim, defineClosedFormSde } from "./sde.js";
+import {
+  type LinearSde,
+  type SdeParams,
+  type SdeSpec,
+  type Transition,
+  checkDim,
+  defineClosedFormSde,
+} from "./sde.js";
 
 /** φ(z) = (eᶻ − 1)/z, with φ(0) = 1 (stable through expm1). */
 export function phi1(z: number): number {
@@ -48,12 +55,16 @@ export function ltiTransition(F: Mat, u: Float64Array, Lambda: Mat, delta: numbe
     else if (Lambda.kind !== "dense") {
       const lam = Lambda.kind === "scalar" ? null : Lambda.values;
       Sigma = diagonalMat(
-        Array.from({ length: d }, (_, i) => (lam ? lam[i]! : (Lambda as { value: number }).value) * delta * phi1(2 * fi(i) * delta)),
+        Array.from(
+          { length: d },
+          (_, i) => (lam ? lam[i]! : (Lambda as { value: number }).value) * delta * phi1(2 * fi(i) * delta),
+        ),
       );
     } else {
       const S = new Float64Array(d * d);
       for (let i = 0; i < d; i++)
-        for (let j = 0; j < d; j++) S[i * d + j] = Lambda.values[i * d + j]! * delta * phi1((fi(i) + fi(j)) * delta);
+        for (let j = 0; j < d; j++)
+          S[i * d + j] = Lambda.values[i * d + j]! * delta * phi1((fi(i) + fi(j)) * delta);
       Sigma = symmetrize({ kind: "dense", dim: d, values: S });
     }
     return { A, u: uOut, Sigma };
@@ -105,13 +116,17 @@ export interface LtiOptions {
  */
 export function linearTimeInvariantSde(options: LtiOptions, spec?: SdeSpec): LinearSde {
   const fn = options.name ?? "linearTimeInvariantSde";
-  if (options === null || typeof options !== "object") throw new TypeError(`${fn}: pass options { F, L, u?, dim? }`);
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`${fn}: pass options { F, L, u?, dim? }`);
   const F0 = toMat(fn, "F", options.F);
   const L0 = toMat(fn, "L", options.L);
   const uLen = typeof options.u === "object" ? options.u.length : undefined;
   const dim = checkDim(
     fn,
-    options.dim ?? matDim(F0) ?? matDim(L0) ?? uLen ??
+    options.dim ??
+      matDim(F0) ??
+      matDim(L0) ??
+      uLen ??
       (() => {
         throw new RangeError(`${fn}: dim is undefined (F, L and u are all numbers); pass options.dim`);
       })(),
@@ -124,7 +139,13 @@ export function linearTimeInvariantSde(options: LtiOptions, spec?: SdeSpec): Lin
   return defineClosedFormSde({
     name: fn,
     dim,
-    spec: spec ?? { type: "linearTimeInvariant", F: matToJson(F, dim), L: matToJson(L, dim), u: Array.from(u), dim },
+    spec: spec ?? {
+      type: "linearTimeInvariant",
+      F: matToJson(F, dim),
+      L: matToJson(L, dim),
+      u: Array.from(u),
+      dim,
+    },
     params: () => params,
     transition: (s, t) => ltiTransition(F, u, Lambda, t - s, dim),
   });
@@ -137,5 +158,9 @@ export function linearTimeInvariantSde(options: LtiOptions, spec?: SdeSpec): Lin
 export function composeTransitions(first: Transition, second: Transition, d: number): Transition {
   const u = mulVec(second.A, first.u, d);
   for (let i = 0; i < d; i++) u[i]! += second.u[i]!;
-  return { A: matMul(second.A, first.A), u, Sigma: symmetrize(matAdd(congruence(second.A, first.Sigma), second.Sigma)) };
+  return {
+    A: matMul(second.A, first.A),
+    u,
+    Sigma: symmetrize(matAdd(congruence(second.A, first.Sigma), second.Sigma)),
+  };
 }

@@ -100,7 +100,9 @@ export function solveOde(
   const order = outTimes.map((_, i) => i).sort((i, j) => dir * (outTimes[i]! - outTimes[j]!));
   for (const t of outTimes) {
     if (!(dir * (t - tStart) >= 0 && dir * (tEnd - t) >= 0)) {
-      throw new RangeError(`${fn}: output time ${t} lies outside [${Math.min(tStart, tEnd)}, ${Math.max(tStart, tEnd)}]`);
+      throw new RangeError(
+        `${fn}: output time ${t} lies outside [${Math.min(tStart, tEnd)}, ${Math.max(tStart, tEnd)}]`,
+      );
     }
   }
   const values: Float64Array[] = new Array(outTimes.length);
@@ -151,7 +153,9 @@ export function solveOde(
 
   while (dir * (tEnd - t) > 0) {
     if (steps + rejected >= maxSteps) {
-      throw new RangeError(`${fn}: more than ${maxSteps} steps; the ODE is too stiff for the explicit solver — loosen the tolerances`);
+      throw new RangeError(
+        `${fn}: more than ${maxSteps} steps; the ODE is too stiff for the explicit solver — loosen the tolerances`,
+      );
     }
     const last = h >= Math.abs(tEnd - t);
     const hs = last ? dir * Math.abs(tEnd - t) : dir * h;

@@ -20,5 +20,8 @@ export function ornsteinUhlenbeck({ sigma, lambda, dim }: OrnsteinUhlenbeckOptio
   checkParam(fn, "sigma", sigma, (x) => x >= 0, "a finite number ≥ 0");
   checkParam(fn, "lambda", lambda, () => true, "a finite number");
   checkDim(fn, dim);
-  return linearTimeInvariantSde({ F: -lambda, L: sigma, dim, name: fn }, { type: "ornsteinUhlenbeck", sigma, lambda, dim });
+  return linearTimeInvariantSde(
+    { F: -lambda, L: sigma, dim, name: fn },
+    { type: "ornsteinUhlenbeck", sigma, lambda, dim },
+  );
 }

@@ -31,8 +31,18 @@ export interface TransitionGrid {
 /** JSON description of an SDE (`sdeFromSpec` rebuilds all but `linearSde`, whose coefficients are functions). */
 export type SdeSpec =
   | { readonly type: "brownianMotion"; readonly sigma: number; readonly dim: number }
-  | { readonly type: "ornsteinUhlenbeck"; readonly sigma: number; readonly lambda: number; readonly dim: number }
-  | { readonly type: "variancePreserving"; readonly betaMin: number; readonly betaMax: number; readonly dim: number }
+  | {
+      readonly type: "ornsteinUhlenbeck";
+      readonly sigma: number;
+      readonly lambda: number;
+      readonly dim: number;
+    }
+  | {
+      readonly type: "variancePreserving";
+      readonly betaMin: number;
+      readonly betaMax: number;
+      readonly dim: number;
+    }
   | { readonly type: "timeScaled"; readonly base: SdeSpec; readonly gamma: number }
   | {
       readonly type: "linearTimeInvariant";
@@ -41,7 +51,12 @@ export type SdeSpec =
       readonly dim: number;
       readonly u: number[];
     }
-  | { readonly type: "criticallyDampedLangevin"; readonly mass: number; readonly beta: number; readonly dim: number }
+  | {
+      readonly type: "criticallyDampedLangevin";
+      readonly mass: number;
+      readonly beta: number;
+      readonly dim: number;
+    }
   | { readonly type: "linearSde"; readonly name: string; readonly dim: number };
 
 /** A linear SDE (see file header). */
@@ -64,7 +79,8 @@ export interface LinearSde {
 
 /** Throws a RangeError naming `fn` unless s and t are finite with s ≤ t. */
 export function checkInterval(fn: string, s: number, t: number): void {
-  if (!Number.isFinite(s) || !Number.isFinite(t)) throw new RangeError(`${fn}: times must be finite, got s = ${s}, t = ${t}`);
+  if (!Number.isFinite(s) || !Number.isFinite(t))
+    throw new RangeError(`${fn}: times must be finite, got s = ${s}, t = ${t}`);
   if (s > t) {
     throw new RangeError(`${fn}: s = ${s} is after t = ${t}; transitions run forward in time (pass s ≤ t)`);
   }
@@ -79,7 +95,13 @@ export function checkDim(fn: string, dim: unknown): number {
 }
 
 /** Throws unless `x` is a finite number satisfying `ok`, naming the requirement. */
-export function checkParam(fn: string, name: string, x: unknown, ok: (x: number) => boolean, requirement: string): number {
+export function checkParam(
+  fn: string,
+  name: string,
+  x: unknown,
+  ok: (x: number) => boolean,
+  requirement: string,
+): number {
   if (typeof x !== "number" || !Number.isFinite(x) || !ok(x)) {
     throw new RangeError(`${fn}: ${name} must be ${requirement}, got ${String(x)}`);
   }

@@ -30,6 +30,8 @@ export function sdeFromSpec(spec: SdeSpec): LinearSde {
         `sdeFromSpec: spec "${spec.name}" is a time-varying linearSde whose coefficients are functions; rebuild it with linearSde({ F, u, L, dim }) in code`,
       );
     default:
-      throw new TypeError(`sdeFromSpec: unknown spec type ${JSON.stringify((spec as { type?: unknown })?.type)}`);
+      throw new TypeError(
+        `sdeFromSpec: unknown spec type ${JSON.stringify((spec as { type?: unknown })?.type)}`,
+      );
   }
 }

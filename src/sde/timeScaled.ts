@@ -20,7 +20,12 @@ export function timeScaledSde(sde: LinearSde, gamma: number): LinearSde {
     solver: sde.solver,
     params: (t) => {
       const p = sde.params(gamma * t);
-      return { F: scale(p.F, gamma), u: p.u.map((x) => gamma * x), L: scale(p.L, Math.sqrt(gamma)), Lambda: scale(p.Lambda, gamma) };
+      return {
+        F: scale(p.F, gamma),
+        u: p.u.map((x) => gamma * x),
+        L: scale(p.L, Math.sqrt(gamma)),
+        Lambda: scale(p.Lambda, gamma),
+      };
     },
     transition: (s, t) => sde.transition(gamma * s, gamma * t),
     transitionsFrom: (s, times) => sde.transitionsFrom(gamma * s, scaled(times)),

@@ -22,7 +22,8 @@ export function variancePreservingSde({ betaMin, betaMax, dim }: VariancePreserv
   checkDim(fn, dim);
   const beta = (t: number): number => {
     const b = betaMin + t * (betaMax - betaMin);
-    if (!(b >= 0)) throw new RangeError(`${fn}: β(${t}) = ${b} is negative; evaluate at times where β(t) ≥ 0`);
+    if (!(b >= 0))
+      throw new RangeError(`${fn}: β(${t}) = ${b} is negative; evaluate at times where β(t) ≥ 0`);
     return b;
   };
   const u = new Float64Array(dim);
@@ -38,7 +39,11 @@ export function variancePreservingSde({ betaMin, betaMax, dim }: VariancePreserv
       beta(s);
       beta(t);
       const B = betaMin * (t - s) + 0.5 * (betaMax - betaMin) * (t * t - s * s);
-      return { A: scalarMat(Math.exp(-0.5 * B)), u: new Float64Array(dim), Sigma: scalarMat(-Math.expm1(-B)) };
+      return {
+        A: scalarMat(Math.exp(-0.5 * B)),
+        u: new Float64Array(dim),
+        Sigma: scalarMat(-Math.expm1(-B)),
+      };
     },
   });
 }

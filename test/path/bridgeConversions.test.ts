@@ -35,7 +35,13 @@ const denseLti = new DiffusionModelComponents({
     u: [0.3, -0.2],
   }),
   t0: 0,
-  priorAtT0: gaussian({ mean: [1, -2], cov: [[1, 0.2], [0.2, 0.5]] }),
+  priorAtT0: gaussian({
+    mean: [1, -2],
+    cov: [
+      [1, 0.2],
+      [0.2, 0.5],
+    ],
+  }),
   t1: 1,
   evidenceCov: [
     [0.02, 0.005],
@@ -60,10 +66,14 @@ const ou = new DiffusionModelComponents({
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, label: string): void {
   let scale = 1;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
-  for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= tol * scale, `${label}[${i}]: ${a[i]} vs ${b[i]}`);
+  for (let i = 0; i < b.length; i++)
+    assert.ok(Math.abs(a[i]! - b[i]!) <= tol * scale, `${label}[${i}]: ${a[i]} vs ${b[i]}`);
 }
 
-const vec = (n: number) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: n, maxLength: n }).map((a) => Float64Array.from(a));
+const vec = (n: number) =>
+  fc
+    .array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: n, maxLength: n })
+    .map((a) => Float64Array.from(a));
 
 describe("DiffusionModelConversions", () => {
   for (const [name, comp, singular] of [
@@ -82,7 +92,10 @@ describe("DiffusionModelConversions", () => {
           for (const a of BRIDGE_KINDS)
             for (const b of BRIDGE_KINDS) {
               if (singular.includes(a) && a !== b) {
-                assert.throws(() => conv.convert(direct[a]!, a, b, x), /singular — Λ = LLᵀ is singular \(degenerate noise\)/);
+                assert.throws(
+                  () => conv.convert(direct[a]!, a, b, x),
+                  /singular — Λ = LLᵀ is singular \(degenerate noise\)/,
+                );
                 continue;
               }
               close(conv.convert(direct[a]!, a, b, x), direct[b]!, 1e-8, `${a}→${b} t=${conv.t}`);
@@ -101,7 +114,9 @@ describe("DiffusionModelConversions", () => {
     assert.ok(flow instanceof Float32Array);
     const back = conv.flowToY1(flow, x);
     close(back, y1, 1e-5, "float32 round trip");
-    const names = Object.getOwnPropertyNames(DiffusionModelConversions.prototype).filter((n) => /To[A-Z]/.test(n));
+    const names = Object.getOwnPropertyNames(DiffusionModelConversions.prototype).filter((n) =>
+      /To[A-Z]/.test(n),
+    );
     assert.equal(names.length, 20, "every ordered pair among 5 kinds");
     const x64 = Float64Array.from(x);
     const y64 = Float64Array.from(y1);
@@ -110,7 +125,9 @@ describe("DiffusionModelConversions", () => {
       const a = from as BridgeKind;
       const b = (to[0]!.toLowerCase() + to.slice(1)) as BridgeKind;
       const value = conv.convert(y64, "y1", a, x64);
-      const m = (conv as unknown as Record<string, (v: Float64Array, xt: Float64Array) => Float64Array>)[n]!.bind(conv);
+      const m = (conv as unknown as Record<string, (v: Float64Array, xt: Float64Array) => Float64Array>)[
+        n
+      ]!.bind(conv);
       close(m(value, x64), conv.convert(y64, "y1", b, x64), 1e-9, n);
     }
   });
@@ -130,10 +147,22 @@ describe("DiffusionModelConversions", () => {
 
   test("bad conversion inputs throw errors naming the conversion and the argument", () => {
     const conv = new DiffusionModelConversions(denseLti, 0.3);
-    assert.throws(() => conv.y1ToFlow(new Float64Array(4), new Float64Array(2)), /DiffusionModelConversions.y1ToFlow: xt has length 2 but value has length 4/);
-    assert.throws(() => conv.y1ToFlow(new Float64Array(3), new Float64Array(3)), /y1ToFlow: value has length 3, not a multiple of the dimension 2/);
-    assert.throws(() => conv.convert(new Float64Array(2), "x0" as BridgeKind, "y1", new Float64Array(2)), /from must be one of y1, epsilon, score, flow, drift/);
-    assert.throws(() => conv.y1ToFlow([1, 2] as unknown as Float64Array, new Float64Array(2)), /value must be a Float32Array or Float64Array/);
+    assert.throws(
+      () => conv.y1ToFlow(new Float64Array(4), new Float64Array(2)),
+      /DiffusionModelConversions.y1ToFlow: xt has length 2 but value has length 4/,
+    );
+    assert.throws(
+      () => conv.y1ToFlow(new Float64Array(3), new Float64Array(3)),
+      /y1ToFlow: value has length 3, not a multiple of the dimension 2/,
+    );
+    assert.throws(
+      () => conv.convert(new Float64Array(2), "x0" as BridgeKind, "y1", new Float64Array(2)),
+      /from must be one of y1, epsilon, score, flow, drift/,
+    );
+    assert.throws(
+      () => conv.y1ToFlow([1, 2] as unknown as Float64Array, new Float64Array(2)),
+      /value must be a Float32Array or Float64Array/,
+    );
     assert.throws(() => new DiffusionModelConversions(denseLti, 2), /t = 2 is outside \[t0, t1\]/);
   });
 });
@@ -148,14 +177,24 @@ describe("bridge GaussianPath", () => {
     };
     for (const t of [0.2, 0.5, 0.8]) {
       const [p, m] = [level(t + h), level(t - h)];
-      const lv = { t, ...level(t), dAlpha: (p.alpha - m.alpha) / (2 * h), dSigma: (p.sigma - m.sigma) / (2 * h) };
+      const lv = {
+        t,
+        ...level(t),
+        dAlpha: (p.alpha - m.alpha) / (2 * h),
+        dSigma: (p.sigma - m.sigma) / (2 * h),
+      };
       const slice = path.slice(t);
       const x = Float64Array.of(0.3, -1.2);
       const value = Float64Array.of(0.8, 0.1);
       for (const from of KINDS)
         for (const to of KINDS) {
           const g2 = 0.7;
-          close(slice.convert(value, from, to, x, { g2 }), hubConvert(value, from, to, x, lv, { g2 }), 1e-7, `${from}→${to} t=${t}`);
+          close(
+            slice.convert(value, from, to, x, { g2 }),
+            hubConvert(value, from, to, x, lv, { g2 }),
+            1e-7,
+            `${from}→${to} t=${t}`,
+          );
         }
     }
   });
@@ -172,12 +211,18 @@ describe("bridge GaussianPath", () => {
     for (let r = 0; r < 2; r++)
       for (let i = 0; i < 2; i++) {
         let v = 0;
-        for (let j = 0; j < 2; j++) v += Ap[i * 2 + j]! * noise[r * 2 + j]! - R[i * 2 + j]! * data[r * 2 + j]!;
+        for (let j = 0; j < 2; j++)
+          v += Ap[i * 2 + j]! * noise[r * 2 + j]! - R[i * 2 + j]! * data[r * 2 + j]!;
         assert.ok(Math.abs(tg.v[r * 2 + i]! - v) < 1e-12, "v");
       }
     for (const kind of KINDS) {
       const expected = slice.convert(data, "data", kind, tg.xt, { g2: 0.5 });
-      const got = kind === "data" ? tg.data : kind === "noise" ? tg.noise : (tg as unknown as Record<string, Float64Array>)[kind]!;
+      const got =
+        kind === "data"
+          ? tg.data
+          : kind === "noise"
+            ? tg.noise
+            : (tg as unknown as Record<string, Float64Array>)[kind]!;
       close(got, expected, 1e-10, kind);
     }
     close(slice.convert(tg.v, "v", "data", tg.xt), data, 1e-10, "v → data");
@@ -189,7 +234,12 @@ describe("bridge GaussianPath", () => {
     const x = Float64Array.of(0.3, -1.2);
     const y1 = Float64Array.of(0.8, 0.1);
     close(slice.convert(y1, "data", "drift", x, { g2: 1 }), conv.y1ToDrift(y1, x), 1e-12, "drift");
-    close(slice.convert(y1, "data", "drift", x, { g2: 0 }), conv.y1ToFlow(y1, x), 1e-12, "g² = 0 is the flow");
+    close(
+      slice.convert(y1, "data", "drift", x, { g2: 0 }),
+      conv.y1ToFlow(y1, x),
+      1e-12,
+      "g² = 0 is the flow",
+    );
   });
 
   test("the prior samples and scores like the slice at t = 0, and slices(times) equals slice(t)", () => {
@@ -221,15 +271,37 @@ describe("bridge GaussianPath", () => {
   });
 
   test("bridgePath errors name the function, the argument and the fix", () => {
-    const shifted = new DiffusionModelComponents({ ...ou, linearSde: ou.linearSde, t0: 0, t1: 2, priorAtT0: ou.priorAtT0, evidenceCov: 0.1 });
-    assert.throws(() => bridgePath(shifted), /bridgePath: canonical time needs t0 = 0 \(noise\) and t1 = 1 \(data\).*timeScaledSde/);
-    const pinned = new DiffusionModelComponents({ linearSde: ou.linearSde, t0: 0, t1: 1, priorAtT0: ou.priorAtT0, evidenceCov: 0 });
+    const shifted = new DiffusionModelComponents({
+      ...ou,
+      linearSde: ou.linearSde,
+      t0: 0,
+      t1: 2,
+      priorAtT0: ou.priorAtT0,
+      evidenceCov: 0.1,
+    });
+    assert.throws(
+      () => bridgePath(shifted),
+      /bridgePath: canonical time needs t0 = 0 \(noise\) and t1 = 1 \(data\).*timeScaledSde/,
+    );
+    const pinned = new DiffusionModelComponents({
+      linearSde: ou.linearSde,
+      t0: 0,
+      t1: 1,
+      priorAtT0: ou.priorAtT0,
+      evidenceCov: 0,
+    });
     assert.ok(bridgePath(pinned).tMax < 1);
-    assert.throws(() => bridgePath(pinned, { tMax: 1 }), /bridgePath: need 0 < tMin < tMax ≤ 1 \(tMax < 1 when evidenceCov is singular\)/);
+    assert.throws(
+      () => bridgePath(pinned, { tMax: 1 }),
+      /bridgePath: need 0 < tMin < tMax ≤ 1 \(tMax < 1 when evidenceCov is singular\)/,
+    );
     const slice = bridgePath(ou).slice(0.5);
     const v = new Float64Array(2);
     assert.throws(() => slice.convert(v, "data", "drift", v), /kind "drift" needs options.g2/);
     assert.throws(() => slice.convert(v, "data", "x0" as never, v), /to must be one of/);
-    assert.throws(() => bridgePath(ou).prior.sample(v, 3), /bridgePath.prior.sample: dim is 3 but the bridge path has dimension 2/);
+    assert.throws(
+      () => bridgePath(ou).prior.sample(v, 3),
+      /bridgePath.prior.sample: dim is 3 but the bridge path has dimension 2/,
+    );
   });
 });

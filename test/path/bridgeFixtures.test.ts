@@ -16,7 +16,12 @@ import { allCases, componentsOf, relErr, rows } from "../sde/bridgeCases.js";
 const TOL = 1e-9;
 const cases = allCases();
 
-function check(label: string, actual: Parameters<typeof relErr>[0], expected: Parameters<typeof relErr>[1], tol = TOL): number {
+function check(
+  label: string,
+  actual: Parameters<typeof relErr>[0],
+  expected: Parameters<typeof relErr>[1],
+  tol = TOL,
+): number {
   const e = relErr(actual, expected);
   assert.ok(e <= tol, `${label}: relative error ${e} > ${tol}`);
   return e;
@@ -45,7 +50,8 @@ describe("bridge fixtures", () => {
         check(`${at} b_p`, sl.y1ToMarginalMean.b, s.b_p);
         check(`${at} Sigma_p`, rows(sl.marginalCov, d), s.Sigma_p);
         if (s.J_beta) check(`${at} J_beta`, rows(sl.betaPrecision, d), s.J_beta);
-        if (s.Sigma_p_inv_sqrt_sym) check(`${at} Sigma_p^-1/2`, rows(sl.marginalCovInvSqrt, d), s.Sigma_p_inv_sqrt_sym);
+        if (s.Sigma_p_inv_sqrt_sym)
+          check(`${at} Sigma_p^-1/2`, rows(sl.marginalCovInvSqrt, d), s.Sigma_p_inv_sqrt_sym);
         for (const kind of ["drift", "score", "flow", "epsilon"] as const) {
           const ref = s.affine?.[kind];
           if (!ref) continue;
@@ -76,7 +82,13 @@ describe("bridge fixtures", () => {
       [gaussian({ mean: 0, cov: 1, dim: 3 }), 0.001],
       [gaussian({ mean: [0, 0, 0], cov: [1, 1, 1] }), [0.001, 0.001, 0.001]],
     ] as const) {
-      const comp = new DiffusionModelComponents({ linearSde: base.linearSde, t0: 0, priorAtT0: prior, t1: 1, evidenceCov: R });
+      const comp = new DiffusionModelComponents({
+        linearSde: base.linearSde,
+        t0: 0,
+        priorAtT0: prior,
+        t1: 1,
+        evidenceCov: R,
+      });
       for (const s of c.slices) {
         const sl = new ProbabilityPathSlice(comp, s.t);
         assert.notEqual(sl.marginalCov.kind, "dense", "stays O(d)");
@@ -103,7 +115,11 @@ describe("bridge fixtures", () => {
     const x = Float64Array.from(trap.x);
     const eps = conv.y1ToEpsilon(Float64Array.from(trap.y1), x);
     check("trap flow via epsilon", conv.epsilonToFlow(eps, x), trap.flow_correct);
-    check("trap flow via score", conv.scoreToFlow(conv.y1ToScore(Float64Array.from(trap.y1), x), x), trap.flow_correct);
+    check(
+      "trap flow via score",
+      conv.scoreToFlow(conv.y1ToScore(Float64Array.from(trap.y1), x), x),
+      trap.flow_correct,
+    );
   });
 
   test("the OU bridge with prior mean 2 has flow 0.44443712 at t = 0.5, x = 0.2, y1 = 1.5", () => {

@@ -141,7 +141,12 @@ function jointConditioning(comp: DiffusionModelComponents, t: number) {
 }
 
 /** Five-point derivative of f at t (Richardson-free 4th order), or 3-point one-sided at an end. */
-function fdDerivative(comp: DiffusionModelComponents, t: number, h: number, get: (s: ProbabilityPathSlice) => Float64Array): Float64Array {
+function fdDerivative(
+  comp: DiffusionModelComponents,
+  t: number,
+  h: number,
+  get: (s: ProbabilityPathSlice) => Float64Array,
+): Float64Array {
   const times = [t - 2 * h, t - h, t + h, t + 2 * h];
   const path = getProbabilityPath(comp, times);
   const v = path.map(get);
@@ -164,7 +169,10 @@ describe("bridge marginal", () => {
     test(`the marginal of ${name} at t0 is the prior`, () => {
       const s = new ProbabilityPathSlice(comp, comp.t0);
       const d = comp.dim;
-      assert.ok(toDense(s.y1ToMarginalMean.A, d).every((x) => x === 0), "A_p = 0");
+      assert.ok(
+        toDense(s.y1ToMarginalMean.A, d).every((x) => x === 0),
+        "A_p = 0",
+      );
       assert.deepEqual(Array.from(s.y1ToMarginalMean.b), Array.from(comp.priorMean));
       assert.ok(relErr(toRows(s.marginalCov, d), toRows(comp.priorCov, d)) < 1e-15, "Σ_p = P0");
     });
@@ -243,7 +251,10 @@ describe("getProbabilityPath", () => {
     const [, comp] = setups()[1]!;
     const path = getProbabilityPath(comp, [0.1, 0.5]);
     assert.equal(path.stats.solves, 0);
-    assert.throws(() => getProbabilityPath(comp, [0.5, 1.2]), /getProbabilityPath: t = 1.2 is outside \[t0, t1\] = \[0, 1\]/);
+    assert.throws(
+      () => getProbabilityPath(comp, [0.5, 1.2]),
+      /getProbabilityPath: t = 1.2 is outside \[t0, t1\] = \[0, 1\]/,
+    );
   });
 });
 
@@ -262,7 +273,8 @@ describe("Monte Carlo", () => {
     const root = path[0]!.marginalCovSqrt;
     const R0 = toDense(root, d);
     for (let r = 0; r < n; r++)
-      for (let i = 0; i < d; i++) x[r * d + i] = comp.priorMean[i]! + R0[i * d]! * z[r * d]! + R0[i * d + 1]! * z[r * d + 1]!;
+      for (let i = 0; i < d; i++)
+        x[r * d + i] = comp.priorMean[i]! + R0[i * d]! * z[r * d]! + R0[i * d + 1]! * z[r * d + 1]!;
     const check = (k: number): void => {
       const s = path[k]!;
       const mu = s.marginalMean(y1);
@@ -271,13 +283,21 @@ describe("Monte Carlo", () => {
       for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) mean[i]! += x[r * d + i]! / n;
       const cov = [0, 0, 0, 0];
       for (let r = 0; r < n; r++)
-        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j]! += ((x[r * d + i]! - mean[i]!) * (x[r * d + j]! - mean[j]!)) / (n - 1);
+        for (let i = 0; i < d; i++)
+          for (let j = 0; j < d; j++)
+            cov[i * d + j]! += ((x[r * d + i]! - mean[i]!) * (x[r * d + j]! - mean[j]!)) / (n - 1);
       for (let i = 0; i < d; i++) {
         const se = Math.sqrt(S[i * d + i]! / n);
-        assert.ok(Math.abs(mean[i]! - mu[i]!) < 4 * se + 0.01, `mean[${i}] at t=${s.t}: ${mean[i]} vs ${mu[i]}`);
+        assert.ok(
+          Math.abs(mean[i]! - mu[i]!) < 4 * se + 0.01,
+          `mean[${i}] at t=${s.t}: ${mean[i]} vs ${mu[i]}`,
+        );
         for (let j = 0; j < d; j++) {
           const seCov = Math.sqrt((S[i * d + i]! * S[j * d + j]! + S[i * d + j]! ** 2) / n);
-          assert.ok(Math.abs(cov[i * d + j]! - S[i * d + j]!) < 4 * seCov + 0.01, `cov[${i}][${j}] at t=${s.t}: ${cov[i * d + j]} vs ${S[i * d + j]}`);
+          assert.ok(
+            Math.abs(cov[i * d + j]! - S[i * d + j]!) < 4 * seCov + 0.01,
+            `cov[${i}][${j}] at t=${s.t}: ${cov[i * d + j]} vs ${S[i * d + j]}`,
+          );
         }
       }
     };
@@ -296,7 +316,8 @@ describe("Monte Carlo", () => {
         const x0 = x[r * d]!;
         const x1 = x[r * d + 1]!;
         for (let i = 0; i < d; i++) {
-          const b = Gd[i * d]! * x0 + Gd[i * d + 1]! * x1 + Hy[i * d]! * y1[0]! + Hy[i * d + 1]! * y1[1]! + c[i]!;
+          const b =
+            Gd[i * d]! * x0 + Gd[i * d + 1]! * x1 + Hy[i * d]! * y1[0]! + Hy[i * d + 1]! * y1[1]! + c[i]!;
           const w = L[i * d]! * noise[r * d]! + L[i * d + 1]! * noise[r * d + 1]!;
           x[r * d + i] = (i === 0 ? x0 : x1) + b * dt + Math.sqrt(dt) * w;
         }
@@ -317,11 +338,14 @@ describe("singular points", () => {
     assert.ok(toDense(s.marginalCov, 2).every((x) => Math.abs(x) < 1e-15));
     const conv = new DiffusionModelConversions(s);
     const y1 = Float64Array.of(1, 2);
-    assert.throws(() => conv.y1ToScore(y1, y1), /Σ_p is singular at t = 1 \(the path is pinned to y1\).*evidenceCov R > 0/);
+    assert.throws(
+      () => conv.y1ToScore(y1, y1),
+      /Σ_p is singular at t = 1 \(the path is pinned to y1\).*evidenceCov R > 0/,
+    );
     assert.throws(() => conv.y1ToDrift(y1, y1), /W = Σ_\{t1\|t\} \+ R is singular at t = 1/);
     assert.throws(() => conv.y1ToFlow(y1, y1), /singular at t = 1/);
     const items = sampleMatchingItems(new ProbabilityPathSlice(comp, 0.999), y1, Float64Array.of(0.1, -0.2));
-    assert.ok(items.drift && items.drift.every(Number.isFinite), "finite just before t1");
+    assert.ok(items.drift?.every(Number.isFinite), "finite just before t1");
   });
 
   test("at t0 epsilon and score do not determine y1 and throw naming the conversion and A_p; drift and flow still do", () => {
@@ -332,7 +356,10 @@ describe("singular points", () => {
       assert.ok(relErr(conv.convert(conv.convert(v, "y1", kind, v), kind, "y1", v), v) < 1e-12, kind);
     }
     for (const kind of ["epsilon", "score"] as const) {
-      assert.throws(() => conv.convert(v, kind, "y1", v), new RegExp(`DiffusionModelConversions.${kind}ToY1: singular — A_p is singular at t = 0 \\(t = t0`));
+      assert.throws(
+        () => conv.convert(v, kind, "y1", v),
+        new RegExp(`DiffusionModelConversions.${kind}ToY1: singular — A_p is singular at t = 0 \\(t = t0`),
+      );
     }
     // Forward conversions and epsilon ↔ score stay defined at t0.
     assert.ok(conv.epsilonToScore(v, v).every(Number.isFinite));
@@ -344,7 +371,10 @@ describe("singular points", () => {
     const conv = new DiffusionModelConversions(comp, 0.5);
     const xt = Float64Array.of(0.3, -0.1);
     const y1 = Float64Array.of(1, 0.5);
-    assert.throws(() => conv.driftToY1(conv.y1ToDrift(y1, xt), xt), /driftToY1: singular — Λ = LLᵀ is singular \(degenerate noise\)/);
+    assert.throws(
+      () => conv.driftToY1(conv.y1ToDrift(y1, xt), xt),
+      /driftToY1: singular — Λ = LLᵀ is singular \(degenerate noise\)/,
+    );
     assert.throws(() => conv.flowToY1(conv.y1ToFlow(y1, xt), xt), /flowToY1: singular — Λ = LLᵀ is singular/);
     assert.ok(relErr(conv.scoreToY1(conv.y1ToScore(y1, xt), xt), y1) < 1e-12);
     assert.ok(relErr(conv.epsilonToY1(conv.y1ToEpsilon(y1, xt), xt), y1) < 1e-12);
@@ -358,7 +388,10 @@ describe("singular points", () => {
       t1: 1,
       evidenceCov: 0,
     });
-    assert.throws(() => new ProbabilityPathSlice(comp, 0.5), /ProbabilityPathSlice: V = .* is not positive definite.*use evidenceCov R > 0/);
+    assert.throws(
+      () => new ProbabilityPathSlice(comp, 0.5),
+      /ProbabilityPathSlice: V = .* is not positive definite.*use evidenceCov R > 0/,
+    );
   });
 });
 
@@ -366,15 +399,46 @@ describe("component errors", () => {
   test("DiffusionModelComponents validates times, dimensions and covariances with errors naming the argument and fix", () => {
     const sde = brownianMotion({ sigma: 1, dim: 2 });
     const prior = gaussian({ mean: [0, 0], cov: 1 });
-    const make = (o: object) => () => new DiffusionModelComponents({ linearSde: sde, t0: 0, priorAtT0: prior, t1: 1, evidenceCov: 0, ...o });
+    const make = (o: object) => () =>
+      new DiffusionModelComponents({ linearSde: sde, t0: 0, priorAtT0: prior, t1: 1, evidenceCov: 0, ...o });
     assert.throws(make({ t1: 0 }), /DiffusionModelComponents: need finite t0 < t1/);
-    assert.throws(make({ priorAtT0: gaussian({ mean: [0, 0, 0], cov: 1 }) }), /priorAtT0 has dimension 3 but the SDE has dimension 2/);
-    assert.throws(make({ priorAtT0: { mean: 0, cov: 1 } }), /priorAtT0 must be made with gaussian\(\{ mean, cov \}\)/);
-    assert.throws(make({ evidenceCov: -1 }), /DiffusionModelComponents: evidenceCov is not positive semidefinite/);
-    assert.throws(make({ evidenceCov: [[1, 0.5], [0, 1]] }), /evidenceCov is not symmetric/);
+    assert.throws(
+      make({ priorAtT0: gaussian({ mean: [0, 0, 0], cov: 1 }) }),
+      /priorAtT0 has dimension 3 but the SDE has dimension 2/,
+    );
+    assert.throws(
+      make({ priorAtT0: { mean: 0, cov: 1 } }),
+      /priorAtT0 must be made with gaussian\(\{ mean, cov \}\)/,
+    );
+    assert.throws(
+      make({ evidenceCov: -1 }),
+      /DiffusionModelComponents: evidenceCov is not positive semidefinite/,
+    );
+    assert.throws(
+      make({
+        evidenceCov: [
+          [1, 0.5],
+          [0, 1],
+        ],
+      }),
+      /evidenceCov is not symmetric/,
+    );
     assert.throws(make({ linearSde: {} }), /linearSde must be a LinearSde/);
-    assert.throws(() => gaussian({ mean: [0, 0], cov: [[1, 2], [2, 1]] }), /gaussian: cov is not positive semidefinite/);
+    assert.throws(
+      () =>
+        gaussian({
+          mean: [0, 0],
+          cov: [
+            [1, 2],
+            [2, 1],
+          ],
+        }),
+      /gaussian: cov is not positive semidefinite/,
+    );
     const comp = make({})();
-    assert.throws(() => new ProbabilityPathSlice(comp, 1.5), /ProbabilityPathSlice: t = 1.5 is outside \[t0, t1\] = \[0, 1\]/);
+    assert.throws(
+      () => new ProbabilityPathSlice(comp, 1.5),
+      /ProbabilityPathSlice: t = 1.5 is outside \[t0, t1\] = \[0, 1\]/,
+    );
   });
 });

@@ -49,7 +49,13 @@ export interface FixtureSlice {
 }
 export interface FixtureCase {
   case_id: string;
-  sde: { type: string; params: Record<string, number>; F_coeffs: Rows[]; u_coeffs: number[][]; L_coeffs: Rows[] | null };
+  sde: {
+    type: string;
+    params: Record<string, number>;
+    F_coeffs: Rows[];
+    u_coeffs: number[][];
+    L_coeffs: Rows[] | null;
+  };
   t0: number;
   t1: number;
   dim: number;
@@ -63,17 +69,27 @@ export interface FixtureCase {
 
 /** Every case of every fixture file. */
 export function allCases(): FixtureCase[] {
-  const files = ["case1_brownian.json", "case2_ou_prior_mean0.json", "case3_vp.json", "case5_time_varying.json"];
+  const files = [
+    "case1_brownian.json",
+    "case2_ou_prior_mean0.json",
+    "case3_vp.json",
+    "case5_time_varying.json",
+  ];
   return files.flatMap((f) => loadReference<{ cases: FixtureCase[] }>(`bridge/${f}`).cases);
 }
 
 function poly<T extends number[] | Rows>(coeffs: T[], t: number): T {
-  return coeffs.reduce((acc, c, k) => {
-    const w = t ** k;
-    return (acc as unknown[]).map((a, i) =>
-      Array.isArray(a) ? (a as number[]).map((x, j) => x + w * (c[i] as number[])[j]!) : (a as number) + w * (c[i] as number),
-    ) as T;
-  }, coeffs[0]!.map((r) => (Array.isArray(r) ? r.map(() => 0) : 0)) as T);
+  return coeffs.reduce(
+    (acc, c, k) => {
+      const w = t ** k;
+      return (acc as unknown[]).map((a, i) =>
+        Array.isArray(a)
+          ? (a as number[]).map((x, j) => x + w * (c[i] as number[])[j]!)
+          : (a as number) + w * (c[i] as number),
+      ) as T;
+    },
+    coeffs[0]!.map((r) => (Array.isArray(r) ? r.map(() => 0) : 0)) as T,
+  );
 }
 
 /** The SDE a fixture case describes. */

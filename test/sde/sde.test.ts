@@ -66,8 +66,14 @@ const closedForm: [string, LinearSde][] = [
   ["brownianMotion", brownianMotion({ sigma: 0.7, dim: 2 })],
   ["ornsteinUhlenbeck", ornsteinUhlenbeck({ sigma: 1.3, lambda: 0.8, dim: 2 })],
   ["variancePreservingSde", variancePreservingSde({ betaMin: 0.1, betaMax: 20, dim: 2 })],
-  ["dense non-commuting linearTimeInvariantSde", linearTimeInvariantSde({ F: DENSE_F, L: DENSE_L, u: [0.3, -0.2, 0.5] })],
-  ["diagonal linearTimeInvariantSde with dense L", linearTimeInvariantSde({ F: [-0.5, 0, 1.2], L: DENSE_L, u: [1, 2, 3] })],
+  [
+    "dense non-commuting linearTimeInvariantSde",
+    linearTimeInvariantSde({ F: DENSE_F, L: DENSE_L, u: [0.3, -0.2, 0.5] }),
+  ],
+  [
+    "diagonal linearTimeInvariantSde with dense L",
+    linearTimeInvariantSde({ F: [-0.5, 0, 1.2], L: DENSE_L, u: [1, 2, 3] }),
+  ],
   ["criticallyDampedLangevin", criticallyDampedLangevin({ mass: 0.25, beta: 4, dim: 2 })],
   ["timeScaledSde of an OU", timeScaledSde(ornsteinUhlenbeck({ sigma: 1, lambda: 2, dim: 1 }), 3)],
 ];
@@ -85,13 +91,18 @@ describe("solveOde", () => {
       assert.ok(Math.abs(fwd.values[i]![1]! - 2 * Math.exp(0.9 * t)) < 1e-11, `t=${t}`);
     });
     const bwd = solveOde(f, Float64Array.of(1, 2), 1, 0, times);
-    times.forEach((t, i) => assert.ok(Math.abs(bwd.values[i]![0]! - Math.exp(-1.7 * (t - 1))) < 1e-10, `t=${t}`));
+    times.forEach((t, i) => {
+      assert.ok(Math.abs(bwd.values[i]![0]! - Math.exp(-1.7 * (t - 1))) < 1e-10, `t=${t}`);
+    });
     assert.equal(fwd.stats.solves, 1);
     assert.ok(fwd.stats.rhsEvals >= 6 * fwd.stats.steps, "counts every right-hand-side evaluation");
   });
 
   test("solveOde rejects an output time outside the interval, naming the function", () => {
-    assert.throws(() => solveOde(() => {}, Float64Array.of(0), 0, 1, [1.5], {}, "myFn"), /myFn: output time 1.5 lies outside \[0, 1\]/);
+    assert.throws(
+      () => solveOde(() => {}, Float64Array.of(0), 0, 1, [1.5], {}, "myFn"),
+      /myFn: output time 1.5 lies outside \[0, 1\]/,
+    );
   });
 });
 
@@ -115,11 +126,29 @@ describe("transitions", () => {
     test(`${name} transitions satisfy Chapman–Kolmogorov (composition over an intermediate time)`, () => {
       const d = sde.dim;
       fc.assert(
-        fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (a, b, c) => {
-          const [s, r, t] = [a, b, c].sort((x, y) => x - y) as [number, number, number];
-          const composed = composeTransitions(sde.transition(s, r), sde.transition(r, t), d);
-          return absTransitionErr(composed, sde.transition(s, t), d) < 1e-11 * (1 + absTransitionErr(sde.transition(s, t), { A: { kind: "scalar", value: 0 }, u: new Float64Array(d), Sigma: { kind: "scalar", value: 0 } }, d));
-        }),
+        fc.property(
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          (a, b, c) => {
+            const [s, r, t] = [a, b, c].sort((x, y) => x - y) as [number, number, number];
+            const composed = composeTransitions(sde.transition(s, r), sde.transition(r, t), d);
+            return (
+              absTransitionErr(composed, sde.transition(s, t), d) <
+              1e-11 *
+                (1 +
+                  absTransitionErr(
+                    sde.transition(s, t),
+                    {
+                      A: { kind: "scalar", value: 0 },
+                      u: new Float64Array(d),
+                      Sigma: { kind: "scalar", value: 0 },
+                    },
+                    d,
+                  ))
+            );
+          },
+        ),
         { numRuns: 25 },
       );
     });
@@ -208,7 +237,10 @@ describe("transitions", () => {
     const a = scaled.transition(0.2, 0.8);
     const b = base.transition(0.1, 0.4);
     assert.equal(transitionErr(a, b, 1), 0);
-    assert.equal((scaled.params(0.4).Lambda as { value: number }).value, 0.5 * (base.params(0.2).Lambda as { value: number }).value);
+    assert.equal(
+      (scaled.params(0.4).Lambda as { value: number }).value,
+      0.5 * (base.params(0.2).Lambda as { value: number }).value,
+    );
   });
 
   test("linearSde reports one ODE solve for any number of transitionsFrom / transitionsTo times", () => {
@@ -231,23 +263,59 @@ describe("transitions", () => {
       const copy = sdeFromSpec(JSON.parse(JSON.stringify(sde.spec)));
       assert.equal(transitionErr(copy.transition(0.1, 0.7), sde.transition(0.1, 0.7), sde.dim), 0, name);
     }
-    assert.throws(() => sdeFromSpec(asOde(brownianMotion({ sigma: 1, dim: 1 })).spec), /sdeFromSpec: .*linearSde/);
+    assert.throws(
+      () => sdeFromSpec(asOde(brownianMotion({ sigma: 1, dim: 1 })).spec),
+      /sdeFromSpec: .*linearSde/,
+    );
   });
 });
 
 describe("SDE argument errors", () => {
   test("bad SDE arguments throw errors naming the function, the argument and the requirement", () => {
-    assert.throws(() => brownianMotion({ sigma: -1, dim: 2 }), /brownianMotion: sigma must be a finite number ≥ 0, got -1/);
-    assert.throws(() => ornsteinUhlenbeck({ sigma: 1, lambda: Number.NaN, dim: 2 }), /ornsteinUhlenbeck: lambda/);
-    assert.throws(() => brownianMotion({ sigma: 1, dim: 0 }), /brownianMotion: dim must be a positive integer/);
-    assert.throws(() => criticallyDampedLangevin({ mass: 0, beta: 4, dim: 1 }), /criticallyDampedLangevin: mass must be a finite number > 0/);
-    assert.throws(() => timeScaledSde(brownianMotion({ sigma: 1, dim: 1 }), 0), /timeScaledSde: gamma must be a finite number > 0/);
-    assert.throws(() => brownianMotion({ sigma: 1, dim: 1 }).transition(0.5, 0.2), /brownianMotion.transition: s = 0.5 is after t = 0.2.*pass s ≤ t/);
-    assert.throws(() => variancePreservingSde({ betaMin: 0.1, betaMax: 20, dim: 1 }).params(-1), /β\(-1\) = .* is negative/);
-    assert.throws(() => linearTimeInvariantSde({ F: [[1, 2]], L: 1 }), /linearTimeInvariantSde: F row 0 has 2 entries but there are 1 rows/);
-    assert.throws(() => linearTimeInvariantSde({ F: [1, 2], L: [1, 2, 3] }), /linearTimeInvariantSde: L has dimension 3, expected 2/);
-    assert.throws(() => linearTimeInvariantSde({ F: 1, L: 1 }), /linearTimeInvariantSde: dim is undefined.*pass options.dim/);
-    assert.throws(() => linearSde({ dim: 2, F: [[1]] as never, L: () => 1 }), /linearSde: F must be a function of t/);
+    assert.throws(
+      () => brownianMotion({ sigma: -1, dim: 2 }),
+      /brownianMotion: sigma must be a finite number ≥ 0, got -1/,
+    );
+    assert.throws(
+      () => ornsteinUhlenbeck({ sigma: 1, lambda: Number.NaN, dim: 2 }),
+      /ornsteinUhlenbeck: lambda/,
+    );
+    assert.throws(
+      () => brownianMotion({ sigma: 1, dim: 0 }),
+      /brownianMotion: dim must be a positive integer/,
+    );
+    assert.throws(
+      () => criticallyDampedLangevin({ mass: 0, beta: 4, dim: 1 }),
+      /criticallyDampedLangevin: mass must be a finite number > 0/,
+    );
+    assert.throws(
+      () => timeScaledSde(brownianMotion({ sigma: 1, dim: 1 }), 0),
+      /timeScaledSde: gamma must be a finite number > 0/,
+    );
+    assert.throws(
+      () => brownianMotion({ sigma: 1, dim: 1 }).transition(0.5, 0.2),
+      /brownianMotion.transition: s = 0.5 is after t = 0.2.*pass s ≤ t/,
+    );
+    assert.throws(
+      () => variancePreservingSde({ betaMin: 0.1, betaMax: 20, dim: 1 }).params(-1),
+      /β\(-1\) = .* is negative/,
+    );
+    assert.throws(
+      () => linearTimeInvariantSde({ F: [[1, 2]], L: 1 }),
+      /linearTimeInvariantSde: F row 0 has 2 entries but there are 1 rows/,
+    );
+    assert.throws(
+      () => linearTimeInvariantSde({ F: [1, 2], L: [1, 2, 3] }),
+      /linearTimeInvariantSde: L has dimension 3, expected 2/,
+    );
+    assert.throws(
+      () => linearTimeInvariantSde({ F: 1, L: 1 }),
+      /linearTimeInvariantSde: dim is undefined.*pass options.dim/,
+    );
+    assert.throws(
+      () => linearSde({ dim: 2, F: [[1]] as never, L: () => 1 }),
+      /linearSde: F must be a function of t/,
+    );
     const bad = linearSde({ dim: 2, F: () => [1, 2, 3], L: () => 1 });
     assert.throws(() => bad.transition(0, 1), /linearSde.params\(0\): F\(t\) has dimension 3, expected 2/);
   });

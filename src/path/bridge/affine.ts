@@ -48,7 +48,13 @@ export function addScaledAffine(a: AffineTarget, c: number, b: AffineTarget): Af
  * The conversion from target `from` to target `to` (file header), or a RangeError naming `fn` and
  * `reason()` when H_from is singular (the value does not determine y1).
  */
-export function affineConversion(fn: string, from: AffineTarget, to: AffineTarget, d: number, reason: () => string): AffineConversion {
+export function affineConversion(
+  fn: string,
+  from: AffineTarget,
+  to: AffineTarget,
+  d: number,
+  reason: () => string,
+): AffineConversion {
   if (from.residual !== undefined && to.residual !== undefined) {
     const rInv = tryInverse(from.residual, d);
     if (rInv === null) throw new RangeError(`${fn}: singular — ${reason()}`);
@@ -62,7 +68,11 @@ export function affineConversion(fn: string, from: AffineTarget, to: AffineTarge
 }
 
 /** The identity conversion (from = to). */
-export const IDENTITY_CONVERSION = (d: number): AffineConversion => ({ P: { kind: "scalar", value: 1 }, Q: ZERO, c: new Float64Array(d) });
+export const IDENTITY_CONVERSION = (d: number): AffineConversion => ({
+  P: { kind: "scalar", value: 1 },
+  Q: ZERO,
+  c: new Float64Array(d),
+});
 
 function rowOp(m: Mat, src: FloatArray, o: number, i: number, d: number): number {
   if (m.kind === "scalar") return m.value === 0 ? 0 : m.value * src[o + i]!;
@@ -92,7 +102,8 @@ export function applyAffine<A extends FloatArray>(
   checkFloatArray(fn, aName, a);
   checkFloatArray(fn, bName, b);
   checkSameLength(fn, aName, a, bName, b);
-  if (a.length % d !== 0) throw new RangeError(`${fn}: ${aName} has length ${a.length}, not a multiple of the dimension ${d}`);
+  if (a.length % d !== 0)
+    throw new RangeError(`${fn}: ${aName} has length ${a.length}, not a multiple of the dimension ${d}`);
   const o = outFor(fn, a, out);
   const row = new Float64Array(d);
   const n = a.length / d;

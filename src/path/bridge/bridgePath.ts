@@ -18,7 +18,16 @@ import { tryInverse } from "../../math/dense.js";
 import { gaussianLogProb, gaussianSample } from "../../math/gaussian.js";
 import { type Mat, scale, toRows } from "../../math/matrix.js";
 import type { ConditionalGaussian, GaussianPath, PathSlice, Prior, Targets } from "../path.js";
-import { type AffineConversion, type AffineTarget, IDENTITY_CONVERSION, addAffine, addScaledAffine, affineConversion, applyAffine, mulAffine } from "./affine.js";
+import {
+  type AffineConversion,
+  type AffineTarget,
+  IDENTITY_CONVERSION,
+  addAffine,
+  addScaledAffine,
+  affineConversion,
+  applyAffine,
+  mulAffine,
+} from "./affine.js";
 import type { DiffusionModelComponents } from "./components.js";
 import { getProbabilityPath } from "./probabilityPath.js";
 import { type BridgeKind, ProbabilityPathSlice } from "./slice.js";
@@ -33,7 +42,12 @@ export interface BridgePathOptions {
   readonly name?: string;
 }
 
-const BRIDGE_OF: Partial<Record<Kind, BridgeKind>> = { data: "y1", noise: "epsilon", score: "score", velocity: "flow" };
+const BRIDGE_OF: Partial<Record<Kind, BridgeKind>> = {
+  data: "y1",
+  noise: "epsilon",
+  score: "score",
+  velocity: "flow",
+};
 
 /** The hub kind `kind` as an affine target on a bridge slice (file header); `g2` only for drift. */
 export function hubAffine(slice: ProbabilityPathSlice, kind: Kind, g2?: number): AffineTarget {
@@ -43,7 +57,11 @@ export function hubAffine(slice: ProbabilityPathSlice, kind: Kind, g2?: number):
   if (kind === "v") {
     // v = A_p·ε − Σ_p^{1/2}·y1.
     const eps = mulAffine(slice.y1ToMarginalMean.A, slice.affine("epsilon"), d);
-    return addAffine(eps, { G: { kind: "scalar", value: 0 }, H: scale(slice.marginalCovSqrt, -1), k: new Float64Array(d) });
+    return addAffine(eps, {
+      G: { kind: "scalar", value: 0 },
+      H: scale(slice.marginalCovSqrt, -1),
+      k: new Float64Array(d),
+    });
   }
   // drift(g²) = velocity + (g²/2)·score.
   return addScaledAffine(slice.affine("flow"), checkG2("hubAffine", g2) / 2, slice.affine("score"));
@@ -68,7 +86,11 @@ export class BridgePathSlice implements PathSlice {
 
   /** xₜ | data ~ N(A_p·data + b_p, Σ_p). */
   get conditional(): ConditionalGaussian {
-    return { A: this.bridge.y1ToMarginalMean.A, b: this.bridge.y1ToMarginalMean.b, cov: this.bridge.marginalCov };
+    return {
+      A: this.bridge.y1ToMarginalMean.A,
+      b: this.bridge.y1ToMarginalMean.b,
+      cov: this.bridge.marginalCov,
+    };
   }
 
   /** The pair map value_to = P·value_from + Q·xₜ + c (throws where singular). */
@@ -96,13 +118,35 @@ export class BridgePathSlice implements PathSlice {
   /** Converts a prediction between hub kinds at this time: `(value, from, to, xt, { g2, out })`. */
   convert<A extends FloatArray>(value: A, from: Kind, to: Kind, xt: A, options: ConvertOptions<A> = {}): A {
     const { P, Q, c } = this.conversion(from, to, options.g2);
-    return applyAffine(`${pairName(from, to)} (bridge path)`, P, value, "value", Q, xt, "xt", c, this.bridge.dim, options.out);
+    return applyAffine(
+      `${pairName(from, to)} (bridge path)`,
+      P,
+      value,
+      "value",
+      Q,
+      xt,
+      "xt",
+      c,
+      this.bridge.dim,
+      options.out,
+    );
   }
 
   /** xₜ = A_p·data + b_p + Σ_p^{1/2}·noise (symmetric square root). */
   sample<A extends FloatArray>(data: A, noise: A, out?: A): A {
     const { A, b } = this.bridge.y1ToMarginalMean;
-    return applyAffine("BridgePathSlice.sample", A, data, "data", this.bridge.marginalCovSqrt, noise, "noise", b, this.bridge.dim, out);
+    return applyAffine(
+      "BridgePathSlice.sample",
+      A,
+      data,
+      "data",
+      this.bridge.marginalCovSqrt,
+      noise,
+      "noise",
+      b,
+      this.bridge.dim,
+      out,
+    );
   }
 
   /** xₜ and every hub kind's exact target for (data, noise); drift only when g2 is given. */
@@ -140,7 +184,10 @@ export interface BridgePath extends GaussianPath {
  * The bridge path of `components` as a core `GaussianPath` (file header). Requires t0 = 0 and t1 = 1
  * (canonical time). The prior at t = 0 is N(m0, P0), sampled as m0 + P0^{1/2}·z.
  */
-export function bridgePath(components: DiffusionModelComponents, options: BridgePathOptions = {}): BridgePath {
+export function bridgePath(
+  components: DiffusionModelComponents,
+  options: BridgePathOptions = {},
+): BridgePath {
   const fn = "bridgePath";
   if (components === null || typeof components !== "object" || typeof components.checkTime !== "function") {
     throw new TypeError(`${fn}: components must be a DiffusionModelComponents`);
@@ -160,7 +207,8 @@ export function bridgePath(components: DiffusionModelComponents, options: Bridge
     );
   }
   const checkDim = (where: string, dim: number): void => {
-    if (dim !== d) throw new RangeError(`${where}: dim is ${dim} but the bridge path has dimension ${d}; pass dim = ${d}`);
+    if (dim !== d)
+      throw new RangeError(`${where}: dim is ${dim} but the bridge path has dimension ${d}; pass dim = ${d}`);
   };
   const prior: Prior = {
     dim: d,

@@ -50,13 +50,22 @@ export class DiffusionModelComponents {
     if (linearSde === null || typeof linearSde !== "object" || typeof linearSde.transition !== "function") {
       throw new TypeError(`${fn}: linearSde must be a LinearSde (e.g. brownianMotion({ sigma, dim }))`);
     }
-    if (typeof t0 !== "number" || typeof t1 !== "number" || !Number.isFinite(t0) || !Number.isFinite(t1) || !(t0 < t1)) {
-      throw new RangeError(`${fn}: need finite t0 < t1 (t0 = prior/noise end, t1 = data end), got t0 = ${t0}, t1 = ${t1}`);
+    if (
+      typeof t0 !== "number" ||
+      typeof t1 !== "number" ||
+      !Number.isFinite(t0) ||
+      !Number.isFinite(t1) ||
+      !(t0 < t1)
+    ) {
+      throw new RangeError(
+        `${fn}: need finite t0 < t1 (t0 = prior/noise end, t1 = data end), got t0 = ${t0}, t1 = ${t1}`,
+      );
     }
     const dim = linearSde.dim;
     const { mean, cov } = gaussianIn(fn, "priorAtT0", priorAtT0, dim);
     checkSymmetricPsd(fn, "priorAtT0.cov", toMat(fn, "priorAtT0.cov", cov, dim), dim);
-    if (evidenceCov === undefined) throw new TypeError(`${fn}: evidenceCov is required (pass 0 for exact pinning at t1)`);
+    if (evidenceCov === undefined)
+      throw new TypeError(`${fn}: evidenceCov is required (pass 0 for exact pinning at t1)`);
     const R = toMat(fn, "evidenceCov", evidenceCov, dim);
     checkSymmetricPsd(fn, "evidenceCov", R, dim);
     this.linearSde = linearSde;
@@ -72,7 +81,9 @@ export class DiffusionModelComponents {
   /** Throws a RangeError naming `fn` unless t ∈ [t0, t1]. */
   checkTime(fn: string, t: number): void {
     if (typeof t !== "number" || !(t >= this.t0 && t <= this.t1)) {
-      throw new RangeError(`${fn}: t = ${t} is outside [t0, t1] = [${this.t0}, ${this.t1}]; pass a time in that interval`);
+      throw new RangeError(
+        `${fn}: t = ${t} is outside [t0, t1] = [${this.t0}, ${this.t1}]; pass a time in that interval`,
+      );
     }
   }
 }

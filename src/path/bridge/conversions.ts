@@ -26,11 +26,14 @@ export class DiffusionModelConversions {
   constructor(components: DiffusionModelComponents | ProbabilityPathSlice, t?: number) {
     if (components instanceof ProbabilityPathSlice) {
       if (t !== undefined && t !== components.t) {
-        throw new RangeError(`DiffusionModelConversions: t = ${t} differs from the slice's t = ${components.t}; omit t when passing a slice`);
+        throw new RangeError(
+          `DiffusionModelConversions: t = ${t} differs from the slice's t = ${components.t}; omit t when passing a slice`,
+        );
       }
       this.slice = components;
     } else {
-      if (typeof t !== "number") throw new TypeError("DiffusionModelConversions: pass (components, t) or (slice)");
+      if (typeof t !== "number")
+        throw new TypeError("DiffusionModelConversions: pass (components, t) or (slice)");
       this.slice = new ProbabilityPathSlice(components, t);
     }
     this.t = this.slice.t;
@@ -39,14 +42,23 @@ export class DiffusionModelConversions {
   /** The pair map q_to = P·q_from + Q·x + c (throws where it is singular). */
   conversion(from: BridgeKind, to: BridgeKind): AffineConversion {
     const fn = `DiffusionModelConversions.${nameOf(from, to)}`;
-    for (const [name, k] of [["from", from], ["to", to]] as const) {
-      if (!BRIDGE_KINDS.includes(k)) throw new TypeError(`${fn}: ${name} must be one of ${BRIDGE_KINDS.join(", ")}, got ${JSON.stringify(k)}`);
+    for (const [name, k] of [
+      ["from", from],
+      ["to", to],
+    ] as const) {
+      if (!BRIDGE_KINDS.includes(k))
+        throw new TypeError(
+          `${fn}: ${name} must be one of ${BRIDGE_KINDS.join(", ")}, got ${JSON.stringify(k)}`,
+        );
     }
     const key = `${from}>${to}`;
     let m = this.#maps.get(key);
     if (m === undefined) {
       const s = this.slice;
-      m = from === to ? IDENTITY_CONVERSION(s.dim) : affineConversion(fn, s.affine(from), s.affine(to), s.dim, () => s.singularReason(from));
+      m =
+        from === to
+          ? IDENTITY_CONVERSION(s.dim)
+          : affineConversion(fn, s.affine(from), s.affine(to), s.dim, () => s.singularReason(from));
       this.#maps.set(key, m);
     }
     return m;
@@ -55,7 +67,18 @@ export class DiffusionModelConversions {
   /** Converts `value` of kind `from` at xt into kind `to` (batch rows of length dim; same array type; `out` may alias). */
   convert<A extends FloatArray>(value: A, from: BridgeKind, to: BridgeKind, xt: A, out?: A): A {
     const { P, Q, c } = this.conversion(from, to);
-    return applyAffine(`DiffusionModelConversions.${nameOf(from, to)}`, P, value, "value", Q, xt, "xt", c, this.slice.dim, out);
+    return applyAffine(
+      `DiffusionModelConversions.${nameOf(from, to)}`,
+      P,
+      value,
+      "value",
+      Q,
+      xt,
+      "xt",
+      c,
+      this.slice.dim,
+      out,
+    );
   }
 
   /** y1 → epsilon: ε = Σ_p^{-1/2}(x − A_p·y1 − b_p). */

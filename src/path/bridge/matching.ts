@@ -20,12 +20,17 @@ export interface MatchingItems<A extends FloatArray> {
 }
 
 /** xₜ ~ pₜ(· | y1) from ε, and the targets (file header). */
-export function sampleMatchingItems<A extends FloatArray>(slice: ProbabilityPathSlice, y1: A, epsilon: A): MatchingItems<A> {
+export function sampleMatchingItems<A extends FloatArray>(
+  slice: ProbabilityPathSlice,
+  y1: A,
+  epsilon: A,
+): MatchingItems<A> {
   const fn = "sampleMatchingItems";
   checkFloatArray(fn, "y1", y1);
   checkFloatArray(fn, "epsilon", epsilon);
   checkSameLength(fn, "y1", y1, "epsilon", epsilon);
-  if (epsilon.constructor !== y1.constructor) throw new TypeError(`${fn}: y1 and epsilon must have the same array type`);
+  if (epsilon.constructor !== y1.constructor)
+    throw new TypeError(`${fn}: y1 and epsilon must have the same array type`);
   const d = slice.dim;
   const { A, b } = slice.y1ToMarginalMean;
   const xt = applyAffine(fn, A, y1, "y1", slice.marginalCovSqrt, epsilon, "epsilon", b, d, like(y1));
@@ -41,5 +46,13 @@ export function sampleMatchingItems<A extends FloatArray>(slice: ProbabilityPath
     if (!(e instanceof RangeError)) throw e;
     drift = undefined;
   }
-  return { t: slice.t, xt, y1, epsilon, score: target("score"), flow: target("flow"), ...(drift === undefined ? {} : { drift }) };
+  return {
+    t: slice.t,
+    xt,
+    y1,
+    epsilon,
+    score: target("score"),
+    flow: target("flow"),
+    ...(drift === undefined ? {} : { drift }),
+  };
 }

@@ -18,7 +18,10 @@ export type ProbabilityPath = readonly ProbabilityPathSlice[] & {
 };
 
 /** The slices at `times` (any order, each in [t0, t1]) from two ODE solves at most (file header). */
-export function getProbabilityPath(components: DiffusionModelComponents, times: ArrayLike<number>): ProbabilityPath {
+export function getProbabilityPath(
+  components: DiffusionModelComponents,
+  times: ArrayLike<number>,
+): ProbabilityPath {
   const fn = "getProbabilityPath";
   if (components === null || typeof components !== "object" || typeof components.checkTime !== "function") {
     throw new TypeError(`${fn}: components must be a DiffusionModelComponents`);
@@ -32,7 +35,12 @@ export function getProbabilityPath(components: DiffusionModelComponents, times: 
   const fwd = sde.transitionsFrom(components.t0, ts);
   const bwd = sde.transitionsTo(ts, components.t1);
   const slices = ts.map(
-    (t, i) => new ProbabilityPathSlice(components, t, { fromT0: fwd.transitions[i]!, toT1: bwd.transitions[i]!, stats: NO_ODE_WORK }),
+    (t, i) =>
+      new ProbabilityPathSlice(components, t, {
+        fromT0: fwd.transitions[i]!,
+        toT1: bwd.transitions[i]!,
+        stats: NO_ODE_WORK,
+      }),
   );
   return Object.assign(slices, { times: ts, stats: addOdeStats(fwd.stats, bwd.stats) });
 }

@@ -93,7 +93,11 @@ export class ProbabilityPathSlice {
     if (tr === undefined) {
       const fwd = sde.transitionsFrom(t0, [t]);
       const bwd = sde.transitionsTo([t], t1);
-      tr = { fromT0: fwd.transitions[0]!, toT1: bwd.transitions[0]!, stats: addOdeStats(fwd.stats, bwd.stats) };
+      tr = {
+        fromT0: fwd.transitions[0]!,
+        toT1: bwd.transitions[0]!,
+        stats: addOdeStats(fwd.stats, bwd.stats),
+      };
     }
     this.components = components;
     this.t = t;
@@ -123,7 +127,9 @@ export class ProbabilityPathSlice {
     const Gu2 = mulVec(G, u2, d);
     for (let i = 0; i < d; i++) b[i] = b[i]! + IGAu1[i]! - Gu2[i]!;
     this.y1ToMarginalMean = { A: G, b };
-    this.marginalCov = symmetrize(matAdd(matAdd(congruence(IGA, S1), congruence(G, S2R)), congruence(K, components.priorCov)));
+    this.marginalCov = symmetrize(
+      matAdd(matAdd(congruence(IGA, S1), congruence(G, S2R)), congruence(K, components.priorCov)),
+    );
   }
 
   #memo<T>(key: string, f: () => T): T {
@@ -165,7 +171,9 @@ export class ProbabilityPathSlice {
 
   /** Σ_p^{1/2}, the symmetric square root (the sampler x = μ_p + Σ_p^{1/2}ε). */
   get marginalCovSqrt(): Mat {
-    return this.#memo("sqrt", () => sqrtPsd(this.marginalCov, this.dim, "ProbabilityPathSlice.marginalCovSqrt", "Σ_p"));
+    return this.#memo("sqrt", () =>
+      sqrtPsd(this.marginalCov, this.dim, "ProbabilityPathSlice.marginalCovSqrt", "Σ_p"),
+    );
   }
 
   /** Σ_p^{-1/2}, the symmetric inverse square root (throws where Σ_p is singular). */
@@ -206,14 +214,18 @@ export class ProbabilityPathSlice {
           return { G: scale(P, -1), H: matMul(P, Ap), k: mulVec(P, bp, d), residual: scale(P, -1) };
         });
       case "flow":
-        return this.#memo("flow", () => addScaledAffine(this.affine("drift"), -0.5, mulAffine(this.params.Lambda, this.affine("score"), d)));
+        return this.#memo("flow", () =>
+          addScaledAffine(this.affine("drift"), -0.5, mulAffine(this.params.Lambda, this.affine("score"), d)),
+        );
       case "epsilon":
         return this.#memo("epsilon", () => {
           const R = this.marginalCovInvSqrt;
           return { ...mulAffine(R, { G: IDENTITY, H: scale(Ap, -1), k: bp.map((x) => -x) }, d), residual: R };
         });
       default:
-        throw new TypeError(`ProbabilityPathSlice.affine: kind must be one of ${BRIDGE_KINDS.join(", ")}, got ${JSON.stringify(kind)}`);
+        throw new TypeError(
+          `ProbabilityPathSlice.affine: kind must be one of ${BRIDGE_KINDS.join(", ")}, got ${JSON.stringify(kind)}`,
+        );
     }
   }
 
@@ -252,7 +264,8 @@ export class ProbabilityPathSlice {
     const fn = "ProbabilityPathSlice.logProb";
     checkFloatArray(fn, "x", x);
     const r = this.marginalMean(y1);
-    if (r.length !== x.length) throw new RangeError(`${fn}: x has length ${x.length} but y1 has length ${y1.length}; they must match`);
+    if (r.length !== x.length)
+      throw new RangeError(`${fn}: x has length ${x.length} but y1 has length ${y1.length}; they must match`);
     for (let i = 0; i < r.length; i++) r[i] = x[i]! - r[i]!;
     return logDensityOfResiduals(fn, r, this.marginalCov, this.dim);
   }
