@@ -153,36 +153,25 @@ export function linearSde(options: LinearSdeOptions): LinearSde {
     for (const t of times)
       if (!Number.isFinite(t)) throw new RangeError(`${fn}.${what}: every time must be finite, got ${t}`);
   };
-  const transitionsFrom = (s: number, times: readonly number[]): TransitionGrid => {
-    checkTimes("transitionsFrom", times);
-    for (const t of times) checkInterval(`${fn}.transitionsFrom`, s, t);
-    const tEnd = times.length === 0 ? s : Math.max(...times);
-    const sol = solveOde(
-      forwardMomentRhs(denseAt, dim),
-      identityState(dim),
-      s,
-      tEnd,
-      times,
-      tol,
-      `${fn}.transitionsFrom`,
-    );
+  // One solve from `start` towards every time of `times` (forward: p(x_τ | x_start); backward: p(x_start | x_τ)).
+  const solveGrid = (
+    what: string,
+    direction: 1 | -1,
+    start: number,
+    times: readonly number[],
+  ): TransitionGrid => {
+    checkTimes(what, times);
+    for (const t of times)
+      checkInterval(`${fn}.${what}`, direction === 1 ? start : t, direction === 1 ? t : start);
+    const tEnd = times.length === 0 ? start : direction === 1 ? Math.max(...times) : Math.min(...times);
+    const rhs = direction === 1 ? forwardMomentRhs(denseAt, dim) : backwardMomentRhs(denseAt, dim);
+    const sol = solveOde(rhs, identityState(dim), start, tEnd, times, tol, `${fn}.${what}`);
     return { transitions: sol.values.map((y) => unpack(y, dim)), stats: sol.stats };
   };
-  const transitionsTo = (times: readonly number[], t: number): TransitionGrid => {
-    checkTimes("transitionsTo", times);
-    for (const s of times) checkInterval(`${fn}.transitionsTo`, s, t);
-    const tEnd = times.length === 0 ? t : Math.min(...times);
-    const sol = solveOde(
-      backwardMomentRhs(denseAt, dim),
-      identityState(dim),
-      t,
-      tEnd,
-      times,
-      tol,
-      `${fn}.transitionsTo`,
-    );
-    return { transitions: sol.values.map((y) => unpack(y, dim)), stats: sol.stats };
-  };
+  const transitionsFrom = (s: number, times: readonly number[]): TransitionGrid =>
+    solveGrid("transitionsFrom", 1, s, times);
+  const transitionsTo = (times: readonly number[], t: number): TransitionGrid =>
+    solveGrid("transitionsTo", -1, t, times);
   return {
     name: fn,
     dim,

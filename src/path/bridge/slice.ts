@@ -156,17 +156,22 @@ export class ProbabilityPathSlice {
     return this.#memo("Jbeta", () => congruence(transpose(this.transitionToT1.A), this.#wInverse));
   }
 
-  /** Σ_p⁻¹ (throws where Σ_p is singular: t = t1 with R = 0). */
-  get marginalPrecision(): Mat {
-    return this.#memo("precision", () => {
+  /** f() of Σ_p, rethrowing a singular Σ_p as "pinned to y1: `what` is undefined" with the fix. */
+  #ofMarginalCov(key: string, what: string, f: () => Mat): Mat {
+    return this.#memo(key, () => {
       try {
-        return inverseSpd(this.marginalCov, this.dim, "ProbabilityPathSlice.marginalPrecision", "Σ_p");
+        return f();
       } catch {
         throw new RangeError(
-          `ProbabilityPathSlice.marginalPrecision: Σ_p is singular at t = ${this.t} (the path is pinned to y1), so the score is undefined — evaluate at t < t1 or use evidenceCov R > 0`,
+          `ProbabilityPathSlice: Σ_p is singular at t = ${this.t} (the path is pinned to y1), so ${what} is undefined — evaluate at t < t1 or use evidenceCov R > 0`,
         );
       }
     });
+  }
+
+  /** Σ_p⁻¹ (throws where Σ_p is singular: t = t1 with R = 0). */
+  get marginalPrecision(): Mat {
+    return this.#ofMarginalCov("precision", "the score", () => inverseSpd(this.marginalCov, this.dim));
   }
 
   /** Σ_p^{1/2}, the symmetric square root (the sampler x = μ_p + Σ_p^{1/2}ε). */
@@ -178,15 +183,7 @@ export class ProbabilityPathSlice {
 
   /** Σ_p^{-1/2}, the symmetric inverse square root (throws where Σ_p is singular). */
   get marginalCovInvSqrt(): Mat {
-    return this.#memo("invSqrt", () => {
-      try {
-        return invSqrtPd(this.marginalCov, this.dim, "ProbabilityPathSlice.marginalCovInvSqrt", "Σ_p");
-      } catch {
-        throw new RangeError(
-          `ProbabilityPathSlice: Σ_p is singular at t = ${this.t} (the path is pinned to y1), so epsilon is undefined — evaluate at t < t1 or use evidenceCov R > 0`,
-        );
-      }
-    });
+    return this.#ofMarginalCov("invSqrt", "epsilon", () => invSqrtPd(this.marginalCov, this.dim));
   }
 
   /**
