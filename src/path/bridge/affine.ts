@@ -68,7 +68,7 @@ export function affineConversion(
 }
 
 /** The identity conversion (from = to). */
-export const IDENTITY_CONVERSION = (d: number): AffineConversion => ({
+export const identityConversion = (d: number): AffineConversion => ({
   P: { kind: "scalar", value: 1 },
   Q: ZERO,
   c: new Float64Array(d),

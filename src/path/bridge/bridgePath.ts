@@ -21,7 +21,7 @@ import type { ConditionalGaussian, GaussianPath, PathSlice, Prior, Targets } fro
 import {
   type AffineConversion,
   type AffineTarget,
-  IDENTITY_CONVERSION,
+  identityConversion,
   addAffine,
   addScaledAffine,
   affineConversion,
@@ -98,7 +98,7 @@ export class BridgePathSlice implements PathSlice {
     checkKind("BridgePathSlice.convert", "from", from);
     checkKind("BridgePathSlice.convert", "to", to);
     const fn = `${pairName(from, to)} (bridge path, t = ${this.t})`;
-    if (from === to) return IDENTITY_CONVERSION(this.bridge.dim);
+    if (from === to) return identityConversion(this.bridge.dim);
     const g = from === "drift" || to === "drift" ? checkG2(fn, g2) : undefined;
     const key = `${from}>${to}>${g ?? ""}`;
     let m = this.#maps.get(key);

@@ -8,7 +8,7 @@
  * Source: linsdex DiffusionModelConversions (seed 000), argument order fixed by design.md §1.
  */
 import type { FloatArray } from "../../array.js";
-import { type AffineConversion, IDENTITY_CONVERSION, affineConversion, applyAffine } from "./affine.js";
+import { type AffineConversion, identityConversion, affineConversion, applyAffine } from "./affine.js";
 import type { DiffusionModelComponents } from "./components.js";
 import { BRIDGE_KINDS, type BridgeKind, ProbabilityPathSlice } from "./slice.js";
 
@@ -57,7 +57,7 @@ export class DiffusionModelConversions {
       const s = this.slice;
       m =
         from === to
-          ? IDENTITY_CONVERSION(s.dim)
+          ? identityConversion(s.dim)
           : affineConversion(fn, s.affine(from), s.affine(to), s.dim, () => s.singularReason(from));
       this.#maps.set(key, m);
     }
