@@ -76,8 +76,13 @@ export function pairCoefficients(
   const p = (aB * sigma - bB * alpha) / d;
   const q = (aA * bB - aB * bA) / d;
   if (d === 0 || !Number.isFinite(d) || !Number.isFinite(p) || !Number.isFinite(q)) {
-    const what = !Number.isFinite(aB) || !Number.isFinite(bB) ? to : from;
-    throw new RangeError(`${fn}: ${describe(level)}; ${what} is undefined there — ${fix(level)}`);
+    const what =
+      !Number.isFinite(aB) || !Number.isFinite(bB)
+        ? `${to} is undefined there`
+        : !Number.isFinite(aA) || !Number.isFinite(bA)
+          ? `${from} is undefined there`
+          : `${to} cannot be recovered from ${from} there`;
+    throw new RangeError(`${fn}: ${describe(level)}; ${what} — ${fix(level)}`);
   }
   return [p, q];
 }

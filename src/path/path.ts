@@ -8,6 +8,7 @@ import type { FloatArray } from "../array.js";
 import type { ConvertOptions, Kind } from "../convert/kernel.js";
 import type { Mat } from "../math/matrix.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
+import type { Time } from "../time.js";
 
 /** xₜ | data ~ N(A·data + b, Σ) at one time (b = null means 0). */
 export interface ConditionalGaussian {
@@ -63,7 +64,7 @@ export interface GaussianPath {
   readonly tMin: number;
   /** Largest such t. */
   readonly tMax: number;
-  slice(t: number): PathSlice;
+  slice(t: Time): PathSlice;
   /** The prior at t = 0 (what generation samples first). */
   readonly prior: Prior;
   /** JSON description (checkpoints); bridge paths describe their SDE. */
