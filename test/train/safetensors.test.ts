@@ -15,7 +15,10 @@ function referenceTensors(): Record<string, NdArray> {
     "z.f64": { shape: [5], data: Float64Array.from([0, 1, 2, 3, 4], (i) => i / 3) },
     "a.scalar": { shape: [], data: Float64Array.of(2 ** -1074) },
     empty: { shape: [0, 3], data: new Float32Array(0) },
-    inf: { shape: [3], data: Float32Array.of(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4028234663852886e38) },
+    inf: {
+      shape: [3],
+      data: Float32Array.of(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4028234663852886e38),
+    },
   };
 }
 
@@ -25,12 +28,19 @@ function assertSameTensors(actual: Record<string, NdArray>, expected: Record<str
     const a = actual[name]!;
     assert.deepEqual([...a.shape], [...e.shape], `${name} shape`);
     assert.equal(a.data.constructor, e.data.constructor, `${name} dtype`);
-    assert.deepEqual(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength), `${name} bytes`);
+    assert.deepEqual(
+      new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+      new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength),
+      `${name} bytes`,
+    );
   }
 }
 
 test("decodeSafetensors reads a file written by the reference safetensors library bit for bit", () => {
-  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(fixture)), "reference.safetensors");
+  const { tensors, metadata } = decodeSafetensors(
+    new Uint8Array(readFileSync(fixture)),
+    "reference.safetensors",
+  );
   assert.deepEqual(metadata, { step: "7" });
   assertSameTensors(tensors, referenceTensors());
 });
@@ -41,7 +51,10 @@ test("encodeSafetensors writes the same bytes as the reference safetensors libra
 });
 
 test("encodeSafetensors pads the header so the data starts at a multiple of 8 and orders F64 before F32", () => {
-  const bytes = encodeSafetensors({ a: { shape: [1], data: Float32Array.of(1) }, b: { shape: [1], data: Float64Array.of(2) } });
+  const bytes = encodeSafetensors({
+    a: { shape: [1], data: Float32Array.of(1) },
+    b: { shape: [1], data: Float64Array.of(2) },
+  });
   const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
   assert.equal((8 + n) % 8, 0);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
@@ -56,14 +69,24 @@ test("decodeSafetensors inverts encodeSafetensors for any F32/F64 tensors and me
     .chain(([shape, f64]) => {
       const n = shape.reduce((a, b) => a * b, 1);
       const values = f64 ? fc.double() : fc.float();
-      return fc.array(values, { minLength: n, maxLength: n }).map((v) => ({ shape, data: f64 ? Float64Array.from(v) : Float32Array.from(v) }));
+      return fc
+        .array(values, { minLength: n, maxLength: n })
+        .map((v) => ({ shape, data: f64 ? Float64Array.from(v) : Float32Array.from(v) }));
     });
   fc.assert(
-    fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((s) => s !== "__metadata__" && s !== "__proto__"), tensor, { maxKeys: 5 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), (tensors, metadata) => {
-      const decoded = decodeSafetensors(encodeSafetensors(tensors, metadata));
-      assertSameTensors(decoded.tensors, tensors);
-      assert.deepEqual({ ...decoded.metadata }, { ...metadata });
-    }),
+    fc.property(
+      fc.dictionary(
+        fc.string({ minLength: 1, maxLength: 8 }).filter((s) => s !== "__metadata__" && s !== "__proto__"),
+        tensor,
+        { maxKeys: 5 },
+      ),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+      (tensors, metadata) => {
+        const decoded = decodeSafetensors(encodeSafetensors(tensors, metadata));
+        assertSameTensors(decoded.tensors, tensors);
+        assert.deepEqual({ ...decoded.metadata }, { ...metadata });
+      },
+    ),
     { numRuns: 100 },
   );
 });
@@ -85,25 +108,72 @@ test("decodeSafetensors names the file and the problem for corrupt files", () =>
     ["too short", good.subarray(0, 5), /w\.st: the file has 5 bytes.*truncated/],
     ["truncated data", good.subarray(0, good.length - 4), /w\.st: .*(ends at byte|cover).*truncated/],
     ["trailing bytes", Uint8Array.from([...good, 0, 0, 0, 0]), /w\.st: the tensors cover .* trailing bytes/],
-    ["header length too large", Uint8Array.from([0xff, 0xff, 0, 0, 0, 0, 0, 0, ...good.subarray(8)]), /header length field says 65535 bytes/],
-    ["header not JSON", Uint8Array.from([...good.subarray(0, 8), 0x7b, 0x7b, ...good.subarray(10)]), /header is not valid UTF-8 JSON/],
-    ["unsupported dtype", withHeader({ a: { dtype: "BF16", shape: [2], data_offsets: [0, 4] } }, 4), /tensor "a" has dtype "BF16"; only F32 and F64/],
-    ["size mismatch", withHeader({ a: { dtype: "F32", shape: [2, 2], data_offsets: [0, 12] } }, 12), /tensor "a" has data_offsets \[0, 12\] but shape \[2, 2\] of F32 needs 16 bytes/],
-    ["hole", withHeader({ a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, 8), /tensor "a" starts at byte 4 of the data, expected 0/],
-    ["overlap", withHeader({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, 8), /starts at byte 4 of the data, expected 8/],
-    ["bad shape", withHeader({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, 4), /tensor "a" has shape \[-1\]/],
-    ["non-string metadata", withHeader({ __metadata__: { step: 3 } }, 0), /__metadata__\["step"\] must be a string/],
+    [
+      "header length too large",
+      Uint8Array.from([0xff, 0xff, 0, 0, 0, 0, 0, 0, ...good.subarray(8)]),
+      /header length field says 65535 bytes/,
+    ],
+    [
+      "header not JSON",
+      Uint8Array.from([...good.subarray(0, 8), 0x7b, 0x7b, ...good.subarray(10)]),
+      /header is not valid UTF-8 JSON/,
+    ],
+    [
+      "unsupported dtype",
+      withHeader({ a: { dtype: "BF16", shape: [2], data_offsets: [0, 4] } }, 4),
+      /tensor "a" has dtype "BF16"; only F32 and F64/,
+    ],
+    [
+      "size mismatch",
+      withHeader({ a: { dtype: "F32", shape: [2, 2], data_offsets: [0, 12] } }, 12),
+      /tensor "a" has data_offsets \[0, 12\] but shape \[2, 2\] of F32 needs 16 bytes/,
+    ],
+    [
+      "hole",
+      withHeader({ a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, 8),
+      /tensor "a" starts at byte 4 of the data, expected 0/,
+    ],
+    [
+      "overlap",
+      withHeader(
+        {
+          a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+          b: { dtype: "F32", shape: [1], data_offsets: [4, 8] },
+        },
+        8,
+      ),
+      /starts at byte 4 of the data, expected 8/,
+    ],
+    [
+      "bad shape",
+      withHeader({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, 4),
+      /tensor "a" has shape \[-1\]/,
+    ],
+    [
+      "non-string metadata",
+      withHeader({ __metadata__: { step: 3 } }, 0),
+      /__metadata__\["step"\] must be a string/,
+    ],
   ];
   for (const [what, bytes, message] of cases) {
-    assert.throws(() => decodeSafetensors(bytes, "w.st"), (err: Error) => {
-      assert.match(err.message, /^decodeSafetensors: w\.st: /, what);
-      assert.match(err.message, message, what);
-      return true;
-    });
+    assert.throws(
+      () => decodeSafetensors(bytes, "w.st"),
+      (err: Error) => {
+        assert.match(err.message, /^decodeSafetensors: w\.st: /, what);
+        assert.match(err.message, message, what);
+        return true;
+      },
+    );
   }
 });
 
 test("encodeSafetensors rejects data that does not fit its shape, naming the tensor", () => {
-  assert.throws(() => encodeSafetensors({ w: { shape: [2, 3], data: new Float32Array(5) } }), /encodeSafetensors: tensor "w": data has 5 elements but shape \[2, 3\] needs 6/);
-  assert.throws(() => encodeSafetensors({ __metadata__: { shape: [1], data: new Float32Array(1) } }), /"__metadata__" is reserved/);
+  assert.throws(
+    () => encodeSafetensors({ w: { shape: [2, 3], data: new Float32Array(5) } }),
+    /encodeSafetensors: tensor "w": data has 5 elements but shape \[2, 3\] needs 6/,
+  );
+  assert.throws(
+    () => encodeSafetensors({ __metadata__: { shape: [1], data: new Float32Array(1) } }),
+    /"__metadata__" is reserved/,
+  );
 });

@@ -1,0 +1,270 @@
+/**
+ * Training checkpoints (Node only): a directory holding
+ *   weights-<step>.safetensors  params (PyTorch names `layers.<l>.weight|bias`), `ema.<name>`,
+ *                               `optimizer.m.<name>`, `optimizer.v.<name>` (Adam moments);
+ *   config.json                 format/version, step, dtype, path spec, kind, schedule spec, MLP
+ *                               architecture, optimizer config, RNG state, and the weights file's
+ *                               name, size and SHA-256.
+ * Both files are written atomically (temp file + rename), weights first: config.json is the commit
+ * point, so an interrupted save leaves the previous checkpoint intact; older weights files are
+ * removed after it. Loading validates config.json (zod), the hash, and every tensor against the
+ * architecture, and names the file and the problem.
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { KINDS, type Kind } from "../convert/kernel.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import { readFileBytes } from "../io/fileBytes.js";
+import type { NdArray } from "../io/ndarray.js";
+import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
+import type { RngState } from "../random/rng.js";
+import type { ScheduleSpec } from "../schedule/schedule.js";
+import { ACTIVATIONS, checkMlpConfig, type MlpConfig, mlpParamSpecs } from "./mlp.js";
+import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
+import type { DType, HostTensor } from "./tensor.js";
+import { checkTrainState, type TrainState } from "./trainer.js";
+
+/** What the network was trained to predict, and on which path (JSON specs). */
+export interface CheckpointMeta {
+  /** The path's JSON spec (`GaussianPath.spec`). */
+  readonly path: unknown;
+  readonly kind: Kind;
+  /** The schedule's spec for affine paths, null otherwise. */
+  readonly schedule: ScheduleSpec | null;
+}
+
+/** Everything needed to sample from a trained network or resume its training. */
+export interface Checkpoint {
+  readonly meta: CheckpointMeta;
+  readonly model: MlpConfig;
+  readonly optimizer: OptimizerConfig;
+  readonly dtype: DType;
+  readonly state: TrainState;
+  readonly rng: RngState;
+}
+
+/** The config file's name inside a checkpoint directory. */
+export const CHECKPOINT_CONFIG = "config.json";
+
+const FORMAT = "difflux-checkpoint";
+const VERSION = 1;
+
+const count = z.number().int().nonnegative();
+const positive = z.number().positive();
+
+const mlpSchema = z.object({
+  architecture: z.literal("mlp"),
+  dim: count,
+  width: count,
+  depth: count,
+  activation: z.enum(ACTIVATIONS as [string, ...string[]]),
+  timeEmbedding: z.object({ dim: count, scale: positive, maxPeriod: positive }),
+});
+
+const optimizerSchema = z.object({
+  kind: z.enum(["adam", "adamw"]),
+  lr: positive,
+  beta1: z.number(),
+  beta2: z.number(),
+  eps: positive,
+  weightDecay: z.number(),
+  clipNorm: positive.nullable(),
+  schedule: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("constant") }),
+    z.object({ kind: z.literal("warmupCosine"), warmupSteps: count, totalSteps: count, minLr: z.number() }),
+  ]),
+  emaDecay: z.number().nullable(),
+});
+
+const rngSchema = z.object({
+  algorithm: z.literal("philox4x32-10"),
+  seed: count,
+  stream: count,
+  block: count,
+  spareNormal: z.number().nullable(),
+  spareUniform: z.number().nullable(),
+});
+
+const configSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.literal(VERSION),
+  step: count,
+  dtype: z.enum(["float32", "float64"]),
+  path: z.unknown(),
+  kind: z.enum(KINDS as [Kind, ...Kind[]]),
+  schedule: z.object({ family: z.string() }).loose().nullable(),
+  model: mlpSchema,
+  optimizer: optimizerSchema,
+  rng: rngSchema,
+  weights: z.object({
+    file: z.string().regex(/^weights-\d+\.safetensors$/),
+    bytes: count,
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+});
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function weightsFile(step: number): string {
+  return `weights-${step}.safetensors`;
+}
+
+/**
+ * Saves `checkpoint` into directory `dir` (created if missing), atomically; see the file header.
+ * Throws if the state does not fit the model and optimizer configs.
+ */
+export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
+  const { meta, model, optimizer, dtype, state, rng } = checkpoint;
+  checkMlpConfig(model);
+  checkOptimizerConfig(optimizer);
+  checkTrainState("saveCheckpoint", state, model, optimizer, dtype);
+  if (!KINDS.includes(meta?.kind))
+    throw new TypeError(
+      `saveCheckpoint: meta.kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(meta?.kind)}`,
+    );
+  const names = mlpParamSpecs(model).map((s) => s.name);
+  const tensors: Record<string, NdArray> = {};
+  names.forEach((name, i) => {
+    tensors[name] = state.params[i]!;
+    if (state.ema !== null) tensors[`ema.${name}`] = state.ema[i]!;
+    tensors[`optimizer.m.${name}`] = state.moments.m[i]!;
+    tensors[`optimizer.v.${name}`] = state.moments.v[i]!;
+  });
+  const bytes = encodeSafetensors(tensors, { format: FORMAT, step: String(state.step) });
+  const file = weightsFile(state.step);
+  writeFileAtomic(join(dir, file), bytes, { mkdir: true });
+  const config = {
+    format: FORMAT,
+    version: VERSION,
+    step: state.step,
+    dtype,
+    path: meta.path ?? null,
+    kind: meta.kind,
+    schedule: meta.schedule ?? null,
+    model,
+    optimizer,
+    rng,
+    weights: { file, bytes: bytes.length, sha256: sha256(bytes) },
+  };
+  writeFileAtomic(join(dir, CHECKPOINT_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
+  for (const name of readdirSync(dir)) {
+    if (name !== file && /^weights-\d+\.safetensors$/.test(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+function differences(a: unknown, b: unknown, prefix = ""): string[] {
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) =>
+      differences(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        prefix ? `${prefix}.${k}` : k,
+      ),
+    );
+  }
+  return Object.is(a, b)
+    ? []
+    : [`${prefix || "value"} is ${JSON.stringify(a)} in the checkpoint but ${JSON.stringify(b)} in the run`];
+}
+
+/** What a caller expects of a checkpoint; `loadCheckpoint` throws on any difference. */
+export interface CheckpointExpectation {
+  readonly model?: MlpConfig;
+  readonly optimizer?: OptimizerConfig;
+  readonly dtype?: DType;
+  readonly kind?: Kind;
+}
+
+/**
+ * Loads and validates the checkpoint in `dir`. Errors name the file and what is wrong: unreadable or
+ * invalid config.json (with the offending field), a weights file that is missing, corrupt or from
+ * another save (size/SHA-256), a missing or misshapen tensor, or a mismatch with `expect`.
+ */
+export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}): Checkpoint {
+  const configPath = join(dir, CHECKPOINT_CONFIG);
+  const text = new TextDecoder().decode(readFileBytes("loadCheckpoint", configPath));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(
+      `loadCheckpoint: ${configPath} is not valid JSON (${err instanceof Error ? err.message : String(err)}); the file is corrupt`,
+    );
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new Error(`loadCheckpoint: ${configPath} is not a valid difflux checkpoint config (${issues})`);
+  }
+  const config = parsed.data;
+  const model = config.model as MlpConfig;
+  const optimizer = config.optimizer as OptimizerConfig;
+  const dtype = config.dtype;
+  try {
+    checkMlpConfig(model);
+    checkOptimizerConfig(optimizer);
+  } catch (err) {
+    throw new Error(`loadCheckpoint: ${configPath}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const mismatches = [
+    ...(expect.model ? differences(model, expect.model, "model") : []),
+    ...(expect.optimizer ? differences(optimizer, expect.optimizer, "optimizer") : []),
+    ...(expect.dtype && expect.dtype !== dtype
+      ? [`dtype is ${dtype} in the checkpoint but ${expect.dtype} in the run`]
+      : []),
+    ...(expect.kind && expect.kind !== config.kind
+      ? [`kind is ${config.kind} in the checkpoint but ${expect.kind} in the run`]
+      : []),
+  ];
+  if (mismatches.length > 0) {
+    throw new Error(
+      `loadCheckpoint: ${configPath} does not match this run: ${mismatches.join("; ")}; use a matching config or another checkpoint directory`,
+    );
+  }
+  const weightsPath = join(dir, config.weights.file);
+  const bytes = readFileBytes("loadCheckpoint", weightsPath);
+  if (bytes.length !== config.weights.bytes || sha256(bytes) !== config.weights.sha256) {
+    throw new Error(
+      `loadCheckpoint: ${weightsPath} does not match ${CHECKPOINT_CONFIG} (${bytes.length} bytes, expected ${config.weights.bytes}; SHA-256 differs): the file is corrupt or from another save — restore both files from the same save`,
+    );
+  }
+  const { tensors, metadata } = decodeSafetensors(bytes, weightsPath);
+  if (metadata.step !== String(config.step)) {
+    throw new Error(
+      `loadCheckpoint: ${weightsPath} is from step ${metadata.step} but ${CHECKPOINT_CONFIG} says step ${config.step}`,
+    );
+  }
+  const names = mlpParamSpecs(model).map((s) => s.name);
+  const take = (name: string): HostTensor => {
+    const t = tensors[name];
+    if (t === undefined)
+      throw new Error(
+        `loadCheckpoint: ${weightsPath} has no tensor "${name}"; the file does not belong to this config`,
+      );
+    return t;
+  };
+  const state: TrainState = {
+    step: config.step,
+    params: names.map((n) => take(n)),
+    moments: { m: names.map((n) => take(`optimizer.m.${n}`)), v: names.map((n) => take(`optimizer.v.${n}`)) },
+    ema: optimizer.emaDecay === null ? null : names.map((n) => take(`ema.${n}`)),
+  };
+  try {
+    checkTrainState(weightsPath, state, model, optimizer, dtype);
+  } catch (err) {
+    throw new Error(`loadCheckpoint: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return {
+    meta: { path: config.path, kind: config.kind, schedule: config.schedule as ScheduleSpec | null },
+    model,
+    optimizer,
+    dtype,
+    state,
+    rng: config.rng as RngState,
+  };
+}

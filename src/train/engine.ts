@@ -1,0 +1,181 @@
+/**
+ * The autodiff engine: the one module that talks to `@jax-js/jax` (pinned 0.1.25), so the engine can
+ * be swapped by reimplementing this file. Everything else (network, loss, optimizer) is written
+ * against `DiffOps` from tensor.ts and handed here to be traced and compiled.
+ *
+ * jax-js rules this module hides: every jax-js op consumes its array arguments (`.ref` keeps one
+ * alive), so the traced ops below take a `.ref` of every argument (they borrow); device tensors are
+ * wrapped in `DeviceTensor` whose owner calls `dispose()`. Traced code runs only inside `jit`, where
+ * arrays are tracers and borrowing costs nothing. On Node the wasm backend is used (`init("wasm")`);
+ * Node 20 has no global `Float16Array`, which jax-js names when it inspects a Float64Array, so a
+ * stub that throws on use is installed if it is missing (float16 is never used here).
+ */
+import { defaultDevice, init, jit, lax, numpy as np, valueAndGrad } from "@jax-js/jax";
+import type { DiffOps, DType, HostTensor } from "./tensor.js";
+
+type JaxArray = np.Array;
+
+/** A tensor living on the engine's device. Its owner must call `dispose()` exactly once. */
+export class DeviceTensor {
+  /** @internal */
+  constructor(readonly array: JaxArray) {}
+  /** The shape. */
+  get shape(): number[] {
+    return this.array.shape;
+  }
+  /** Frees the device memory. */
+  dispose(): void {
+    this.array.dispose();
+  }
+}
+
+/**
+ * A traced computation: groups of tensors in, groups of tensors out. It must be generic in the
+ * tensor type so it cannot depend on the engine.
+ */
+export type TracedFn = <T>(ops: DiffOps<T>, groups: T[][]) => T[][];
+
+/** A compiled `TracedFn`: borrows its inputs, returns new tensors owned by the caller. */
+export type CompiledFn = (groups: readonly (readonly DeviceTensor[])[]) => DeviceTensor[][];
+
+/** The engine interface the trainer uses. */
+export interface Engine {
+  readonly name: string;
+  /** Copies a host tensor to the device (a Float32Array becomes float32, a Float64Array float64). */
+  upload(tensor: HostTensor): DeviceTensor;
+  /** A scalar tensor (shape []) of the given dtype. */
+  scalar(value: number, dtype: DType): DeviceTensor;
+  /** Copies a device tensor to the host (borrows it). */
+  download(tensor: DeviceTensor): HostTensor;
+  /** Traces and compiles `fn` (once per input shape signature, on first call). */
+  compile(fn: TracedFn): CompiledFn;
+}
+
+/**
+ * The second operand, borrowed. A number becomes a constant of `a`'s dtype: jax-js 0.1.25 stores
+ * weakly typed number constants as float32 even in float64 kernels (x·0.9 gave 0.26999999284744264
+ * for x = 0.3), which would spoil float64 gradient checks.
+ */
+function operand(a: JaxArray, x: JaxArray | number): JaxArray | number {
+  if (typeof x !== "number") return x.ref;
+  return a.dtype === np.float64 ? np.array(x, { dtype: np.float64 }) : x;
+}
+
+/** A float64 constant (jax-js would store a bare number as float32). */
+function f64(value: number): JaxArray {
+  return np.array(value, { dtype: np.float64 });
+}
+
+/**
+ * eˣ in float64, within 1 ulp on [−700, 700] (measured; borrows x): k = round(x/ln 2) (no gradient), r = x − k·ln 2 in two
+ * parts (Cody & Waite), eʳ by its Taylor series to degree 13 (|r| ≤ ln 2/2, remainder < 1e-17), times
+ * an exact 2ᵏ built bit by bit; |k| is clamped to 1022. jax-js 0.1.25 evaluates float64 exp and
+ * tanh with float32 accuracy (measured ~5e-8 relative), too coarse for float64 gradient checks;
+ * float32 uses the native kernels. Source: Cody & Waite 1980, "Software manual for the elementary
+ * functions", ch. 6 (exp); ln 2 split as in fdlibm e_exp.c.
+ */
+function exp64(x: JaxArray): JaxArray {
+  const k = np.clip(np.round(lax.stopGradient(x.ref).mul(f64(Math.LOG2E))), -1022, 1022);
+  const r = x.ref.sub(k.ref.mul(f64(0.6931471803691238))).sub(k.ref.mul(f64(1.9082149292705877e-10)));
+  let factorial = 1;
+  const coefficients = [1];
+  for (let n = 1; n <= 13; n++) coefficients.push(1 / (factorial *= n));
+  let p = f64(coefficients[13]!);
+  for (let n = 12; n >= 0; n--) p = p.mul(r.ref).add(f64(coefficients[n]!));
+  r.dispose();
+  const magnitude = np.abs(k.ref);
+  let power = f64(1);
+  for (let b = 0; b < 10; b++) {
+    const bit = np.remainder(np.floor(magnitude.ref.mul(f64(2 ** -b))), f64(2));
+    power = power.mul(np.where(bit.equal(f64(1)), f64(2 ** (2 ** b)), f64(1)));
+  }
+  magnitude.dispose();
+  return p.mul(np.where(k.less(f64(0)), np.reciprocal(power.ref), power));
+}
+
+/** tanh x = 1 − 2/(e²ˣ + 1) in float64 (exp64; ±1 at overflow and underflow). */
+function tanh64(x: JaxArray): JaxArray {
+  const e = exp64(jaxOps.mul(x, 2));
+  return jaxOps.add(jaxOps.mul(np.reciprocal(jaxOps.add(e, 1)), -2), 1);
+}
+
+/** DiffOps on jax-js tracers; every method borrows its tensor arguments. */
+const jaxOps: DiffOps<JaxArray> = {
+  matmulT: (x, w) => np.matmul(x.ref, w.ref.transpose()),
+  add: (a, b) => np.add(a.ref, operand(a, b)),
+  sub: (a, b) => np.subtract(a.ref, operand(a, b)),
+  mul: (a, b) => np.multiply(a.ref, operand(a, b)),
+  div: (a, b) => np.divide(a.ref, operand(a, b)),
+  minimum: (a, b) => np.minimum(a.ref, operand(a, b)),
+  maximum: (a, b) => np.maximum(a.ref, operand(a, b)),
+  exp: (a) => (a.dtype === np.float64 ? exp64(a) : np.exp(a.ref)),
+  tanh: (a) => (a.dtype === np.float64 ? tanh64(a) : np.tanh(a.ref)),
+  sqrt: (a) => np.sqrt(a.ref),
+  sum: (a, axis) => (axis === undefined ? np.sum(a.ref) : np.sum(a.ref, axis)),
+  valueAndGrad(f, params) {
+    const [value, grads] = valueAndGrad((ps: JaxArray[]) => f(ps))(params.map((p) => p.ref));
+    return [value, grads as JaxArray[]];
+  },
+};
+
+function installFloat16Stub(): void {
+  const g = globalThis as { Float16Array?: unknown };
+  if (g.Float16Array !== undefined) return;
+  g.Float16Array = class Float16ArrayUnavailable {
+    constructor() {
+      throw new TypeError(
+        "jaxEngine: float16 arrays need Node ≥ 22 (no global Float16Array); difflux trains in float32/float64",
+      );
+    }
+  };
+}
+
+let ready: Promise<void> | undefined;
+
+/**
+ * The jax-js engine on its wasm (CPU) backend. Initializes jax-js once per process.
+ * Source: jax-js 0.1.25 README (devices, reference counting, jit).
+ */
+export async function jaxEngine(): Promise<Engine> {
+  ready ??= (async () => {
+    installFloat16Stub();
+    const devices = await init("wasm");
+    if (!devices.includes("wasm"))
+      throw new Error(`jaxEngine: the jax-js wasm backend is unavailable (got ${devices.join(", ")})`);
+    defaultDevice("wasm");
+  })();
+  await ready;
+  return engine;
+}
+
+const engine: Engine = {
+  name: "jax-js 0.1.25 (wasm)",
+  upload(tensor) {
+    const { data, shape } = tensor;
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+      throw new TypeError("jaxEngine.upload: tensor.data must be a Float32Array or Float64Array");
+    }
+    const dtype = data instanceof Float32Array ? np.float32 : np.float64;
+    return new DeviceTensor(np.array(data, { dtype, shape: [...shape] }));
+  },
+  scalar(value, dtype) {
+    return new DeviceTensor(np.array(value, { dtype: dtype === "float32" ? np.float32 : np.float64 }));
+  },
+  download(tensor) {
+    const a = tensor.array;
+    const shape = a.shape;
+    const data = a.ref.dataSync();
+    if (data instanceof Float32Array) return { shape, data: data.slice() };
+    if (data instanceof Float64Array) return { shape, data: data.slice() };
+    throw new TypeError(
+      `jaxEngine.download: unexpected ${a.dtype} tensor; only float32 and float64 are supported`,
+    );
+  },
+  compile(fn) {
+    const compiled = jit((groups: JaxArray[][]) => fn(jaxOps, groups));
+    return (groups) => {
+      const out = compiled(groups.map((g) => g.map((t) => t.array.ref))) as JaxArray[][];
+      return out.map((g) => g.map((a) => new DeviceTensor(a)));
+    };
+  },
+};

@@ -1,0 +1,545 @@
+/**
+ * The training loop and the trained network as a `Model`.
+ *
+ * The trainer is agnostic of the objective: a batch source hands it (xₜ, t, target, weight) — e.g.
+ * from the objectives' `trainingBatch` — and it minimizes the weighted mean squared error
+ *   L(θ) = (1/B) Σᵢ wᵢ · ‖net_θ(xₜᵢ, tᵢ) − targetᵢ‖² / dim
+ * with Adam/AdamW (optim.ts) inside one compiled step on the autodiff engine (engine.ts).
+ * Determinism: the same seed, config and batch source give bit-identical weights, and a run resumed
+ * from a checkpoint continues exactly as if it had never stopped.
+ */
+import type { FloatArray, Shape } from "../array.js";
+import { checkShape } from "../array.js";
+import type { Kind } from "../convert/kernel.js";
+import type { Model } from "../model.js";
+import type { GaussianPath } from "../path/path.js";
+import { Rng, type RngState } from "../random/rng.js";
+import { type CheckpointMeta, saveCheckpoint } from "./checkpoint.js";
+import { type CompiledFn, type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
+import {
+  checkMlpConfig,
+  featureWidth,
+  initMlpParams,
+  type MlpConfig,
+  mlpForward,
+  mlpFeatures,
+  mlpParamSpecs,
+} from "./mlp.js";
+import {
+  type AdamMoments,
+  adamScalars,
+  adamUpdate,
+  checkOptimizerConfig,
+  clipByGlobalNorm,
+  emaUpdate,
+  globalNorm,
+  type OptimizerConfig,
+} from "./optim.js";
+import {
+  cloneTensors,
+  type DType,
+  type DiffOps,
+  type HostTensor,
+  hostOps,
+  type TensorOps,
+  zerosTensor,
+} from "./tensor.js";
+
+/** One training batch: rows of xₜ with their canonical time, regression target and loss weight. */
+export interface Batch {
+  /** Noisy inputs, batch × dim. */
+  readonly xt: FloatArray;
+  /** Canonical time per row (t = 0 noise, t = 1 data), length batch. */
+  readonly t: FloatArray;
+  /** Regression target of the chosen kind, batch × dim. */
+  readonly target: FloatArray;
+  /** Per-row loss weight, length batch. */
+  readonly weight: FloatArray;
+}
+
+/** Produces the batch for step `step` (0-based), drawing all randomness from `rng`. */
+export type BatchSource = (step: number, rng: Rng) => Batch;
+
+/** Everything that changes during training (host arrays; checkpoints store it). */
+export interface TrainState {
+  /** Number of completed optimizer steps. */
+  readonly step: number;
+  readonly params: HostTensor[];
+  readonly moments: AdamMoments<HostTensor>;
+  /** EMA of the weights, null when the optimizer has no emaDecay. */
+  readonly ema: HostTensor[] | null;
+}
+
+/**
+ * A fresh training state: seeded parameters (`initMlpParams`), zero moments, EMA = the parameters.
+ */
+export function initTrainState(
+  model: MlpConfig,
+  optimizer: OptimizerConfig,
+  rng: Rng,
+  dtype: DType = "float32",
+): TrainState {
+  const params = initMlpParams(model, rng, dtype);
+  const zeros = () => params.map((p) => zerosTensor(p.shape, dtype));
+  return {
+    step: 0,
+    params,
+    moments: { m: zeros(), v: zeros() },
+    ema: optimizer.emaDecay === null ? null : cloneTensors(params),
+  };
+}
+
+/**
+ * Throws an error naming `fn` and the first tensor of `state` that does not fit `model`, `optimizer`
+ * and `dtype` (missing, wrong shape or dtype, EMA present without emaDecay or missing with it).
+ */
+export function checkTrainState(
+  fn: string,
+  state: TrainState,
+  model: MlpConfig,
+  optimizer: OptimizerConfig,
+  dtype: DType,
+): void {
+  const specs = mlpParamSpecs(model);
+  if (!Number.isInteger(state.step) || state.step < 0)
+    throw new RangeError(`${fn}: state.step must be an integer ≥ 0, got ${state.step}`);
+  const groups: [string, readonly HostTensor[] | null][] = [
+    ["params", state.params],
+    ["moments.m", state.moments.m],
+    ["moments.v", state.moments.v],
+    ["ema", state.ema],
+  ];
+  for (const [group, tensors] of groups) {
+    if (tensors === null) {
+      if (optimizer.emaDecay !== null)
+        throw new RangeError(
+          `${fn}: the state has no EMA weights but the optimizer has emaDecay ${optimizer.emaDecay}`,
+        );
+      continue;
+    }
+    if (group === "ema" && optimizer.emaDecay === null) {
+      throw new RangeError(
+        `${fn}: the state has EMA weights but the optimizer has emaDecay null; set emaDecay or drop state.ema`,
+      );
+    }
+    if (tensors.length !== specs.length) {
+      throw new RangeError(
+        `${fn}: ${group} has ${tensors.length} tensors but the MLP has ${specs.length} (${specs.map((s) => s.name).join(", ")})`,
+      );
+    }
+    specs.forEach((spec, i) => {
+      const t = tensors[i]!;
+      const isDtype = dtype === "float32" ? t.data instanceof Float32Array : t.data instanceof Float64Array;
+      if (!isDtype) throw new TypeError(`${fn}: ${group} ${spec.name} is not ${dtype}`);
+      if (
+        t.shape.length !== spec.shape.length ||
+        t.shape.some((s, k) => s !== spec.shape[k]) ||
+        t.data.length !== t.shape.reduce((a, b) => a * b, 1)
+      ) {
+        throw new RangeError(
+          `${fn}: ${group} ${spec.name} has shape [${t.shape.join(", ")}] but the MLP needs [${spec.shape.join(", ")}]`,
+        );
+      }
+    });
+  }
+}
+
+/**
+ * Weighted mean squared error L = (1/B) Σᵢ wᵢ·‖predᵢ − targetᵢ‖²/dim for pred, target of shape
+ * [B, dim] and weight of shape [B] (a scalar tensor).
+ */
+export function weightedMse<T>(ops: TensorOps<T>, prediction: T, target: T, weight: T, shape: Shape): T {
+  const r = ops.sub(prediction, target);
+  return ops.mul(ops.sum(ops.mul(ops.sum(ops.mul(r, r), 1), weight)), 1 / (shape.batch * shape.dim));
+}
+
+/** The training loss of the MLP on one batch of feature rows: weightedMse(net(features), target, weight). */
+export function trainingLoss<T>(
+  ops: TensorOps<T>,
+  model: MlpConfig,
+  params: readonly T[],
+  features: T,
+  target: T,
+  weight: T,
+  batch: number,
+): T {
+  return weightedMse(ops, mlpForward(ops, model, params, features), target, weight, {
+    batch,
+    dim: model.dim,
+  });
+}
+
+/** The training loss and its gradient with respect to every parameter (what each step differentiates). */
+export function lossAndGrad<T>(
+  ops: DiffOps<T>,
+  model: MlpConfig,
+  params: readonly T[],
+  features: T,
+  target: T,
+  weight: T,
+  batch: number,
+): [T, T[]] {
+  return ops.valueAndGrad((p) => trainingLoss(ops, model, p, features, target, weight, batch), params);
+}
+
+/**
+ * The engine inputs for a batch: [features (rows × featureWidth), target (rows × dim), weight (rows)]
+ * in `dtype`, after checking the batch's arrays and lengths.
+ */
+export function batchTensors(fn: string, model: MlpConfig, batch: Batch, dtype: DType): HostTensor[] {
+  const rows = checkBatch(fn, batch, model);
+  const width = featureWidth(model);
+  const out = dtype === "float32" ? new Float32Array(rows * width) : new Float64Array(rows * width);
+  const features = mlpFeatures(model, batch.xt, batch.t, { batch: rows, dim: model.dim }, out);
+  return [
+    { shape: [rows, width], data: features },
+    { shape: [rows, model.dim], data: asDtype(batch.target, dtype) },
+    { shape: [rows], data: asDtype(batch.weight, dtype) },
+  ];
+}
+
+/**
+ * The loss of `params` on `batch` and its gradient, computed on `engine` (no update); the dtype is
+ * that of the params. Used for gradient checks and evaluation.
+ */
+export function lossAndGradient(
+  engine: Engine,
+  model: MlpConfig,
+  params: readonly HostTensor[],
+  batch: Batch,
+): { loss: number; grads: HostTensor[] } {
+  checkMlpConfig(model);
+  const dtype: DType = params[0]?.data instanceof Float64Array ? "float64" : "float32";
+  const inputs = batchTensors("lossAndGradient", model, batch, dtype);
+  const rows = inputs[2]!.shape[0]!;
+  const fn = engine.compile(<T>(ops: DiffOps<T>, [p, [f, y, w]]: T[][]) => {
+    const [loss, grads] = lossAndGrad(ops, model, p!, f!, y!, w!, rows);
+    return [[loss], grads];
+  });
+  const device = [params.map((t) => engine.upload(t)), inputs.map((t) => engine.upload(t))];
+  const [[loss], grads] = fn(device) as [[DeviceTensor], DeviceTensor[]];
+  const result = { loss: engine.download(loss).data[0]!, grads: grads.map((g) => engine.download(g)) };
+  for (const t of [...device.flat(), loss, ...grads]) t.dispose();
+  return result;
+}
+
+/**
+ * The compiled training step. Groups in: [params, m, v, ema, [features, target, weight],
+ * [stepSize, invSqrtBc2, decay]]; out: [params, m, v, ema, [loss, gradNorm]] (gradNorm before clipping).
+ */
+function trainStepFn(model: MlpConfig, optimizer: OptimizerConfig, batch: number) {
+  return <T>(ops: DiffOps<T>, groups: T[][]): T[][] => {
+    const [params, m, v, ema, [features, target, weight], [stepSize, invSqrtBc2, decay]] = groups as [
+      T[],
+      T[],
+      T[],
+      T[],
+      T[],
+      T[],
+    ];
+    const [loss, grads] = lossAndGrad(ops, model, params, features!, target!, weight!, batch);
+    const norm = globalNorm(ops, grads);
+    const clipped =
+      optimizer.clipNorm === null ? grads : clipByGlobalNorm(ops, grads, norm, optimizer.clipNorm);
+    const next = adamUpdate(
+      ops,
+      optimizer,
+      params,
+      clipped,
+      { m, v },
+      { stepSize: stepSize!, invSqrtBc2: invSqrtBc2!, decay: decay! },
+    );
+    const nextEma = optimizer.emaDecay === null ? [] : emaUpdate(ops, ema, next.params, optimizer.emaDecay);
+    return [next.params, [...next.moments.m], [...next.moments.v], nextEma, [loss, norm]];
+  };
+}
+
+function asDtype(a: FloatArray, dtype: DType): FloatArray {
+  if (dtype === "float32") return a instanceof Float32Array ? a : Float32Array.from(a);
+  return a instanceof Float64Array ? a : Float64Array.from(a);
+}
+
+function checkBatch(fn: string, batch: Batch, model: MlpConfig): number {
+  if (batch === null || typeof batch !== "object")
+    throw new TypeError(`${fn}: the batch source must return { xt, t, target, weight }`);
+  for (const key of ["xt", "t", "target", "weight"] as const) {
+    const a = batch[key];
+    if (!(a instanceof Float32Array || a instanceof Float64Array)) {
+      throw new TypeError(`${fn}: batch.${key} must be a Float32Array or Float64Array`);
+    }
+  }
+  const rows = batch.t.length;
+  if (rows < 1) throw new RangeError(`${fn}: batch.t is empty; a batch needs at least one row`);
+  checkShape(fn, "batch.xt", batch.xt, { batch: rows, dim: model.dim });
+  checkShape(fn, "batch.target", batch.target, { batch: rows, dim: model.dim });
+  checkShape(fn, "batch.weight", batch.weight, { batch: rows, dim: 1 });
+  return rows;
+}
+
+/**
+ * A training run held on the engine: the state lives on the device between steps.
+ * `step(batch)` performs one optimizer step; `state()` copies the state to the host.
+ */
+export class TrainSession {
+  private readonly compiled = new Map<number, CompiledFn>();
+  private device: { params: DeviceTensor[]; m: DeviceTensor[]; v: DeviceTensor[]; ema: DeviceTensor[] };
+  private stepCount: number;
+
+  /** Uploads `state` (checked against the configs) to `engine`. */
+  constructor(
+    private readonly engine: Engine,
+    readonly model: MlpConfig,
+    readonly optimizer: OptimizerConfig,
+    state: TrainState,
+    readonly dtype: DType = "float32",
+  ) {
+    checkMlpConfig(model);
+    checkOptimizerConfig(optimizer);
+    checkTrainState("TrainSession", state, model, optimizer, dtype);
+    const up = (ts: readonly HostTensor[]) => ts.map((t) => engine.upload(t));
+    this.device = {
+      params: up(state.params),
+      m: up(state.moments.m),
+      v: up(state.moments.v),
+      ema: up(state.ema ?? []),
+    };
+    this.stepCount = state.step;
+  }
+
+  /** Number of completed steps. */
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** One optimizer step on `batch`; returns the loss before the step, the gradient norm and the lr used. */
+  run(batch: Batch): { loss: number; gradNorm: number; lr: number } {
+    const inputs = batchTensors("TrainSession.run", this.model, batch, this.dtype).map((t) =>
+      this.engine.upload(t),
+    );
+    const rows = inputs[2]!.shape[0]!;
+    let fn = this.compiled.get(rows);
+    if (fn === undefined) {
+      fn = this.engine.compile(trainStepFn(this.model, this.optimizer, rows));
+      this.compiled.set(rows, fn);
+    }
+    const s = adamScalars(this.optimizer, this.stepCount);
+    const scalars = [s.stepSize, s.invSqrtBc2, s.decay].map((x) => this.engine.scalar(x, this.dtype));
+    const d = this.device;
+    const [params, m, v, ema, [loss, norm]] = fn([d.params, d.m, d.v, d.ema, inputs, scalars]) as [
+      DeviceTensor[],
+      DeviceTensor[],
+      DeviceTensor[],
+      DeviceTensor[],
+      DeviceTensor[],
+    ];
+    for (const t of [...d.params, ...d.m, ...d.v, ...d.ema, ...inputs, ...scalars]) t.dispose();
+    this.device = { params, m, v, ema };
+    this.stepCount++;
+    const out = {
+      loss: this.engine.download(loss!).data[0]!,
+      gradNorm: this.engine.download(norm!).data[0]!,
+      lr: s.lr,
+    };
+    loss!.dispose();
+    norm!.dispose();
+    return out;
+  }
+
+  /** A host copy of the current state. */
+  state(): TrainState {
+    const down = (ts: DeviceTensor[]) => ts.map((t) => this.engine.download(t));
+    const d = this.device;
+    return {
+      step: this.stepCount,
+      params: down(d.params),
+      moments: { m: down(d.m), v: down(d.v) },
+      ema: this.optimizer.emaDecay === null ? null : down(d.ema),
+    };
+  }
+
+  /** Frees the device state. */
+  dispose(): void {
+    const d = this.device;
+    for (const t of [...d.params, ...d.m, ...d.v, ...d.ema]) t.dispose();
+    this.device = { params: [], m: [], v: [], ema: [] };
+  }
+}
+
+/** What `onStep` receives after every step. */
+export interface StepInfo {
+  /** Steps completed (1 after the first step). */
+  readonly step: number;
+  /** Training loss of the batch, before the update. */
+  readonly loss: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** Learning rate used by the step. */
+  readonly lr: number;
+  /** A host copy of the state after the step (copies the weights off the engine; call sparingly). */
+  readonly state: () => TrainState;
+}
+
+/** Options of `train`. */
+export interface TrainOptions {
+  readonly model: MlpConfig;
+  readonly optimizer: OptimizerConfig;
+  /** Train until this many steps are complete (counting steps of a resumed run). */
+  readonly steps: number;
+  readonly batchSource: BatchSource;
+  /** Seed of a fresh run: parameters from Philox stream 1, batches from stream 0. Default 0. */
+  readonly seed?: number;
+  /** float32 (default) or float64. */
+  readonly dtype?: DType;
+  /** Continue from a saved state and RNG state (e.g. `loadCheckpoint`); `seed` is then ignored. */
+  readonly resume?: { readonly state: TrainState; readonly rng: RngState };
+  /** Called after every step; return false to stop early. */
+  readonly onStep?: (info: StepInfo) => unknown;
+  /** Save a checkpoint to `dir` every `every` steps and at the end. */
+  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly meta: CheckpointMeta };
+  /** Autodiff engine; default the jax-js wasm engine. */
+  readonly engine?: Engine;
+}
+
+/** Result of `train`: the final state, the RNG state to resume from, and the loss of every step run. */
+export interface TrainResult {
+  readonly state: TrainState;
+  readonly rng: RngState;
+  readonly losses: Float64Array;
+}
+
+/**
+ * Trains the MLP: for k = state.step … steps − 1, batch = batchSource(k, rng), one Adam/AdamW step on
+ * the weighted MSE. Bit-for-bit deterministic; resuming from a checkpoint reproduces the
+ * uninterrupted run.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { model, optimizer, steps, batchSource, onStep, checkpoint } = options;
+  const dtype = options.dtype ?? "float32";
+  checkMlpConfig(model);
+  checkOptimizerConfig(optimizer);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new RangeError(`train: steps must be an integer ≥ 0, got ${steps}`);
+  if (typeof batchSource !== "function")
+    throw new TypeError("train: batchSource must be a function (step, rng) → { xt, t, target, weight }");
+  if (checkpoint !== undefined && !(Number.isInteger(checkpoint.every) && checkpoint.every >= 1)) {
+    throw new RangeError(`train: checkpoint.every must be an integer ≥ 1, got ${checkpoint.every}`);
+  }
+  const engine = options.engine ?? (await jaxEngine());
+  let rng: Rng;
+  let state: TrainState;
+  if (options.resume !== undefined) {
+    rng = Rng.fromState(options.resume.rng);
+    state = options.resume.state;
+    checkTrainState("train: resume", state, model, optimizer, dtype);
+  } else {
+    const seed = options.seed ?? 0;
+    rng = new Rng(seed, 0);
+    state = initTrainState(model, optimizer, new Rng(seed, 1), dtype);
+  }
+  if (state.step > steps)
+    throw new RangeError(
+      `train: the resumed state is at step ${state.step}, past steps = ${steps}; raise steps`,
+    );
+  const session = new TrainSession(engine, model, optimizer, state, dtype);
+  const losses: number[] = [];
+  const save = () => {
+    if (checkpoint === undefined) return;
+    saveCheckpoint(checkpoint.dir, {
+      meta: checkpoint.meta,
+      model,
+      optimizer,
+      dtype,
+      state: session.state(),
+      rng: rng.getState(),
+    });
+  };
+  try {
+    while (session.step < steps) {
+      const batch = batchSource(session.step, rng);
+      const info = session.run(batch);
+      losses.push(info.loss);
+      if (checkpoint !== undefined && session.step % checkpoint.every === 0 && session.step < steps) save();
+      if (onStep?.({ step: session.step, ...info, state: () => session.state() }) === false) break;
+    }
+    save();
+    return { state: session.state(), rng: rng.getState(), losses: Float64Array.from(losses) };
+  } finally {
+    session.dispose();
+  }
+}
+
+/** Options of `networkModel`. */
+export interface NetworkModelOptions {
+  /** Run batches of at least `engineMinBatch` rows on this engine (faster for large batches). */
+  readonly engine?: Engine;
+  /** Smallest batch sent to the engine (default 64; smaller batches use the host forward pass). */
+  readonly engineMinBatch?: number;
+  /** g²(t) of the generative SDE; required when kind is "drift". */
+  readonly g2?: (t: number) => number;
+}
+
+/**
+ * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row.
+ * Weights are copied. The forward pass runs on the host (float32 or float64 as the weights) or, for
+ * batches ≥ engineMinBatch with an engine given, on the engine. `dispose()` frees engine memory.
+ */
+export function networkModel(
+  params: readonly HostTensor[],
+  config: MlpConfig,
+  path: GaussianPath,
+  kind: Kind,
+  options: NetworkModelOptions = {},
+): Model & { dispose(): void } {
+  checkMlpConfig(config);
+  const dtype: DType = params[0]?.data instanceof Float64Array ? "float64" : "float32";
+  const weights = cloneTensors(params);
+  const specs = mlpParamSpecs(config);
+  if (
+    weights.length !== specs.length ||
+    specs.some((s, i) => s.shape.join(",") !== weights[i]!.shape.join(","))
+  ) {
+    throw new RangeError(
+      `networkModel: params do not fit the config (expected ${specs.map((s) => `${s.name} [${s.shape.join(", ")}]`).join(", ")}); pass the params trained with this config`,
+    );
+  }
+  const { engine } = options;
+  const engineMinBatch = options.engineMinBatch ?? 64;
+  const ops = hostOps(dtype);
+  const width = featureWidth(config);
+  let device: DeviceTensor[] | undefined;
+  let forward: CompiledFn | undefined;
+  const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray => {
+    checkShape("networkModel.predict", "xt", xt, shape);
+    const features = mlpFeatures(
+      config,
+      xt,
+      t,
+      shape,
+      dtype === "float32" ? new Float32Array(shape.batch * width) : new Float64Array(shape.batch * width),
+    );
+    if (engine !== undefined && shape.batch >= engineMinBatch) {
+      device ??= weights.map((w) => engine.upload(w));
+      forward ??= engine.compile(<T>(o: DiffOps<T>, [p, [f]]: T[][]) => [[mlpForward(o, config, p!, f!)]]);
+      const input = engine.upload({ shape: [shape.batch, width], data: features });
+      const [[out]] = forward([device, [input]]) as [[DeviceTensor]];
+      input.dispose();
+      const result = engine.download(out).data;
+      out.dispose();
+      return result;
+    }
+    return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features }).data;
+  };
+  const dispose = () => {
+    for (const d of device ?? []) d.dispose();
+    device = undefined;
+  };
+  if (kind === "drift") {
+    const { g2 } = options;
+    if (typeof g2 !== "function")
+      throw new TypeError(
+        'networkModel: kind "drift" needs options.g2, the g²(t) the drift was trained with',
+      );
+    return { kind, path, g2, predict, dispose };
+  }
+  return { kind, path, predict, dispose };
+}

@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { Rng } from "../../src/random/rng.js";
+import { jaxEngine } from "../../src/train/engine.js";
+import {
+  activate,
+  featureWidth,
+  initMlpParams,
+  mlpConfig,
+  mlpFeatures,
+  mlpForward,
+  mlpParamSpecs,
+} from "../../src/train/mlp.js";
+import { type HostTensor, hostOps, type TensorOps } from "../../src/train/tensor.js";
+import { assertClose } from "../helpers.js";
+
+test("mlpFeatures writes xt, sin and cos of the scaled time at geometric frequencies, then zero padding", () => {
+  const config = mlpConfig({ dim: 2, timeEmbedding: { dim: 4, scale: 1000, maxPeriod: 10000 } });
+  assert.equal(featureWidth(config), 8);
+  const out = mlpFeatures(
+    config,
+    Float64Array.of(0.5, -1.5, 3, 4),
+    Float64Array.of(0.25, 0),
+    { batch: 2, dim: 2 },
+    new Float64Array(16),
+  );
+  // ω = 1000·10000^(−k/2) for k = 0, 1: 1000 and 10.
+  assertClose(
+    out.subarray(0, 8),
+    [0.5, -1.5, Math.sin(250), Math.sin(2.5), Math.cos(250), Math.cos(2.5), 0, 0],
+    { rtol: 1e-15 },
+  );
+  assertClose(out.subarray(8), [3, 4, 0, 0, 1, 1, 0, 0], { rtol: 0 });
+  const shared = mlpFeatures(
+    config,
+    Float64Array.of(0.5, -1.5),
+    0.25,
+    { batch: 1, dim: 2 },
+    new Float64Array(8),
+  );
+  assert.deepEqual(shared, out.subarray(0, 8));
+});
+
+test("mlpParamSpecs lists PyTorch-named linear layers with weights [out, in] and the padded input width", () => {
+  const specs = mlpParamSpecs(mlpConfig({ dim: 3, width: 16, depth: 2, timeEmbedding: { dim: 6 } }));
+  assert.deepEqual(specs, [
+    { name: "layers.0.weight", shape: [16, 12] },
+    { name: "layers.0.bias", shape: [16] },
+    { name: "layers.1.weight", shape: [16, 16] },
+    { name: "layers.1.bias", shape: [16] },
+    { name: "layers.2.weight", shape: [3, 16] },
+    { name: "layers.2.bias", shape: [3] },
+  ]);
+});
+
+test("initMlpParams is deterministic in the seed, within ±1/√fan_in, and zero on the padding columns", () => {
+  const config = mlpConfig({ dim: 2, width: 8, depth: 2, timeEmbedding: { dim: 4 } });
+  const a = initMlpParams(config, new Rng(7, 1));
+  const b = initMlpParams(config, new Rng(7, 1));
+  const c = initMlpParams(config, new Rng(8, 1));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  const w0 = a[0]!;
+  assert.deepEqual(w0.shape, [8, 8]);
+  for (let r = 0; r < 8; r++) {
+    for (let col = 0; col < 8; col++) {
+      const v = w0.data[r * 8 + col]!;
+      if (col >= 6) assert.equal(v, 0, `padding column ${col}`);
+      else assert.ok(Math.abs(v) <= 1 / Math.sqrt(6) && v !== 0);
+    }
+  }
+  for (const t of a.slice(2)) for (const v of t.data) assert.ok(Math.abs(v) <= 1 / Math.sqrt(8));
+  assert.ok(a.every((t) => t.data instanceof Float32Array));
+  assert.ok(initMlpParams(config, new Rng(7, 1), "float64").every((t) => t.data instanceof Float64Array));
+});
+
+test("activate computes silu, gelu (tanh form), relu and tanh at hand-checked points", () => {
+  const ops = hostOps("float64");
+  const x: HostTensor = { shape: [3], data: Float64Array.of(-2, 0, 1) };
+  const at = (name: "silu" | "gelu" | "relu" | "tanh") => activate(ops, name, x).data;
+  assertClose(at("silu"), [-2 / (1 + Math.E ** 2), 0, 1 / (1 + Math.exp(-1))], { rtol: 1e-15 });
+  // ½x(1 + tanh(√(2/π)(x + 0.044715x³))): 0.8411919906082768 at 1, −0.04540230591222494 at −2 (torch.nn.functional.gelu(approximate="tanh"), float64).
+  assertClose(at("gelu"), [-0.04540230591222494, 0, 0.8411919906082768], { rtol: 1e-13 });
+  assert.deepEqual([...at("relu")], [0, 0, 1]);
+  assertClose(at("tanh"), [Math.tanh(-2), 0, Math.tanh(1)], { rtol: 1e-15 });
+});
+
+test("the host forward pass equals the engine forward pass in float32 for every activation", async () => {
+  const engine = await jaxEngine();
+  for (const activation of ["silu", "gelu", "relu", "tanh"] as const) {
+    const config = mlpConfig({ dim: 3, width: 24, depth: 2, activation, timeEmbedding: { dim: 6 } });
+    const params = initMlpParams(config, new Rng(3, 1));
+    const rng = new Rng(11);
+    const batch = 9;
+    const features = mlpFeatures(
+      config,
+      rng.fillNormal(new Float64Array(batch * 3)),
+      rng.fillUniform(new Float64Array(batch)),
+      { batch, dim: 3 },
+      new Float32Array(batch * featureWidth(config)),
+    );
+    const input: HostTensor = { shape: [batch, featureWidth(config)], data: features };
+    const host = mlpForward(hostOps("float32"), config, params, input);
+    const fn = engine.compile(<T>(ops: TensorOps<T>, [p, [f]]: T[][]) => [[mlpForward(ops, config, p!, f!)]]);
+    const [[out]] = fn([params.map((t) => engine.upload(t)), [engine.upload(input)]]);
+    const device = engine.download(out!);
+    assert.deepEqual(device.shape, [batch, 3]);
+    assertClose(device.data, host.data, { rtol: 1e-5, atol: 1e-6, message: activation });
+  }
+});
+
+test("mlpConfig rejects invalid architectures, naming the field", () => {
+  assert.throws(() => mlpConfig({ dim: 0 }), /mlpConfig: dim must be an integer ≥ 1, got 0/);
+  assert.throws(() => mlpConfig({ dim: 2, depth: 0 }), /mlpConfig: depth must be an integer ≥ 1/);
+  assert.throws(() => mlpConfig({ dim: 2, timeEmbedding: { dim: 5 } }), /timeEmbedding.dim must be even/);
+  assert.throws(
+    () => mlpConfig({ dim: 2, activation: "swish" as "silu" }),
+    /activation must be one of silu, gelu, relu, tanh/,
+  );
+  const config = mlpConfig({ dim: 2 });
+  assert.throws(
+    () =>
+      mlpFeatures(
+        config,
+        new Float32Array(6),
+        new Float32Array(2),
+        { batch: 2, dim: 3 },
+        new Float32Array(40),
+      ),
+    /mlpFeatures: shape.dim is 3 but the network was built for dim 2/,
+  );
+});
+
+test("the feature row of a sample does not depend on the other rows of its batch", () => {
+  const config = mlpConfig({ dim: 2, timeEmbedding: { dim: 8 } });
+  const w = featureWidth(config);
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(
+          fc.double({ min: -5, max: 5, noNaN: true }),
+          fc.double({ min: -5, max: 5, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+        ),
+        { minLength: 1, maxLength: 6 },
+      ),
+      (rows) => {
+        const xt = new Float64Array(2 * rows.length);
+        rows.forEach(([a, b], i) => {
+          xt.set([a, b], 2 * i);
+        });
+        const t = Float64Array.from(rows.map((r) => r[2]));
+        const all = mlpFeatures(
+          config,
+          xt,
+          t,
+          { batch: rows.length, dim: 2 },
+          new Float64Array(rows.length * w),
+        );
+        rows.forEach(([a, b, ti], i) => {
+          const one = mlpFeatures(
+            config,
+            Float64Array.of(a, b),
+            Float64Array.of(ti),
+            { batch: 1, dim: 2 },
+            new Float64Array(w),
+          );
+          assert.deepEqual(all.subarray(i * w, (i + 1) * w), one);
+        });
+      },
+    ),
+    { numRuns: 50 },
+  );
+});
