@@ -1,0 +1,244 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { decodeSafetensors, encodeSafetensors } from "../../src/io/safetensors.js";
+import { Rng } from "../../src/random/rng.js";
+import {
+  type Checkpoint,
+  type CheckpointMeta,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "../../src/train/checkpoint.js";
+import { mlpConfig } from "../../src/train/mlp.js";
+import { optimizerConfig } from "../../src/train/optim.js";
+import type { HostTensor } from "../../src/train/tensor.js";
+import { type BatchSource, initTrainState, type TrainState, train } from "../../src/train/trainer.js";
+
+const root = mkdtempSync(join(tmpdir(), "difflux-checkpoint-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => join(root, `run-${dirs++}`);
+
+const model = mlpConfig({ dim: 2, width: 16, depth: 2, timeEmbedding: { dim: 6 } });
+const optimizer = optimizerConfig({
+  kind: "adamw",
+  lr: 3e-3,
+  clipNorm: 1,
+  emaDecay: 0.9,
+  schedule: { kind: "warmupCosine", warmupSteps: 3, totalSteps: 10, minLr: 1e-4 },
+});
+const meta: CheckpointMeta = {
+  path: { kind: "affine", schedule: { family: "linear", sigmaMin: 0 } },
+  kind: "velocity",
+  schedule: { family: "linear", sigmaMin: 0 },
+};
+
+/** Flow-matching-like batches drawn from the trainer's rng: xₜ = t·data + (1 − t)·noise, target = data − noise. */
+const batchSource: BatchSource = (_step, rng) => {
+  const n = 32;
+  const xt = new Float32Array(2 * n);
+  const t = new Float32Array(n);
+  const target = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    t[i] = rng.uniform();
+    for (let j = 0; j < 2; j++) {
+      const data = (j === 0 ? 1 : -0.5) + 0.3 * rng.normal();
+      const noise = rng.normal();
+      xt[2 * i + j] = t[i]! * data + (1 - t[i]!) * noise;
+      target[2 * i + j] = data - noise;
+    }
+  }
+  return { xt, t, target, weight: new Float32Array(n).fill(1) };
+};
+
+function bytesOf(tensors: readonly HostTensor[] | null): Uint8Array[] {
+  return (tensors ?? []).map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+}
+
+function assertSameState(actual: TrainState, expected: TrainState): void {
+  assert.equal(actual.step, expected.step);
+  assert.deepEqual(bytesOf(actual.params), bytesOf(expected.params));
+  assert.deepEqual(bytesOf(actual.moments.m), bytesOf(expected.moments.m));
+  assert.deepEqual(bytesOf(actual.moments.v), bytesOf(expected.moments.v));
+  assert.deepEqual(bytesOf(actual.ema), bytesOf(expected.ema));
+}
+
+test("a checkpoint round trip is bit-exact for weights, moments, EMA, step, RNG state and configs (float32 and float64)", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const rng = new Rng(9, 1);
+    const fresh = initTrainState(model, optimizer, rng, dtype);
+    // Non-trivial moments and EMA, with awkward values (−0, subnormal, extremes).
+    const state: TrainState = {
+      ...fresh,
+      step: 1234,
+      moments: {
+        m: fresh.params.map((p) => ({ shape: p.shape, data: p.data.map((x) => -x) })),
+        v: fresh.params.map((p) => ({ shape: p.shape, data: p.data.map((x) => x * x) })),
+      },
+      ema: fresh.params.map((p) => ({
+        shape: p.shape,
+        data: p.data.map((x, i) => (i === 0 ? -0 : i === 1 ? 1e-40 : x / 3)),
+      })),
+    };
+    for (let i = 0; i < 7; i++) rng.normal();
+    const checkpoint: Checkpoint = { meta, model, optimizer, dtype, state, rng: rng.getState() };
+    const dir = freshDir();
+    saveCheckpoint(dir, checkpoint);
+    const loaded = loadCheckpoint(dir, { model, optimizer, dtype, kind: "velocity" });
+    assertSameState(loaded.state, state);
+    assert.deepEqual(loaded.rng, rng.getState());
+    assert.deepEqual(loaded.model, model);
+    assert.deepEqual(loaded.optimizer, optimizer);
+    assert.deepEqual(loaded.meta, meta);
+    assert.equal(loaded.dtype, dtype);
+    assert.deepEqual(readdirSync(dir).sort(), ["config.json", "weights-1234.safetensors"]);
+  }
+});
+
+test("resuming from a checkpoint reproduces an uninterrupted run bit for bit", async () => {
+  const uninterrupted = await train({ model, optimizer, steps: 8, batchSource, seed: 5 });
+  const dir = freshDir();
+  const first = await train({
+    model,
+    optimizer,
+    steps: 4,
+    batchSource,
+    seed: 5,
+    checkpoint: { dir, every: 100, meta },
+  });
+  assert.equal(first.state.step, 4);
+  const saved = loadCheckpoint(dir, { model, optimizer });
+  assertSameState(saved.state, first.state);
+  const resumed = await train({
+    model,
+    optimizer,
+    steps: 8,
+    batchSource,
+    resume: { state: saved.state, rng: saved.rng },
+  });
+  assertSameState(resumed.state, uninterrupted.state);
+  assert.deepEqual(resumed.rng, uninterrupted.rng);
+  assert.deepEqual([...first.losses, ...resumed.losses], [...uninterrupted.losses]);
+  // A different seed gives different weights (the comparison above is not vacuous).
+  const other = await train({ model, optimizer, steps: 1, batchSource, seed: 6 });
+  assert.notDeepEqual(bytesOf(other.state.params), bytesOf(uninterrupted.state.params));
+});
+
+test("train saves a checkpoint every `every` steps, and the commit point is config.json", async () => {
+  const dir = freshDir();
+  const seen: number[] = [];
+  await train({
+    model,
+    optimizer,
+    steps: 5,
+    batchSource,
+    checkpoint: { dir, every: 2, meta },
+    onStep: ({ step }) => {
+      if (step === 2 || step === 4) seen.push(loadCheckpoint(dir).state.step);
+    },
+  });
+  assert.deepEqual(seen, [2, 4]);
+  assert.equal(loadCheckpoint(dir).state.step, 5);
+  // A save interrupted after the weights but before config.json: the previous checkpoint still loads.
+  writeFileSync(join(dir, "weights-9.safetensors"), new Uint8Array([1, 2, 3]));
+  assert.equal(loadCheckpoint(dir).state.step, 5);
+});
+
+/** A saved checkpoint directory and helpers to damage it. */
+function savedCheckpoint() {
+  const dir = freshDir();
+  const state = initTrainState(model, optimizer, new Rng(1, 1));
+  saveCheckpoint(dir, { meta, model, optimizer, dtype: "float32", state, rng: new Rng(1).getState() });
+  const configPath = join(dir, "config.json");
+  const config = JSON.parse(readFileSync(configPath, "utf8"));
+  const weightsPath = join(dir, config.weights.file);
+  return { dir, configPath, config, weightsPath };
+}
+
+test("loadCheckpoint gives a clear error naming the file for a corrupt or mismatched checkpoint", async () => {
+  const expectError = (dir: string, pattern: RegExp, expect = {}) =>
+    assert.throws(
+      () => loadCheckpoint(dir, expect),
+      (err: Error) => {
+        assert.match(err.message, /^loadCheckpoint: /);
+        assert.match(err.message, pattern);
+        return true;
+      },
+    );
+
+  expectError(join(root, "nowhere"), /cannot read .*nowhere\/config\.json: no such file/);
+
+  let c = savedCheckpoint();
+  writeFileSync(c.configPath, "{ not json");
+  expectError(c.dir, /config\.json is not valid JSON/);
+
+  c = savedCheckpoint();
+  writeFileSync(c.configPath, JSON.stringify({ ...c.config, model: { ...c.config.model, width: "wide" } }));
+  expectError(
+    c.dir,
+    /config\.json is not a valid difflux checkpoint config \(model\.width: Invalid input: expected number/,
+  );
+
+  c = savedCheckpoint();
+  writeFileSync(c.configPath, JSON.stringify({ ...c.config, format: "something-else" }));
+  expectError(c.dir, /not a valid difflux checkpoint config \(format:/);
+
+  c = savedCheckpoint();
+  const bytes = new Uint8Array(readFileSync(c.weightsPath));
+  bytes[bytes.length - 3]! ^= 0x40;
+  writeFileSync(c.weightsPath, bytes);
+  expectError(
+    c.dir,
+    /weights-0\.safetensors does not match config\.json .*SHA-256 differs.*corrupt or from another save/,
+  );
+
+  c = savedCheckpoint();
+  rmSync(c.weightsPath);
+  expectError(c.dir, /cannot read .*weights-0\.safetensors: no such file/);
+
+  c = savedCheckpoint();
+  expectError(c.dir, /model\.width is 16 in the checkpoint but 32 in the run/, {
+    model: mlpConfig({ dim: 2, width: 32, depth: 2, timeEmbedding: { dim: 6 } }),
+  });
+  expectError(c.dir, /dtype is float32 in the checkpoint but float64 in the run/, { dtype: "float64" });
+  expectError(c.dir, /kind is velocity in the checkpoint but noise in the run/, { kind: "noise" });
+
+  // The config says width 32 but the (hash-consistent) weights are width 16.
+  c = savedCheckpoint();
+  writeFileSync(c.configPath, JSON.stringify({ ...c.config, model: { ...c.config.model, width: 32 } }));
+  expectError(c.dir, /params layers\.0\.weight has shape \[16, 8\] but the MLP needs \[32, 8\]/);
+
+  // A hash-consistent weights file without the Adam moments of one layer.
+  c = savedCheckpoint();
+  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(c.weightsPath)));
+  delete tensors["optimizer.v.layers.1.bias"];
+  const stripped = encodeSafetensors(tensors, metadata);
+  writeFileSync(c.weightsPath, stripped);
+  const { createHash } = await import("node:crypto");
+  writeFileSync(
+    c.configPath,
+    JSON.stringify({
+      ...c.config,
+      weights: {
+        ...c.config.weights,
+        bytes: stripped.length,
+        sha256: createHash("sha256").update(stripped).digest("hex"),
+      },
+    }),
+  );
+  expectError(c.dir, /weights-0\.safetensors has no tensor "optimizer\.v\.layers\.1\.bias"/);
+});
+
+test("train rejects a resume state that does not fit the model, naming the tensor", async () => {
+  const state = initTrainState(
+    mlpConfig({ dim: 2, width: 8, depth: 2, timeEmbedding: { dim: 6 } }),
+    optimizer,
+    new Rng(1, 1),
+  );
+  await assert.rejects(
+    train({ model, optimizer, steps: 2, batchSource, resume: { state, rng: new Rng(1).getState() } }),
+    /train: resume: params layers\.0\.weight has shape \[8, 8\] but the MLP needs \[16, 8\]/,
+  );
+});

@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { predict } from "../../src/model.js";
+import type { GaussianPath } from "../../src/path/path.js";
+import { Rng } from "../../src/random/rng.js";
+import { jaxEngine } from "../../src/train/engine.js";
+import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from "../../src/train/mlp.js";
+import { optimizerConfig } from "../../src/train/optim.js";
+import { hostOps } from "../../src/train/tensor.js";
+import { type Batch, networkModel, train, weightedMse } from "../../src/train/trainer.js";
+import { assertClose } from "../helpers.js";
+
+/** networkModel only carries the path through to the Model; a named stand-in suffices here. */
+const path = { kind: "affine", name: "test-path" } as unknown as GaussianPath;
+
+/** The map to learn: f(x, t) = A·x + c·t with A = [[2, 1], [−1, 0.5]], c = (0, 0.5). */
+function linearMap(x0: number, x1: number, t: number): [number, number] {
+  return [2 * x0 + x1, -x0 + 0.5 * x1 + 0.5 * t];
+}
+
+function linearBatch(rows: number, rng: Rng): Batch {
+  const xt = new Float32Array(2 * rows);
+  const t = new Float32Array(rows);
+  const target = new Float32Array(2 * rows);
+  for (let i = 0; i < rows; i++) {
+    xt[2 * i] = rng.normal();
+    xt[2 * i + 1] = rng.normal();
+    t[i] = rng.uniform();
+    target.set(linearMap(xt[2 * i]!, xt[2 * i + 1]!, t[i]!), 2 * i);
+  }
+  return { xt, t, target, weight: new Float32Array(rows).fill(1) };
+}
+
+test("weightedMse is the mean over rows of weight·‖prediction − target‖²/dim", () => {
+  const ops = hostOps("float64");
+  const pred = { shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) };
+  const target = { shape: [2, 2], data: Float64Array.of(0, 0, 3, 2) };
+  const weight = { shape: [2], data: Float64Array.of(0.5, 3) };
+  // Row 0: 0.5·(1 + 4)/2 = 1.25; row 1: 3·(0 + 4)/2 = 6; mean = 3.625.
+  assert.equal(weightedMse(ops, pred, target, weight, { batch: 2, dim: 2 }).data[0], 3.625);
+});
+
+test("a short training run fits a known linear map of (xₜ, t) to within 3% RMS", async (ctx) => {
+  const model = mlpConfig({ dim: 2, width: 32, depth: 2 });
+  const optimizer = optimizerConfig({
+    lr: 1e-2,
+    schedule: { kind: "warmupCosine", warmupSteps: 20, totalSteps: 400, minLr: 1e-4 },
+  });
+  const steps: number[] = [];
+  const result = await train({
+    model,
+    optimizer,
+    steps: 400,
+    seed: 3,
+    batchSource: (_k, rng) => linearBatch(128, rng),
+    onStep: ({ step }) => void steps.push(step),
+  });
+  assert.equal(result.state.step, 400);
+  assert.deepEqual(
+    steps,
+    Array.from({ length: 400 }, (_, i) => i + 1),
+  );
+  const early = result.losses.slice(0, 10).reduce((a, b) => a + b) / 10;
+  const late = result.losses.slice(-20).reduce((a, b) => a + b) / 20;
+  assert.ok(late < 1e-3 * early, `loss went from ${early} to ${late}`);
+  // Held-out check through the Model contract: RMS error against the exact map, relative to its RMS.
+  const net = networkModel(result.state.params, model, path, "velocity");
+  const rng = new Rng(99);
+  let err = 0;
+  let norm = 0;
+  for (const t of [0.1, 0.5, 0.9]) {
+    const xt = rng.fillNormal(new Float64Array(2 * 200));
+    const out = await predict(net, xt, t, { batch: 200, dim: 2 });
+    for (let i = 0; i < 200; i++) {
+      const f = linearMap(xt[2 * i]!, xt[2 * i + 1]!, t);
+      err += (out[2 * i]! - f[0]) ** 2 + (out[2 * i + 1]! - f[1]) ** 2;
+      norm += f[0] ** 2 + f[1] ** 2;
+    }
+  }
+  ctx.diagnostic(
+    `held-out relative RMS error ${Math.sqrt(err / norm).toExponential(2)}, loss ${early.toExponential(2)} → ${late.toExponential(2)}`,
+  );
+  assert.ok(Math.sqrt(err / norm) < 0.03, `relative RMS error ${Math.sqrt(err / norm)}`);
+});
+
+test("networkModel predicts the network at a shared t, the same on the host and on the engine", async () => {
+  const engine = await jaxEngine();
+  const config = mlpConfig({ dim: 3, width: 16, depth: 2, activation: "gelu" });
+  const params = initMlpParams(config, new Rng(4, 1));
+  const xt = new Rng(5).fillNormal(new Float64Array(3 * 70));
+  const shape = { batch: 70, dim: 3 };
+  const host = networkModel(params, config, path, "noise");
+  const onEngine = networkModel(params, config, path, "noise", { engine, engineMinBatch: 64 });
+  assert.equal(host.kind, "noise");
+  assert.equal(host.path, path);
+  const a = await predict(host, xt, 0.3, shape);
+  const b = await predict(onEngine, xt, 0.3, shape);
+  assertClose(b, a, { rtol: 1e-5, atol: 1e-6 });
+  onEngine.dispose();
+  // The host path is the MLP on the feature rows with t broadcast to every row.
+  const features = mlpFeatures(config, xt, 0.3, shape, new Float32Array(70 * featureWidth(config)));
+  const direct = mlpForward(hostOps("float32"), config, params, {
+    shape: [70, featureWidth(config)],
+    data: features,
+  });
+  assert.deepEqual(a, Float64Array.from(direct.data));
+});
+
+test("networkModel rejects weights of another architecture and a drift model without g²", () => {
+  const config = mlpConfig({ dim: 2, width: 8, depth: 1 });
+  const params = initMlpParams(config, new Rng(1, 1));
+  assert.throws(
+    () => networkModel(params, mlpConfig({ dim: 2, width: 16, depth: 1 }), path, "data"),
+    /networkModel: params do not fit the config \(expected layers\.0\.weight \[16, 20\]/,
+  );
+  assert.throws(
+    () => networkModel(params, config, path, "drift"),
+    /networkModel: kind "drift" needs options\.g2/,
+  );
+  const drift = networkModel(params, config, path, "drift", { g2: (t) => 2 * t });
+  assert.equal(drift.kind === "drift" && drift.g2(0.25), 0.5);
+});
+
+test("train checks every batch and names the offending array", async () => {
+  const model = mlpConfig({ dim: 2, width: 8, depth: 1 });
+  const optimizer = optimizerConfig();
+  const good = linearBatch(4, new Rng(1));
+  const run = (batch: Batch) => train({ model, optimizer, steps: 1, batchSource: () => batch });
+  await assert.rejects(
+    run({ ...good, target: new Float32Array(6) }),
+    /TrainSession\.run: batch\.target has length 6, expected batch × dim = 4×2 = 8/,
+  );
+  await assert.rejects(run({ ...good, weight: new Float32Array(3) }), /batch\.weight has length 3/);
+  await assert.rejects(
+    run({ ...good, xt: [1, 2] as unknown as Float32Array }),
+    /batch\.xt must be a Float32Array or Float64Array/,
+  );
+  await assert.rejects(
+    train({ model, optimizer, steps: 1.5, batchSource: () => good }),
+    /train: steps must be an integer ≥ 0, got 1.5/,
+  );
+});
+
+test("onStep sees the loss, gradient norm and learning rate of each step, and returning false stops training", async () => {
+  const model = mlpConfig({ dim: 2, width: 8, depth: 1 });
+  const optimizer = optimizerConfig({
+    lr: 0.01,
+    schedule: { kind: "warmupCosine", warmupSteps: 4, totalSteps: 20, minLr: 0 },
+  });
+  const seen: { lr: number; loss: number; gradNorm: number }[] = [];
+  const result = await train({
+    model,
+    optimizer,
+    steps: 20,
+    batchSource: (_k, rng) => linearBatch(16, rng),
+    onStep: ({ step, lr, loss, gradNorm }) => {
+      seen.push({ lr, loss, gradNorm });
+      return step < 3;
+    },
+  });
+  assert.equal(result.state.step, 3);
+  assert.deepEqual(
+    seen.map((s) => s.lr),
+    [0.0025, 0.005, 0.0075],
+  );
+  assert.ok(seen.every((s) => s.loss > 0 && s.gradNorm > 0));
+  assert.deepEqual(
+    [...result.losses],
+    seen.map((s) => s.loss),
+  );
+});
+
+test("training in float64 keeps every tensor float64 and decreases the loss", async () => {
+  const model = mlpConfig({ dim: 2, width: 8, depth: 1, activation: "tanh" });
+  const result = await train({
+    model,
+    optimizer: optimizerConfig({ lr: 1e-2, emaDecay: 0.5 }),
+    steps: 30,
+    dtype: "float64",
+    batchSource: (_k, rng) => linearBatch(32, rng),
+  });
+  assert.ok(
+    [...result.state.params, ...result.state.moments.m, ...result.state.ema!].every(
+      (t) => t.data instanceof Float64Array,
+    ),
+  );
+  assert.ok(result.losses[29]! < 0.5 * result.losses[0]!);
+});
