@@ -85,16 +85,108 @@ export { type AffinePath, type AffineSlice, affinePath, affineSlice } from "./pa
 export { matchLevel, retime } from "./path/retime.js";
 export { type Model, predict } from "./model.js";
 
-// Small matrices
+// Small matrices and Gaussians
 export {
   type DenseMat,
   type DiagonalMat,
   type Mat,
+  type MatLike,
   type ScalarMat,
+  IDENTITY,
+  ZERO,
+  congruence,
   denseMat,
   diagonalMat,
+  matAdd,
+  matDim,
+  matEntry,
+  matMul,
+  matMulT,
+  matSub,
+  matToJson,
+  matVec,
+  matVecBatch,
   scalarMat,
+  scale,
+  toDense,
+  toMat,
+  toRows,
+  toVector,
+  trace,
+  transpose,
 } from "./math/matrix.js";
+export {
+  type SymmetricEigen,
+  expm,
+  inverse,
+  invSqrtPd,
+  logAbsDet,
+  solve,
+  sqrtPsd,
+  symmetricEigen,
+  symmetricFunction,
+} from "./math/dense.js";
+export { type Gaussian, type GaussianOptions, gaussian, gaussianLogProb, gaussianSample } from "./math/gaussian.js";
+
+// Linear SDEs
+export { type LinearSde, type SdeParams, type SdeSpec, type Transition, type TransitionGrid } from "./sde/sde.js";
+export { type OdeOptions, type OdeSolution, type OdeStats, solveOde } from "./sde/ode.js";
+export { type BrownianMotionOptions, brownianMotion } from "./sde/brownianMotion.js";
+export { type OrnsteinUhlenbeckOptions, ornsteinUhlenbeck } from "./sde/ornsteinUhlenbeck.js";
+export { type VariancePreservingOptions, variancePreservingSde } from "./sde/variancePreserving.js";
+export { timeScaledSde } from "./sde/timeScaled.js";
+export { type LtiOptions, linearTimeInvariantSde } from "./sde/lti.js";
+export { type LinearSdeOptions, linearSde } from "./sde/linearSde.js";
+export { type CriticallyDampedLangevinOptions, criticallyDampedLangevin } from "./sde/criticallyDampedLangevin.js";
+export { sdeFromSpec } from "./sde/spec.js";
+
+// Bridge paths (the linsdex system)
+export { type DiffusionModelComponentsOptions, DiffusionModelComponents } from "./path/bridge/components.js";
+export { type AffineMean, type BridgeKind, BRIDGE_KINDS, ProbabilityPathSlice } from "./path/bridge/slice.js";
+export { DiffusionModelConversions } from "./path/bridge/conversions.js";
+export { type ProbabilityPath, getProbabilityPath } from "./path/bridge/probabilityPath.js";
+export { type MatchingItems, sampleMatchingItems } from "./path/bridge/matching.js";
+export { type BridgePath, type BridgePathOptions, BridgePathSlice, bridgePath } from "./path/bridge/bridgePath.js";
+export { type AffineConversion, type AffineTarget, affineConversion, applyAffine } from "./path/bridge/affine.js";
+
+// File formats (bytes ↔ arrays; browser-safe)
+export { type NdArray, asMatrixShape, shapeSize } from "./io/ndarray.js";
+export { type EncodeNpyOptions, type NpyArray, encodeNpy, parseNpy } from "./io/npy.js";
+export {
+  type CsvDelimiter,
+  type CsvTable,
+  type FormatCsvOptions,
+  type ParseCsvOptions,
+  detectCsvDelimiter,
+  formatCsv,
+  parseCsv,
+} from "./io/csv.js";
+export { type EncodeIdxOptions, type IdxArray, type IdxDtype, type ParseIdxOptions, encodeIdx, parseIdx } from "./io/idx.js";
+
+// Datasets (browser-safe parts)
+export {
+  type Split,
+  type ToyName,
+  type ToyOptions,
+  REFERENCE_GMM,
+  TOY_NAMES,
+  sampleToy,
+  toyDescription,
+} from "./train/datasets/toys.js";
+export {
+  type DigitsData,
+  type DigitsScale,
+  DIGITS_COUNT,
+  DIGITS_IMAGE_SHAPE,
+  DIGITS_PIXELS,
+  parseDigitsCsv,
+  scaleDigits,
+  unscaleDigits,
+} from "./train/datasets/digits.js";
+
+// Sample-quality metrics
+export { type SlicedDirections, slicedWasserstein, slicedWassersteinSquared, wasserstein2Squared1d } from "./metrics/wasserstein.js";
+export { type MmdEstimator, type MmdOptions, type MmdResult, medianBandwidth, mmdRbf } from "./metrics/mmd.js";
 
 // The exact Gaussian-mixture oracle
 export {
