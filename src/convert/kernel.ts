@@ -103,13 +103,34 @@ export function affineCombine<A extends FloatArray>(
   checkFloatArray(fn, "xt", xt);
   checkSameLength(fn, "value", value, "xt", xt);
   const o = outFor(fn, value, out);
-  const n = value.length;
-  if (q === 0) {
-    for (let i = 0; i < n; i++) o[i] = p * value[i]!;
-  } else {
-    for (let i = 0; i < n; i++) o[i] = p * value[i]! + q * xt[i]!;
-  }
+  // One monomorphic loop per element type: V8 keeps each call site's typed-array access specialized.
+  if (value instanceof Float32Array) combine32(value, xt as Float32Array, p, q, o as Float32Array);
+  else combine64(value as Float64Array, xt as Float64Array, p, q, o as Float64Array);
   return o;
+}
+
+function combine32(v: Float32Array, x: Float32Array, p: number, q: number, o: Float32Array): void {
+  const n = v.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    o[i] = p * v[i]! + q * x[i]!;
+    o[i + 1] = p * v[i + 1]! + q * x[i + 1]!;
+    o[i + 2] = p * v[i + 2]! + q * x[i + 2]!;
+    o[i + 3] = p * v[i + 3]! + q * x[i + 3]!;
+  }
+  for (; i < n; i++) o[i] = p * v[i]! + q * x[i]!;
+}
+
+function combine64(v: Float64Array, x: Float64Array, p: number, q: number, o: Float64Array): void {
+  const n = v.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    o[i] = p * v[i]! + q * x[i]!;
+    o[i + 1] = p * v[i + 1]! + q * x[i + 1]!;
+    o[i + 2] = p * v[i + 2]! + q * x[i + 2]!;
+    o[i + 3] = p * v[i + 3]! + q * x[i + 3]!;
+  }
+  for (; i < n; i++) o[i] = p * v[i]! + q * x[i]!;
 }
 
 /** Checks `g2` for the drift kind: a finite number ≥ 0. */
