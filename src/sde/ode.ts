@@ -5,6 +5,7 @@
  * Source: Dormand & Prince (1980), J. Comp. Appl. Math. 6(1); dense output: Shampine (1986),
  * Math. Comp. 46(173) (the coefficients used by scipy's RK45).
  */
+import { DOPRI_A as A, DOPRI_B as B, DOPRI_C as C, DOPRI_E as E, DOPRI_P as P } from "../math/dormandPrince.js";
 
 /** The right-hand side: writes dy/dt at (t, y) into `dy`. */
 export type OdeRhs = (t: number, y: Float64Array, dy: Float64Array) => void;
@@ -44,30 +45,6 @@ export interface OdeOptions {
 
 /** Default tolerances: tight enough for 1e-10 relative agreement on the moment ODEs. */
 export const DEFAULT_ODE_TOLERANCE = { rtol: 1e-12, atol: 1e-13 } as const;
-
-// Dormand–Prince 5(4) tableau.
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1];
-const A: readonly (readonly number[])[] = [
-  [],
-  [1 / 5],
-  [3 / 40, 9 / 40],
-  [44 / 45, -56 / 15, 32 / 9],
-  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
-  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
-];
-const B = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84];
-// E = b − b̂ over the 7 stages (the 7th is f at the new point, FSAL).
-const E = [-71 / 57600, 0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40];
-// Dense output: y(t + θh) = y + h·Σᵢ kᵢ·(Pᵢ₀θ + Pᵢ₁θ² + Pᵢ₂θ³ + Pᵢ₃θ⁴).
-const P: readonly (readonly number[])[] = [
-  [1, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432],
-  [0, 0, 0, 0],
-  [0, 131558114200 / 32700410799, -68118460800 / 10900136933, 87487479700 / 32700410799],
-  [0, -1754552775 / 470086768, 14199869525 / 1410260304, -10690763975 / 1880347072],
-  [0, 127303824393 / 49829197408, -318862633887 / 49829197408, 701980252875 / 199316789632],
-  [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
-  [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423],
-];
 
 /** Result of `solveOde`: the state at each requested time (in the order given) and the work done. */
 export interface OdeSolution {

@@ -1,0 +1,289 @@
+/**
+ * The async ODE integrator: known solutions forward and backward, tolerance behaviour, measured
+ * orders of the fixed-grid schemes, dense output, NFE accounting, the step-level API and errors.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import {
+  type AsyncRhs,
+  FIXED_SCHEME_ORDER,
+  type FixedScheme,
+  dopriInit,
+  dopriStep,
+  integrate,
+} from "../../src/math/integrate.js";
+
+const decay: AsyncRhs = (_t, y) => y.map((v) => -v);
+/** y' = (cos t)·y, y(t) = y(t0)·exp(sin t − sin t0): time-dependent and non-autonomous. */
+const cosGrowth: AsyncRhs = (t, y) => y.map((v) => Math.cos(t) * v);
+const oscillator: AsyncRhs = (_t, y) => Float64Array.of(y[1]!, -y[0]!);
+
+describe("integrate (adaptive Dormand–Prince 5(4))", () => {
+  test("exponential decay is solved to within the requested tolerance", async () => {
+    const r = await integrate(decay, Float64Array.of(1, 2), 0, 3, {
+      solver: { kind: "adaptive", rtol: 1e-8, atol: 1e-10 },
+    });
+    const err = Math.max(Math.abs(r.y[0]! - Math.exp(-3)), Math.abs(r.y[1]! - 2 * Math.exp(-3)));
+    assert.ok(err < 1e-8, `error ${err} exceeds 1e-8`);
+  });
+
+  test("backward integration (t1 < t0) undoes forward integration", async () => {
+    const solver = { kind: "adaptive", rtol: 1e-10, atol: 1e-12 } as const;
+    const back = await integrate(cosGrowth, Float64Array.of(1.5), 2, -1, { solver });
+    const exact = 1.5 * Math.exp(Math.sin(-1) - Math.sin(2));
+    assert.ok(Math.abs(back.y[0]! - exact) < 1e-9, `backward result ${back.y[0]} vs ${exact}`);
+    const forth = await integrate(cosGrowth, back.y, -1, 2, { solver });
+    assert.ok(Math.abs(forth.y[0]! - 1.5) < 1e-9, `round trip gives ${forth.y[0]}`);
+  });
+
+  test("the harmonic oscillator returns to its start after one period", async () => {
+    const r = await integrate(oscillator, Float64Array.of(1, 0), 0, 2 * Math.PI, {
+      solver: { kind: "adaptive", rtol: 1e-10, atol: 1e-12 },
+    });
+    assert.ok(Math.hypot(r.y[0]! - 1, r.y[1]!) < 1e-8, `end state ${r.y[0]}, ${r.y[1]}`);
+  });
+
+  test("tightening the tolerance reduces the error and costs more evaluations", async () => {
+    const errs: number[] = [];
+    const nfes: number[] = [];
+    for (const tol of [1e-4, 1e-6, 1e-8, 1e-10]) {
+      const r = await integrate(cosGrowth, Float64Array.of(1), 0, 5, {
+        solver: { kind: "adaptive", rtol: tol, atol: tol },
+      });
+      errs.push(Math.abs(r.y[0]! - Math.exp(Math.sin(5))));
+      nfes.push(r.nfe);
+      assert.ok(errs.at(-1)! < 50 * tol, `tol ${tol}: error ${errs.at(-1)} is far above the tolerance`);
+    }
+    for (let i = 1; i < errs.length; i++) {
+      assert.ok(errs[i]! < errs[i - 1]!, `errors ${errs.join(", ")} are not decreasing`);
+      assert.ok(nfes[i]! > nfes[i - 1]!, `NFE ${nfes.join(", ")} are not increasing`);
+    }
+  });
+
+  test("NFE is 2 (start and starting-step heuristic) plus 6 per attempted step", async () => {
+    const r = await integrate(cosGrowth, Float64Array.of(1), 0, 5, {
+      solver: { kind: "adaptive", rtol: 1e-7, atol: 1e-7 },
+    });
+    assert.equal(
+      r.nfe,
+      2 + 6 * (r.accepted + r.rejected),
+      `nfe ${r.nfe}, ${r.accepted} accepted, ${r.rejected} rejected`,
+    );
+    const fixedStart = await integrate(cosGrowth, Float64Array.of(1), 0, 5, {
+      solver: { kind: "adaptive", rtol: 1e-7, atol: 1e-7, initialStep: 2 },
+    });
+    assert.ok(fixedStart.rejected > 0, "an oversized first step must be rejected");
+    assert.equal(
+      fixedStart.nfe,
+      1 + 6 * (fixedStart.accepted + fixedStart.rejected),
+      "initialStep skips the heuristic",
+    );
+  });
+
+  test("an async right-hand side gives the same result as a synchronous one", async () => {
+    const solver = { kind: "adaptive", rtol: 1e-6, atol: 1e-9 } as const;
+    const sync = await integrate(oscillator, Float64Array.of(0.3, -1), 0, 4, { solver });
+    const asyncRhs: AsyncRhs = async (t, y) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return oscillator(t, y) as Float64Array;
+    };
+    const async_ = await integrate(asyncRhs, Float64Array.of(0.3, -1), 0, 4, { solver });
+    assert.deepEqual(Array.from(async_.y), Array.from(sync.y), "async and sync results differ");
+    assert.equal(async_.nfe, sync.nfe, "async and sync NFE differ");
+  });
+
+  test("dense output at saveAt times is accurate, in the order given, in both directions", async () => {
+    const times = [1.7, 0.2, 3, 0, 2.5];
+    for (const [t0, t1] of [
+      [0, 3],
+      [3, 0],
+    ] as const) {
+      const r = await integrate(cosGrowth, Float64Array.of(Math.exp(Math.sin(t0))), t0, t1, {
+        solver: { kind: "adaptive", rtol: 1e-9, atol: 1e-11 },
+        saveAt: times,
+      });
+      times.forEach((t, i) => {
+        const err = Math.abs(r.saved[i]![0]! - Math.exp(Math.sin(t)));
+        assert.ok(err < 1e-7, `${t0}→${t1}: saveAt ${t}: error ${err}`);
+      });
+    }
+  });
+
+  test("dopriInit and dopriStep reproduce integrate step by step", async () => {
+    const solver = { kind: "adaptive", rtol: 1e-6, atol: 1e-8 } as const;
+    const whole = await integrate(cosGrowth, Float64Array.of(1), 0, 4, { solver });
+    let state = await dopriInit(cosGrowth, Float64Array.of(1), 0, 4, solver);
+    const initial = state;
+    while (!state.done) state = (await dopriStep(cosGrowth, state, solver)).state;
+    assert.equal(state.y[0], whole.y[0], "step-by-step result differs from integrate");
+    assert.equal(state.nfe, whole.nfe, "step-by-step NFE differs");
+    assert.equal(initial.t, 0, "dopriStep must not modify the state it is given");
+  });
+
+  test("onStep sees every accepted step, ending at t1", async () => {
+    const seen: number[] = [];
+    const r = await integrate(decay, Float64Array.of(1), 0, -2, {
+      onStep: (info) => {
+        seen.push(info.t);
+      },
+    });
+    assert.equal(seen.length, r.accepted, "one call per accepted step");
+    assert.equal(seen.at(-1), -2, "the last step ends exactly at t1");
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! < seen[i - 1]!, "backward steps decrease t");
+  });
+
+  test("a zero-length interval costs nothing", async () => {
+    const r = await integrate(decay, Float64Array.of(4), 1, 1);
+    assert.equal(r.nfe, 0, "no evaluations");
+    assert.equal(r.y[0], 4, "state unchanged");
+  });
+
+  test("linear ODEs with random rates and spans are solved to tolerance (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.double({ min: -3, max: 3, noNaN: true }),
+        fc.double({ min: -2, max: 2, noNaN: true }),
+        fc.double({ min: -2, max: 2, noNaN: true }),
+        async (rate, t0, t1) => {
+          const r = await integrate((_t, y) => y.map((v) => rate * v), Float64Array.of(1), t0, t1, {
+            solver: { kind: "adaptive", rtol: 1e-9, atol: 1e-12 },
+          });
+          const exact = Math.exp(rate * (t1 - t0));
+          assert.ok(
+            Math.abs(r.y[0]! - exact) <= 1e-7 * exact,
+            `rate ${rate}, [${t0}, ${t1}]: ${r.y[0]} vs ${exact}`,
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("integrate (fixed grid)", () => {
+  test("every scheme converges at its order on y' = cos(t)·y", async () => {
+    const exact = Math.exp(Math.sin(2));
+    for (const scheme of Object.keys(FIXED_SCHEME_ORDER) as FixedScheme[]) {
+      const err = async (steps: number) =>
+        Math.abs(
+          (await integrate(cosGrowth, Float64Array.of(1), 0, 2, { solver: { kind: "fixed", scheme, steps } }))
+            .y[0]! - exact,
+        );
+      const coarse = scheme === "dopri5" ? 16 : scheme === "rk4" ? 8 : 64;
+      const order = Math.log2((await err(coarse)) / (await err(2 * coarse)));
+      const expected = FIXED_SCHEME_ORDER[scheme];
+      assert.ok(
+        Math.abs(order - expected) < 0.25,
+        `${scheme}: measured order ${order.toFixed(3)}, expected ${expected}`,
+      );
+    }
+  });
+
+  test("NFE is steps × stages and an explicit grid equals the uniform one", async () => {
+    const stages: Record<FixedScheme, number> = { euler: 1, heun: 2, midpoint: 2, rk4: 4, dopri5: 6 };
+    for (const scheme of Object.keys(stages) as FixedScheme[]) {
+      const r = await integrate(decay, Float64Array.of(1), 1, 0, {
+        solver: { kind: "fixed", scheme, steps: 5 },
+      });
+      assert.equal(r.nfe, 5 * stages[scheme], `${scheme}: nfe ${r.nfe}`);
+      const g = await integrate(decay, Float64Array.of(1), 1, 0, {
+        solver: { kind: "fixed", scheme, grid: [1, 0.8, 0.6, 0.4, 0.2 + 1e-17, 0] },
+      });
+      assert.ok(Math.abs(g.y[0]! - r.y[0]!) < 1e-15, `${scheme}: grid ${g.y[0]} vs steps ${r.y[0]}`);
+    }
+  });
+
+  test("backward RK4 on decay matches e^{t1 − t0} growth", async () => {
+    const r = await integrate(decay, Float64Array.of(1), 1, 0, { solver: { kind: "fixed", steps: 100 } });
+    assert.ok(Math.abs(r.y[0]! - Math.E) < 1e-9, `got ${r.y[0]}`);
+  });
+
+  test("saveAt on a fixed grid returns the nodes' states", async () => {
+    const r = await integrate(decay, Float64Array.of(1), 0, 1, {
+      solver: { kind: "fixed", steps: 4 },
+      saveAt: [0.5, 0],
+    });
+    assert.ok(Math.abs(r.saved[0]![0]! - Math.exp(-0.5)) < 1e-4, `saved ${r.saved[0]![0]}`);
+    assert.equal(r.saved[1]![0], 1, "t0 state saved");
+  });
+});
+
+describe("integrate (errors)", () => {
+  const ok = Float64Array.of(1);
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
+    [
+      "y0 not a Float64Array",
+      () => integrate(decay, [1] as unknown as Float64Array, 0, 1),
+      /integrate: y0 must be a Float64Array/,
+    ],
+    ["non-finite y0", () => integrate(decay, Float64Array.of(Number.NaN), 0, 1), /integrate: y0\[0\] is NaN/],
+    [
+      "non-finite t1",
+      () => integrate(decay, ok, 0, Number.POSITIVE_INFINITY),
+      /integrate: t0 and t1 must be finite/,
+    ],
+    [
+      "negative rtol",
+      () => integrate(decay, ok, 0, 1, { solver: { kind: "adaptive", rtol: -1 } }),
+      /solver\.rtol must be/,
+    ],
+    [
+      "atol of wrong length",
+      () => integrate(decay, ok, 0, 1, { solver: { kind: "adaptive", atol: new Float64Array(2) } }),
+      /solver\.atol must be a number or a Float64Array of the state's length 1/,
+    ],
+    [
+      "unknown solver kind",
+      () => integrate(decay, ok, 0, 1, { solver: { kind: "magic" } as never }),
+      /solver\.kind must be "adaptive" or "fixed"/,
+    ],
+    [
+      "fixed without steps",
+      () => integrate(decay, ok, 0, 1, { solver: { kind: "fixed" } }),
+      /exactly one of steps/,
+    ],
+    [
+      "unsorted grid",
+      () => integrate(decay, ok, 0, 1, { solver: { kind: "fixed", grid: [0, 0.6, 0.5, 1] } }),
+      /strictly increasing/,
+    ],
+    [
+      "saveAt outside",
+      () => integrate(decay, ok, 0, 1, { saveAt: [2] }),
+      /saveAt time 2 lies outside \[0, 1\]/,
+    ],
+    [
+      "wrong rhs length",
+      () => integrate(() => new Float64Array(3), ok, 0, 1),
+      /right-hand side returned length 3/,
+    ],
+    [
+      "non-finite rhs at start",
+      () => integrate(() => Float64Array.of(Number.NaN), ok, 0, 1),
+      /right-hand side is NaN in component 0 at t = 0/,
+    ],
+    [
+      "too many steps",
+      () =>
+        integrate(cosGrowth, ok, 0, 50, {
+          solver: { kind: "adaptive", rtol: 1e-12, atol: 1e-14, maxSteps: 5 },
+        }),
+      /more than 5 steps.*raise solver\.maxSteps/,
+    ],
+  ];
+  for (const [name, run, message] of cases) {
+    test(`${name} is rejected with a message naming the argument`, async () => {
+      await assert.rejects(run, message, `${name}: wrong or missing error`);
+    });
+  }
+
+  test("a right-hand side that blows up ends in a step-size-underflow error, not a hang", async () => {
+    const blowUp: AsyncRhs = (t, y) => (t > 0.5 ? Float64Array.of(Number.NaN) : y.map(() => 1));
+    await assert.rejects(
+      () => integrate(blowUp, Float64Array.of(0), 0, 1),
+      /step size underflow at t = 0\.(5|49999)/,
+      "expected underflow",
+    );
+  });
+});
