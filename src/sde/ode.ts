@@ -5,7 +5,13 @@
  * Source: Dormand & Prince (1980), J. Comp. Appl. Math. 6(1); dense output: Shampine (1986),
  * Math. Comp. 46(173) (the coefficients used by scipy's RK45).
  */
-import { DOPRI_A as A, DOPRI_B as B, DOPRI_C as C, DOPRI_E as E, DOPRI_P as P } from "../math/dormandPrince.js";
+import {
+  DOPRI_A as A,
+  DOPRI_B as B,
+  DOPRI_C as C,
+  DOPRI_E as E,
+  DOPRI_P as P,
+} from "../math/dormandPrince.js";
 
 /** The right-hand side: writes dy/dt at (t, y) into `dy`. */
 export type OdeRhs = (t: number, y: Float64Array, dy: Float64Array) => void;
