@@ -470,18 +470,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 /** Options of `networkModel`. */
 export interface NetworkModelOptions {
-  /** Run batches of at least `engineMinBatch` rows on this engine (faster for large batches). */
+  /**
+   * Where the forward pass runs: "auto" (default) sends a batch to the engine when its work,
+   * batch × multiply-adds per row, is at least ENGINE_MIN_MACS, else runs it on the host; "host" and
+   * "engine" force one side.
+   */
+  readonly forward?: "auto" | "host" | "engine";
+  /** The engine; default the jax-js engine, initialized on first use (predict then returns a promise until it is ready). */
   readonly engine?: Engine;
-  /** Smallest batch sent to the engine (default 64; smaller batches use the host forward pass). */
-  readonly engineMinBatch?: number;
   /** g²(t) of the generative SDE; required when kind is "drift". */
   readonly g2?: (t: number) => number;
 }
 
 /**
- * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row.
- * Weights are copied. The forward pass runs on the host (float32 or float64 as the weights) or, for
- * batches ≥ engineMinBatch with an engine given, on the engine. `dispose()` frees engine memory.
+ * Work (batch × multiply-adds per row) from which the engine's forward pass beats the host's.
+ * Measured (bench/train.ts and width 32–256 MLPs): the engine costs ~0.1–0.3 ms per call, the host
+ * ~1 ns per multiply-add, so they break even near 2¹⁶ multiply-adds.
+ */
+export const ENGINE_MIN_MACS = 65_536;
+
+/**
+ * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row
+ * at the shared time t. Weights are copied; the result has the weights' dtype. `dispose()` frees the
+ * engine copy of the weights.
  */
 export function networkModel(
   params: readonly HostTensor[],
@@ -502,32 +513,46 @@ export function networkModel(
       `networkModel: params do not fit the config (expected ${specs.map((s) => `${s.name} [${s.shape.join(", ")}]`).join(", ")}); pass the params trained with this config`,
     );
   }
-  const { engine } = options;
-  const engineMinBatch = options.engineMinBatch ?? 64;
+  const mode = options.forward ?? "auto";
+  if (mode !== "auto" && mode !== "host" && mode !== "engine") {
+    throw new TypeError(
+      `networkModel: options.forward must be "auto", "host" or "engine", got ${JSON.stringify(mode)}`,
+    );
+  }
+  const macsPerRow = specs
+    .filter((s) => s.shape.length === 2)
+    .reduce((n, s) => n + s.shape[0]! * s.shape[1]!, 0);
   const ops = hostOps(dtype);
   const width = featureWidth(config);
+  let engine = options.engine;
+  const ready = engine === undefined && mode !== "host" ? jaxEngine().then((e) => (engine = e)) : undefined;
   let device: DeviceTensor[] | undefined;
   let forward: CompiledFn | undefined;
-  const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray => {
+  const onEngine = (e: Engine, features: FloatArray, batch: number): FloatArray => {
+    device ??= weights.map((w) => e.upload(w));
+    forward ??= e.compile(<T>(o: DiffOps<T>, [p, [f]]: T[][]) => [[mlpForward(o, config, p!, f!)]]);
+    const input = e.upload({ shape: [batch, width], data: features });
+    const [[out]] = forward([device, [input]]) as [[DeviceTensor]];
+    input.dispose();
+    const result = e.download(out).data;
+    out.dispose();
+    return result;
+  };
+  const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray> => {
     checkShape("networkModel.predict", "xt", xt, shape);
+    const n = shape.batch * width;
     const features = mlpFeatures(
       config,
       xt,
       t,
       shape,
-      dtype === "float32" ? new Float32Array(shape.batch * width) : new Float64Array(shape.batch * width),
+      dtype === "float32" ? new Float32Array(n) : new Float64Array(n),
     );
-    if (engine !== undefined && shape.batch >= engineMinBatch) {
-      device ??= weights.map((w) => engine.upload(w));
-      forward ??= engine.compile(<T>(o: DiffOps<T>, [p, [f]]: T[][]) => [[mlpForward(o, config, p!, f!)]]);
-      const input = engine.upload({ shape: [shape.batch, width], data: features });
-      const [[out]] = forward([device, [input]]) as [[DeviceTensor]];
-      input.dispose();
-      const result = engine.download(out).data;
-      out.dispose();
-      return result;
+    if (mode === "host" || (mode === "auto" && shape.batch * macsPerRow < ENGINE_MIN_MACS)) {
+      return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features }).data;
     }
-    return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features }).data;
+    if (engine === undefined) return ready!.then((e) => onEngine(e, features, shape.batch));
+    return onEngine(engine, features, shape.batch);
   };
   const dispose = () => {
     for (const d of device ?? []) d.dispose();

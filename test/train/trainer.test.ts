@@ -7,7 +7,7 @@ import { jaxEngine } from "../../src/train/engine.js";
 import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
 import { hostOps } from "../../src/train/tensor.js";
-import { type Batch, networkModel, train, weightedMse } from "../../src/train/trainer.js";
+import { type Batch, ENGINE_MIN_MACS, networkModel, train, weightedMse } from "../../src/train/trainer.js";
 import { assertClose } from "../helpers.js";
 
 /** networkModel only carries the path through to the Model; a named stand-in suffices here. */
@@ -87,20 +87,29 @@ test("networkModel predicts the network at a shared t, the same on the host and 
   const engine = await jaxEngine();
   const config = mlpConfig({ dim: 3, width: 16, depth: 2, activation: "gelu" });
   const params = initMlpParams(config, new Rng(4, 1));
-  const xt = new Rng(5).fillNormal(new Float64Array(3 * 70));
-  const shape = { batch: 70, dim: 3 };
-  const host = networkModel(params, config, path, "noise");
-  const onEngine = networkModel(params, config, path, "noise", { engine, engineMinBatch: 64 });
+  const xt = new Rng(5).fillNormal(new Float64Array(3 * 120));
+  const shape = { batch: 120, dim: 3 };
+  const host = networkModel(params, config, path, "noise", { forward: "host" });
+  const onEngine = networkModel(params, config, path, "noise", { engine, forward: "engine" });
+  const auto = networkModel(params, config, path, "noise");
   assert.equal(host.kind, "noise");
   assert.equal(host.path, path);
   const a = await predict(host, xt, 0.3, shape);
   const b = await predict(onEngine, xt, 0.3, shape);
   assertClose(b, a, { rtol: 1e-5, atol: 1e-6 });
+  // 120 rows × 624 multiply-adds ≥ ENGINE_MIN_MACS: "auto" runs on the (lazily started) engine;
+  // 2 rows stay on the host, synchronously.
+  assert.ok(120 * 624 >= ENGINE_MIN_MACS && 2 * 624 < ENGINE_MIN_MACS);
+  assert.deepEqual(await predict(auto, xt, 0.3, shape), b);
+  const small = auto.predict(xt.subarray(0, 6), 0.3, { batch: 2, dim: 3 });
+  assert.ok(small instanceof Float32Array);
+  assert.deepEqual(small, Float32Array.from(a.subarray(0, 6)));
+  auto.dispose();
   onEngine.dispose();
   // The host path is the MLP on the feature rows with t broadcast to every row.
-  const features = mlpFeatures(config, xt, 0.3, shape, new Float32Array(70 * featureWidth(config)));
+  const features = mlpFeatures(config, xt, 0.3, shape, new Float32Array(120 * featureWidth(config)));
   const direct = mlpForward(hostOps("float32"), config, params, {
-    shape: [70, featureWidth(config)],
+    shape: [120, featureWidth(config)],
     data: features,
   });
   assert.deepEqual(a, Float64Array.from(direct.data));
