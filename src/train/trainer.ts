@@ -153,16 +153,22 @@ export function weightedMse<T>(ops: TensorOps<T>, prediction: T, target: T, weig
   return ops.mul(ops.sum(ops.mul(ops.sum(ops.mul(r, r), 1), weight)), 1 / (shape.batch * shape.dim));
 }
 
-/** The training loss of the MLP on one batch of feature rows: weightedMse(net(features), target, weight). */
+/** One batch as tensors: feature rows [batch, featureWidth], targets [batch, dim], weights [batch]. */
+export interface LossInputs<T> {
+  readonly features: T;
+  readonly target: T;
+  readonly weight: T;
+  readonly batch: number;
+}
+
+/** The training loss of the MLP on one batch: weightedMse(net(features), target, weight). */
 export function trainingLoss<T>(
   ops: TensorOps<T>,
   model: MlpConfig,
   params: readonly T[],
-  features: T,
-  target: T,
-  weight: T,
-  batch: number,
+  inputs: LossInputs<T>,
 ): T {
+  const { features, target, weight, batch } = inputs;
   return weightedMse(ops, mlpForward(ops, model, params, features), target, weight, {
     batch,
     dim: model.dim,
@@ -174,12 +180,9 @@ export function lossAndGrad<T>(
   ops: DiffOps<T>,
   model: MlpConfig,
   params: readonly T[],
-  features: T,
-  target: T,
-  weight: T,
-  batch: number,
+  inputs: LossInputs<T>,
 ): [T, T[]] {
-  return ops.valueAndGrad((p) => trainingLoss(ops, model, p, features, target, weight, batch), params);
+  return ops.valueAndGrad((p) => trainingLoss(ops, model, p, inputs), params);
 }
 
 /**
@@ -213,7 +216,7 @@ export function lossAndGradient(
   const inputs = batchTensors("lossAndGradient", model, batch, dtype);
   const rows = inputs[2]!.shape[0]!;
   const fn = engine.compile(<T>(ops: DiffOps<T>, [p, [f, y, w]]: T[][]) => {
-    const [loss, grads] = lossAndGrad(ops, model, p!, f!, y!, w!, rows);
+    const [loss, grads] = lossAndGrad(ops, model, p!, { features: f!, target: y!, weight: w!, batch: rows });
     return [[loss], grads];
   });
   const device = [params.map((t) => engine.upload(t)), inputs.map((t) => engine.upload(t))];
@@ -237,7 +240,12 @@ function trainStepFn(model: MlpConfig, optimizer: OptimizerConfig, batch: number
       T[],
       T[],
     ];
-    const [loss, grads] = lossAndGrad(ops, model, params, features!, target!, weight!, batch);
+    const [loss, grads] = lossAndGrad(ops, model, params, {
+      features: features!,
+      target: target!,
+      weight: weight!,
+      batch,
+    });
     const norm = globalNorm(ops, grads);
     const clipped =
       optimizer.clipNorm === null ? grads : clipByGlobalNorm(ops, grads, norm, optimizer.clipNorm);

@@ -26,7 +26,9 @@ test("the training step's gradient matches fourth-order central finite differenc
     const { loss, grads } = lossAndGradient(engine, model, params, batch);
     // Independent reference: the loss on host float64 arrays, differentiated by central differences.
     const [features, target, weight] = batchTensors("test", model, batch, "float64");
-    const hostLoss = () => trainingLoss(ops, model, params, features!, target!, weight!, 6).data[0]!;
+    const hostLoss = () =>
+      trainingLoss(ops, model, params, { features: features!, target: target!, weight: weight!, batch: 6 })
+        .data[0]!;
     assert.ok(
       Math.abs(loss - hostLoss()) <= 1e-14 * Math.abs(loss),
       `${activation}: engine loss ${loss} and host loss ${hostLoss()} differ`,
