@@ -58,7 +58,7 @@ export interface Engine {
  */
 function operand(a: JaxArray, x: JaxArray | number): JaxArray | number {
   if (typeof x !== "number") return x.ref;
-  return a.dtype === np.float64 ? np.array(x, { dtype: np.float64 }) : x;
+  return a.dtype === np.float64 ? f64(x) : x;
 }
 
 /** A float64 constant (jax-js would store a bare number as float32). */
@@ -67,9 +67,9 @@ function f64(value: number): JaxArray {
 }
 
 /**
- * eˣ in float64, within 1 ulp on [−700, 700] (measured; borrows x): k = round(x/ln 2) (no gradient), r = x − k·ln 2 in two
- * parts (Cody & Waite), eʳ by its Taylor series to degree 13 (|r| ≤ ln 2/2, remainder < 1e-17), times
- * an exact 2ᵏ built bit by bit; |k| is clamped to 1022. jax-js 0.1.25 evaluates float64 exp and
+ * eˣ in float64, within 1 ulp on [−700, 700] (measured; borrows x): k = round(x/ln 2) (no
+ * gradient), r = x − k·ln 2 in two parts (Cody & Waite), eʳ by its Taylor series to degree 13
+ * (|r| ≤ ln 2/2, remainder < 1e-17), times an exact 2ᵏ built bit by bit; |k| is clamped to 1022. jax-js 0.1.25 evaluates float64 exp and
  * tanh with float32 accuracy (measured ~5e-8 relative), too coarse for float64 gradient checks;
  * float32 uses the native kernels. Source: Cody & Waite 1980, "Software manual for the elementary
  * functions", ch. 6 (exp); ln 2 split as in fdlibm e_exp.c.
@@ -124,7 +124,7 @@ function installFloat16Stub(): void {
   g.Float16Array = class Float16ArrayUnavailable {
     constructor() {
       throw new TypeError(
-        "jaxEngine: float16 arrays need Node ≥ 22 (no global Float16Array); difflux trains in float32/float64",
+        "jaxEngine: this Node has no global Float16Array, so jax-js cannot make float16 arrays here; difflux trains in float32 or float64",
       );
     }
   };

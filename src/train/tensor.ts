@@ -54,11 +54,6 @@ export function zerosTensor(shape: readonly number[], dtype: DType): HostTensor 
   return { shape: [...shape], data: dtype === "float32" ? new Float32Array(n) : new Float64Array(n) };
 }
 
-/** The dtype of a host tensor's data. */
-export function dtypeOf(t: HostTensor): DType {
-  return t.data instanceof Float32Array ? "float32" : "float64";
-}
-
 /** A deep copy (new typed arrays) of a list of host tensors. */
 export function cloneTensors(tensors: readonly HostTensor[]): HostTensor[] {
   return tensors.map((t) => ({ shape: [...t.shape], data: t.data.slice() }));
