@@ -2,7 +2,8 @@
  * Project lint rules that a generic linter does not express (design.md §1, §3):
  *   - no `Math.random` in src/ (randomness is an argument: a seeded generator or pre-drawn noise);
  *   - no console output from the library (src/); the CLI reports;
- *   - no formulas in cli/: the CLI may not import from src/ internals, only the public index.
+ *   - no formulas in cli/: the CLI may not import from src/ internals, only the public entries
+ *     (src/index.js, and src/node.js for the Node-only parts).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -36,8 +37,16 @@ const check = (dir: string, rule: RegExp, why: string) => {
 };
 
 check("src", /\bMath\.random\s*\(/, "Math.random in the library; take a seeded Rng or pre-drawn noise");
-check("src", /\bconsole\.(log|info|warn|error)\s*\(/, "console output from the library; return values, let the CLI report");
-check("cli", /from\s+["']\.\.\/src\/(?!index\.js)/, "cli/ imports a src/ internal; import from ../src/index.js");
+check(
+  "src",
+  /\bconsole\.(log|info|warn|error)\s*\(/,
+  "console output from the library; return values, let the CLI report",
+);
+check(
+  "cli",
+  /(?:from|import\s*\()\s*["'](?:\.\.\/)+src\/(?!(?:index|node)\.js["'])/,
+  "cli/ imports a src/ internal; import from ../src/index.js or ../src/node.js",
+);
 
 if (problems.length > 0) {
   for (const p of problems) process.stderr.write(`${p}\n`);

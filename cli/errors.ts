@@ -1,0 +1,72 @@
+/**
+ * Errors of the command line. Everything that stops a command — an unknown flag, an invalid value, a
+ * missing, corrupt or mismatched file, an unwritable output, or an error raised by the library — is
+ * reported by `reportError` as ONE line on stderr ("difflux convert: <problem> — <fix>") with exit
+ * code 2 and no stack trace (DIFFLUX_DEBUG=1 adds the stack for bug reports).
+ */
+import { CommanderError } from "commander";
+
+/** Exit code of every failed command. */
+export const EXIT_USAGE = 2;
+
+/** A problem the user can fix; the message names the problem and the fix. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** Collapses a message to one line (library messages may hold newlines or indentation). */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** The message of anything thrown (non-Error values too). */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/**
+ * Runs `body`, prefixing the message of any error it throws with `context` (e.g. the option that
+ * named the file: "--xt: readNpy: cannot read a.npy: no such file — check the path").
+ */
+export function withContext<T>(context: string, body: () => T): T {
+  try {
+    return body();
+  } catch (err) {
+    throw new UsageError(`${context}: ${messageOf(err)}`);
+  }
+}
+
+/** The async form of `withContext`. */
+export async function withContextAsync<T>(context: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw new UsageError(`${context}: ${messageOf(err)}`);
+  }
+}
+
+/**
+ * The one-line message for a commander parse error (unknown option or command, missing argument,
+ * too many arguments), with the fix: where to find the usage.
+ */
+export function commanderMessage(err: CommanderError, command: string): string {
+  const problem = oneLine(err.message.replace(/^error:\s*/i, ""))
+    .replace(/\(Did you mean (.*)\?\)/, "(did you mean $1?)")
+    .replace(/\.$/, "");
+  const help = command === "difflux" ? "difflux --help" : `${command} --help`;
+  return `${problem} — run '${help}' for the usage`;
+}
+
+/**
+ * Writes the one-line report of `err` for `command` ("difflux" or "difflux convert") to stderr and
+ * returns the exit code.
+ */
+export function reportError(err: unknown, command: string): number {
+  const message = err instanceof CommanderError ? commanderMessage(err, command) : oneLine(messageOf(err));
+  process.stderr.write(`${command}: ${message}\n`);
+  if (process.env.DIFFLUX_DEBUG === "1" && err instanceof Error && err.stack) {
+    process.stderr.write(`${err.stack}\n`);
+  }
+  return EXIT_USAGE;
+}

@@ -1,0 +1,73 @@
+/**
+ * The `difflux` command line: parses arguments (commander), validates option values (zod), calls
+ * the public API and reports. Every failure goes through one handler: one line on stderr naming
+ * the problem and the fix, exit code 2, no stack trace (errors.ts).
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { convertCommand } from "./commands/convert.js";
+import { reportError } from "./errors.js";
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Applies the settings every command shares: errors are thrown to `run`, not printed by commander. */
+function configure(cmd: Command): void {
+  cmd
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, outputError: () => {} })
+    .showSuggestionAfterError(true)
+    .helpOption("-h, --help", "show the help (with examples)");
+  for (const sub of cmd.commands) configure(sub);
+}
+
+/** The program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command("difflux")
+    .description(
+      "Diffusion models and flow matching as one Gaussian probability path: convert between predictions, train, sample, evaluate likelihoods and compare samplers.",
+    )
+    .version(version(), "-V, --version", "print the version")
+    .addCommand(convertCommand());
+  program.addHelpText(
+    "after",
+    "\nEvery command has --help with examples and --json for machine-readable output. Errors are one line on\nstderr with exit code 2 (set DIFFLUX_DEBUG=1 to also print the stack trace).\n",
+  );
+  configure(program);
+  return program;
+}
+
+/** Runs the command line `argv` (without `node` and the script) and returns the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  let active = "difflux";
+  program.hook("preSubcommand", (_cmd, sub) => {
+    active = `difflux ${sub.name()}`;
+  });
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (err) {
+    if (
+      err instanceof CommanderError &&
+      (err.code === "commander.helpDisplayed" ||
+        err.code === "commander.version" ||
+        err.code === "commander.help")
+    ) {
+      return 0;
+    }
+    return reportError(err, active);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The frame every plot shares: title, a legend row under it, the plot area with grid, axes, ticks
+ * and axis labels, and a clip path so marks never spill outside the plot area.
+ */
+import type { Scale } from "./scale.js";
+import { el, INK, text } from "./svg.js";
+
+/** Pixel box of the plot area. */
+export interface Box {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+/** One legend entry: a coloured marker (point, line or both) and its label. */
+export interface LegendItem {
+  readonly label: string;
+  readonly color: string;
+  readonly mark: "point" | "line" | "line+point";
+  readonly dashed?: boolean;
+}
+
+/** Everything `frame` draws around the marks. */
+export interface FrameSpec {
+  readonly width: number;
+  readonly height: number;
+  readonly box: Box;
+  readonly x: Scale;
+  readonly y: Scale;
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly legend: readonly LegendItem[];
+  /** A small note under the plot, right-aligned (e.g. "12 points outside the view"). */
+  readonly note?: string;
+}
+
+/** Id of the clip path of the plot area (use as clip-path="url(#plot-area)"). */
+export const CLIP = "plot-area";
+
+/** Layout constants (px). */
+export const LAYOUT = {
+  marginLeft: 72,
+  marginRight: 24,
+  titleTop: 28,
+  legendTop: 52,
+  plotTop: 70,
+  marginBottom: 58,
+};
+
+/** The plot area of a `width` × `height` figure. */
+export function plotBox(width: number, height: number): Box {
+  return {
+    left: LAYOUT.marginLeft,
+    top: LAYOUT.plotTop,
+    right: width - LAYOUT.marginRight,
+    bottom: height - LAYOUT.marginBottom,
+  };
+}
+
+function legendSvg(items: readonly LegendItem[], box: Box): string[] {
+  const out: string[] = [];
+  let x = box.left;
+  const y = LAYOUT.legendTop;
+  for (const item of items) {
+    const dash = item.dashed ? "6 4" : undefined;
+    if (item.mark !== "point") {
+      out.push(
+        el("line", {
+          x1: x,
+          y1: y,
+          x2: x + 22,
+          y2: y,
+          stroke: item.color,
+          "stroke-width": 2.5,
+          "stroke-dasharray": dash,
+        }),
+      );
+    }
+    if (item.mark !== "line") out.push(el("circle", { cx: x + 11, cy: y, r: 4, fill: item.color }));
+    out.push(text(x + 28, y + 4.5, item.label, { "font-size": 13, fill: INK.text }));
+    x += 28 + 7.6 * item.label.length + 22;
+  }
+  return out;
+}
+
+/** Grid, axes, ticks, labels, title and legend (drawn before the marks, except the axis lines). */
+export function frameBack(spec: FrameSpec): string[] {
+  const { box, x, y } = spec;
+  const out: string[] = [];
+  out.push(
+    el(
+      "defs",
+      {},
+      el(
+        "clipPath",
+        { id: CLIP },
+        el("rect", { x: box.left, y: box.top, width: box.right - box.left, height: box.bottom - box.top }),
+      ),
+    ),
+  );
+  for (const t of x.ticks) {
+    const px = x(t.value);
+    out.push(
+      el("line", { x1: px, y1: box.top, x2: px, y2: box.bottom, stroke: INK.grid, "stroke-width": 1 }),
+    );
+    out.push(
+      el("line", { x1: px, y1: box.bottom, x2: px, y2: box.bottom + 5, stroke: INK.axis, "stroke-width": 1 }),
+    );
+    out.push(
+      text(px, box.bottom + 19, t.label, { "font-size": 12, fill: INK.muted, "text-anchor": "middle" }),
+    );
+  }
+  for (const t of y.ticks) {
+    const py = y(t.value);
+    out.push(
+      el("line", { x1: box.left, y1: py, x2: box.right, y2: py, stroke: INK.grid, "stroke-width": 1 }),
+    );
+    out.push(
+      el("line", { x1: box.left - 5, y1: py, x2: box.left, y2: py, stroke: INK.axis, "stroke-width": 1 }),
+    );
+    out.push(text(box.left - 8, py + 4, t.label, { "font-size": 12, fill: INK.muted, "text-anchor": "end" }));
+  }
+  out.push(
+    text(spec.width / 2, LAYOUT.titleTop, spec.title, {
+      "font-size": 16,
+      "font-weight": "bold",
+      fill: INK.text,
+      "text-anchor": "middle",
+    }),
+  );
+  out.push(
+    text((box.left + box.right) / 2, spec.height - 14, spec.xLabel, {
+      "font-size": 13,
+      fill: INK.text,
+      "text-anchor": "middle",
+    }),
+  );
+  const cy = (box.top + box.bottom) / 2;
+  out.push(
+    text(18, cy, spec.yLabel, {
+      "font-size": 13,
+      fill: INK.text,
+      "text-anchor": "middle",
+      transform: `rotate(-90 18 ${cy})`,
+    }),
+  );
+  out.push(...legendSvg(spec.legend, box));
+  if (spec.note)
+    out.push(
+      text(box.right, spec.height - 14, spec.note, {
+        "font-size": 11,
+        fill: INK.muted,
+        "text-anchor": "end",
+      }),
+    );
+  return out;
+}
+
+/** The axis frame drawn over the marks. */
+export function frameFront(spec: FrameSpec): string[] {
+  const { box } = spec;
+  return [
+    el("rect", {
+      x: box.left,
+      y: box.top,
+      width: box.right - box.left,
+      height: box.bottom - box.top,
+      fill: "none",
+      stroke: INK.axis,
+      "stroke-width": 1,
+    }),
+  ];
+}
