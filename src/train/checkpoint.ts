@@ -24,7 +24,7 @@ import type { ScheduleSpec } from "../schedule/schedule.js";
 import { ACTIVATIONS, checkMlpConfig, type MlpConfig, mlpParamSpecs } from "./mlp.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import type { DType, HostTensor } from "./tensor.js";
-import { checkTrainState, type TrainState } from "./trainer.js";
+import { checkTrainState, type TrainSnapshot, type TrainState } from "./trainer.js";
 
 /** What the network was trained to predict, and on which path (JSON specs). */
 export interface CheckpointMeta {
@@ -36,13 +36,8 @@ export interface CheckpointMeta {
 }
 
 /** Everything needed to sample from a trained network or resume its training. */
-export interface Checkpoint {
+export interface Checkpoint extends TrainSnapshot {
   readonly meta: CheckpointMeta;
-  readonly model: MlpConfig;
-  readonly optimizer: OptimizerConfig;
-  readonly dtype: DType;
-  readonly state: TrainState;
-  readonly rng: RngState;
 }
 
 /** The config file's name inside a checkpoint directory. */
@@ -154,6 +149,14 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   for (const name of readdirSync(dir)) {
     if (name !== file && /^weights-\d+\.safetensors$/.test(name)) rmSync(join(dir, name), { force: true });
   }
+}
+
+/**
+ * A `train` checkpoint callback that saves each snapshot to `dir` with `meta`:
+ * train({ …, checkpoint: { every: 500, save: checkpointSaver(dir, meta) } }).
+ */
+export function checkpointSaver(dir: string, meta: CheckpointMeta): (snapshot: TrainSnapshot) => void {
+  return (snapshot) => saveCheckpoint(dir, { meta, ...snapshot });
 }
 
 function differences(a: unknown, b: unknown, prefix = ""): string[] {

@@ -14,7 +14,6 @@ import type { Kind } from "../convert/kernel.js";
 import type { Model } from "../model.js";
 import type { GaussianPath } from "../path/path.js";
 import { Rng, type RngState } from "../random/rng.js";
-import { type CheckpointMeta, saveCheckpoint } from "./checkpoint.js";
 import { type CompiledFn, type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
 import {
   checkMlpConfig,
@@ -402,10 +401,23 @@ export interface TrainOptions {
   readonly resume?: { readonly state: TrainState; readonly rng: RngState };
   /** Called after every step; return false to stop early. */
   readonly onStep?: (info: StepInfo) => unknown;
-  /** Save a checkpoint to `dir` every `every` steps and at the end. */
-  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly meta: CheckpointMeta };
+  /**
+   * Call `save` with a snapshot every `every` steps and at the end (e.g. `checkpointSaver(dir, meta)`
+   * from checkpoint.ts, which writes a checkpoint directory; kept out of this module so it stays free
+   * of Node's file system).
+   */
+  readonly checkpoint?: { readonly every: number; readonly save: (snapshot: TrainSnapshot) => void };
   /** Autodiff engine; default the jax-js wasm engine. */
   readonly engine?: Engine;
+}
+
+/** Everything `train` can resume from: the configs, the state and the RNG state. */
+export interface TrainSnapshot {
+  readonly model: MlpConfig;
+  readonly optimizer: OptimizerConfig;
+  readonly dtype: DType;
+  readonly state: TrainState;
+  readonly rng: RngState;
 }
 
 /** Result of `train`: the final state, the RNG state to resume from, and the loss of every step run. */
@@ -432,6 +444,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (checkpoint !== undefined && !(Number.isInteger(checkpoint.every) && checkpoint.every >= 1)) {
     throw new RangeError(`train: checkpoint.every must be an integer ≥ 1, got ${checkpoint.every}`);
   }
+  if (checkpoint !== undefined && typeof checkpoint.save !== "function") {
+    throw new TypeError("train: checkpoint.save must be a function (e.g. checkpointSaver(dir, meta))");
+  }
   const engine = options.engine ?? (await jaxEngine());
   let rng: Rng;
   let state: TrainState;
@@ -450,17 +465,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   const session = new TrainSession(engine, model, optimizer, state, dtype);
   const losses: number[] = [];
-  const save = () => {
-    if (checkpoint === undefined) return;
-    saveCheckpoint(checkpoint.dir, {
-      meta: checkpoint.meta,
-      model,
-      optimizer,
-      dtype,
-      state: session.state(),
-      rng: rng.getState(),
-    });
-  };
+  const save = () =>
+    checkpoint?.save({ model, optimizer, dtype, state: session.state(), rng: rng.getState() });
   try {
     while (session.step < steps) {
       const batch = batchSource(session.step, rng);

@@ -8,6 +8,7 @@ import { Rng } from "../../src/random/rng.js";
 import {
   type Checkpoint,
   type CheckpointMeta,
+  checkpointSaver,
   loadCheckpoint,
   saveCheckpoint,
 } from "../../src/train/checkpoint.js";
@@ -106,7 +107,7 @@ test("resuming from a checkpoint reproduces an uninterrupted run bit for bit", a
     steps: 4,
     batchSource,
     seed: 5,
-    checkpoint: { dir, every: 100, meta },
+    checkpoint: { every: 100, save: checkpointSaver(dir, meta) },
   });
   assert.equal(first.state.step, 4);
   const saved = loadCheckpoint(dir, { model, optimizer });
@@ -134,7 +135,7 @@ test("train saves a checkpoint every `every` steps, and the commit point is conf
     optimizer,
     steps: 5,
     batchSource,
-    checkpoint: { dir, every: 2, meta },
+    checkpoint: { every: 2, save: checkpointSaver(dir, meta) },
     onStep: ({ step }) => {
       if (step === 2 || step === 4) seen.push(loadCheckpoint(dir).state.step);
     },
