@@ -129,7 +129,11 @@ export function checkTrainState(
     specs.forEach((spec, i) => {
       const t = tensors[i]!;
       const isDtype = dtype === "float32" ? t.data instanceof Float32Array : t.data instanceof Float64Array;
-      if (!isDtype) throw new TypeError(`${fn}: ${group} ${spec.name} is not ${dtype}`);
+      if (!isDtype) {
+        throw new TypeError(
+          `${fn}: ${group} ${spec.name} is not ${dtype}; train with the dtype the state was saved in, or convert the state`,
+        );
+      }
       if (
         t.shape.length !== spec.shape.length ||
         t.shape.some((s, k) => s !== spec.shape[k]) ||
