@@ -35,8 +35,13 @@ export class DeviceTensor {
  */
 export type TracedFn = <T>(ops: DiffOps<T>, groups: T[][]) => T[][];
 
-/** A compiled `TracedFn`: borrows its inputs, returns new tensors owned by the caller. */
-export type CompiledFn = (groups: readonly (readonly DeviceTensor[])[]) => DeviceTensor[][];
+/**
+ * A compiled `TracedFn`: borrows its inputs, returns new tensors owned by the caller. `dispose()`
+ * frees its compiled programs and captured constants.
+ */
+export type CompiledFn = ((groups: readonly (readonly DeviceTensor[])[]) => DeviceTensor[][]) & {
+  dispose(): void;
+};
 
 /** The engine interface the trainer uses. */
 export interface Engine {
@@ -173,9 +178,10 @@ const engine: Engine = {
   },
   compile(fn) {
     const compiled = jit((groups: JaxArray[][]) => fn(jaxOps, groups));
-    return (groups) => {
+    const call = (groups: readonly (readonly DeviceTensor[])[]) => {
       const out = compiled(groups.map((g) => g.map((t) => t.array.ref))) as JaxArray[][];
       return out.map((g) => g.map((a) => new DeviceTensor(a)));
     };
+    return Object.assign(call, { dispose: () => compiled.dispose() });
   },
 };

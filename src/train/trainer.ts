@@ -226,6 +226,7 @@ export function lossAndGradient(
   const [[loss], grads] = fn(device) as [[DeviceTensor], DeviceTensor[]];
   const result = { loss: engine.download(loss).data[0]!, grads: grads.map((g) => engine.download(g)) };
   for (const t of [...device.flat(), loss, ...grads]) t.dispose();
+  fn.dispose();
   return result;
 }
 
@@ -368,11 +369,13 @@ export class TrainSession {
     };
   }
 
-  /** Frees the device state. */
+  /** Frees the device state and the compiled steps. */
   dispose(): void {
     const d = this.device;
     for (const t of [...d.params, ...d.m, ...d.v, ...d.ema]) t.dispose();
     this.device = { params: [], m: [], v: [], ema: [] };
+    for (const fn of this.compiled.values()) fn.dispose();
+    this.compiled.clear();
   }
 }
 
@@ -575,6 +578,8 @@ export function networkModel(
   const dispose = () => {
     for (const d of device ?? []) d.dispose();
     device = undefined;
+    forward?.dispose();
+    forward = undefined;
   };
   if (kind === "drift") {
     const { g2 } = options;
