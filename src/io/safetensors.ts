@@ -9,6 +9,7 @@
  * overlap). The writer orders tensors as the reference one does: wider dtype first, then by name.
  */
 import type { FloatArray } from "../array.js";
+import { type ElementType, readElements, writeElements } from "./binary.js";
 import { checkNdShape, type NdArray, shapeSize, where } from "./ndarray.js";
 
 /** The element types this module reads and writes. */
@@ -20,9 +21,11 @@ export interface Safetensors {
   readonly metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8 };
+const ELEMENT: Record<SafetensorsDType, ElementType> = {
+  F32: { kind: "f", bytes: 4, littleEndian: true },
+  F64: { kind: "f", bytes: 8, littleEndian: true },
+};
 const MAX_HEADER = 100_000_000;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function dtypeOfArray(data: FloatArray): SafetensorsDType {
   return data instanceof Float64Array ? "F64" : "F32";
@@ -72,21 +75,13 @@ export function encodeSafetensors(
   const json = new TextEncoder().encode(JSON.stringify(header));
   const n = json.length + ((8 - (json.length % 8)) % 8);
   const out = new Uint8Array(8 + n + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(n), true);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + n);
   let pos = 8 + n;
   for (const name of names) {
     const data = tensors[name]!.data;
-    if (LITTLE_ENDIAN) {
-      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
-    } else {
-      for (let i = 0; i < data.length; i++) {
-        if (data instanceof Float64Array) view.setFloat64(pos + 8 * i, data[i]!, true);
-        else view.setFloat32(pos + 4 * i, data[i]!, true);
-      }
-    }
+    writeElements(out, pos, ELEMENT[dtypeOfArray(data)], data);
     pos += data.byteLength;
   }
   return out;
@@ -106,8 +101,7 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
     fail(
       `the file has ${bytes.length} bytes, fewer than the 8-byte header length; it is truncated or not safetensors`,
     );
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n64 = view.getBigUint64(0, true);
+  const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (n64 > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
     fail(
       `the header length field says ${n64} bytes but the file has ${bytes.length - 8} after it; it is truncated or not safetensors`,
@@ -164,7 +158,8 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
       fail(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}; it must be [begin, end]`);
     }
     const [begin, end] = offsets as [number, number];
-    const need = shapeSize(`${at}tensor "${name}"`, shape as number[]) * BYTES[dtype as SafetensorsDType];
+    const need =
+      shapeSize(`${at}tensor "${name}"`, shape as number[]) * ELEMENT[dtype as SafetensorsDType].bytes;
     if (end < begin || end - begin !== need) {
       fail(
         `tensor "${name}" has data_offsets [${begin}, ${end}] but shape [${(shape as number[]).join(", ")}] of ${dtype} needs ${need} bytes; the file is corrupt`,
@@ -194,18 +189,12 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
   }
   const tensors: Record<string, NdArray> = {};
   for (const s of spans) {
-    const count = (s.end - s.begin) / BYTES[s.dtype];
+    const count = (s.end - s.begin) / ELEMENT[s.dtype].bytes;
     const data = s.dtype === "F64" ? new Float64Array(count) : new Float32Array(count);
-    const start = bufferStart + s.begin;
-    if (LITTLE_ENDIAN) {
-      new Uint8Array(data.buffer).set(bytes.subarray(start, start + s.end - s.begin));
-    } else {
-      for (let i = 0; i < count; i++) {
-        data[i] =
-          s.dtype === "F64" ? view.getFloat64(start + 8 * i, true) : view.getFloat32(start + 4 * i, true);
-      }
-    }
-    tensors[s.name] = { data, shape: s.shape };
+    tensors[s.name] = {
+      data: readElements(bytes, bufferStart + s.begin, ELEMENT[s.dtype], data),
+      shape: s.shape,
+    };
   }
   return { tensors, metadata };
 }
