@@ -1,0 +1,366 @@
+/**
+ * Traces of weighted Jacobians of a model's prediction, tr(W·J) with J = ∂prediction/∂xₜ per row:
+ * the divergence a probability-flow likelihood integrates (W is the prediction → velocity matrix,
+ * W = p·I on affine paths). Four ways to get it:
+ *   closed form   tr J from the model's own `divergence` (e.g. the Gaussian-mixture oracle), W scalar;
+ *   exact (JVP)   Σⱼ (W·J eⱼ)ⱼ from d forward-mode products J·eⱼ (the model's `jvp`);
+ *   exact (FD)    the same with J·eⱼ ≈ (f(x + h eⱼ) − f(x))/h, one directional finite difference per
+ *                 dimension (or central: (f(x + h eⱼ) − f(x − h eⱼ))/2h) — any black-box model;
+ *   Hutchinson    εᵀ·W·J·ε for K probes ε (Rademacher or Gaussian, E[εεᵀ] = I ⇒ E[εᵀWJε] = tr(WJ)),
+ *                 J·ε by JVP or one finite difference per probe.
+ * All extra model rows are stacked into as few calls as possible (at most `maxRows` rows each).
+ * Probes are fixed per sample for a whole solve and drawn from per-sample streams, so sample i's
+ * probes do not depend on the batch it is evaluated in.
+ * Source: Hutchinson (1989), Commun. Stat. Simul. Comput. 18(3); Grathwohl et al. (2019), FFJORD, §2.
+ */
+import type { FloatArray, Shape } from "../array.js";
+import { type Mat, matVec } from "../math/matrix.js";
+import { type Model, predict } from "../model.js";
+import { perSampleNormals } from "../random/rng.js";
+
+/** Optional exact Jacobian information a model may expose in addition to `predict`. */
+export interface JacobianCapabilities {
+  /**
+   * J·v per row for tangents v (batch × dim), J = ∂prediction/∂xₜ, computed exactly (forward mode).
+   * Returns batch × dim numbers.
+   */
+  jvp?(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array): FloatArray | Promise<FloatArray>;
+  /** tr ∂prediction/∂xₜ per row (batch numbers), in closed form. */
+  divergence?(xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray>;
+}
+
+/** A model with optional exact Jacobian information. */
+export type JacobianModel = Model & JacobianCapabilities;
+
+/**
+ * How J is accessed: "auto" takes the closed form when the model has one and W is scalar, else the
+ * model's `jvp`, else finite differences.
+ */
+export type JacobianMethod = "auto" | "closedForm" | "jvp" | "finiteDifference";
+
+/** Finite-difference settings: step h = step·max(1, ‖xᵢ‖∞)/‖v‖∞ per row and direction. */
+export interface FiniteDifferenceOptions {
+  /** "forward" (one extra evaluation per direction, default) or "central" (two). */
+  readonly scheme?: "forward" | "central";
+  /** Relative step (default √ε ≈ 1.5e-8 forward, ∛ε ≈ 6.1e-6 central). */
+  readonly step?: number;
+}
+
+/** The exact trace: closed form, JVP or one finite difference per dimension (see `jacobian`). */
+export interface ExactDivergence {
+  readonly kind: "exact";
+  readonly jacobian?: JacobianMethod;
+  readonly finiteDifference?: FiniteDifferenceOptions;
+}
+
+/** Hutchinson's estimator with K probes per sample, fixed for the whole solve. */
+export interface HutchinsonDivergence {
+  readonly kind: "hutchinson";
+  /** Number of probes K ≥ 1 per sample (K ≥ 2 for a standard error). */
+  readonly probes: number;
+  /** Probe distribution (default "rademacher", the lower-variance choice). */
+  readonly distribution?: "rademacher" | "gaussian";
+  /** Seed of the per-sample probe streams. */
+  readonly seed: number;
+  /** Index of the batch's first sample in a larger data set (default 0): row i uses stream rowOffset + i. */
+  readonly rowOffset?: number;
+  /** "auto" (JVP when the model has one, else finite differences), "jvp" or "finiteDifference". */
+  readonly jacobian?: Exclude<JacobianMethod, "closedForm">;
+  readonly finiteDifference?: FiniteDifferenceOptions;
+}
+
+/** Which divergence to use (a discriminated union on `kind`). */
+export type DivergenceOptions = ExactDivergence | HutchinsonDivergence;
+
+/** Prediction and trace estimates at one (xₜ, t). */
+export interface TraceEvaluation {
+  /** The model's prediction (batch × dim). */
+  readonly pred: Float64Array;
+  /** tr(W·J) per row and probe (batch × count, row-major); count = 1 for the exact trace. */
+  readonly traces: Float64Array;
+}
+
+/** Evaluates predictions with weighted Jacobian traces; counts the model calls it makes. */
+export interface TraceEstimator {
+  /** Estimates per row: 1 (exact) or K (Hutchinson). */
+  readonly count: number;
+  /** Model calls (predict, jvp, divergence) so far. */
+  readonly calls: number;
+  /** Rows sent to the model so far. */
+  readonly rows: number;
+  /** The prediction at (x, t) and tr(W·J) per row (and probe). */
+  evaluate(x: Float64Array, t: number, weight: Mat): Promise<TraceEvaluation>;
+}
+
+/** Default number of rows per stacked model call. */
+export const DEFAULT_MAX_ROWS = 8192;
+
+/**
+ * The trace estimator of `options` for `model` on batches of `shape` (see the file header).
+ * Throws a RangeError naming `fn` and the argument on bad options or a missing capability.
+ */
+export function traceEstimator(
+  model: JacobianModel,
+  options: DivergenceOptions,
+  shape: Shape,
+  maxRows: number = DEFAULT_MAX_ROWS,
+  fn = "traceEstimator",
+): TraceEstimator {
+  const { batch: n, dim: d } = shape;
+  if (
+    options === null ||
+    typeof options !== "object" ||
+    (options.kind !== "exact" && options.kind !== "hutchinson")
+  ) {
+    throw new TypeError(
+      `${fn}: options.divergence must be { kind: "exact" } or { kind: "hutchinson", probes, seed }, got ${JSON.stringify(options)}`,
+    );
+  }
+  if (!(Number.isInteger(maxRows) && maxRows >= 1)) {
+    throw new RangeError(`${fn}: options.maxRows must be a positive integer, got ${maxRows}`);
+  }
+  const method = options.jacobian ?? "auto";
+  const methods: JacobianMethod[] =
+    options.kind === "exact"
+      ? ["auto", "closedForm", "jvp", "finiteDifference"]
+      : ["auto", "jvp", "finiteDifference"];
+  if (!methods.includes(method)) {
+    throw new RangeError(
+      `${fn}: divergence.jacobian must be one of ${methods.map((m) => `"${m}"`).join(", ")} for ${options.kind} divergence, got ${JSON.stringify(method)}`,
+    );
+  }
+  if (method === "closedForm" && typeof model.divergence !== "function") {
+    throw new TypeError(
+      `${fn}: jacobian "closedForm" needs a model with a divergence(xt, t, shape) method; use "finiteDifference"`,
+    );
+  }
+  if (method === "jvp" && typeof model.jvp !== "function") {
+    throw new TypeError(
+      `${fn}: jacobian "jvp" needs a model with a jvp(xt, t, shape, tangent) method; use "finiteDifference"`,
+    );
+  }
+  const fd = finiteDifferenceSettings(fn, options.finiteDifference);
+  const probes = options.kind === "hutchinson" ? drawProbes(fn, options, n, d) : null;
+  const count = options.kind === "hutchinson" ? options.probes : 1;
+  let calls = 0;
+  let rows = 0;
+
+  const callPredict = async (x: Float64Array, t: number, r: number): Promise<Float64Array> => {
+    calls++;
+    rows += r;
+    return predict(model, x, t, { batch: r, dim: d });
+  };
+  const stackedPredict = async (x: Float64Array, t: number, r: number): Promise<Float64Array> => {
+    const out = new Float64Array(r * d);
+    for (let start = 0; start < r; start += maxRows) {
+      const m = Math.min(maxRows, r - start);
+      out.set(await callPredict(x.subarray(start * d, (start + m) * d).slice(), t, m), start * d);
+    }
+    return out;
+  };
+  const stackedJvp = async (
+    x: Float64Array,
+    t: number,
+    tangents: Float64Array,
+    r: number,
+  ): Promise<Float64Array> => {
+    const out = new Float64Array(r * d);
+    for (let start = 0; start < r; start += maxRows) {
+      const m = Math.min(maxRows, r - start);
+      calls++;
+      rows += m;
+      const part = await model.jvp!(
+        x.subarray(start * d, (start + m) * d).slice(),
+        t,
+        { batch: m, dim: d },
+        tangents.subarray(start * d, (start + m) * d).slice(),
+      );
+      checkRows(fn, "jvp", part, m * d);
+      out.set(part, start * d);
+    }
+    return out;
+  };
+
+  /** J·Vⱼ for m tangent blocks V (m·n rows), plus the prediction. `basis` marks V = eⱼ blocks. */
+  const directional = async (
+    x: Float64Array,
+    t: number,
+    tangents: Float64Array,
+    m: number,
+    basis: boolean,
+  ): Promise<{ pred: Float64Array; jv: Float64Array }> => {
+    const useJvp = method === "jvp" || (method !== "finiteDifference" && typeof model.jvp === "function");
+    if (useJvp) {
+      const pred = await callPredict(x, t, n);
+      const repeated = new Float64Array(m * n * d);
+      for (let b = 0; b < m; b++) repeated.set(x, b * n * d);
+      return { pred, jv: await stackedJvp(repeated, t, tangents, m * n) };
+    }
+    const sides = fd.scheme === "central" ? 2 : 1;
+    const input = new Float64Array((1 + sides * m) * n * d);
+    input.set(x);
+    const steps = new Float64Array(m * n);
+    for (let b = 0; b < m; b++) {
+      for (let i = 0; i < n; i++) {
+        let xMax = 1;
+        let vMax = 0;
+        for (let j = 0; j < d; j++) {
+          xMax = Math.max(xMax, Math.abs(x[i * d + j]!));
+          vMax = Math.max(vMax, Math.abs(tangents[(b * n + i) * d + j]!));
+        }
+        let h = vMax === 0 ? 1 : (fd.step * xMax) / vMax;
+        if (basis) {
+          // Exactly representable step: h = (xⱼ + h) − xⱼ for the one perturbed coordinate.
+          const j = b;
+          h = x[i * d + j]! + h - x[i * d + j]!;
+        }
+        steps[b * n + i] = h;
+        for (let s = 0; s < sides; s++) {
+          const sign = s === 0 ? 1 : -1;
+          const o = ((1 + sides * b + s) * n + i) * d;
+          for (let j = 0; j < d; j++)
+            input[o + j] = x[i * d + j]! + sign * h * tangents[(b * n + i) * d + j]!;
+        }
+      }
+    }
+    const out = await stackedPredict(input, t, (1 + sides * m) * n);
+    const pred = out.slice(0, n * d);
+    const jv = new Float64Array(m * n * d);
+    for (let b = 0; b < m; b++) {
+      for (let i = 0; i < n; i++) {
+        const h = steps[b * n + i]!;
+        const plus = ((1 + sides * b) * n + i) * d;
+        const minus = sides === 2 ? ((2 + sides * b) * n + i) * d : i * d;
+        const denom = sides === 2 ? 2 * h : h;
+        for (let j = 0; j < d; j++) jv[(b * n + i) * d + j] = (out[plus + j]! - out[minus + j]!) / denom;
+      }
+    }
+    return { pred, jv };
+  };
+
+  const evaluate = async (x: Float64Array, t: number, weight: Mat): Promise<TraceEvaluation> => {
+    if (probes !== null) {
+      const { pred, jv } = await directional(x, t, probes, count, false);
+      const traces = new Float64Array(n * count);
+      const wy = new Float64Array(d);
+      for (let k = 0; k < count; k++) {
+        for (let i = 0; i < n; i++) {
+          const o = (k * n + i) * d;
+          traces[i * count + k] = bilinear(weight, probes, o, jv, o, d, wy);
+        }
+      }
+      return { pred, traces };
+    }
+    const closed =
+      method === "closedForm" ||
+      (method === "auto" && typeof model.divergence === "function" && weight.kind === "scalar");
+    if (closed) {
+      if (weight.kind !== "scalar") {
+        throw new RangeError(
+          `${fn}: the closed-form divergence gives tr J only, but the conversion to velocity is matrix-valued at t = ${t}; use jacobian "jvp" or "finiteDifference"`,
+        );
+      }
+      const pred = await callPredict(x, t, n);
+      calls++;
+      const div = await model.divergence!(x, t, { batch: n, dim: d });
+      checkRows(fn, "divergence", div, n);
+      return { pred, traces: Float64Array.from(div, (v) => weight.value * v) };
+    }
+    // Exact trace from d basis directions: tr(W·J) = Σⱼ (W·J eⱼ)ⱼ.
+    const basis = new Float64Array(d * n * d);
+    for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) basis[(j * n + i) * d + j] = 1;
+    const { pred, jv } = await directional(x, t, basis, d, true);
+    const traces = new Float64Array(n);
+    const wy = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      for (let i = 0; i < n; i++) {
+        const o = (j * n + i) * d;
+        traces[i]! += bilinear(weight, basis, o, jv, o, d, wy);
+      }
+    }
+    return { pred, traces };
+  };
+
+  return {
+    count,
+    get calls() {
+      return calls;
+    },
+    get rows() {
+      return rows;
+    },
+    evaluate,
+  };
+}
+
+/** uᵀ·W·y for one row (u at uOff, y at yOff, length d); `scratch` has length d. */
+function bilinear(
+  w: Mat,
+  u: Float64Array,
+  uOff: number,
+  y: Float64Array,
+  yOff: number,
+  d: number,
+  scratch: Float64Array,
+): number {
+  matVec(w, y, scratch, yOff, 0, d);
+  let s = 0;
+  for (let j = 0; j < d; j++) s += u[uOff + j]! * scratch[j]!;
+  return s;
+}
+
+function finiteDifferenceSettings(
+  fn: string,
+  options: FiniteDifferenceOptions | undefined,
+): { scheme: "forward" | "central"; step: number } {
+  const scheme = options?.scheme ?? "forward";
+  if (scheme !== "forward" && scheme !== "central") {
+    throw new RangeError(
+      `${fn}: finiteDifference.scheme must be "forward" or "central", got ${JSON.stringify(scheme)}`,
+    );
+  }
+  const step =
+    options?.step ?? (scheme === "forward" ? Math.sqrt(Number.EPSILON) : Math.cbrt(Number.EPSILON));
+  if (!(step > 0 && step < 1)) {
+    throw new RangeError(`${fn}: finiteDifference.step must be in (0, 1), got ${step}`);
+  }
+  return { scheme, step };
+}
+
+/** K probe blocks (K × batch × dim): block k, row i from stream rowOffset + i, draw k. */
+function drawProbes(fn: string, options: HutchinsonDivergence, n: number, d: number): Float64Array {
+  const { probes: K, seed } = options;
+  const rowOffset = options.rowOffset ?? 0;
+  const distribution = options.distribution ?? "rademacher";
+  if (!(Number.isInteger(K) && K >= 1)) {
+    throw new RangeError(`${fn}: divergence.probes must be a positive integer, got ${K}`);
+  }
+  if (!(Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new RangeError(`${fn}: divergence.seed must be a non-negative safe integer, got ${seed}`);
+  }
+  if (!(Number.isSafeInteger(rowOffset) && rowOffset >= 0)) {
+    throw new RangeError(`${fn}: divergence.rowOffset must be a non-negative safe integer, got ${rowOffset}`);
+  }
+  if (distribution !== "rademacher" && distribution !== "gaussian") {
+    throw new RangeError(
+      `${fn}: divergence.distribution must be "rademacher" or "gaussian", got ${JSON.stringify(distribution)}`,
+    );
+  }
+  const out = new Float64Array(K * n * d);
+  for (let k = 0; k < K; k++) {
+    const block = out.subarray(k * n * d, (k + 1) * n * d);
+    perSampleNormals(seed, k, rowOffset, n, d, block);
+    // A Rademacher sign is the sign of a standard normal (exactly symmetric).
+    if (distribution === "rademacher")
+      for (let i = 0; i < block.length; i++) block[i] = block[i]! < 0 ? -1 : 1;
+  }
+  return out;
+}
+
+function checkRows(fn: string, what: string, a: unknown, length: number): asserts a is FloatArray {
+  if (!((a instanceof Float64Array || a instanceof Float32Array) && a.length === length)) {
+    throw new RangeError(
+      `${fn}: the model's ${what} returned ${a instanceof Float64Array || a instanceof Float32Array ? `length ${a.length}` : String(a)}, expected ${length}`,
+    );
+  }
+}
