@@ -2,10 +2,20 @@
  * All-or-nothing output of several files. A command that fails leaves nothing behind: every file is
  * first written to a temporary name, and only when all of them are written are they renamed into
  * place (a rename within one directory is atomic). On failure the temporaries — and any directory
- * the command created — are removed.
+ * the command created — are removed. Also the checks run before any work: is an input readable, can
+ * an output be written.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { messageOf, UsageError } from "./errors.js";
 
 /** One output file: where it goes and its contents. */
@@ -86,4 +96,63 @@ export function writeDirectoryAtomic(dir: string, files: readonly OutputFile[]):
     cleanup();
     throw new UsageError(`cannot write into ${dir}: ${messageOf(err)} — check the path and free space`);
   }
+}
+
+/** The extension of `path` in lower case, with ".gz" kept as part of it (".idx.gz"). */
+export function extensionOf(path: string): string {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".gz")) return `${extname(lower.slice(0, -3))}.gz`;
+  return extname(lower);
+}
+
+/** The problem with reading `path`, or null: missing, a directory, or unreadable. */
+export function inputFileProblem(path: string): string | null {
+  if (!existsSync(path)) return `no such file ${path} — check the path`;
+  if (statSync(path).isDirectory()) return `${path} is a directory — pass a file`;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    return `${path} is not readable — check its permissions`;
+  }
+  return null;
+}
+
+/**
+ * The problem with writing the file `path`, or null. The parent directory must exist and be
+ * writable, and `path` must not be a directory (nothing is created here: a failed command leaves
+ * nothing behind).
+ */
+export function outputFileProblem(path: string): string | null {
+  const dir = dirname(resolve(path));
+  if (existsSync(path) && statSync(path).isDirectory()) return `${path} is a directory — pass a file name`;
+  if (!existsSync(dir))
+    return `the directory ${dirname(path)} does not exist — create it or choose another path`;
+  if (!statSync(dir).isDirectory()) return `${dirname(path)} is not a directory — choose another path`;
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return `cannot write to ${dirname(path)} (permission denied) — choose another path`;
+  }
+  return null;
+}
+
+/**
+ * The problem with writing the directory `path` (created if missing, with its parents), or null:
+ * `path` must not be a file, and its nearest existing ancestor must be a writable directory.
+ */
+export function outputDirProblem(path: string): string | null {
+  let p = resolve(path);
+  if (existsSync(p)) {
+    if (!statSync(p).isDirectory()) return `${path} is a file — pass a directory`;
+  } else {
+    while (!existsSync(p)) p = dirname(p);
+    if (!statSync(p).isDirectory())
+      return `${p} is a file, so ${path} cannot be created — choose another path`;
+  }
+  try {
+    accessSync(p, constants.W_OK);
+  } catch {
+    return `cannot write to ${p} (permission denied) — choose another path`;
+  }
+  return null;
 }

@@ -1,35 +1,14 @@
 /**
  * `difflux convert`: converts a saved prediction of one kind into another kind at one time of a
  * path (e.g. a noise prediction into the flow velocity), through the library's conversion hub.
+ * The library and zod are loaded when the command runs, so `--help` and parse errors are fast.
  */
 import type { Command } from "commander";
-import { z } from "zod";
-import { conversionCoefficients, type Kind, KINDS } from "../../src/index.js";
-import { readNpy, writeNpy } from "../../src/node.js";
 import { defineCommand } from "../command.js";
 import { UsageError, withContext } from "../errors.js";
-import {
-  choiceOption,
-  flagOption,
-  inputFileOption,
-  numberOption,
-  outputFileOption,
-  parseOptions,
-} from "../options.js";
+import { KIND_NAMES, kindHelp } from "../kinds.js";
 import { formatNumber, printJson, say } from "../output.js";
 import { PATH_NAMES, pathByName, pathHelp } from "../paths.js";
-
-const schema = z.object({
-  path: choiceOption(PATH_NAMES, "rectified-flow"),
-  t: numberOption({ min: 0, max: 1, example: "0.5" }),
-  from: choiceOption(KINDS, "noise"),
-  to: choiceOption(KINDS, "velocity"),
-  xt: inputFileOption([".npy"], "xt.npy"),
-  value: inputFileOption([".npy"], "noise.npy"),
-  out: outputFileOption([".npy"], "velocity.npy"),
-  g2: numberOption({ min: 0, example: "1" }).optional(),
-  json: flagOption,
-});
 
 /** The `convert` command (see the file header). */
 export function convertCommand(): Command {
@@ -42,18 +21,15 @@ export function convertCommand(): Command {
       cmd
         .option("--path <name>", "the probability path (see Paths below)")
         .option("--t <t>", "canonical time in [0, 1] (0 = noise, 1 = data)")
-        .option("--from <kind>", `kind of the input prediction: ${KINDS.join(", ")}`)
-        .option("--to <kind>", `kind to convert to: ${KINDS.join(", ")}`)
+        .option("--from <kind>", `kind of the input prediction: ${KIND_NAMES.join(", ")}`)
+        .option("--to <kind>", `kind to convert to: ${KIND_NAMES.join(", ")}`)
         .option("--xt <file.npy>", "the noisy points xₜ (batch × dim, or any shape)")
         .option("--value <file.npy>", "the prediction at xₜ, same shape as --xt")
         .option("--out <file.npy>", "where to write the result (same shape; float32 if both inputs are)")
         .option("--g2 <g2>", "g² of the generative SDE, needed when a kind is drift (0 = ODE)"),
     notes: [
       ["Paths", pathHelp()],
-      [
-        "Kinds (xₜ = α·data + σ·noise)",
-        "  data      the clean data (x₀-prediction, EDM denoiser)\n  noise     ε\n  score     ∇ₓ log pₜ(xₜ)\n  velocity  dxₜ/dt of the probability-flow ODE (the flow)\n  v         α·noise − σ·data (Salimans & Ho)\n  drift     velocity + (g²/2)·score, the generative SDE's drift",
-      ],
+      ["Kinds (xₜ = α·data + σ·noise)", kindHelp()],
     ],
     examples: [
       [
@@ -74,15 +50,30 @@ export function convertCommand(): Command {
 }
 
 async function runConvert(values: Record<string, unknown>): Promise<void> {
-  const o = parseOptions(schema, values);
+  const opt = await import("../options.js");
+  const o = opt.parseOptions(
+    opt.z.object({
+      path: opt.choiceOption(PATH_NAMES, "rectified-flow"),
+      t: opt.numberOption({ min: 0, max: 1, example: "0.5" }),
+      from: opt.choiceOption(KIND_NAMES, "noise"),
+      to: opt.choiceOption(KIND_NAMES, "velocity"),
+      xt: opt.inputFileOption([".npy"], "xt.npy"),
+      value: opt.inputFileOption([".npy"], "noise.npy"),
+      out: opt.outputFileOption([".npy"], "velocity.npy"),
+      g2: opt.numberOption({ min: 0, example: "1" }).optional(),
+      json: opt.flagOption,
+    }),
+    values,
+  );
   const usesDrift = o.from === "drift" || o.to === "drift";
   if (usesDrift && o.g2 === undefined) {
     throw new UsageError(
       "--g2: is required when --from or --to is drift — pass the generative SDE's g², e.g. --g2 1 (0 gives the ODE velocity)",
     );
   }
-  const xt = withContext("--xt", () => readNpy(o.xt));
-  const value = withContext("--value", () => readNpy(o.value));
+  const lib = await import("../../src/node.js");
+  const xt = withContext("--xt", () => lib.readNpy(o.xt));
+  const value = withContext("--value", () => lib.readNpy(o.value));
   if (xt.shape.join(",") !== value.shape.join(",")) {
     throw new UsageError(
       `--value: ${o.value} has shape [${value.shape.join(", ")}] but --xt ${o.xt} has shape [${xt.shape.join(", ")}] — pass the prediction made at these xₜ`,
@@ -90,15 +81,17 @@ async function runConvert(values: Record<string, unknown>): Promise<void> {
   }
   const float32 = xt.data instanceof Float32Array && value.data instanceof Float32Array;
   const asType = (a: Float32Array | Float64Array) =>
-    float32 ? (a as Float32Array) : a instanceof Float64Array ? a : Float64Array.from(a);
-  const path = pathByName(o.path);
+    float32 ? a : a instanceof Float64Array ? a : Float64Array.from(a);
+  const path = await pathByName(o.path);
   const slice = path.slice(o.t);
   const options = usesDrift ? { g2: o.g2! } : {};
-  const [p, q] = withContext(`--t ${o.t}`, () => conversionCoefficients(o.from, o.to, slice.level, options));
-  const result = withContext(`--t ${o.t}`, () =>
-    slice.convert(asType(value.data), o.from as Kind, o.to as Kind, asType(xt.data), options),
+  const [p, q] = withContext(`--t ${o.t}`, () =>
+    lib.conversionCoefficients(o.from, o.to, slice.level, options),
   );
-  withContext("--out", () => writeNpy(o.out, result, value.shape));
+  const result = withContext(`--t ${o.t}`, () =>
+    slice.convert(asType(value.data), o.from, o.to, asType(xt.data), options),
+  );
+  withContext("--out", () => lib.writeNpy(o.out, result, value.shape));
 
   const dtype = float32 ? "float32" : "float64";
   if (o.json) {

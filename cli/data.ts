@@ -1,0 +1,88 @@
+/**
+ * The `--data` option: a dataset name (moons, checkerboard, …, digits) or a data file (.csv, .npy,
+ * .idx, optionally .gz), loaded through the library's dataset registry and file readers.
+ */
+import type { FloatArray } from "../src/index.js";
+import { UsageError, withContext } from "./errors.js";
+import { inputFileProblem } from "./files.js";
+
+/** Dataset names the library knows (checked against the registry at load time). */
+export const DATASET_HELP =
+  "moons, checkerboard, eight-gaussians, swiss-roll, rings, gmm (2-D toys), digits (8×8 images), or a .csv/.npy/.idx file";
+
+/** A loaded data split, batch-major. */
+export interface LoadedData {
+  /** The dataset name, or the file path. */
+  readonly source: string;
+  readonly data: FloatArray;
+  readonly n: number;
+  readonly dim: number;
+  /** [height, width] for image data (digits), else null. */
+  readonly imageShape: readonly [number, number] | null;
+  /** True for a named dataset (train and held-out splits exist), false for a file. */
+  readonly named: boolean;
+}
+
+/** Options of `loadData`. */
+export interface LoadDataOptions {
+  readonly split?: "train" | "heldout";
+  /** Number of points: toys draw this many; digits and files keep the first n (all by default). */
+  readonly n?: number;
+  readonly seed?: number;
+}
+
+/**
+ * Loads `--data`: a dataset name through `loadDataset`, anything else as a file through
+ * `loadDataFile`. Errors name the option, the problem and the fix.
+ */
+export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<LoadedData> {
+  const lib = await import("../src/node.js");
+  if (lib.isDatasetName(spec)) {
+    const d = withContext("--data", () =>
+      lib.loadDataset(spec, {
+        split: options.split ?? "train",
+        n: options.n,
+        seed: options.seed,
+        dtype: "float64",
+      }),
+    );
+    return {
+      source: spec,
+      data: d.data,
+      n: d.shape[0],
+      dim: d.shape[1],
+      imageShape: d.imageShape,
+      named: true,
+    };
+  }
+  const problem = inputFileProblem(spec);
+  if (problem !== null) {
+    throw new UsageError(
+      /no such file/.test(problem)
+        ? `--data: ${JSON.stringify(spec)} is neither a dataset nor an existing file — use ${lib.DATASET_NAMES.join(", ")}, or a .csv/.npy/.idx file`
+        : `--data: ${problem}`,
+    );
+  }
+  const f = withContext("--data", () => lib.loadDataFile(spec, { dtype: "float64" }));
+  const [rows, dim] = f.shape;
+  if (rows < 1 || dim < 1)
+    throw new UsageError(
+      `--data: ${spec} holds no points (shape [${f.fileShape.join(", ")}]) — pass a file with one point per row`,
+    );
+  for (let i = 0; i < f.data.length; i++) {
+    if (!Number.isFinite(f.data[i]!)) {
+      throw new UsageError(
+        `--data: ${spec} has a non-finite value at row ${Math.floor(i / dim)}, column ${i % dim} — remove or fill missing values`,
+      );
+    }
+  }
+  const n = options.n === undefined ? rows : Math.min(options.n, rows);
+  return {
+    source: spec,
+    data: n === rows ? f.data : f.data.slice(0, n * dim),
+    n,
+    dim,
+    imageShape: null,
+    named: false,
+  };
+}
