@@ -21,8 +21,9 @@ export interface ModelAsKindOptions {
 
 /**
  * The same model predicting `kind` instead: predict = convert(model.predict, model.kind → kind).
- * Keeps `jvp` (always) and `divergence` (where P is a multiple of I; otherwise it throws naming the
- * fix). Throws where the conversion is singular, naming the time.
+ * Keeps `jvp` (always) and `divergence` (only when P is a multiple of I, as on affine paths and
+ * isotropic bridges; a dense bridge drops it, so the likelihood falls back to JVP or finite
+ * differences). Throws where the conversion is singular, naming the time.
  */
 export function modelAsKind(
   model: JacobianModel,
@@ -45,6 +46,9 @@ export function modelAsKind(
     model.kind === "drift" ? model.g2(t) : kind === "drift" ? options.g2!(t) : undefined;
   const path = model.path;
   const mapAt = (t: number) => conversionMap(path.slice(t), model.kind, kind, g2At(t));
+  // tr J gives the new divergence only when P is a multiple of I; that is structural (affine paths,
+  // isotropic bridges), so one slice decides whether the capability is kept.
+  const scalarConversion = mapAt((path.tMin + path.tMax) / 2).P.kind === "scalar";
   const applyRows = (m: Mat, v: Float64Array, d: number, out: Float64Array, add: boolean): void => {
     const row = new Float64Array(d);
     for (let o = 0; o < v.length; o += d) {
@@ -71,7 +75,7 @@ export function modelAsKind(
           },
         }
       : {}),
-    ...(typeof model.divergence === "function"
+    ...(typeof model.divergence === "function" && scalarConversion
       ? {
           async divergence(xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
             const { P, Q } = mapAt(t);

@@ -1,0 +1,363 @@
+/**
+ * logLikelihood: exact densities of Gaussian data (an independent closed-form model), the mixture
+ * oracle against the mixture's own density in 2-D and 64-D, Hutchinson's estimator against the exact
+ * value, kind invariance, bridge paths, VE with σ(1) > 0, agreement of the divergence methods and
+ * NFE accounting.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  DiffusionModelComponents,
+  type Kind,
+  Rng,
+  affinePath,
+  bridgePath,
+  brownianMotion,
+  gaussian,
+  gaussianMixture,
+  linearSchedule,
+  linearTimeInvariantSde,
+  veSchedule,
+  vpSchedule,
+} from "../../src/index.js";
+import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
+import { mixtureModel, modelAsKind } from "../../src/likelihood/models.js";
+import { assertWithin, blackBox, gaussianDataModel, gaussianLogDensity, ring2d } from "./cases.js";
+
+const tight = { kind: "adaptive", rtol: 1e-8, atol: 1e-8 } as const;
+const linear = affinePath(linearSchedule());
+
+describe("logLikelihood on Gaussian data (exact density known)", () => {
+  const mean = [0.5, -1, 2, 0];
+  const variance = [0.3, 1.5, 0.05, 1];
+  const data = gaussianMixture({ weights: [1], means: [mean], covariances: [variance] });
+  const x = data.sample(new Rng(11), 6);
+  const exact = gaussianLogDensity(x, mean, variance);
+
+  test("the exact divergence gives log N(x; μ, diag s²) within 1e-4 nats on the rectified-flow path", async () => {
+    const r = await logLikelihood(gaussianDataModel(linear, mean, variance, { divergence: true }), x, {
+      dim: 4,
+      solver: tight,
+    });
+    assertWithin(r.logLikelihood, exact, 1e-4, "closed-form divergence");
+    assert.equal(r.tEnd, 0, "a data model's velocity is finite at t = 0, so the ODE runs to the prior");
+    assert.equal(r.tStart, linear.tMax, "the data end defaults to tMax");
+  });
+
+  test("a black-box model (one finite difference per dimension) is within 1e-4 nats too", async () => {
+    const r = await logLikelihood(gaussianDataModel(linear, mean, variance), x, { dim: 4, solver: tight });
+    assertWithin(r.logLikelihood, exact, 1e-4, "finite-difference divergence");
+  });
+
+  test("a VP path with the exact Gaussian marginal as the noise-end density is within 1e-4 nats", async () => {
+    const vp = affinePath(vpSchedule());
+    const at0 = data.on(vp);
+    const r = await logLikelihood(gaussianDataModel(vp, mean, variance, { jvp: true }), x, {
+      dim: 4,
+      solver: tight,
+      prior: { logProb: (y) => at0.logProb(0, y) },
+    });
+    assertWithin(r.logLikelihood, exact, 1e-4, "VP with exact marginal at t = 0");
+  });
+
+  test("with the path's own prior a VP model is off by the prior mismatch of α(0) ≈ 0.0066, not more", async () => {
+    const vp = affinePath(vpSchedule());
+    const r = await logLikelihood(gaussianDataModel(vp, mean, variance, { divergence: true }), x, {
+      dim: 4,
+      solver: tight,
+    });
+    const worst = Math.max(...Array.from(r.logLikelihood, (v, i) => Math.abs(v - exact[i]!)));
+    assert.ok(worst > 1e-4 && worst < 0.1, `prior mismatch ${worst} should be visible but small`);
+  });
+});
+
+describe("logLikelihood of the Gaussian-mixture oracle", () => {
+  test("the 2-D ring mixture is within 1e-3 nats of its exact log-density", async () => {
+    const ring = ring2d();
+    const x = ring.sample(new Rng(2), 16);
+    const r = await logLikelihood(mixtureModel(ring, linear), x, {
+      dim: 2,
+      solver: { kind: "adaptive", rtol: 1e-6, atol: 1e-6 },
+    });
+    assertWithin(r.logLikelihood, ring.logProb(x), 1e-3, "2-D ring");
+  });
+
+  test("a 64-D mixture with unequal weights and diagonal covariances is within 1e-3 nats", async () => {
+    const rng = new Rng(7);
+    const means = Array.from({ length: 4 }, () => Array.from({ length: 64 }, () => rng.normal()));
+    const g = gaussianMixture({
+      weights: [1, 2, 3, 4],
+      means,
+      covariances: [0.5, 0.3, Array.from({ length: 64 }, (_, i) => 0.2 + 0.01 * i), 1],
+    });
+    const x = g.sample(new Rng(3), 8);
+    const r = await logLikelihood(mixtureModel(g, linear), x, {
+      dim: 64,
+      solver: { kind: "adaptive", rtol: 1e-7, atol: 1e-7 },
+    });
+    assertWithin(r.logLikelihood, g.logProb(x), 1e-3, "64-D mixture");
+  });
+
+  test("Hutchinson's mean over many probes is within 3 standard errors of the exact value", async () => {
+    const ring = ring2d();
+    const x = ring.sample(new Rng(5), 6);
+    const solver = { kind: "adaptive", rtol: 1e-6, atol: 1e-6 } as const;
+    const exact = await logLikelihood(mixtureModel(ring, linear), x, { dim: 2, solver });
+    for (const distribution of ["gaussian", "rademacher"] as const) {
+      const r = await logLikelihood(mixtureModel(ring, linear), x, {
+        dim: 2,
+        solver,
+        divergence: { kind: "hutchinson", probes: 256, seed: 9, distribution },
+      });
+      r.logLikelihood.forEach((v, i) => {
+        const z = (v - exact.logLikelihood[i]!) / r.standardError[i]!;
+        assert.ok(
+          Math.abs(z) < 3,
+          `${distribution}, sample ${i}: ${v} is ${z.toFixed(2)} standard errors from ${exact.logLikelihood[i]}`,
+        );
+        assert.ok(
+          r.standardError[i]! > 0 && r.standardError[i]! < 2,
+          `${distribution}, sample ${i}: SE ${r.standardError[i]}`,
+        );
+      });
+    }
+  });
+
+  test("Hutchinson's standard error shrinks like 1/√K and the estimates match the per-probe spread", async () => {
+    const ring = ring2d();
+    const x = ring.sample(new Rng(6), 4);
+    const se = async (probes: number) => {
+      const r = await logLikelihood(mixtureModel(ring, linear), x, {
+        dim: 2,
+        solver: { kind: "fixed", scheme: "rk4", steps: 40 },
+        divergence: { kind: "hutchinson", probes, seed: 1, distribution: "gaussian" },
+      });
+      assert.equal(r.estimates.length, 4 * probes, "one estimate per sample and probe");
+      return r.standardError.reduce((a, b) => a + b, 0) / 4;
+    };
+    const ratio = (await se(16)) / (await se(256));
+    assert.ok(ratio > 2.5 && ratio < 6.5, `SE(16)/SE(256) = ${ratio}, expected about 4`);
+  });
+
+  test("on a fixed grid, a sample's Hutchinson estimate does not depend on the batch it is in", async () => {
+    const ring = ring2d();
+    const x = ring.sample(new Rng(8), 5);
+    const options = {
+      dim: 2,
+      solver: { kind: "fixed", steps: 12 } as const,
+      divergence: { kind: "hutchinson", probes: 4, seed: 3 } as const,
+    };
+    const whole = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, options);
+    const alone = await logLikelihood(blackBox(mixtureModel(ring, linear)), x.slice(6, 8), {
+      ...options,
+      divergence: { ...options.divergence, rowOffset: 3 },
+    });
+    assertWithin(alone.estimates, whole.estimates.slice(12, 16), 1e-12, "row 3 alone vs in the batch");
+  });
+});
+
+describe("logLikelihood is the same for every kind of the same model", () => {
+  const ring = ring2d();
+  const x = ring.sample(new Rng(4), 6);
+  const kinds: Kind[] = ["data", "noise", "velocity", "score", "v", "drift"];
+  const solver = { kind: "adaptive", rtol: 1e-8, atol: 1e-8 } as const;
+
+  test("on a VP path (every conversion finite at both ends) all kinds agree to 1e-6 nats", async () => {
+    const vp = affinePath(vpSchedule());
+    const results: Float64Array[] = [];
+    for (const kind of kinds) {
+      const model = mixtureModel(ring, vp, kind, { g2: () => 0.7 });
+      results.push((await logLikelihood(model, x, { dim: 2, solver })).logLikelihood);
+    }
+    results.forEach((r, i) => {
+      assertWithin(r, results[0]!, 1e-6, `${kinds[i]} vs data`);
+    });
+  });
+
+  test("on the rectified-flow path every kind is within 1e-4 nats of the exact density", async () => {
+    const exact = ring.logProb(x);
+    for (const kind of kinds) {
+      const model = mixtureModel(ring, linear, kind, { g2: () => 0.7 });
+      const r = await logLikelihood(model, x, { dim: 2, solver });
+      assertWithin(r.logLikelihood, exact, 1e-4, `${kind} (tEnd = ${r.tEnd})`);
+    }
+  });
+
+  test("a black-box noise model (finite differences) agrees with the closed-form data model", async () => {
+    const exact = await logLikelihood(mixtureModel(ring, linear), x, { dim: 2, solver });
+    const noise = await logLikelihood(blackBox(mixtureModel(ring, linear, "noise")), x, { dim: 2, solver });
+    assertWithin(noise.logLikelihood, exact.logLikelihood, 1e-4, "black-box noise vs data");
+  });
+});
+
+describe("logLikelihood on bridge paths", () => {
+  const ring = ring2d();
+  const x = ring.sample(new Rng(3), 5);
+  const brownian = (evidenceCov: number) =>
+    new DiffusionModelComponents({
+      linearSde: brownianMotion({ sigma: 1, dim: 2 }),
+      t0: 0,
+      priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
+      t1: 1,
+      evidenceCov,
+    });
+
+  test("a Brownian bridge with evidence noise gives the exact marginal log p₁ with dataEnd 'marginal'", async () => {
+    const path = bridgePath(brownian(0.05));
+    const r = await logLikelihood(mixtureModel(ring, path), x, { dataEnd: "marginal", solver: tight });
+    assert.equal(r.tStart, 1, "R > 0 makes every conversion finite at t = 1");
+    assertWithin(r.logLikelihood, ring.on(path).logProb(1, x), 1e-6, "bridge marginal at t = 1");
+  });
+
+  test("a pinned Brownian bridge recovers the data density for data and noise models", async () => {
+    const path = bridgePath(brownian(0), { tMax: 1 - 1e-5 });
+    for (const kind of ["data", "noise"] as const) {
+      const r = await logLikelihood(mixtureModel(ring, path, kind), x, { solver: tight });
+      assertWithin(r.logLikelihood, ring.logProb(x), 1e-4, `pinned bridge, ${kind} model (tEnd = ${r.tEnd})`);
+    }
+  });
+
+  test("a dense LTI bridge (matrix-valued conversions) falls back to finite differences and stays exact", async () => {
+    const components = new DiffusionModelComponents({
+      linearSde: linearTimeInvariantSde({
+        F: [
+          [-0.7, 1.3],
+          [-0.4, -0.2],
+        ],
+        L: [
+          [1, 0],
+          [0.5, 0.8],
+        ],
+      }),
+      t0: 0,
+      priorAtT0: gaussian({
+        mean: [0.3, -0.6],
+        cov: [
+          [1, 0.2],
+          [0.2, 0.7],
+        ],
+      }),
+      t1: 1,
+      evidenceCov: 0.05,
+    });
+    const path = bridgePath(components);
+    const on = ring.on(path);
+    for (const kind of ["data", "velocity"] as const) {
+      const r = await logLikelihood(mixtureModel(ring, path, kind), x, {
+        dataEnd: "marginal",
+        solver: tight,
+      });
+      assertWithin(r.logLikelihood, on.logProb(1, x), 1e-5, `dense bridge, ${kind} model`);
+    }
+  });
+});
+
+describe("logLikelihood endpoints and divergence methods", () => {
+  test("VE (σ(1) = σmin > 0): 'marginal' gives log p₁ exactly with the exact density at the noise end", async () => {
+    const ve = affinePath(veSchedule());
+    const ring = ring2d();
+    const x = ring.sample(new Rng(12), 5);
+    const on = ring.on(ve);
+    const r = await logLikelihood(mixtureModel(ring, ve), x, {
+      dim: 2,
+      dataEnd: "marginal",
+      solver: tight,
+      prior: { logProb: (y) => on.logProb(0, y) },
+    });
+    assert.equal(r.tStart, 1, "VE conversions are finite at t = 1");
+    assertWithin(r.logLikelihood, on.logProb(1, x), 1e-5, "VE marginal");
+    const denoised = await logLikelihood(mixtureModel(ring, ve), x, {
+      dim: 2,
+      solver: tight,
+      prior: { logProb: (y) => on.logProb(0, y) },
+    });
+    assertWithin(
+      denoised.logLikelihood,
+      ring.logProb(x),
+      1e-3,
+      "VE denoised to the data density (σmin = 0.01)",
+    );
+  });
+
+  test("closed form, JVP, forward and central finite differences give the same exact divergence", async () => {
+    const mean = [1, -0.5, 0.25];
+    const variance = [0.4, 0.9, 0.2];
+    const model = gaussianDataModel(linear, mean, variance, { divergence: true, jvp: true });
+    const x = Float64Array.of(0.3, 0.1, -0.2, 1.5, -1, 0.6);
+    const solver = { kind: "fixed", steps: 20 } as const;
+    const run = (
+      divergence: Parameters<typeof logLikelihood>[2] extends infer O
+        ? O extends { divergence?: infer D }
+          ? D
+          : never
+        : never,
+    ) => logLikelihood(model, x, { dim: 3, solver, divergence });
+    const closed = await run({ kind: "exact", jacobian: "closedForm" });
+    for (const divergence of [
+      { kind: "exact", jacobian: "jvp" },
+      { kind: "exact", jacobian: "finiteDifference" },
+      { kind: "exact", jacobian: "finiteDifference", finiteDifference: { scheme: "central" } },
+    ] as const) {
+      const r = await run(divergence);
+      assertWithin(r.logLikelihood, closed.logLikelihood, 1e-6, JSON.stringify(divergence));
+    }
+    // A diagonal Jacobian makes Rademacher probes exact: εᵀ·diag(g)·ε = Σ gⱼ.
+    const hutch = await run({ kind: "hutchinson", probes: 3, seed: 2, jacobian: "jvp" });
+    assertWithin(
+      hutch.logLikelihood,
+      closed.logLikelihood,
+      1e-12,
+      "Rademacher probes on a diagonal Jacobian",
+    );
+  });
+
+  test("NFE and model calls are counted: closed form 2 calls, stacked finite differences 1 call per evaluation", async () => {
+    const ring = ring2d();
+    const x = ring.sample(new Rng(1), 3);
+    const solver = { kind: "fixed", scheme: "heun", steps: 5 } as const;
+    const closed = await logLikelihood(mixtureModel(ring, linear), x, { dim: 2, solver });
+    assert.equal(closed.nfe, 2 * 5 + 1, "5 Heun steps + the data-end evaluation");
+    assert.equal(closed.modelCalls, 2 * closed.nfe, "predict + divergence per evaluation");
+    const fd = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, { dim: 2, solver });
+    assert.equal(fd.modelCalls, fd.nfe, "one stacked call of batch·(1 + dim) rows per evaluation");
+    const chunked = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, {
+      dim: 2,
+      solver,
+      maxRows: 4,
+    });
+    assert.equal(chunked.modelCalls, 3 * chunked.nfe, "9 rows in chunks of 4 → 3 calls");
+    assertWithin(chunked.logLikelihood, fd.logLikelihood, 1e-12, "chunking does not change the result");
+    const noiseModel = await logLikelihood(mixtureModel(ring, linear, "noise"), x, { dim: 2, solver });
+    assert.equal(noiseModel.nfe, 2 * 5 + 2, "a noise model adds the noise-end extrapolation evaluation");
+    assert.ok(noiseModel.tEnd > 0, "a noise model stops at tMin");
+  });
+
+  test("modelAsKind keeps the JVP: J_to·v = P·J·v + Q·v matches finite differences of the converted model", async () => {
+    const model = gaussianDataModel(linear, [0.2, -0.4], [0.5, 0.8], { jvp: true });
+    const x = Float64Array.of(0.3, -0.7);
+    const t = 0.6;
+    const shape = { batch: 1, dim: 2 };
+    for (const kind of ["noise", "velocity", "score", "v"] as const) {
+      const converted = modelAsKind(model, kind);
+      const v = Float64Array.of(0.6, -0.8);
+      const jv = await converted.jvp!(x, t, shape, v);
+      const h = 1e-6;
+      const plus = (await converted.predict(
+        x.map((xi, i) => xi + h * v[i]!),
+        t,
+        shape,
+      )) as Float64Array;
+      const minus = (await converted.predict(
+        x.map((xi, i) => xi - h * v[i]!),
+        t,
+        shape,
+      )) as Float64Array;
+      assertWithin(
+        jv,
+        plus.map((p, i) => (p - minus[i]!) / (2 * h)),
+        1e-7,
+        `${kind} JVP`,
+      );
+    }
+  });
+});
