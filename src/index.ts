@@ -83,6 +83,7 @@ export {
 export type { ConditionalGaussian, GaussianPath, PathSlice, Prior, Targets } from "./path/path.js";
 export { type AffinePath, type AffineSlice, affinePath, affineSlice } from "./path/affine.js";
 export { matchLevel, retime } from "./path/retime.js";
+export { type PathSpec, pathFromSpec } from "./path/spec.js";
 export { type Model, predict } from "./model.js";
 
 // Small matrices and Gaussians

@@ -1,7 +1,7 @@
 /**
- * difflux Node-only API: file I/O, dataset files and (as they land) training and checkpoints.
- * Everything browser-safe is in the main entry (`difflux`); this entry (`difflux/node`) adds the
- * parts that touch the file system.
+ * difflux Node entry (`difflux/node`): everything in the core entry plus the parts that touch the
+ * file system or load the autodiff engine (@jax-js/jax): file I/O, dataset files, the trainer and
+ * checkpoints. The core entry (`difflux`) has no runtime dependency.
  */
 export * from "./index.js";
 export { writeFileAtomic } from "./io/atomic.js";
@@ -21,3 +21,59 @@ export {
   isDatasetName,
   loadDataset,
 } from "./train/datasets/registry.js";
+
+// Training (autodiff through @jax-js/jax behind one small engine module)
+export { type DType, type DiffOps, type HostTensor, type TensorOps, hostOps } from "./train/tensor.js";
+export { type CompiledFn, type DeviceTensor, type Engine, type TracedFn, jaxEngine } from "./train/engine.js";
+export {
+  type Activation,
+  type MlpConfig,
+  type MlpOptions,
+  ACTIVATIONS,
+  checkMlpConfig,
+  initMlpParams,
+  mlpConfig,
+  mlpForward,
+  mlpParamSpecs,
+} from "./train/mlp.js";
+export {
+  type AdamMoments,
+  type LrSchedule,
+  type OptimizerConfig,
+  type OptimizerOptions,
+  adamUpdate,
+  checkOptimizerConfig,
+  clipByGlobalNorm,
+  emaUpdate,
+  globalNorm,
+  learningRate,
+  optimizerConfig,
+} from "./train/optim.js";
+export {
+  type Batch,
+  type BatchSource,
+  type NetworkModelOptions,
+  type StepInfo,
+  type TrainOptions,
+  type TrainResult,
+  type TrainSnapshot,
+  type TrainState,
+  ENGINE_MIN_MACS,
+  TrainSession,
+  checkTrainState,
+  initTrainState,
+  lossAndGradient,
+  networkModel,
+  train,
+  weightedMse,
+} from "./train/trainer.js";
+export {
+  type Checkpoint,
+  type CheckpointExpectation,
+  type CheckpointMeta,
+  CHECKPOINT_CONFIG,
+  checkpointSaver,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./train/checkpoint.js";
+export { type Safetensors, type SafetensorsDType, decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";

@@ -9,6 +9,7 @@ import type { ConvertOptions, Kind } from "../convert/kernel.js";
 import type { Mat } from "../math/matrix.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
 import type { Time } from "../time.js";
+import type { PathSpec } from "./spec.js";
 
 /** xₜ | data ~ N(A·data + b, Σ) at one time (b = null means 0). */
 export interface ConditionalGaussian {
@@ -67,6 +68,6 @@ export interface GaussianPath {
   slice(t: Time): PathSlice;
   /** The prior at t = 0 (what generation samples first). */
   readonly prior: Prior;
-  /** JSON description (checkpoints); bridge paths describe their SDE. */
-  readonly spec: unknown;
+  /** JSON description (checkpoints): `pathFromSpec(path.spec)` rebuilds the path. */
+  readonly spec: PathSpec;
 }

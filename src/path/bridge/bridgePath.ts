@@ -16,7 +16,7 @@ import { type FloatArray, like } from "../../array.js";
 import { type ConvertOptions, type Kind, checkG2, checkKind } from "../../convert/kernel.js";
 import { tryInverse } from "../../math/dense.js";
 import { gaussianLogProb, gaussianSample } from "../../math/gaussian.js";
-import { type Mat, scale, toRows } from "../../math/matrix.js";
+import { matToJson, scale } from "../../math/matrix.js";
 import type { ConditionalGaussian, GaussianPath, PathSlice, Prior, Targets } from "../path.js";
 import {
   type AffineConversion,
@@ -221,7 +221,6 @@ export function bridgePath(
       return gaussianLogProb(components.priorAtT0, x, d);
     },
   };
-  const rows = (m: Mat): number[][] => toRows(m, d);
   return {
     kind: "bridge",
     name: options.name ?? `bridge(${components.linearSde.name})`,
@@ -231,13 +230,13 @@ export function bridgePath(
     components,
     prior,
     spec: {
-      kind: "bridge",
+      type: "bridge",
       sde: components.linearSde.spec,
       t0: components.t0,
       t1: components.t1,
       priorMean: Array.from(components.priorMean),
-      priorCov: rows(components.priorCov),
-      evidenceCov: rows(components.evidenceCov),
+      priorCov: matToJson(components.priorCov, d),
+      evidenceCov: matToJson(components.evidenceCov, d),
     },
     slice: (t) => new BridgePathSlice(new ProbabilityPathSlice(components, t)),
     slices: (times) => getProbabilityPath(components, times).map((s) => new BridgePathSlice(s)),
