@@ -1,20 +1,23 @@
 /**
- * Traces of weighted Jacobians of a model's prediction, tr(W·J) with J = ∂prediction/∂xₜ per row:
- * the divergence a probability-flow likelihood integrates (W is the prediction → velocity matrix,
- * W = p·I on affine paths). Four ways to get it:
+ * Traces tr(W·J + Q) per row, J = ∂prediction/∂xₜ: the divergence a probability-flow likelihood
+ * integrates (velocity = W·prediction + Q·xₜ + c, so W·J + Q is the velocity's Jacobian; W = p·I,
+ * Q = q·I on affine paths). Four ways to get it:
  *   closed form   tr J from the model's own `divergence` (e.g. the Gaussian-mixture oracle), W scalar;
  *   exact (JVP)   Σⱼ (W·J eⱼ)ⱼ from d forward-mode products J·eⱼ (the model's `jvp`);
  *   exact (FD)    the same with J·eⱼ ≈ (f(x + h eⱼ) − f(x))/h, one directional finite difference per
  *                 dimension (or central: (f(x + h eⱼ) − f(x − h eⱼ))/2h) — any black-box model;
- *   Hutchinson    εᵀ·W·J·ε for K probes ε (Rademacher or Gaussian, E[εεᵀ] = I ⇒ E[εᵀWJε] = tr(WJ)),
- *                 J·ε by JVP or one finite difference per probe.
+ *   Hutchinson    εᵀ·(W·J + Q)·ε for K probes ε (Rademacher or Gaussian, E[εεᵀ] = I), J·ε by JVP or
+ *                 one finite difference per probe. The probes see the velocity's Jacobian W·J + Q, not
+ *                 W·J alone: for a data model near the data end W·J ≈ −Q is O(1/σ) while their sum is
+ *                 O(1), and the estimator's variance (2‖·‖²_F for Gaussian probes) follows the sum.
+ * Exact methods add tr(Q) exactly.
  * All extra model rows are stacked into as few calls as possible (at most `maxRows` rows each).
  * Probes are fixed per sample for a whole solve and drawn from per-sample streams, so sample i's
  * probes do not depend on the batch it is evaluated in.
  * Source: Hutchinson (1989), Commun. Stat. Simul. Comput. 18(3); Grathwohl et al. (2019), FFJORD, §2.
  */
 import type { FloatArray, Shape } from "../array.js";
-import { type Mat, matVec } from "../math/matrix.js";
+import { type Mat, matVec, trace } from "../math/matrix.js";
 import { type Model, predict } from "../model.js";
 import { perSampleNormals } from "../random/rng.js";
 
@@ -76,7 +79,7 @@ export type DivergenceOptions = ExactDivergence | HutchinsonDivergence;
 export interface TraceEvaluation {
   /** The model's prediction (batch × dim). */
   readonly pred: Float64Array;
-  /** tr(W·J) per row and probe (batch × count, row-major); count = 1 for the exact trace. */
+  /** tr(W·J + Q) per row and probe (batch × count, row-major); count = 1 for the exact trace. */
   readonly traces: Float64Array;
 }
 
@@ -88,8 +91,8 @@ export interface TraceEstimator {
   readonly calls: number;
   /** Rows sent to the model so far. */
   readonly rows: number;
-  /** The prediction at (x, t) and tr(W·J) per row (and probe). */
-  evaluate(x: Float64Array, t: number, weight: Mat): Promise<TraceEvaluation>;
+  /** The prediction at (x, t) and tr(W·J + Q) per row (and probe). */
+  evaluate(x: Float64Array, t: number, weight: Mat, offset: Mat): Promise<TraceEvaluation>;
 }
 
 /** Default number of rows per stacked model call. */
@@ -238,7 +241,7 @@ export function traceEstimator(
     return { pred, jv };
   };
 
-  const evaluate = async (x: Float64Array, t: number, weight: Mat): Promise<TraceEvaluation> => {
+  const evaluate = async (x: Float64Array, t: number, weight: Mat, offset: Mat): Promise<TraceEvaluation> => {
     if (probes !== null) {
       const { pred, jv } = await directional(x, t, probes, count, false);
       const traces = new Float64Array(n * count);
@@ -246,7 +249,8 @@ export function traceEstimator(
       for (let k = 0; k < count; k++) {
         for (let i = 0; i < n; i++) {
           const o = (k * n + i) * d;
-          traces[i * count + k] = bilinear(weight, probes, o, jv, o, d, wy);
+          traces[i * count + k] =
+            bilinear(weight, probes, o, jv, o, d, wy) + bilinear(offset, probes, o, probes, o, d, wy);
         }
       }
       return { pred, traces };
@@ -264,13 +268,14 @@ export function traceEstimator(
       calls++;
       const div = await model.divergence!(x, t, { batch: n, dim: d });
       checkRows(fn, "divergence", div, n);
-      return { pred, traces: Float64Array.from(div, (v) => weight.value * v) };
+      const trQ = trace(offset, d);
+      return { pred, traces: Float64Array.from(div, (v) => weight.value * v + trQ) };
     }
     // Exact trace from d basis directions: tr(W·J) = Σⱼ (W·J eⱼ)ⱼ.
     const basis = new Float64Array(d * n * d);
     for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) basis[(j * n + i) * d + j] = 1;
     const { pred, jv } = await directional(x, t, basis, d, true);
-    const traces = new Float64Array(n);
+    const traces = new Float64Array(n).fill(trace(offset, d));
     const wy = new Float64Array(d);
     for (let j = 0; j < d; j++) {
       for (let i = 0; i < n; i++) {

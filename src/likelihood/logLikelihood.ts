@@ -7,8 +7,8 @@
  * so with z' = ∇·u, z(tStart) = 0, integrated from the data end tStart down to the noise end tEnd,
  *   log p_{tStart}(x(tStart)) = log p_{tEnd}(x(tEnd)) + z(tEnd),
  * and log p_{tEnd} is the path's prior. The divergence of u = P·prediction + Q·x + c is
- * tr(P·J) + tr(Q), J = ∂prediction/∂x (divergence.ts: closed form, JVP, finite differences or
- * Hutchinson's estimator with K fixed probes, each probe giving its own estimate ℓₖ; the result is
+ * tr(P·J + Q), J = ∂prediction/∂x (divergence.ts: closed form, JVP, finite differences or
+ * Hutchinson's estimator εᵀ(P·J + Q)ε with K fixed probes, each probe giving its own estimate ℓₖ; the result is
  * their mean and the standard error sd(ℓₖ)/√K).
  *
  * Endpoints (canonical time: 1 = data, 0 = noise).
@@ -41,7 +41,7 @@ import { type FloatArray, checkFinite, checkFloatArray } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { logAbsDet } from "../math/dense.js";
 import { type Solver, integrate } from "../math/integrate.js";
-import { type Mat, matMul, matVec, trace } from "../math/matrix.js";
+import { type Mat, matMul, matVec } from "../math/matrix.js";
 import { applyAffine } from "../path/bridge/affine.js";
 import type { PathSlice, Prior } from "../path/path.js";
 import { type ConversionMap, conversionMap } from "./conversionMap.js";
@@ -210,16 +210,20 @@ export async function logLikelihood(
     if (!isZero(cov, dim)) {
       const g2 = g2At(tStart);
       const toScore = conversionMap(slice, kind, "score", g2);
-      const { pred, traces } = await estimator.evaluate(xs, tStart, matMul(cov, toScore.P));
+      const { pred, traces } = await estimator.evaluate(
+        xs,
+        tStart,
+        matMul(cov, toScore.P),
+        matMul(cov, toScore.Q),
+      );
       extraNfe = 1;
       const score = applyConversion(fn, toScore, pred, xs, dim);
-      const offset = trace(matMul(cov, toScore.Q), dim);
       const cs = new Float64Array(dim);
       for (let i = 0; i < n; i++) {
         matVec(cov, score, cs, i * dim, 0, dim);
         let quad = 0;
         for (let j = 0; j < dim; j++) quad += score[i * dim + j]! * cs[j]!;
-        for (let k = 0; k < m; k++) correction[i * m + k] = -0.5 * (traces[i * m + k]! + offset + quad);
+        for (let k = 0; k < m; k++) correction[i * m + k] = -0.5 * (traces[i * m + k]! + quad);
       }
     }
   }
@@ -229,11 +233,10 @@ export async function logLikelihood(
     const xt = y.slice(0, nd);
     const slice = path.slice(t);
     const map = velocityMap(slice);
-    const { pred, traces } = await estimator.evaluate(xt, t, map.P);
+    const { pred, traces } = await estimator.evaluate(xt, t, map.P, map.Q);
     const out = new Float64Array(y.length);
     out.set(applyConversion(fn, map, pred, xt, dim));
-    const trQ = trace(map.Q, dim);
-    for (let r = 0; r < n * m; r++) out[nd + r] = traces[r]! + trQ;
+    out.set(traces, nd);
     return out;
   };
   const y0 = new Float64Array(nd + n * m);
