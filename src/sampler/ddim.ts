@@ -1,0 +1,45 @@
+/**
+ * DDIM (Song, Meng & Ermon 2021, eq. 12 and 16), generalized to any path with a per-coordinate view:
+ *   D̂, ε̂ = the prediction as data and noise at xᵢ;
+ *   xᵢ₊₁ = α'·D̂ + b' + √(σ'² − σ_η²)·ε̂ + σ_η·z,   σ_η = η·σ'·√(1 − e^{−2h})  (h = ℓᵢ₊₁ − ℓᵢ),
+ * which for VP is DDIM's σ_η(τ) = η·√((1 − ᾱ')/(1 − ᾱ))·√(1 − ᾱ/ᾱ'). η = 0 is deterministic (Euler in
+ * σ̃, DPM-Solver++ of order 1); η = 1 is DDPM's ancestral step (fixed_small). Into the data end σ' = 0 the
+ * step is the denoising jump. A step draws noise only when it injects some (η > 0 and σ' > 0).
+ */
+import type { Model } from "../model.js";
+import { ancestralSplit, anyPositive, renoise } from "./exponential.js";
+import type { Grid } from "./grid.js";
+import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, initState } from "./sampler.js";
+
+/** Options of `ddim`. */
+export interface DdimOptions {
+  /** Stochasticity η ≥ 0 (default 0). */
+  readonly eta?: number;
+}
+
+/** One DDIM-η step from node `run.from` to `run.to` at x (the kernel shared by the ancestral samplers). */
+export async function ddimUpdate(run: StepRun<SamplerState>, x: Float64Array, eta: number): Promise<Float64Array> {
+  const dim = run.state.shape.dim;
+  const from = run.levels(run.from);
+  const to = run.levels(run.to);
+  const p = await run.predict(x, run.slice(run.from));
+  const { down, up } = ancestralSplit(from, to, eta);
+  const z = anyPositive(up) ? run.normals() : null;
+  return renoise(to, p.as("data"), p.as("noise"), down, up, z, dim);
+}
+
+/** DDIM (file header). */
+export function ddim(options: DdimOptions = {}): Sampler {
+  const fn = "ddim";
+  const eta = checkEta(fn, options.eta ?? 0);
+  return {
+    name: eta === 0 ? "ddim" : `ddim(eta=${eta})`,
+    order: 1,
+    stochastic: eta > 0,
+    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
+    async step(model: Model, state: SamplerState): Promise<SamplerState> {
+      const run = new StepRun(fn, model, state);
+      return run.finish(await ddimUpdate(run, state.x, eta));
+    },
+  };
+}

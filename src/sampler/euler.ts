@@ -1,0 +1,42 @@
+/**
+ * Euler's method on the probability-flow ODE, in canonical time or in σ̃ (variable.ts).
+ *   "t":      xᵢ₊₁ = xᵢ + (tᵢ₊₁ − tᵢ)·u(xᵢ, tᵢ)   (flow matching's Euler; diffusers' FlowMatchEuler).
+ *   "sigma":  x̃ᵢ₊₁ = x̃ᵢ + (σ̃ᵢ₊₁ − σ̃ᵢ)·ε̂(xᵢ, tᵢ)   (Karras et al. 2022, Alg. 1 without the 2nd-order
+ *             correction; k-diffusion's sample_euler; identical to DDIM, Song et al. 2021, eq. 13).
+ * Last step: into the data end (σ = 0) the t-variable step is the denoising jump x = α·D̂ + b (the
+ * velocity is singular there); in σ̃ Euler itself lands on D̂. Order 1.
+ */
+import type { Model } from "../model.js";
+import type { Grid } from "./grid.js";
+import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import { type OdeVariable, advance, checkVariable, frameOf, slope, toX, toY } from "./variable.js";
+
+/** Options of `euler`. */
+export interface EulerOptions {
+  /** Integration variable (default "t"). */
+  readonly variable?: OdeVariable;
+}
+
+/** Euler's method (file header). */
+export function euler(options: EulerOptions = {}): Sampler {
+  const fn = "euler";
+  const variable = checkVariable(fn, options.variable ?? "t");
+  return {
+    name: variable === "t" ? "euler" : "euler(sigma)",
+    order: 1,
+    stochastic: false,
+    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
+    async step(model: Model, state: SamplerState): Promise<SamplerState> {
+      const run = new StepRun(fn, model, state);
+      const dim = state.shape.dim;
+      const from = frameOf(fn, variable, run.slice(run.from), dim);
+      const to = frameOf(fn, variable, run.slice(run.to), dim);
+      const p = await run.predict(state.x, from.slice);
+      // Last step into the data end (t variable): the denoising jump.
+      if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));
+      // Euler step: y' = y + Δτ·f(y, τ).
+      const y = toY(from, state.x, dim);
+      return run.finish(toX(to, advance(y, from, to, [[1, slope(from, p)]], dim), dim));
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Explicit two-stage Runge–Kutta methods RK(α) on the probability-flow ODE (Butcher tableau
+ * c = (0, α), a₂₁ = α, b = (1 − 1/(2α), 1/(2α)); α = ½ midpoint, α = ⅔ Ralston, α = 1 Heun):
+ *   k₁ = f(yᵢ, τᵢ),   k₂ = f(yᵢ + αΔτ·k₁, τᵢ + αΔτ),   yᵢ₊₁ = yᵢ + Δτ·((1 − 1/(2α))·k₁ + 1/(2α)·k₂),
+ * in canonical time or in σ̃ (variable.ts). With `stage: "logSnr"` the stage sits at fraction α of the
+ * step in log-SNR — in σ̃ with α = ½ this is k-diffusion's DPM-2 (`dpm2()`: the stage at the geometric
+ * mean √(σ̃ᵢσ̃ᵢ₊₁)). Source: Butcher (2016), Numerical Methods for ODEs, §23; Karras et al. 2022,
+ * Alg. 2 (α = 1) and App. D.2 (general α).
+ * Last step: a stage on or beyond the data end (σ̃ = 0) cannot be evaluated — that step is Euler; in
+ * the t variable every step into the data end is the denoising jump. Order 2.
+ */
+import type { Model } from "../model.js";
+import type { PathSlice } from "../path/path.js";
+import type { Grid } from "./grid.js";
+import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import {
+  type Frame,
+  type OdeVariable,
+  type StagePlacement,
+  advance,
+  checkVariable,
+  frameOf,
+  slope,
+  stageTime,
+  toX,
+  toY,
+} from "./variable.js";
+
+/** Options of `rk2`, `midpoint` and `dpm2`. */
+export interface Rk2Options {
+  /** Integration variable (default "t"). */
+  readonly variable?: OdeVariable;
+  /** Where the stage sits (default "linear" in the variable). */
+  readonly stage?: StagePlacement;
+}
+
+/**
+ * One RK(α) step from (x, from) to grid node `run.to`, with the stage at `stageSlice` (undefined: an
+ * Euler step). Shared by rk2, heun and the EDM stochastic sampler.
+ */
+export async function rk2Update(
+  run: StepRun<SamplerState>,
+  variable: OdeVariable,
+  alpha: number,
+  x: Float64Array,
+  from: Frame,
+  stageSlice: PathSlice | undefined,
+): Promise<Float64Array> {
+  const dim = run.state.shape.dim;
+  const to = frameOf(run.fn, variable, run.slice(run.to), dim);
+  const p1 = await run.predict(x, from.slice);
+  // Last step into the data end (t variable): the denoising jump.
+  if (variable === "t" && run.toDataEnd) return denoiseTo(to.slice, p1.as("data"));
+  const y = toY(from, x, dim);
+  const k1 = slope(from, p1);
+  // Euler step (also the whole step when the stage is unavailable).
+  if (stageSlice === undefined) return toX(to, advance(y, from, to, [[1, k1]], dim), dim);
+  // Stage: y + αΔτ·k₁ at τ + αΔτ.
+  const stage = frameOf(run.fn, variable, stageSlice, dim);
+  const p2 = await run.predict(toX(stage, advance(y, from, stage, [[1, k1]], dim), dim), stageSlice);
+  const k2 = slope(stage, p2);
+  // Second-order combination.
+  const b2 = 1 / (2 * alpha);
+  return toX(to, advance(y, from, to, [[1 - b2, k1], [b2, k2]], dim), dim);
+}
+
+function checkAlpha(fn: string, alpha: number): number {
+  if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`${fn}: alpha must lie in (0, 1], got ${alpha} (½ midpoint, ⅔ Ralston, 1 Heun)`);
+  return alpha;
+}
+
+/** The generic RK(α) sampler (file header). */
+export function rk2(options: Rk2Options & { readonly alpha: number; readonly name?: string }): Sampler {
+  const fn = options.name ?? "rk2";
+  const alpha = checkAlpha(fn, options.alpha);
+  const variable = checkVariable(fn, options.variable ?? "t");
+  const placement = options.stage ?? "linear";
+  if (placement !== "linear" && placement !== "logSnr") throw new RangeError(`${fn}: stage must be "linear" or "logSnr", got ${JSON.stringify(placement)}`);
+  return {
+    name: `${fn}(${variable === "t" ? "" : "sigma, "}alpha=${alpha}${placement === "logSnr" ? ", logSnr stage" : ""})`,
+    order: 2,
+    stochastic: false,
+    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
+    async step(model: Model, state: SamplerState): Promise<SamplerState> {
+      const run = new StepRun(fn, model, state);
+      const from = frameOf(fn, variable, run.slice(run.from), state.shape.dim);
+      const ts = stageTime(fn, state.grid, run.from, run.to, alpha, variable, placement);
+      const stageSlice = ts === undefined ? undefined : ts === state.grid.times[run.to] && !run.toDataEnd ? run.slice(run.to) : run.sliceAt(ts);
+      return run.finish(await rk2Update(run, variable, alpha, state.x, from, stageSlice));
+    },
+  };
+}
+
+/** The explicit midpoint method: RK(½). */
+export function midpoint(options: Rk2Options = {}): Sampler {
+  return rk2({ ...options, alpha: 0.5, name: "midpoint" });
+}
+
+/**
+ * k-diffusion's DPM-2 (Crowson, "inspired by DPM-Solver-2 and Karras et al. Alg. 2"): the midpoint
+ * method in σ̃ with the stage at the geometric mean √(σ̃ᵢσ̃ᵢ₊₁); Euler into the data end.
+ */
+export function dpm2(): Sampler {
+  return rk2({ alpha: 0.5, variable: "sigma", stage: "logSnr", name: "dpm2" });
+}

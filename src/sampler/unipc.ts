@@ -1,0 +1,166 @@
+/**
+ * UniPC (Zhao et al. 2023, "UniPC: a unified predictor-corrector framework", Alg. 2/3 with data
+ * prediction): a multistep predictor UniP-p and the corrector UniC, which reuses the model output at
+ * the new point to raise the order by one without extra evaluations. Per coordinate, ℓ = log(α/σ),
+ * h = ℓᵢ₊₁ − ℓᵢ, D₀ = D̂ᵢ, and history points rₘ = (ℓᵢ₋ₘ − ℓᵢ)/h with Dₘ = (D̂ᵢ₋ₘ − D₀)/rₘ:
+ *   xᵢ₊₁ − b' = (σ'/σ)(xᵢ − b) + α'(1 − e^{−h})·D₀ + α'·B(h)·Σₘ aₘ·Dₘ,
+ *   B(h) = h ("bh1") or 1 − e^{−h} ("bh2"),   R·a = g with R_{km} = rₘ^{k−1},  g_k = k!·h·φ_{k+1}(−h)/B(h),
+ *   φ₁(z) = (e^z − 1)/z, φ_{k+1}(z) = (φ_k(z) − 1/k!)/z  — the Taylor terms Σ h^{k+1}φ_{k+1}(−h)D̂^{(k)}.
+ * UniP-p uses the p − 1 history points (p = 2: a₁ = ½, the paper's choice); UniC-p redoes the step
+ * from the corrected xᵢ with the extra point r = 1, D = D̂ᵢ₊₁ − D₀ (p = 1: a = ½). The corrected xᵢ₊₁
+ * starts the next predictor; the model is evaluated at the uncorrected one (as in the paper and in
+ * diffusers). Order p + 1 with the corrector. Into the data end the step is the denoising jump.
+ */
+import type { Model } from "../model.js";
+import { type DataHistoryState, type DataRecord, checkLowerOrderFinal, multistepOrder } from "./dpmSolverMultistep.js";
+import { coord, halfLogSnr } from "./exponential.js";
+import type { Grid } from "./grid.js";
+import type { CoordinateLevels } from "./levels.js";
+import { type InitOptions, type Sampler, StepRun, checkOrder, denoiseTo, initState } from "./sampler.js";
+
+/** Options of `unipc`. */
+export interface UniPcOptions {
+  /** Predictor order p, 1–3 (default 2). */
+  readonly order?: number;
+  /** B(h) (default "bh2"). */
+  readonly variant?: "bh1" | "bh2";
+  /** Apply the UniC corrector (default true). */
+  readonly corrector?: boolean;
+  /** Lower the order to the steps left (default true). */
+  readonly lowerOrderFinal?: boolean | { readonly belowSteps: number };
+}
+
+/** UniPC state: the data history plus what the corrector needs from the previous step. */
+export interface UniPcState extends DataHistoryState {
+  /** The corrected start of the previous step, its levels, and the order its predictor used. */
+  readonly previous: { readonly x: Float64Array; readonly levels: CoordinateLevels; readonly order: number } | undefined;
+}
+
+/** Solves the small system R·a = g by Gaussian elimination with partial pivoting. */
+function solveSmall(R: number[][], g: number[]): number[] {
+  const n = g.length;
+  const A = R.map((row, i) => [...row.slice(0, n), g[i]!]);
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(A[i]![k]!) > Math.abs(A[p]![k]!)) p = i;
+    [A[k], A[p]] = [A[p]!, A[k]!];
+    for (let i = k + 1; i < n; i++) {
+      const f = A[i]![k]! / A[k]![k]!;
+      for (let j = k; j <= n; j++) A[i]![j]! -= f * A[k]![j]!;
+    }
+  }
+  const a = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = A[i]![n]!;
+    for (let j = i + 1; j < n; j++) s -= A[i]![j]! * a[j]!;
+    a[i] = s / A[i]![i]!;
+  }
+  return a;
+}
+
+/**
+ * One UniP (newPoint undefined) or UniC (newPoint = D̂ᵢ₊₁) update from (x, from) to `to` with the data
+ * history `records` (current last; its length p fixes the order).
+ */
+export function unipcUpdate(
+  x: Float64Array,
+  from: CoordinateLevels,
+  to: CoordinateLevels,
+  records: readonly DataRecord[],
+  newPoint: Float64Array | undefined,
+  variant: "bh1" | "bh2",
+  dim: number,
+): Float64Array {
+  const p = records.length;
+  const ellTo = halfLogSnr(to);
+  const m = Math.max(from.size, to.size, ...records.map((r) => r.ell.length));
+  const at = (a: Float64Array, c: number) => a[a.length === 1 ? 0 : c]!;
+  const cur = records[p - 1]!;
+  // Points: history rₘ (m = 1 … p − 1), plus r = 1 for the corrector.
+  const npts = p - 1 + (newPoint ? 1 : 0);
+  const xScale = new Float64Array(m);
+  const w0 = new Float64Array(m);
+  const wHist = Array.from({ length: p - 1 }, () => new Float64Array(m));
+  const wNew = new Float64Array(m);
+  for (let c = 0; c < m; c++) {
+    const ell0 = at(cur.ell, c);
+    const h = at(ellTo, c) - ell0;
+    const a2 = at(to.alpha, c);
+    xScale[c] = at(to.sigma, c) / at(from.sigma, c);
+    const e1 = -Math.expm1(-h);
+    w0[c] = a2 * e1;
+    if (npts === 0) continue;
+    const rs: number[] = [];
+    for (let k = 1; k < p; k++) rs.push((at(records[p - 1 - k]!.ell, c) - ell0) / h);
+    if (newPoint) rs.push(1);
+    // g_k = k!·h·φ_{k+1}(−h)/B(h); ψ_k = z·φ_{k+1}(z) at z = −h: ψ₀ = e^z − 1, ψ_k = ψ_{k−1}/z − 1/k!.
+    const z = -h;
+    const B = variant === "bh1" ? h : e1;
+    const g: number[] = [];
+    let psi = Math.expm1(z);
+    let fact = 1;
+    for (let k = 1; k <= npts; k++) {
+      fact *= k;
+      psi = psi / z - 1 / fact;
+      g.push((-psi * fact) / B);
+    }
+    const a = npts === 1 && (newPoint ? p === 1 : p === 2) ? [0.5] : solveSmall(rs.map((_, k) => rs.map((r) => r ** k)), g);
+    // α'·B(h)·Σ aₘ·Dₘ with Dₘ = (D̂ₘ − D₀)/rₘ.
+    const scale = a2 * B;
+    for (let k = 0; k < p - 1; k++) {
+      const wk = (scale * a[k]!) / rs[k]!;
+      wHist[k]![c] = wk;
+      w0[c]! -= wk;
+    }
+    if (newPoint) {
+      wNew[c] = scale * a[npts - 1]!;
+      w0[c]! -= wNew[c]!;
+    }
+  }
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const j = i % dim;
+    const c = coord(m, i, dim);
+    let v = xScale[c]! * (x[i]! - (from.offset === null ? 0 : from.offset[j]!)) + (to.offset === null ? 0 : to.offset[j]!);
+    v += w0[c]! * cur.data[i]!;
+    for (let k = 0; k < p - 1; k++) v += wHist[k]![c]! * records[p - 2 - k]!.data[i]!;
+    if (newPoint) v += wNew[c]! * newPoint[i]!;
+    out[i] = v;
+  }
+  return out;
+}
+
+/** UniPC (file header). */
+export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
+  const fn = "unipc";
+  const order = checkOrder(fn, options.order ?? 2, 3);
+  const variant = options.variant ?? "bh2";
+  if (variant !== "bh1" && variant !== "bh2") throw new RangeError(`${fn}: variant must be "bh1" or "bh2", got ${JSON.stringify(variant)}`);
+  const corrector = options.corrector ?? true;
+  const lowerOrderFinal = checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true);
+  return {
+    name: `unipc-${variant}(order=${order}${corrector ? "" : ", no corrector"})`,
+    order: corrector ? order + 1 : order,
+    stochastic: false,
+    init: (x: Float64Array, grid: Grid, init?: InitOptions) => ({ ...initState(fn, x, grid, init), history: [], previous: undefined }),
+    async step(model: Model, state: UniPcState): Promise<UniPcState> {
+      const run = new StepRun(fn, model, state);
+      const dim = state.shape.dim;
+      const here = run.levels(run.from);
+      const d = (await run.predict(state.x, run.slice(run.from))).as("data");
+      // Corrector UniC: redo the previous step with the new model output.
+      let x = state.x;
+      const prev = state.previous;
+      if (corrector && prev !== undefined) {
+        x = unipcUpdate(prev.x, prev.levels, here, state.history.slice(-prev.order), d, variant, dim);
+      }
+      const history = [...state.history, { ell: halfLogSnr(here), data: d }].slice(-order);
+      // Into the data end: the denoising jump.
+      if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d), { history, previous: undefined });
+      // Predictor UniP-q.
+      const q = multistepOrder(order, history, state, lowerOrderFinal);
+      const next = unipcUpdate(x, here, run.levels(run.to), history.slice(-q), undefined, variant, dim);
+      return run.finish(next, { history, previous: { x, levels: here, order: q } });
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The integration variable of the probability-flow ODE solvers (Euler, Heun, RK(α), LMS):
+ *   "t"      canonical time: y = x, dy/dt = velocity (the flow). Works on every Gaussian path.
+ *   "sigma"  EDM's choice σ(t) = t, s(t) = α (Karras et al. 2022, §3 and eq. 4): per coordinate
+ *            y = x̃ = (x − b)/α and τ = σ̃ = σ/α, so dy/dτ = ε̂ (the noise prediction) and the PF-ODE
+ *            trajectories are as straight as they can be. Euler here is DDIM. This is k-diffusion's and
+ *            diffusers' Euler/Heun/LMS/DPM-2. Needs a per-coordinate view (affine or diagonal bridge).
+ * Stages between grid nodes sit at a fraction c of the step, linear in the variable ("linear") or in
+ * log-SNR ("logSnr": geometric in σ̃, k-diffusion's DPM-2 midpoint), placed in canonical time through
+ * the path's (mean) log-SNR; per coordinate the stage's actual fraction cᵢ is used.
+ */
+import type { GaussianPath, PathSlice } from "../path/path.js";
+import type { Grid } from "./grid.js";
+import { type CoordinateLevels, coordinateLevels, isAffinePath, pathLogSnr, pathTimeAtLogSnr } from "./levels.js";
+import type { Prediction } from "./sampler.js";
+
+/** The integration variable (file header). */
+export type OdeVariable = "t" | "sigma";
+
+/** Where an intermediate stage sits: linear in the integration variable, or in log-SNR. */
+export type StagePlacement = "linear" | "logSnr";
+
+/** A node in the integration variable: τ per coordinate (size 1 or dim) and the levels. */
+export interface Frame {
+  readonly slice: PathSlice;
+  readonly tau: Float64Array;
+  readonly levels: CoordinateLevels | undefined;
+}
+
+/** Checks the `variable` option. */
+export function checkVariable(fn: string, variable: unknown): OdeVariable {
+  if (variable !== "t" && variable !== "sigma") throw new RangeError(`${fn}: variable must be "t" or "sigma", got ${JSON.stringify(variable)}`);
+  return variable;
+}
+
+/** τ at `slice`: [t], or σ̃ per coordinate. */
+export function frameOf(fn: string, variable: OdeVariable, slice: PathSlice, dim: number): Frame {
+  if (variable === "t") return { slice, tau: Float64Array.of(slice.t), levels: undefined };
+  const levels = coordinateLevels(fn, slice, dim);
+  const tau = new Float64Array(levels.size);
+  for (let c = 0; c < levels.size; c++) tau[c] = levels.sigma[c]! / levels.alpha[c]!;
+  return { slice, tau, levels };
+}
+
+/** y from x: x itself ("t") or x̃ = (x − b)/α ("sigma"). */
+export function toY(frame: Frame, x: Float64Array, dim: number): Float64Array {
+  const L = frame.levels;
+  if (L === undefined) return x;
+  const y = new Float64Array(x.length);
+  const b = L.offset;
+  for (let i = 0; i < x.length; i++) {
+    const j = i % dim;
+    const c = L.size === 1 ? 0 : j;
+    y[i] = (x[i]! - (b === null ? 0 : b[j]!)) / L.alpha[c]!;
+  }
+  return y;
+}
+
+/** x from y: y itself ("t") or α·y + b ("sigma"). */
+export function toX(frame: Frame, y: Float64Array, dim: number): Float64Array {
+  const L = frame.levels;
+  if (L === undefined) return y;
+  const x = new Float64Array(y.length);
+  const b = L.offset;
+  for (let i = 0; i < y.length; i++) {
+    const j = i % dim;
+    const c = L.size === 1 ? 0 : j;
+    x[i] = L.alpha[c]! * y[i]! + (b === null ? 0 : b[j]!);
+  }
+  return x;
+}
+
+/** dy/dτ: the velocity ("t") or ε̂ ("sigma"). */
+export function slope(frame: Frame, p: Prediction): Float64Array {
+  return frame.levels === undefined ? p.as("velocity") : p.as("noise");
+}
+
+/**
+ * y + Σⱼ wⱼ·Δτ·kⱼ with Δτ = τ_to − τ_from per coordinate and weights per coordinate (`weights[j]` of
+ * size 1 or dim, or a number).
+ */
+export function advance(
+  y: Float64Array,
+  from: Frame,
+  to: Frame,
+  terms: readonly (readonly [weight: number | Float64Array, k: Float64Array])[],
+  dim: number,
+): Float64Array {
+  const out = Float64Array.from(y);
+  const m = Math.max(from.tau.length, to.tau.length);
+  const dTau = new Float64Array(m);
+  for (let c = 0; c < m; c++) dTau[c] = to.tau[from.tau.length === 1 ? 0 : c]! - from.tau[from.tau.length === 1 ? 0 : c]!;
+  const dt = (c: number) => dTau[m === 1 ? 0 : c]!;
+  for (const [w, k] of terms) {
+    for (let i = 0; i < out.length; i++) {
+      const c = i % dim;
+      const wc = typeof w === "number" ? w : w[w.length === 1 ? 0 : c]!;
+      out[i]! += wc * dt(c) * k[i]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * Canonical time of a stage at fraction c of the step from node a to node b of `grid`, placed
+ * linearly in the variable or in log-SNR; undefined when it would lie on or beyond the data end
+ * (σ̃ = 0, or σ̃ below the path's σ̃ at t = 1): the caller then takes an Euler step.
+ */
+export function stageTime(
+  fn: string,
+  grid: Grid,
+  a: number,
+  b: number,
+  c: number,
+  variable: OdeVariable,
+  placement: StagePlacement,
+): number | undefined {
+  const path = grid.path;
+  const ta = grid.times[a]!;
+  const tb = grid.times[b]!;
+  const endsBeyond = b === grid.times.length - 1 && grid.dataEnd && tb === ta;
+  if (variable === "t" && placement === "linear") return endsBeyond ? undefined : ta + c * (tb - ta);
+  const la = grid.logSnrs[a]!;
+  const lb = grid.logSnrs[b]!;
+  let lambda: number;
+  if (placement === "logSnr") {
+    if (!Number.isFinite(lb)) return undefined;
+    lambda = la + c * (lb - la);
+  } else {
+    const sa = grid.sigmas[a]!;
+    const s = sa + c * (grid.sigmas[b]! - sa);
+    if (!(s > 0)) return undefined;
+    lambda = -2 * Math.log(s);
+  }
+  if (lambda >= reachable(fn, path)) return undefined;
+  return pathTimeAtLogSnr(fn, path, lambda);
+}
+
+function reachable(fn: string, path: GaussianPath): number {
+  return isAffinePath(path) ? path.schedule.logSnr(1) : pathLogSnr(fn, path, 1);
+}
+
+/** Per-coordinate fraction cᵢ = (τ_stage − τ_from)/(τ_to − τ_from). */
+export function fractions(from: Frame, stage: Frame, to: Frame): Float64Array {
+  const m = Math.max(from.tau.length, stage.tau.length, to.tau.length);
+  const at = (f: Frame, c: number) => f.tau[f.tau.length === 1 ? 0 : c]!;
+  return Float64Array.from({ length: m }, (_, c) => (at(stage, c) - at(from, c)) / (at(to, c) - at(from, c)));
+}

@@ -1,0 +1,69 @@
+/**
+ * Helpers for the sampler tests: fixture loading (the JSON files hold -Infinity, which JSON.parse
+ * rejects), the reference Gaussian mixture, recording models and kind adapters.
+ */
+import { readFileSync } from "node:fs";
+import type { Kind } from "../../src/convert/kernel.js";
+import { type Model, predict } from "../../src/model.js";
+import { gaussianMixture } from "../../src/oracle/mixture.js";
+import type { GaussianPath } from "../../src/path/path.js";
+
+/** Parses test/reference/<name>, mapping the bare -Infinity token to -Infinity. */
+export function loadFixture<T = Record<string, unknown>>(name: string): T {
+  const text = readFileSync(new URL(`../reference/${name}`, import.meta.url), "utf8");
+  return JSON.parse(text.replace(/-Infinity/g, '"-Infinity"'), (_, v) => (v === "-Infinity" ? Number.NEGATIVE_INFINITY : v)) as T;
+}
+
+/** The fixtures' 2-D mixture (README: w = [0.5, 0.3, 0.2], μ as below, s = 0.3). */
+export const GMM = gaussianMixture({
+  weights: [0.5, 0.3, 0.2],
+  means: [
+    [-2, 0],
+    [2, 1],
+    [0, -2.5],
+  ],
+  covariances: 0.09,
+});
+
+/** The exact denoiser of GMM on `path`, converted to predict `kind`. */
+export function oracleOfKind(path: GaussianPath, kind: Exclude<Kind, "drift">, mixture = GMM): Model {
+  const data = mixture.denoiser(path);
+  if (kind === "data") return data;
+  return {
+    kind,
+    path,
+    async predict(xt, t, shape) {
+      const d = await predict(data, xt, t, shape);
+      return path.slice(t).convert(d, "data", kind, xt);
+    },
+  };
+}
+
+/** A model wrapper recording every call (x copied, t). */
+export function recording(model: Model): { model: Model; calls: { x: Float64Array; t: number }[] } {
+  const calls: { x: Float64Array; t: number }[] = [];
+  const wrapped = {
+    ...model,
+    predict(xt: Float64Array, t: number, shape: { batch: number; dim: number }) {
+      calls.push({ x: Float64Array.from(xt), t });
+      return model.predict(xt, t, shape);
+    },
+  } as Model;
+  return { model: wrapped, calls };
+}
+
+/** max |a − b| / max |b| (relative to the largest reference entry). */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 1e-300;
+  for (let i = 0; i < b.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return num / den;
+}
+
+/** Flattens nested number arrays. */
+export function flat(rows: number[][]): Float64Array {
+  return Float64Array.from(rows.flat());
+}
