@@ -181,6 +181,17 @@ export async function logLikelihood(
   }
 
   const n = x.length / dim;
+  if (n === 0) {
+    const none = new Float64Array(0);
+    const base = {
+      logLikelihood: none,
+      standardError: none,
+      estimates: none,
+      noise: none,
+      priorLogProb: none,
+    };
+    return { ...base, nfe: 0, modelCalls: 0, steps: 0, rejected: 0, tStart, tEnd };
+  }
   const estimator = traceEstimator(
     model,
     options.divergence ?? { kind: "exact" },

@@ -279,6 +279,29 @@ describe("logLikelihood endpoints and divergence methods", () => {
     );
   });
 
+  test("the data-end heat-equation correction removes the O(σ²) blur of starting at σ/α = 0.01", async () => {
+    const mean = [0.5, -1];
+    const variance = [0.05, 0.1];
+    const model = gaussianDataModel(linear, mean, variance, { divergence: true });
+    const x = Float64Array.of(0.7, -1.2, 0.3, -0.6, 0.5, -1.4);
+    const exact = gaussianLogDensity(x, mean, variance);
+    const tStart = 1 / 1.01; // α = tStart, σ/α = 0.01
+    const corrected = await logLikelihood(model, x, { dim: 2, solver: tight, tStart });
+    assertWithin(corrected.logLikelihood, exact, 1e-5, "denoise at σ/α = 0.01");
+    // Without the correction: log p_{tStart}(α·x) + d·log α, off by ≈ (σ²/2)(Δ log p + ‖∇ log p‖²).
+    const blurred = await logLikelihood(
+      model,
+      x.map((v) => tStart * v),
+      { dim: 2, solver: tight, tStart, dataEnd: "marginal" },
+    );
+    const uncorrected = blurred.logLikelihood.map((l) => l + 2 * Math.log(tStart));
+    const gap = Math.max(...Array.from(uncorrected, (u, i) => Math.abs(u - exact[i]!)));
+    assert.ok(gap > 3e-4, `the uncorrected estimate should be off by ≫ 1e-5, got ${gap}`);
+    const empty = await logLikelihood(model, new Float64Array(0), { dim: 2 });
+    assert.equal(empty.logLikelihood.length, 0, "an empty batch gives an empty result");
+    assert.equal(empty.nfe, 0, "and costs nothing");
+  });
+
   test("closed form, JVP, forward and central finite differences give the same exact divergence", async () => {
     const mean = [1, -0.5, 0.25];
     const variance = [0.4, 0.9, 0.2];
