@@ -12,7 +12,8 @@ export function squaredDistances(a: FloatArray, b: FloatArray, dim: number): Flo
   const fn = "squaredDistances";
   checkFloatArray(fn, "a", a);
   checkFloatArray(fn, "b", b);
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
   if (a.length % dim !== 0 || b.length % dim !== 0) {
     throw new RangeError(
       `${fn}: a (length ${a.length}) and b (length ${b.length}) must both be rows of dim = ${dim}; pass the data's dimension`,
@@ -38,7 +39,8 @@ export function squaredDistances(a: FloatArray, b: FloatArray, dim: number): Flo
 
 /** Throws unless `cost` is a finite n × m matrix (length n·m). */
 export function checkCost(fn: string, cost: Float64Array, n: number, m: number): void {
-  if (!(cost instanceof Float64Array)) throw new TypeError(`${fn}: cost must be a Float64Array (row-major n × m)`);
+  if (!(cost instanceof Float64Array))
+    throw new TypeError(`${fn}: cost must be a Float64Array (row-major n × m)`);
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(m) || m < 1) {
     throw new RangeError(`${fn}: n and m must be positive integers, got ${n} × ${m}`);
   }
@@ -47,7 +49,9 @@ export function checkCost(fn: string, cost: Float64Array, n: number, m: number):
   }
   for (let i = 0; i < cost.length; i++) {
     if (!Number.isFinite(cost[i]!)) {
-      throw new RangeError(`${fn}: cost[${i}] = ${cost[i]} is not finite; every cost must be a finite number`);
+      throw new RangeError(
+        `${fn}: cost[${i}] = ${cost[i]} is not finite; every cost must be a finite number`,
+      );
     }
   }
 }

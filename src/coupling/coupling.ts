@@ -38,7 +38,9 @@ export const MAX_COUPLING_BATCH = 1024;
 
 function rows(fn: string, data: FloatArray, source: FloatArray, dim: number): number {
   if (data.length !== source.length) {
-    throw new RangeError(`${fn}: source has length ${source.length} but data has length ${data.length}; pair one source row per data row`);
+    throw new RangeError(
+      `${fn}: source has length ${source.length} but data has length ${data.length}; pair one source row per data row`,
+    );
   }
   const n = data.length / dim;
   if (n > MAX_COUPLING_BATCH) {

@@ -77,7 +77,9 @@ export function stochasticInterpolant(options: StochasticInterpolantOptions): St
     throw new TypeError(`${fn}: options.alpha and options.beta must be functions t ↦ [value, derivative]`);
   }
   if (options.gamma !== undefined && typeof options.gamma !== "function") {
-    throw new TypeError(`${fn}: options.gamma must be a function t ↦ [value, derivative], or omitted for γ ≡ 0`);
+    throw new TypeError(
+      `${fn}: options.gamma must be a function t ↦ [value, derivative], or omitted for γ ≡ 0`,
+    );
   }
   const name = options.name ?? "interpolant";
   const { alpha, beta, gamma } = options;
@@ -97,7 +99,13 @@ export function stochasticInterpolant(options: StochasticInterpolantOptions): St
     const c = coefficients(t);
     if (gamma === undefined) return { t, alpha: c.alpha, sigma: c.beta, dAlpha: c.dAlpha, dSigma: c.dBeta };
     const sigma = Math.hypot(c.beta, c.gamma);
-    return { t, alpha: c.alpha, sigma, dAlpha: c.dAlpha, dSigma: (c.beta * c.dBeta + c.gamma * c.dGamma) / sigma };
+    return {
+      t,
+      alpha: c.alpha,
+      sigma,
+      dAlpha: c.dAlpha,
+      dSigma: (c.beta * c.dBeta + c.gamma * c.dGamma) / sigma,
+    };
   };
   const spec = options.spec ?? { family: "custom", name };
   return {
@@ -106,7 +114,11 @@ export function stochasticInterpolant(options: StochasticInterpolantOptions): St
     spec,
     latent: gamma === undefined ? "none" : "gaussian",
     at: (t) => coefficients(checkTime(t, `${name}.at`)),
-    schedule: defineSchedule({ name: `${name} (effective)`, spec: { family: "custom", name }, level: effectiveLevel }),
+    schedule: defineSchedule({
+      name: `${name} (effective)`,
+      spec: { family: "custom", name },
+      level: effectiveLevel,
+    }),
   };
 }
 
@@ -121,7 +133,9 @@ function brownianGamma(a: number): Coefficient {
 function checkGammaScale(fn: string, a: number | undefined): number {
   const scale = a ?? 0;
   if (typeof scale !== "number" || !Number.isFinite(scale) || scale < 0) {
-    throw new RangeError(`${fn}: gammaScale must be a finite number ≥ 0 (γ(t) = √(gammaScale·t(1−t))), got ${String(a)}`);
+    throw new RangeError(
+      `${fn}: gammaScale must be a finite number ≥ 0 (γ(t) = √(gammaScale·t(1−t))), got ${String(a)}`,
+    );
   }
   return scale;
 }
@@ -226,7 +240,9 @@ export function interpolantTarget<A extends FloatArray>(
       }
       return combine(fn, 0, 0, -1 / c.gamma, data, noise, z, out);
     default:
-      throw new TypeError(`${fn}: kind must be "velocity", "score" or "data" on a stochastic interpolant, got ${JSON.stringify(kind)}`);
+      throw new TypeError(
+        `${fn}: kind must be "velocity", "score" or "data" on a stochastic interpolant, got ${JSON.stringify(kind)}`,
+      );
   }
 }
 

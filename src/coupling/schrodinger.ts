@@ -27,7 +27,9 @@ export function schrodingerBridgeCfm(options: {
 }): SchrodingerBridgeCfm {
   const sigma = options?.sigma;
   if (typeof sigma !== "number" || !Number.isFinite(sigma) || sigma < 0) {
-    throw new RangeError(`schrodingerBridgeCfm: sigma must be a finite number ≥ 0 (the bridge noise level), got ${String(sigma)}`);
+    throw new RangeError(
+      `schrodingerBridgeCfm: sigma must be a finite number ≥ 0 (the bridge noise level), got ${String(sigma)}`,
+    );
   }
   if (sigma === 0) return { interpolant: linearInterpolant(), coupling: exactOtCoupling() };
   return {

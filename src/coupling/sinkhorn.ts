@@ -51,7 +51,8 @@ export function checkSinkhornOptions(
     );
   }
   const tol = options.tol ?? 1e-9;
-  if (!(tol > 0) || !Number.isFinite(tol)) throw new RangeError(`${fn}: tol must be a finite number > 0, got ${tol}`);
+  if (!(tol > 0) || !Number.isFinite(tol))
+    throw new RangeError(`${fn}: tol must be a finite number > 0, got ${tol}`);
   const maxIterations = options.maxIterations ?? 10_000;
   if (!Number.isInteger(maxIterations) || maxIterations < 1) {
     throw new RangeError(`${fn}: maxIterations must be a positive integer, got ${maxIterations}`);

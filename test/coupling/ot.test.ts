@@ -66,18 +66,28 @@ describe("exact OT (linearAssignment)", () => {
   it("equals the brute-force optimum over all permutations for every n ≤ 7", () => {
     assert.equal(permutations(4).length, 24, "Heap's algorithm lists 4! permutations");
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 1e6 }), fc.boolean(), (n, seed, integer) => {
-        const rng = new Rng(seed);
-        // Integer costs create ties (compare totals); point clouds have a unique optimum (compare plans).
-        const cost = integer
-          ? Float64Array.from({ length: n * n }, () => rng.integer(5))
-          : squaredDistances(cloud(rng, n, 2), cloud(rng, n, 2, 0.5), 2);
-        const { assignment, cost: total } = linearAssignment(cost, n);
-        const brute = bruteForce(cost, n);
-        assertClose(total, brute.cost, { rtol: 1e-12, atol: 1e-12, message: `n = ${n} total cost` });
-        assert.deepEqual([...assignment].sort((a, b) => a - b), [...Array(n).keys()], "the assignment is a permutation");
-        if (!integer) assert.deepEqual([...assignment], brute.best, `n = ${n}: the unique optimal permutation`);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.boolean(),
+        (n, seed, integer) => {
+          const rng = new Rng(seed);
+          // Integer costs create ties (compare totals); point clouds have a unique optimum (compare plans).
+          const cost = integer
+            ? Float64Array.from({ length: n * n }, () => rng.integer(5))
+            : squaredDistances(cloud(rng, n, 2), cloud(rng, n, 2, 0.5), 2);
+          const { assignment, cost: total } = linearAssignment(cost, n);
+          const brute = bruteForce(cost, n);
+          assertClose(total, brute.cost, { rtol: 1e-12, atol: 1e-12, message: `n = ${n} total cost` });
+          assert.deepEqual(
+            [...assignment].sort((a, b) => a - b),
+            [...Array(n).keys()],
+            "the assignment is a permutation",
+          );
+          if (!integer)
+            assert.deepEqual([...assignment], brute.best, `n = ${n}: the unique optimal permutation`);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -91,13 +101,20 @@ describe("exact OT (linearAssignment)", () => {
     for (let a = 0; a < m; a++)
       for (let b = 0; b < m; b++)
         for (let c = 0; c < m; c++)
-          if (a !== b && b !== c && a !== c) best = Math.min(best, cost[a]! + cost[m + b]! + cost[2 * m + c]!);
+          if (a !== b && b !== c && a !== c)
+            best = Math.min(best, cost[a]! + cost[m + b]! + cost[2 * m + c]!);
     assertClose(linearAssignment(cost, n, m).cost, best, { rtol: 1e-14, message: "injection cost" });
   });
 
   it("rejects malformed costs with errors naming the argument", () => {
-    assert.throws(() => linearAssignment(new Float64Array(5), 2), /linearAssignment: cost has length 5, expected n × m/);
-    assert.throws(() => linearAssignment(Float64Array.from([0, Number.NaN, 1, 2]), 2), /cost\[1\] = NaN is not finite/);
+    assert.throws(
+      () => linearAssignment(new Float64Array(5), 2),
+      /linearAssignment: cost has length 5, expected n × m/,
+    );
+    assert.throws(
+      () => linearAssignment(Float64Array.from([0, Number.NaN, 1, 2]), 2),
+      /cost\[1\] = NaN is not finite/,
+    );
     assert.throws(() => linearAssignment(new Float64Array(6), 3, 2), /transpose the cost matrix/);
   });
 });
@@ -130,7 +147,11 @@ describe("entropic OT (sinkhorn)", () => {
   it("matches kernel-scaling Sinkhorn at a moderate reg and meets its marginals to tol", () => {
     const result = sinkhorn(cost, n, n, { reg: 0.5, tol: 1e-13 });
     assert.ok(result.converged, `converged (error ${result.marginalError})`);
-    assertClose(result.plan, kernelSinkhorn(cost, n, 0.5, 2000), { rtol: 1e-9, atol: 1e-15, message: "plan" });
+    assertClose(result.plan, kernelSinkhorn(cost, n, 0.5, 2000), {
+      rtol: 1e-9,
+      atol: 1e-15,
+      message: "plan",
+    });
     for (let j = 0; j < n; j++) {
       let s = 0;
       for (let i = 0; i < n; i++) s += result.plan[i * n + j]!;
@@ -161,7 +182,10 @@ describe("entropic OT (sinkhorn)", () => {
       // 0 ≤ ⟨π_reg, C⟩ − OT ≤ reg·log n for the exact entropic plan; the marginal error tol moves it by ≤ tol·max C.
       const gap = result.transportCost - exact.cost / n;
       const slack = tol * maxCost;
-      assert.ok(gap >= -slack && gap <= reg * Math.log(n) + slack, `0 ≤ ⟨π,C⟩ − OT = ${gap} ≤ reg·log n = ${reg * Math.log(n)}`);
+      assert.ok(
+        gap >= -slack && gap <= reg * Math.log(n) + slack,
+        `0 ≤ ⟨π,C⟩ − OT = ${gap} ≤ reg·log n = ${reg * Math.log(n)}`,
+      );
     }
     assert.ok(
       distances.at(-1)! < 1e-4,
@@ -178,8 +202,14 @@ describe("entropic OT (sinkhorn)", () => {
   it("reports non-convergence instead of throwing, and rejects a non-positive reg", () => {
     const result = sinkhorn(cost, n, n, { reg: 0.01, tol: 1e-14, maxIterations: 1 });
     assert.equal(result.converged, false, "one iteration is not enough at reg = 0.01");
-    assert.throws(() => sinkhorn(cost, n, n, { reg: 0 }), /sinkhorn: reg must be a finite number > 0.*exactOtCoupling/);
-    assert.throws(() => sinkhorn(cost, n, n, { reg: 1, maxIterations: 0 }), /maxIterations must be a positive integer/);
+    assert.throws(
+      () => sinkhorn(cost, n, n, { reg: 0 }),
+      /sinkhorn: reg must be a finite number > 0.*exactOtCoupling/,
+    );
+    assert.throws(
+      () => sinkhorn(cost, n, n, { reg: 1, maxIterations: 0 }),
+      /maxIterations must be a positive integer/,
+    );
   });
 });
 
@@ -200,7 +230,11 @@ describe("couplings", () => {
     const data = cloud(rng, n, dim, 2);
     const source = cloud(rng, n, dim);
     const p = exactOtCoupling().pair(data, source, dim, rng);
-    assert.deepEqual([...p].sort((a, b) => a - b), [...Array(n).keys()], "a permutation");
+    assert.deepEqual(
+      [...p].sort((a, b) => a - b),
+      [...Array(n).keys()],
+      "a permutation",
+    );
     const cost = squaredDistances(data, source, dim);
     const total = (q: ArrayLike<number>) => Array.from(q).reduce((s, j, i) => s + cost[i * n + j]!, 0);
     assertClose(total(p), linearAssignment(cost, n).cost, { rtol: 1e-14, message: "OT cost" });
@@ -236,7 +270,10 @@ describe("couplings", () => {
     for (const c of [independentCoupling(), exactOtCoupling(), sinkhornCoupling({ reg: 0.5 })]) {
       assert.deepEqual(couplingFromSpec(c.spec).spec, c.spec, `${c.name} spec round trip`);
     }
-    assert.throws(() => couplingFromSpec({ name: "hungarian" } as never), /couplingFromSpec: spec.name must be one of "independent", "exactOt", "sinkhorn", got "hungarian"/);
+    assert.throws(
+      () => couplingFromSpec({ name: "hungarian" } as never),
+      /couplingFromSpec: spec.name must be one of "independent", "exactOt", "sinkhorn", got "hungarian"/,
+    );
     assert.throws(() => sinkhornCoupling({ reg: -1 }), /sinkhornCoupling: reg must be a finite number > 0/);
   });
 });
