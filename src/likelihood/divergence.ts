@@ -153,36 +153,27 @@ export function traceEstimator(
     rows += r;
     return predict(model, x, t, { batch: r, dim: d });
   };
-  const stackedPredict = async (x: Float64Array, t: number, r: number): Promise<Float64Array> => {
-    const out = new Float64Array(r * d);
-    for (let start = 0; start < r; start += maxRows) {
-      const m = Math.min(maxRows, r - start);
-      out.set(await callPredict(x.subarray(start * d, (start + m) * d).slice(), t, m), start * d);
-    }
-    return out;
-  };
-  const stackedJvp = async (
-    x: Float64Array,
-    t: number,
-    tangents: Float64Array,
+  /** Rows [0, r) in calls of at most `maxRows` rows, concatenated. */
+  const chunked = async (
     r: number,
+    what: string,
+    call: (rows: (a: Float64Array) => Float64Array, shape: Shape) => FloatArray | Promise<FloatArray>,
   ): Promise<Float64Array> => {
     const out = new Float64Array(r * d);
     for (let start = 0; start < r; start += maxRows) {
       const m = Math.min(maxRows, r - start);
       calls++;
       rows += m;
-      const part = await model.jvp!(
-        x.subarray(start * d, (start + m) * d).slice(),
-        t,
-        { batch: m, dim: d },
-        tangents.subarray(start * d, (start + m) * d).slice(),
-      );
-      checkRows(fn, "jvp", part, m * d);
+      const part = await call((a) => a.slice(start * d, (start + m) * d), { batch: m, dim: d });
+      checkRows(fn, what, part, m * d);
       out.set(part, start * d);
     }
     return out;
   };
+  const stackedPredict = (x: Float64Array, t: number, r: number): Promise<Float64Array> =>
+    chunked(r, "prediction", (part, shape) => predict(model, part(x), t, shape));
+  const stackedJvp = (x: Float64Array, t: number, tangents: Float64Array, r: number): Promise<Float64Array> =>
+    chunked(r, "jvp", (part, shape) => model.jvp!(part(x), t, shape, part(tangents)));
 
   /** J·Vⱼ for m tangent blocks V (m·n rows), plus the prediction. `basis` marks V = eⱼ blocks. */
   const directional = async (

@@ -275,23 +275,11 @@ export async function dopriStep(
   }
   const k: Float64Array[] = [state.f];
   let nfe = state.nfe;
-  const stage = new Float64Array(n);
   for (let s = 1; s < 6; s++) {
-    const a = DOPRI_A[s]!;
-    for (let i = 0; i < n; i++) {
-      let acc = y[i]!;
-      for (let j = 0; j < s; j++) acc += h * a[j]! * k[j]![i]!;
-      stage[i] = acc;
-    }
-    k.push(await evaluateOrNaN(rhs, t + DOPRI_C[s]! * h, Float64Array.from(stage)));
+    k.push(await evaluateOrNaN(rhs, t + DOPRI_C[s]! * h, combine(y, k, DOPRI_A[s]!, h)));
     nfe++;
   }
-  const yNew = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let acc = y[i]!;
-    for (let j = 0; j < 6; j++) acc += h * DOPRI_B[j]! * k[j]![i]!;
-    yNew[i] = acc;
-  }
+  const yNew = combine(y, k, DOPRI_B, h);
   const tNew = last ? t1 : t + h;
   k.push(await evaluateOrNaN(rhs, tNew, yNew));
   nfe++;
@@ -421,8 +409,7 @@ async function integrateFixed(
   const save = (t: number, y: Float64Array) => {
     for (const i of slots.get(t) ?? []) saved[i] = Float64Array.from(y);
   };
-  const n = y0.length;
-  let y = Float64Array.from(y0);
+  let y: Float64Array = Float64Array.from(y0);
   save(t0, y);
   let nfe = 0;
   const { c, a, b } = tableau;
@@ -431,24 +418,26 @@ async function integrateFixed(
     const h = grid[step]! - t;
     const k: Float64Array[] = [];
     for (let s = 0; s < c.length; s++) {
-      const stage = Float64Array.from(y);
-      for (let j = 0; j < s; j++) {
-        const w = h * a[s]![j]!;
-        if (w !== 0) for (let i = 0; i < n; i++) stage[i]! += w * k[j]![i]!;
-      }
-      k.push(await evaluate(FN, rhs, t + c[s]! * h, stage));
+      k.push(await evaluate(FN, rhs, t + c[s]! * h, combine(y, k, a[s]!, h)));
       nfe++;
     }
-    const yNew = Float64Array.from(y);
-    for (let j = 0; j < b.length; j++) {
-      const w = h * b[j]!;
-      if (w !== 0) for (let i = 0; i < n; i++) yNew[i]! += w * k[j]![i]!;
-    }
-    y = yNew;
+    y = combine(y, k, b, h);
     save(grid[step]!, y);
     if (onStep) await onStep({ t: grid[step]!, y, h, nfe });
   }
   return { y, saved, nfe, accepted: grid.length - 1, rejected: 0 };
+}
+
+/** y + h·Σⱼ wⱼ·kⱼ (one Runge–Kutta stage or update; zero weights skipped) as a new array. */
+function combine(y: Float64Array, k: readonly Float64Array[], w: readonly number[], h: number): Float64Array {
+  const out = Float64Array.from(y);
+  for (let j = 0; j < w.length; j++) {
+    const hw = h * w[j]!;
+    if (hw === 0) continue;
+    const kj = k[j]!;
+    for (let i = 0; i < out.length; i++) out[i]! += hw * kj[i]!;
+  }
+  return out;
 }
 
 function rms(n: number, term: (i: number) => number): number {

@@ -3,7 +3,14 @@
  * divergence and JVP, not the oracle's code), mixtures, and small assertion helpers.
  */
 import assert from "node:assert/strict";
-import { type GaussianPath, type Shape, gaussianMixture } from "../../src/index.js";
+import {
+  DiffusionModelComponents,
+  type GaussianPath,
+  type Shape,
+  brownianMotion,
+  gaussian,
+  gaussianMixture,
+} from "../../src/index.js";
 import type { JacobianModel } from "../../src/likelihood/divergence.js";
 
 /**
@@ -98,5 +105,44 @@ export function assertWithin(a: ArrayLike<number>, b: ArrayLike<number>, tol: nu
   assert.ok(
     worst <= tol,
     `${what}: error ${worst.toExponential(3)} at row ${at} (${a[at]} vs ${b[at]}) exceeds ${tol}`,
+  );
+}
+
+/** Components of a 2-D Brownian bridge (σ = 1, prior N(0, I)) with evidence covariance R·I. */
+export function brownianBridge(evidenceCov: number): DiffusionModelComponents {
+  return new DiffusionModelComponents({
+    linearSde: brownianMotion({ sigma: 1, dim: 2 }),
+    t0: 0,
+    priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
+    t1: 1,
+    evidenceCov,
+  });
+}
+
+/** Asserts model.jvp(x, v) equals the central difference (f(x + hv) − f(x − hv))/2h to `tol`. */
+export async function assertJvpMatchesDifferences(
+  model: JacobianModel,
+  x: Float64Array,
+  v: Float64Array,
+  t: number,
+  shape: Shape,
+  tol: number,
+  what: string,
+): Promise<void> {
+  const jv = await model.jvp!(x, t, shape, v);
+  const h = 1e-6;
+  const at = async (sign: number) =>
+    (await model.predict(
+      x.map((xi, i) => xi + sign * h * v[i]!),
+      t,
+      shape,
+    )) as Float64Array;
+  const plus = await at(1);
+  const minus = await at(-1);
+  assertWithin(
+    jv,
+    plus.map((p, i) => (p - minus[i]!) / (2 * h)),
+    tol,
+    what,
   );
 }

@@ -4,20 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  DiffusionModelComponents,
-  affinePath,
-  bridgePath,
-  brownianMotion,
-  gaussian,
-  linearSchedule,
-  vpSchedule,
-} from "../../src/index.js";
+import { affinePath, bridgePath, linearSchedule, vpSchedule } from "../../src/index.js";
 import { discreteLogLikelihood, dequantize } from "../../src/likelihood/bitsPerDim.js";
 import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
 import { mixtureModel } from "../../src/likelihood/models.js";
 import { discreteVariationalBound } from "../../src/likelihood/vlb.js";
-import { blackBox, ring2d } from "./cases.js";
+import { blackBox, brownianBridge, ring2d } from "./cases.js";
 
 const ring = ring2d();
 const linear = affinePath(linearSchedule());
@@ -54,15 +46,7 @@ describe("logLikelihood rejects bad inputs", () => {
     [
       "a dim that disagrees with a bridge path",
       () => {
-        const path = bridgePath(
-          new DiffusionModelComponents({
-            linearSde: brownianMotion({ sigma: 1, dim: 2 }),
-            t0: 0,
-            priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
-            t1: 1,
-            evidenceCov: 0.1,
-          }),
-        );
+        const path = bridgePath(brownianBridge(0.1));
         return logLikelihood(mixtureModel(ring, path), Float64Array.of(1, 2, 3), { dim: 3 });
       },
       /logLikelihood: options\.dim is 3 but the model's path has dimension 2; pass samples of 2 coordinates/,

@@ -19,7 +19,7 @@ import {
 } from "../../src/train/mlp.js";
 import { hostOps } from "../../src/train/tensor.js";
 import { networkModel } from "../../src/train/trainer.js";
-import { assertWithin } from "./cases.js";
+import { assertJvpMatchesDifferences, assertWithin } from "./cases.js";
 
 const path = affinePath(linearSchedule());
 
@@ -56,25 +56,8 @@ describe("forward-mode JVP of an MLP (dual tensor algebra)", () => {
       const x = Float64Array.from({ length: 10 }, () => rng.normal());
       const v = Float64Array.from({ length: 10 }, () => rng.normal());
       const shape = { batch: 5, dim: 2 };
-      const jv = await model.jvp!(x, 0.4, shape, v);
-      const h = 1e-6;
-      const plus = (await model.predict(
-        x.map((xi, i) => xi + h * v[i]!),
-        0.4,
-        shape,
-      )) as Float64Array;
-      const minus = (await model.predict(
-        x.map((xi, i) => xi - h * v[i]!),
-        0.4,
-        shape,
-      )) as Float64Array;
       // relu has kinks; the random points avoid them with probability 1.
-      assertWithin(
-        jv,
-        plus.map((p, i) => (p - minus[i]!) / (2 * h)),
-        1e-7,
-        `${activation} JVP`,
-      );
+      await assertJvpMatchesDifferences(model, x, v, 0.4, shape, 1e-7, `${activation} JVP`);
     });
   }
 

@@ -12,7 +12,6 @@ import {
   Rng,
   affinePath,
   bridgePath,
-  brownianMotion,
   gaussian,
   gaussianMixture,
   linearSchedule,
@@ -22,7 +21,15 @@ import {
 } from "../../src/index.js";
 import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
 import { mixtureModel, modelAsKind } from "../../src/likelihood/models.js";
-import { assertWithin, blackBox, gaussianDataModel, gaussianLogDensity, ring2d } from "./cases.js";
+import {
+  assertJvpMatchesDifferences,
+  assertWithin,
+  blackBox,
+  brownianBridge,
+  gaussianDataModel,
+  gaussianLogDensity,
+  ring2d,
+} from "./cases.js";
 
 const tight = { kind: "adaptive", rtol: 1e-8, atol: 1e-8 } as const;
 const linear = affinePath(linearSchedule());
@@ -72,31 +79,28 @@ describe("logLikelihood on Gaussian data (exact density known)", () => {
 });
 
 describe("logLikelihood of the Gaussian-mixture oracle", () => {
-  test("the 2-D ring mixture is within 1e-3 nats of its exact log-density", async () => {
-    const ring = ring2d();
-    const x = ring.sample(new Rng(2), 16);
-    const r = await logLikelihood(mixtureModel(ring, linear), x, {
-      dim: 2,
-      solver: { kind: "adaptive", rtol: 1e-6, atol: 1e-6 },
+  const rng = new Rng(7);
+  const mixtures = [
+    { name: "the 2-D ring mixture", mixture: ring2d(), n: 16, tol: 1e-6 },
+    {
+      name: "a 64-D mixture with unequal weights and diagonal covariances",
+      mixture: gaussianMixture({
+        weights: [1, 2, 3, 4],
+        means: Array.from({ length: 4 }, () => Array.from({ length: 64 }, () => rng.normal())),
+        covariances: [0.5, 0.3, Array.from({ length: 64 }, (_, i) => 0.2 + 0.01 * i), 1],
+      }),
+      n: 8,
+      tol: 1e-7,
+    },
+  ];
+  for (const { name, mixture, n, tol } of mixtures) {
+    test(`${name} is within 1e-3 nats of its exact log-density`, async () => {
+      const x = mixture.sample(new Rng(3), n);
+      const solver = { kind: "adaptive", rtol: tol, atol: tol } as const;
+      const r = await logLikelihood(mixtureModel(mixture, linear), x, { dim: mixture.dim, solver });
+      assertWithin(r.logLikelihood, mixture.logProb(x), 1e-3, name);
     });
-    assertWithin(r.logLikelihood, ring.logProb(x), 1e-3, "2-D ring");
-  });
-
-  test("a 64-D mixture with unequal weights and diagonal covariances is within 1e-3 nats", async () => {
-    const rng = new Rng(7);
-    const means = Array.from({ length: 4 }, () => Array.from({ length: 64 }, () => rng.normal()));
-    const g = gaussianMixture({
-      weights: [1, 2, 3, 4],
-      means,
-      covariances: [0.5, 0.3, Array.from({ length: 64 }, (_, i) => 0.2 + 0.01 * i), 1],
-    });
-    const x = g.sample(new Rng(3), 8);
-    const r = await logLikelihood(mixtureModel(g, linear), x, {
-      dim: 64,
-      solver: { kind: "adaptive", rtol: 1e-7, atol: 1e-7 },
-    });
-    assertWithin(r.logLikelihood, g.logProb(x), 1e-3, "64-D mixture");
-  });
+  }
 
   test("Hutchinson's mean over many probes is within 3 standard errors of the exact value", async () => {
     const ring = ring2d();
@@ -193,24 +197,15 @@ describe("logLikelihood is the same for every kind of the same model", () => {
 describe("logLikelihood on bridge paths", () => {
   const ring = ring2d();
   const x = ring.sample(new Rng(3), 5);
-  const brownian = (evidenceCov: number) =>
-    new DiffusionModelComponents({
-      linearSde: brownianMotion({ sigma: 1, dim: 2 }),
-      t0: 0,
-      priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
-      t1: 1,
-      evidenceCov,
-    });
-
   test("a Brownian bridge with evidence noise gives the exact marginal log p₁ with dataEnd 'marginal'", async () => {
-    const path = bridgePath(brownian(0.05));
+    const path = bridgePath(brownianBridge(0.05));
     const r = await logLikelihood(mixtureModel(ring, path), x, { dataEnd: "marginal", solver: tight });
     assert.equal(r.tStart, 1, "R > 0 makes every conversion finite at t = 1");
     assertWithin(r.logLikelihood, ring.on(path).logProb(1, x), 1e-6, "bridge marginal at t = 1");
   });
 
   test("a pinned Brownian bridge recovers the data density for data and noise models", async () => {
-    const path = bridgePath(brownian(0), { tMax: 1 - 1e-5 });
+    const path = bridgePath(brownianBridge(0), { tMax: 1 - 1e-5 });
     for (const kind of ["data", "noise"] as const) {
       const r = await logLikelihood(mixtureModel(ring, path, kind), x, { solver: tight });
       assertWithin(r.logLikelihood, ring.logProb(x), 1e-4, `pinned bridge, ${kind} model (tEnd = ${r.tEnd})`);
@@ -363,24 +358,7 @@ describe("logLikelihood endpoints and divergence methods", () => {
     for (const kind of ["noise", "velocity", "score", "v"] as const) {
       const converted = modelAsKind(model, kind);
       const v = Float64Array.of(0.6, -0.8);
-      const jv = await converted.jvp!(x, t, shape, v);
-      const h = 1e-6;
-      const plus = (await converted.predict(
-        x.map((xi, i) => xi + h * v[i]!),
-        t,
-        shape,
-      )) as Float64Array;
-      const minus = (await converted.predict(
-        x.map((xi, i) => xi - h * v[i]!),
-        t,
-        shape,
-      )) as Float64Array;
-      assertWithin(
-        jv,
-        plus.map((p, i) => (p - minus[i]!) / (2 * h)),
-        1e-7,
-        `${kind} JVP`,
-      );
+      await assertJvpMatchesDifferences(converted, x, v, t, shape, 1e-7, `${kind} JVP`);
     }
   });
 });
