@@ -197,3 +197,65 @@ export {
   type MixtureOnPath,
   gaussianMixture,
 } from "./oracle/mixture.js";
+
+// ODE integration (async, adaptive Dormand–Prince 5(4) and fixed-grid Runge–Kutta)
+export {
+  type AdaptiveSolver,
+  type AsyncRhs,
+  type DopriState,
+  type DopriStepResult,
+  type FixedGridSolver,
+  type FixedScheme,
+  type IntegrateOptions,
+  type IntegrateResult,
+  type Solver,
+  type StepInfo as IntegratorStepInfo,
+  DEFAULT_TOLERANCE,
+  FIXED_SCHEME_ORDER,
+  dopriInit,
+  dopriStep,
+  fixedGrid,
+  integrate,
+} from "./math/integrate.js";
+
+// Likelihood through the probability-flow ODE
+export {
+  type LogLikelihoodOptions,
+  type LogLikelihoodResult,
+  DEFAULT_LIKELIHOOD_SOLVER,
+  logLikelihood,
+} from "./likelihood/logLikelihood.js";
+export {
+  type DivergenceOptions,
+  type ExactDivergence,
+  type FiniteDifferenceOptions,
+  type HutchinsonDivergence,
+  type JacobianCapabilities,
+  type JacobianMethod,
+  type JacobianModel,
+  type TraceEstimator,
+  type TraceEvaluation,
+  DEFAULT_MAX_ROWS,
+  traceEstimator,
+} from "./likelihood/divergence.js";
+export { type ModelAsKindOptions, mixtureModel, modelAsKind } from "./likelihood/models.js";
+export { type ConversionMap, conversionMap } from "./likelihood/conversionMap.js";
+export {
+  type Dequantization,
+  type DiscreteLogLikelihoodOptions,
+  type DiscreteLogLikelihoodResult,
+  type Quantization,
+  binIndex,
+  binWidth,
+  bitsPerDim,
+  dequantize,
+  discreteLogLikelihood,
+  quantize,
+} from "./likelihood/bitsPerDim.js";
+export {
+  type DiscreteVlbOptions,
+  type DiscreteVlbResult,
+  type VlbDecoder,
+  discreteVariationalBound,
+} from "./likelihood/vlb.js";
+export { type Dual, constantDual, dualOps } from "./likelihood/forwardMode.js";
