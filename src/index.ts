@@ -258,4 +258,3 @@ export {
   type VlbDecoder,
   discreteVariationalBound,
 } from "./likelihood/vlb.js";
-export { type Dual, constantDual, dualOps } from "./likelihood/forwardMode.js";

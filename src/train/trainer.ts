@@ -14,6 +14,7 @@ import type { Kind } from "../convert/kernel.js";
 import type { Model } from "../model.js";
 import type { GaussianPath } from "../path/path.js";
 import { Rng, type RngState } from "../random/rng.js";
+import { constantDual, dualOps } from "./dual.js";
 import { type CompiledFn, type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
 import {
   checkMlpConfig,
@@ -513,7 +514,8 @@ export const ENGINE_MIN_MACS = 65_536;
 /**
  * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row
  * at the shared time t. Weights are copied; the result has the weights' dtype. `dispose()` frees the
- * engine copy of the weights.
+ * engine copy of the weights. `jvp(xₜ, t, shape, v)` = (∂net/∂xₜ)·v per row, exact (forward-mode
+ * dual numbers on the host in float64), which the likelihood uses for exact divergences.
  */
 export function networkModel(
   params: readonly HostTensor[],
@@ -521,7 +523,10 @@ export function networkModel(
   path: GaussianPath,
   kind: Kind,
   options: NetworkModelOptions = {},
-): Model & { dispose(): void } {
+): Model & {
+  jvp(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array): Float64Array;
+  dispose(): void;
+} {
   checkMlpConfig(config);
   const dtype: DType = params[0]?.data instanceof Float64Array ? "float64" : "float32";
   const weights = cloneTensors(params);
@@ -575,6 +580,22 @@ export function networkModel(
     if (engine === undefined) return ready!.then((e) => onEngine(e, features, shape.batch));
     return onEngine(engine, features, shape.batch);
   };
+  const dualWeights = weights.map((w) => constantDual({ shape: w.shape, data: Float64Array.from(w.data) }));
+  const dual = dualOps(hostOps("float64"));
+  const jvp = (xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array => {
+    checkShape("networkModel.jvp", "xt", xt, shape);
+    checkShape("networkModel.jvp", "tangent", v, shape);
+    const features = mlpFeatures(config, xt, t, shape, new Float64Array(shape.batch * width));
+    // Tangent of the input features: v in the data columns; time features and padding are constant.
+    const tangent = new Float64Array(shape.batch * width);
+    for (let i = 0; i < shape.batch; i++)
+      for (let j = 0; j < shape.dim; j++) tangent[i * width + j] = v[i * shape.dim + j]!;
+    const out = mlpForward(dual, config, dualWeights, {
+      value: { shape: [shape.batch, width], data: features },
+      tangent: { shape: [shape.batch, width], data: tangent },
+    });
+    return (out.tangent?.data as Float64Array | undefined) ?? new Float64Array(xt.length);
+  };
   const dispose = () => {
     for (const d of device ?? []) d.dispose();
     device = undefined;
@@ -587,7 +608,7 @@ export function networkModel(
       throw new TypeError(
         'networkModel: kind "drift" needs options.g2, the g²(t) the drift was trained with',
       );
-    return { kind, path, g2, predict, dispose };
+    return { kind, path, g2, predict, jvp, dispose };
   }
-  return { kind, path, predict, dispose };
+  return { kind, path, predict, jvp, dispose };
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Rng, type Shape, affinePath, linearSchedule } from "../../src/index.js";
-import { type Dual, constantDual, dualOps } from "../../src/likelihood/forwardMode.js";
+import { type Dual, constantDual, dualOps } from "../../src/train/dual.js";
 import type { JacobianModel } from "../../src/likelihood/divergence.js";
 import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
 import {
@@ -23,29 +23,23 @@ import { assertJvpMatchesDifferences, assertWithin } from "./cases.js";
 
 const path = affinePath(linearSchedule());
 
-/** A float64 MLP as a velocity model with an exact forward-mode `jvp`. */
+/** A float64 MLP as a velocity model; networkModel gives it an exact forward-mode `jvp`. */
 function mlpWithJvp(activation: (typeof ACTIVATIONS)[number], seed: number): JacobianModel {
   const config = mlpConfig({ dim: 2, width: 24, depth: 2, activation, timeEmbedding: { scale: 1 } });
   const params = initMlpParams(config, new Rng(seed), "float64");
-  const net = networkModel(params, config, path, "velocity", { forward: "host" });
-  const ops = dualOps(hostOps("float64"));
+  return networkModel(params, config, path, "velocity", { forward: "host" });
+}
+
+/** The same JVP through the dual algebra directly (checks networkModel's wiring of input tangents). */
+function dualJvp(activation: (typeof ACTIVATIONS)[number], seed: number, xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array {
+  const config = mlpConfig({ dim: 2, width: 24, depth: 2, activation, timeEmbedding: { scale: 1 } });
+  const params = initMlpParams(config, new Rng(seed), "float64");
   const width = featureWidth(config);
-  const weights = params.map(constantDual);
-  return {
-    ...net,
-    jvp(xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array {
-      const features = mlpFeatures(config, xt, t, shape, new Float64Array(shape.batch * width));
-      // The input tangent: v in the data columns, 0 in the time features and padding.
-      const tangent = new Float64Array(shape.batch * width);
-      for (let i = 0; i < shape.batch; i++)
-        for (let j = 0; j < shape.dim; j++) tangent[i * width + j] = v[i * shape.dim + j]!;
-      const input: Dual = {
-        value: { shape: [shape.batch, width], data: features },
-        tangent: { shape: [shape.batch, width], data: tangent },
-      };
-      return mlpForward(ops, config, weights, input).tangent!.data as Float64Array;
-    },
-  };
+  const features = mlpFeatures(config, xt, t, shape, new Float64Array(shape.batch * width));
+  const tangent = new Float64Array(shape.batch * width);
+  for (let i = 0; i < shape.batch; i++) for (let j = 0; j < shape.dim; j++) tangent[i * width + j] = v[i * shape.dim + j]!;
+  const input: Dual = { value: { shape: [shape.batch, width], data: features }, tangent: { shape: [shape.batch, width], data: tangent } };
+  return mlpForward(dualOps(hostOps("float64")), config, params.map(constantDual), input).tangent!.data as Float64Array;
 }
 
 describe("forward-mode JVP of an MLP (dual tensor algebra)", () => {
@@ -58,6 +52,7 @@ describe("forward-mode JVP of an MLP (dual tensor algebra)", () => {
       const shape = { batch: 5, dim: 2 };
       // relu has kinks; the random points avoid them with probability 1.
       await assertJvpMatchesDifferences(model, x, v, 0.4, shape, 1e-7, `${activation} JVP`);
+      assert.deepEqual(await model.jvp!(x, 0.4, shape, v), dualJvp(activation, 3, x, 0.4, shape, v));
     });
   }
 

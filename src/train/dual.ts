@@ -11,7 +11,7 @@
  * broadcasting follows its rules. Source: Griewank & Walther (2008), Evaluating Derivatives, ch. 3.
  */
 import type { FloatArray } from "../array.js";
-import type { HostTensor, TensorOps } from "../train/tensor.js";
+import type { HostTensor, TensorOps } from "./tensor.js";
 
 /** A dual tensor: the value and its tangent (null = a constant, tangent 0). */
 export interface Dual {
