@@ -7,6 +7,7 @@
  * step is the denoising jump. A step draws noise only when it injects some (η > 0 and σ' > 0).
  */
 import type { Model } from "../model.js";
+import type { PathSlice } from "../path/path.js";
 import { ancestralSplit, anyPositive, renoise } from "./exponential.js";
 import type { Grid } from "./grid.js";
 import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, initState } from "./sampler.js";
@@ -17,11 +18,14 @@ export interface DdimOptions {
   readonly eta?: number;
 }
 
-/** One DDIM-η step from node `run.from` to `run.to` at x (the kernel shared by the ancestral samplers). */
-export async function ddimUpdate(run: StepRun<SamplerState>, x: Float64Array, eta: number): Promise<Float64Array> {
+/**
+ * One DDIM-η step at x from node `run.from` to `target` (default: node `run.to`) — the kernel shared by
+ * the ancestral samplers and diffusers' fixed-stride DDIM.
+ */
+export async function ddimUpdate(run: StepRun<SamplerState>, x: Float64Array, eta: number, target: PathSlice = run.slice(run.to)): Promise<Float64Array> {
   const dim = run.state.shape.dim;
   const from = run.levels(run.from);
-  const to = run.levels(run.to);
+  const to = run.levelsOf(target);
   const p = await run.predict(x, run.slice(run.from));
   const { down, up } = ancestralSplit(from, to, eta);
   const z = anyPositive(up) ? run.normals() : null;
