@@ -6,12 +6,13 @@
  *
  * Peer quirks matched here, and only here (docs/samplers.md lists them):
  *  - DDIM steps from timestep τ to τ − ⌊N/n⌋ whatever the spacing: with "linspace" (999, 888, …) the
- *    state reaches 899 and is then treated as 888 ("fixed stride", `ddimFixedStride`).
+ *    state reaches 899 and is then treated as 888 (the fixed stride).
  *  - DDIM/PNDM with set_alpha_to_one=False end at ᾱ₀ (table entry 0), not at the data.
  *  - Euler/Heun/LMS interpolate σ̃ linearly in the timestep (np.interp), not in log σ̃.
  *  - Euler-family "leading" spacing scales the initial noise by √(σ̃max² + 1) instead of σ̃max.
  *  - DPMSolver/UniPC/DEIS with Karras σ̃ feed the network the rounded timestep while the solver uses
  *    the unrounded σ̃; "linspace" there is linspace(0, N − 1, n + 1) without its last entry.
+ *  - DDIM/DDPM/PNDM take √ᾱ and √(1 − ᾱ) in float32: the compat grid's levels carry those values.
  *  - Zero-SNR tables: DDIM/DDPM keep ᾱ_{N−1} = 0, the σ̃-based schedulers overwrite it with 2⁻²⁴.
  *  - FlowMatchEuler shifts σmin twice (once in the training table, again at set_timesteps).
  *  - DPM-Solver++(3M) uses half the Taylor coefficient of the second divided difference
@@ -24,11 +25,11 @@ import { type FloatArray, type Shape, checkFloatArray } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import type { Model } from "../model.js";
 import { predict } from "../model.js";
-import { type AffinePath, affinePath } from "../path/affine.js";
+import { type AffinePath, affinePath, affineSlice } from "../path/affine.js";
 import type { PathSlice } from "../path/path.js";
 import { type BetaScheduleName, type DiscreteSchedule, discreteSchedule } from "../schedule/discrete.js";
 import { linearSchedule } from "../schedule/linear.js";
-import { ddim, ddimUpdate } from "./ddim.js";
+import type { NoiseLevel } from "../schedule/schedule.js";
 import { ddpm } from "./ddpm.js";
 import { deis } from "./deis.js";
 import { dpmSolverMultistep } from "./dpmSolverMultistep.js";
@@ -40,6 +41,7 @@ import { lms } from "./lms.js";
 import { pndm } from "./pndm.js";
 import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, initState } from "./sampler.js";
 import { unipc } from "./unipc.js";
+import { renoise } from "./exponential.js";
 
 /** The diffusers schedulers this layer reproduces. */
 export type DiffusersScheduler =
@@ -255,14 +257,17 @@ function predictionKind(config: DiffusersConfig, flow: boolean): Exclude<Kind, "
 }
 
 /**
- * DDIM with diffusers' fixed stride: step i evaluates the model at grid node i and lands on
- * `targets[i]` (τᵢ − ⌊N/n⌋ or the final level), then continues from node i + 1 (file header quirk).
+ * diffusers' DDIM step: the model at grid node i, the update onto `targets[i]` (τᵢ − ⌊N/n⌋ or the final
+ * level — the fixed stride), then on from node i + 1. Its coefficients follow diffusers' float32
+ * arithmetic on the float32 table ᾱ (alphaBar): σ_η² = ((1 − ᾱ')/(1 − ᾱ))·(1 − ᾱ/ᾱ'), σ_η = η·√σ_η²,
+ * direction √(1 − ᾱ' − σ_η²) — that last difference cancels catastrophically in float32 at η = 1 and
+ * is reproduced, not repaired. x' = √ᾱ'·D̂ + direction·ε̂ + σ_η·z (renoise; D̂, ε̂ from the float32 levels).
  */
-export function ddimFixedStride(targets: readonly PathSlice[], eta = 0): Sampler {
-  const fn = "ddimFixedStride";
+function diffusersDdim(targets: readonly PathSlice[], eta: number, alphaBar: (t: number) => number): Sampler {
+  const fn = "fromDiffusers(DDIM)";
   checkEta(fn, eta);
   return {
-    name: `ddim-fixed-stride(eta=${eta})`,
+    name: `ddim-diffusers(eta=${eta})`,
     order: 1,
     stochastic: eta > 0,
     init: (x: Float64Array, grid: Grid, init?: InitOptions) => {
@@ -271,7 +276,17 @@ export function ddimFixedStride(targets: readonly PathSlice[], eta = 0): Sampler
     },
     async step(model: Model, state: SamplerState): Promise<SamplerState> {
       const run = new StepRun(fn, model, state);
-      return run.finish(await ddimUpdate(run, state.x, eta, targets[run.from]!));
+      const from = run.slice(run.from);
+      const target = targets[run.from]!;
+      const p = await run.predict(state.x, from);
+      const a = alphaBar(from.t);
+      const a2 = target.level!.sigma === 0 ? 1 : alphaBar(target.t);
+      const variance = f32(f32(f32(1 - a2) / f32(1 - a)) * f32(1 - f32(a / a2)));
+      const up = f32(eta * f32(Math.sqrt(variance)));
+      const down = f32(Math.sqrt(Math.max(f32(f32(1 - a2) - f32(up * up)), 0)));
+      const z = up > 0 ? run.normals() : null;
+      const to = run.levelsOf(target);
+      return run.finish(renoise(to, p.as("data"), p.as("noise"), Float64Array.of(down), Float64Array.of(up), z, state.shape.dim));
     },
   };
 }
@@ -287,17 +302,32 @@ interface Built {
   readonly scaled: boolean;
 }
 
+/**
+ * The level at table time t with diffusers' float32 coefficients √ᾱ and √(1 − ᾱ) (DDIM/DDPM/PNDM take
+ * them from the float32 table in float32; on a cosine table ᾱ₉₉₉ ≈ 2.5e-9 makes √(1 − ᾱ) exactly 1).
+ */
+function float32Level(path: AffinePath, t: number): NoiseLevel {
+  const l = path.schedule.at(t);
+  if (l.sigma === 0) return l;
+  const ab = f32(l.alpha * l.alpha);
+  return { ...l, alpha: f32(Math.sqrt(ab)), sigma: f32(Math.sqrt(f32(1 - ab))) };
+}
+
 function buildDdim(scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler", config: DiffusersConfig, n: number, options: DiffusersOptions): Built {
   const { n: N, ac } = tables(config);
   const path = discretePath(ac);
   const s = path.schedule;
+  const grid32 = (times: number[], dataEnd: boolean) => {
+    const all = dataEnd && times[times.length - 1]! < 1 ? [...times, 1] : times;
+    return customGrid(path, all, { levels: all.map((t) => float32Level(path, t)) });
+  };
   const ks = integerTimesteps(config.timestep_spacing ?? "leading", N, n, config.steps_offset ?? 0);
   const times = ks.map((k) => s.timeOfStep(k));
   if (scheduler === "DDPMScheduler") {
     const v = config.variance_type ?? "fixed_small";
     if (v !== "fixed_small" && v !== "fixed_large") unsupported(`variance_type ${JSON.stringify(v)}`, 'use "fixed_small" or "fixed_large"');
     // Previous timestep from the list; after the last one ᾱ = 1 (the data end).
-    const grid = customGrid(path, times, { dataEnd: true });
+    const grid = grid32(times, true);
     return { path, grid, sampler: ddpm({ variance: v === "fixed_small" ? "fixedSmall" : "fixedLarge" }), timesteps: ks, sigmas: null, nodeTimesteps: [...ks, Number.NaN], initNoiseSigma: 1, scaled: false };
   }
   const eta = options.eta ?? 0;
@@ -309,8 +339,9 @@ function buildDdim(scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler
   // A last step from entry 0 to ᾱ₀ is the identity: it is dropped (one call fewer, same states).
   const identityLast = targetTimes[n - 1] === times[n - 1];
   const evalTimes = identityLast ? times : [...times, finalTime];
-  const grid = customGrid(path, evalTimes, { dataEnd: false });
+  const grid = grid32(evalTimes, false);
   const chain = targetTimes.slice(0, grid.times.length - 1).every((t, i) => t === grid.times[i + 1]);
+  const alphaBar = (t: number) => f32(path.schedule.at(t).alpha ** 2);
   if (scheduler === "PNDMScheduler") {
     if (!chain) unsupported(`timestep_spacing ${JSON.stringify(config.timestep_spacing)} for PNDM`, 'use "leading" (or "trailing")');
     const skip = config.skip_prk_steps ?? false;
@@ -323,7 +354,7 @@ function buildDdim(scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler
     const nodeTimesteps = [...ks.slice(0, grid.times.length), Number.NaN].slice(0, grid.times.length);
     return { path, grid, sampler: pndm({ warmup: skip ? "heun" : "rk4" }) as unknown as Sampler<SamplerState>, timesteps: calls, sigmas: null, nodeTimesteps, initNoiseSigma: 1, scaled: false };
   }
-  const sampler = chain ? ddim({ eta }) : ddimFixedStride(targetTimes.slice(0, grid.times.length - 1).map((t) => path.slice(t)), eta);
+  const sampler = diffusersDdim(targetTimes.slice(0, grid.times.length - 1).map((t) => affineSlice(float32Level(path, t))), eta, alphaBar);
   const nodeTimesteps = [...ks.slice(0, grid.times.length), Number.NaN].slice(0, grid.times.length);
   return { path, grid, sampler, timesteps: ks, sigmas: null, nodeTimesteps, initNoiseSigma: 1, scaled: false };
 }

@@ -17,6 +17,7 @@
 import { affineSlice } from "../path/affine.js";
 import type { GaussianPath, PathSlice } from "../path/path.js";
 import type { DiscreteSchedule } from "../schedule/discrete.js";
+import type { NoiseLevel } from "../schedule/schedule.js";
 import { coordinateLevels, isAffinePath, meanLogSnr, pathLogSnr, pathTimeAtLogSnr } from "./levels.js";
 
 /** Where a grid stops: the data end (σ = 0, default) or the path's tMax. */
@@ -94,7 +95,14 @@ function summary(fn: string, path: GaussianPath, slice: PathSlice): number {
  * Builds and validates a grid from canonical times (strictly increasing, inside [0, 1]); with
  * `appendDataEnd` the data end is added after them (file header). Errors name `fn` and the fix.
  */
-function makeGrid(fn: string, path: GaussianPath, times: readonly number[], appendDataEnd: boolean, trainSteps?: readonly number[]): Grid {
+function makeGrid(
+  fn: string,
+  path: GaussianPath,
+  times: readonly number[],
+  appendDataEnd: boolean,
+  trainSteps?: readonly number[],
+  levels?: readonly NoiseLevel[],
+): Grid {
   checkPath(fn, path);
   if (!Array.isArray(times) && !(times instanceof Float64Array)) throw new TypeError(`${fn}: times must be an array of canonical times`);
   for (let i = 0; i < times.length; i++) {
@@ -107,10 +115,20 @@ function makeGrid(fn: string, path: GaussianPath, times: readonly number[], appe
     }
   }
   const all = [...times];
-  const slices: PathSlice[] =
-    path.kind === "bridge" && "slices" in path && typeof path.slices === "function"
-      ? (path.slices as (t: ArrayLike<number>) => PathSlice[])(all)
-      : all.map((t) => path.slice(t));
+  let slices: PathSlice[];
+  if (levels !== undefined) {
+    if (!isAffinePath(path)) throw new TypeError(`${fn}: levels can only be given on an affine path`);
+    if (levels.length !== all.length) throw new RangeError(`${fn}: ${levels.length} levels for ${all.length} times; give one NoiseLevel per time`);
+    slices = levels.map((l, i) => {
+      if (l.t !== all[i]) throw new RangeError(`${fn}: levels[${i}].t = ${l.t} differs from times[${i}] = ${all[i]}`);
+      return affineSlice(l);
+    });
+  } else {
+    slices =
+      path.kind === "bridge" && "slices" in path && typeof path.slices === "function"
+        ? (path.slices as (t: ArrayLike<number>) => PathSlice[])(all)
+        : all.map((t) => path.slice(t));
+  }
   const steps = trainSteps ? [...trainSteps] : undefined;
   if (appendDataEnd) {
     if (isAffinePath(path) && endsBeyondOne(path)) {
@@ -142,13 +160,18 @@ function makeGrid(fn: string, path: GaussianPath, times: readonly number[], appe
 /**
  * A custom grid: exactly `times` (validated: strictly increasing canonical times inside [0, 1]); with
  * `dataEnd: true` the data end is appended (after t = 1 on VE/EDM). The last node is the data end when
- * σ = 0 there.
+ * σ = 0 there. On an affine path `levels` may override the NoiseLevel of each node (one per time, same
+ * t) — e.g. a peer's float32-rounded coefficients; samplers then use them, the model still sees t.
  */
-export function customGrid(path: GaussianPath, times: ArrayLike<number>, options: { readonly dataEnd?: boolean } = {}): Grid {
+export function customGrid(
+  path: GaussianPath,
+  times: ArrayLike<number>,
+  options: { readonly dataEnd?: boolean; readonly levels?: readonly NoiseLevel[] } = {},
+): Grid {
   if (times === null || typeof times !== "object" || typeof times.length !== "number") {
     throw new TypeError("customGrid: times must be an array of canonical times");
   }
-  return makeGrid("customGrid", path, Array.from(times), options.dataEnd ?? false);
+  return makeGrid("customGrid", path, Array.from(times), options.dataEnd ?? false, undefined, options.levels);
 }
 
 /** torch.linspace in float64: step = (b − a)/(n − 1); the first half counts up from a, the rest down from b. */
