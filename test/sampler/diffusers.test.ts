@@ -74,7 +74,9 @@ describe("diffusers parity", () => {
       if (f.sigmas === null) assert.equal(setup.sigmas, null, "no σ̃ for table schedulers");
       else {
         assert.equal(setup.sigmas!.length, f.sigmas.length, "number of σ̃");
-        f.sigmas.forEach((v, i) => assert.ok(withinUlps(setup.sigmas![i]!, v, 2), `sigmas[${i}] = ${setup.sigmas![i]}, diffusers ${v}`));
+        f.sigmas.forEach((v, i) => {
+          assert.ok(withinUlps(setup.sigmas![i]!, v, 2), `sigmas[${i}] = ${setup.sigmas![i]}, diffusers ${v}`);
+        });
       }
       assert.ok(Math.abs(setup.initNoiseSigma - f.init_noise_sigma) <= 1e-7 * f.init_noise_sigma, `init_noise_sigma ${setup.initNoiseSigma}`);
       const init = setup.initialState(flat(f.initial_noise)).map((v) => v * setup.sampleScale[0]!);
@@ -120,14 +122,16 @@ describe("diffusers parity", () => {
       const setup = setupOf(f);
       const seen: number[] = [];
       let k = 0;
-      const model = setup.model((input, timestep) => {
+      const model = setup.model((_input, timestep) => {
         seen.push(timestep);
         return flat(f.steps[k++]!.model_output);
       });
       const noise = [flat(f.initial_noise), ...f.steps.filter((s) => s.injected_noise).map((s) => flat(s.injected_noise![0]!))];
       const result = await sample(model, { sampler: setup.sampler, grid: setup.grid, x: setup.initialState(flat(f.initial_noise)), noise, dim: 2 });
       assert.equal(seen.length, callsOf(f), `${file}: number of network calls`);
-      seen.forEach((v, i) => assert.ok(withinUlps(v, f.timesteps[i]!, 4), `${file}: network call ${i} at timestep ${v}, diffusers ${f.timesteps[i]}`));
+      seen.forEach((v, i) => {
+        assert.ok(withinUlps(v, f.timesteps[i]!, 4), `${file}: network call ${i} at timestep ${v}, diffusers ${f.timesteps[i]}`);
+      });
       assert.ok(relErr(result.x, flat(f.final_sample)) <= 1e-5, `${file}: replayed final sample`);
     }
   });
