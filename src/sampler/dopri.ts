@@ -21,6 +21,8 @@ export interface DopriOptions {
   readonly atol?: number;
   /** Upper bound on attempted steps per grid interval (default 10 000). */
   readonly maxSteps?: number;
+  /** Largest step size (default: the grid interval). With loose tolerances every step is this long. */
+  readonly maxStep?: number;
 }
 
 /** The adaptive solver's state: the common fields plus the step-size suggestion and step counts. */
@@ -39,6 +41,7 @@ export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
     ...(options.rtol !== undefined ? { rtol: options.rtol } : {}),
     ...(options.atol !== undefined ? { atol: options.atol } : {}),
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+    ...(options.maxStep !== undefined ? { maxStep: options.maxStep } : {}),
   };
   return {
     name: "dopri5",
