@@ -7,9 +7,8 @@
  * denoising jump x = α·D̂ + b (Jolicoeur-Martineau et al. 2021's final denoising). Works on every path.
  */
 import type { Model } from "../model.js";
-import type { PathSlice } from "../path/path.js";
 import type { Grid } from "./grid.js";
-import { langevinUpdate } from "./predictorCorrector.js";
+import { langevinUpdate, meanVariance } from "./predictorCorrector.js";
 import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
 
 /** Options of `annealedLangevin`. */
@@ -18,16 +17,6 @@ export interface AnnealedLangevinOptions {
   readonly steps?: number;
   /** Base step size ε (default 2e-5, NCSN's CIFAR-10 value). */
   readonly stepSize?: number;
-}
-
-/** Mean conditional variance at a slice: σ² (affine), tr Σ_p/d (bridge). */
-function meanVariance(slice: PathSlice, dim: number): number {
-  const cov = slice.conditional.cov;
-  if (cov.kind === "scalar") return cov.value;
-  if (cov.kind === "diagonal") return cov.values.reduce((s, v) => s + v, 0) / cov.values.length;
-  let s = 0;
-  for (let i = 0; i < cov.dim; i++) s += cov.values[i * cov.dim + i]!;
-  return s / Math.max(cov.dim, dim);
 }
 
 /** Annealed Langevin dynamics (file header). */
@@ -52,7 +41,7 @@ export function annealedLangevin(options: AnnealedLangevinOptions = {}): Sampler
       const lastNoisy = slices[slices.length - (state.grid.dataEnd ? 2 : 1)]!;
       const size = (eps * meanVariance(run.slice(run.to), dim)) / meanVariance(lastNoisy, dim);
       // x + (ε/2)·s + √ε·z is langevinUpdate's x + ε'·s + √(2ε')·z with ε' = ε/2.
-      return run.finish(await langevinUpdate(run, state.x, run.slice(run.to), rounds, () => size / 2));
+      return run.finish(await langevinUpdate(run, state.x, run.slice(run.to), rounds, size / 2));
     },
   };
 }

@@ -2,10 +2,12 @@
  * Predictor–corrector sampling (Song et al. 2021, "Score-based generative modeling through SDEs",
  * Alg. 1 and Alg. 4/5): after each predictor step to tᵢ₊₁ (any sampler; default Euler–Maruyama on the
  * reverse SDE), M Langevin corrector steps at tᵢ₊₁:
- *   s = ∇log p(x), z ~ N(0, I),  ε = 2·(snr·‖z‖/‖s‖)²,  x ← x + ε·s + √(2ε)·z.
- * ε is computed per sample (the reference code averages the norms over the batch, which would make a
- * sample depend on the batch; per-sample ε keeps samples batch-independent). No correction at the data
- * end (σ = 0: the score is singular there).
+ *   s = ∇log p(x), z ~ N(0, I),  ε = 2·(snr·‖z‖/‖s‖)² ≈ 2·(snr·σ̄)²,  x ← x + ε·s + √(2ε)·z.
+ * The ratio ‖z‖/‖s‖ is replaced by its typical value σ̄ = √(mean conditional variance) (‖z‖² ≈ d and
+ * ‖∇log p‖² ≈ d/σ̄²): the reference code estimates it with norms averaged over the batch, which couples
+ * the samples, and per-sample norms diverge for a sample at a mode (‖∇log p‖ ≈ 0); the expected value
+ * keeps ε stable and every sample independent of the batch. No correction at the data end (σ = 0: the
+ * score is singular there).
  */
 import type { Model } from "../model.js";
 import type { PathSlice } from "../path/path.js";
@@ -23,39 +25,30 @@ export interface PredictorCorrectorOptions<S extends SamplerState> {
 }
 
 /**
- * `rounds` Langevin updates x ← x + εᵣ·s + √(2εᵣ)·z at `slice`, with εᵣ = size(r, ‖sᵣ‖², ‖zᵣ‖²) per
- * sample r. Counts model calls and draws on `run`.
+ * `rounds` Langevin updates x ← x + ε·∇log p(x) + √(2ε)·z at `slice` (z fresh each round). Counts
+ * model calls and draws on `run`.
  */
-export async function langevinUpdate(
-  run: StepRun<SamplerState>,
-  x: Float64Array,
-  slice: PathSlice,
-  rounds: number,
-  size: (row: number, score2: number, noise2: number) => number,
-): Promise<Float64Array> {
-  const { batch, dim } = run.state.shape;
+export async function langevinUpdate(run: StepRun<SamplerState>, x: Float64Array, slice: PathSlice, rounds: number, eps: number): Promise<Float64Array> {
   let cur = x;
+  const noise = Math.sqrt(2 * eps);
   for (let k = 0; k < rounds; k++) {
     const s = (await run.predict(cur, slice)).as("score");
     const z = run.normals();
     const next = new Float64Array(cur.length);
-    for (let r = 0; r < batch; r++) {
-      let s2 = 0;
-      let z2 = 0;
-      for (let j = 0; j < dim; j++) {
-        s2 += s[r * dim + j]! ** 2;
-        z2 += z[r * dim + j]! ** 2;
-      }
-      const eps = size(r, s2, z2);
-      const noise = Math.sqrt(2 * eps);
-      for (let j = 0; j < dim; j++) {
-        const i = r * dim + j;
-        next[i] = cur[i]! + eps * s[i]! + noise * z[i]!;
-      }
-    }
+    for (let i = 0; i < next.length; i++) next[i] = cur[i]! + eps * s[i]! + noise * z[i]!;
     cur = next;
   }
   return cur;
+}
+
+/** Mean conditional variance of xₜ | data at a slice: σ² (affine), tr Σ_p/d (bridge). */
+export function meanVariance(slice: PathSlice, dim: number): number {
+  const cov = slice.conditional.cov;
+  if (cov.kind === "scalar") return cov.value;
+  if (cov.kind === "diagonal") return cov.values.reduce((a, v) => a + v, 0) / cov.values.length;
+  let s = 0;
+  for (let i = 0; i < cov.dim; i++) s += cov.values[i * cov.dim + i]!;
+  return s / Math.max(cov.dim, dim);
 }
 
 /** Predictor–corrector (file header). */
@@ -78,7 +71,8 @@ export function predictorCorrector<S extends SamplerState = SamplerState>(option
       // Corrector: Langevin steps at the new node.
       const run = new StepRun(fn, model, { ...predicted, index: state.index });
       const slice = run.slice(run.to);
-      const x = await langevinUpdate(run, predicted.x, slice, rounds, (_, s2, z2) => 2 * (snr * snr * z2) / s2);
+      const eps = 2 * snr * snr * meanVariance(slice, predicted.shape.dim);
+      const x = await langevinUpdate(run, predicted.x, slice, rounds, eps);
       return run.finish(x);
     },
   };
