@@ -61,50 +61,103 @@ export function checkSinkhornOptions(
 }
 
 /**
- * Log-domain Sinkhorn for uniform marginals a = 1/n, b = 1/m on an n × m cost (file header), with
- * ε-scaling (Schmitzer 2019, "Stabilized sparse scaling algorithms for entropy regularized transport
- * problems", §3.2): the potentials are first converged at reg_k = max(reg, R·2⁻ᵏ), R the cost range,
- * then warm-start the next stage; small reg converges in far fewer iterations than from f = g = 0.
- * Returns the plan, potentials, transport cost, total iterations and the final marginal error; does
- * not throw when the cap is reached (check `converged`). Singular points: reg = 0 (use linearAssignment).
+ * Log-domain-stabilized Sinkhorn for uniform marginals a = 1/n, b = 1/m on an n × m cost (file header;
+ * Schmitzer 2019, "Stabilized sparse scaling algorithms for entropy regularized transport problems",
+ * Alg. 2 and §3.2):
+ *   ε-scaling: potentials are converged (to 1e-3) at reg_k = max(reg, R·2⁻ᵏ), R the cost range, and
+ *     warm-start the next stage, so small reg needs far fewer iterations than from f = g = 0;
+ *   stabilized scaling: within a stage the plan is diag(u)·K·diag(v) with K = e^{(f ⊕ g − C)/reg} built
+ *     once, iterated by uᵢ ← aᵢ/(Kv)ᵢ, vⱼ ← bⱼ/(Kᵀu)ⱼ (multiply-adds, no exp), and (u, v) are absorbed
+ *     into (f, g) = (f + reg·log u, g + reg·log v) when |log u| or |log v| exceeds 50 (and K rebuilt).
+ * A stage whose scalings leave the floating-point range (a row of K underflowed) restarts from exact
+ * log-sum-exp updates of f and g. Returns the plan and
+ * potentials after a final exact g-update (exact column sums), the transport cost, the total number of
+ * scaling iterations and the row error; does not throw at the cap (check `converged`).
+ * Singular points: reg = 0 (use linearAssignment).
  */
 export function sinkhorn(cost: Float64Array, n: number, m: number, options: SinkhornOptions): SinkhornResult {
   const fn = "sinkhorn";
   checkCost(fn, cost, n, m);
   const { reg, tol, maxIterations } = checkSinkhornOptions(fn, options);
-  const logA = -Math.log(n);
-  const logB = -Math.log(m);
+  const a = 1 / n;
+  const b = 1 / m;
   const f = new Float64Array(n);
   const g = new Float64Array(m);
   const row = new Float64Array(m);
   const col = new Float64Array(n);
+  const kernel = new Float64Array(n * m);
+  const u = new Float64Array(n);
+  const v = new Float64Array(m);
+  const colSum = new Float64Array(m);
+  // Exact log-domain updates: gⱼ = reg·log b − reg·LSEᵢ((fᵢ − Cᵢⱼ)/reg), and likewise f.
   const updateG = (eps: number): void => {
     for (let j = 0; j < m; j++) {
       for (let i = 0; i < n; i++) col[i] = (f[i]! - cost[i * m + j]!) / eps;
-      g[j] = eps * (logB - logSumExp(col));
+      g[j] = eps * (Math.log(b) - logSumExp(col));
     }
   };
-  // f-update; its log-sum-exp also gives the row sums of the current plan, whose L1 error it returns.
-  const updateF = (eps: number): number => {
-    let err = 0;
+  const updateF = (eps: number): void => {
     for (let i = 0; i < n; i++) {
-      const base = i * m;
-      for (let j = 0; j < m; j++) row[j] = (g[j]! - cost[base + j]!) / eps;
-      const lse = logSumExp(row);
-      err += Math.abs(Math.exp(f[i]! / eps + lse) - 1 / n);
-      f[i] = eps * (logA - lse);
+      for (let j = 0; j < m; j++) row[j] = (g[j]! - cost[i * m + j]!) / eps;
+      f[i] = eps * (Math.log(a) - logSumExp(row));
     }
-    return err;
+  };
+  const rebuild = (eps: number): void => {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) kernel[i * m + j] = Math.exp((f[i]! + g[j]! - cost[i * m + j]!) / eps);
+    }
+    u.fill(1);
+    v.fill(1);
+  };
+  const absorb = (eps: number): void => {
+    for (let i = 0; i < n; i++) f[i]! += eps * Math.log(u[i]!);
+    for (let j = 0; j < m; j++) g[j]! += eps * Math.log(v[j]!);
   };
   let iterations = 0;
   const stage = (eps: number, stageTol: number): void => {
-    updateG(eps);
+    rebuild(eps);
+    // The first scaling after exact f-updates has exact rows but not columns: its error says nothing.
+    let fresh = true;
     while (iterations < maxIterations) {
       iterations++;
-      const err = updateF(eps);
-      updateG(eps);
-      if (err <= stageTol) break;
+      // u-update; before it, the plan's columns are exact and its row error is Σᵢ |uᵢ(Kv)ᵢ − a|.
+      let err = 0;
+      let big = false;
+      colSum.fill(0);
+      for (let i = 0; i < n; i++) {
+        const base = i * m;
+        let s = 0;
+        for (let j = 0; j < m; j++) s += kernel[base + j]! * v[j]!;
+        err += Math.abs(u[i]! * s - a);
+        const ui = a / s;
+        u[i] = ui;
+        if (!(ui > 0) || !Number.isFinite(ui)) big = true;
+        for (let j = 0; j < m; j++) colSum[j]! += kernel[base + j]! * ui;
+      }
+      for (let j = 0; j < m; j++) {
+        const vj = b / colSum[j]!;
+        v[j] = vj;
+        if (!(vj > 0) || !Number.isFinite(vj)) big = true;
+      }
+      if (big) {
+        // A scaling left the representable range: restart the stage from exact updates.
+        updateG(eps);
+        updateF(eps);
+        rebuild(eps);
+        fresh = true;
+        continue;
+      }
+      if (err <= stageTol && !fresh) break;
+      fresh = false;
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(Math.log(u[i]!)));
+      for (let j = 0; j < m; j++) worst = Math.max(worst, Math.abs(Math.log(v[j]!)));
+      if (worst > 50) {
+        absorb(eps);
+        rebuild(eps);
+      }
     }
+    absorb(eps);
   };
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
@@ -114,6 +167,7 @@ export function sinkhorn(cost: Float64Array, n: number, m: number, options: Sink
   }
   for (let eps = hi - lo; eps > reg; eps /= 2) stage(eps, Math.max(tol, 1e-3));
   stage(reg, tol);
+  updateG(reg);
   const plan = new Float64Array(n * m);
   let transportCost = 0;
   let marginalError = 0;
@@ -126,7 +180,7 @@ export function sinkhorn(cost: Float64Array, n: number, m: number, options: Sink
       s += p;
       transportCost += p * cost[k]!;
     }
-    marginalError += Math.abs(s - 1 / n);
+    marginalError += Math.abs(s - a);
   }
   return { plan, f, g, transportCost, iterations, marginalError, converged: marginalError <= tol };
 }

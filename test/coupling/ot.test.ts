@@ -92,18 +92,33 @@ describe("exact OT (linearAssignment)", () => {
     );
   });
 
-  it("solves rectangular problems (n < m) as the cheapest injection", () => {
-    const rng = new Rng(3);
-    const n = 3;
-    const m = 5;
-    const cost = Float64Array.from({ length: n * m }, () => rng.uniform());
-    let best = Number.POSITIVE_INFINITY;
-    for (let a = 0; a < m; a++)
-      for (let b = 0; b < m; b++)
-        for (let c = 0; c < m; c++)
-          if (a !== b && b !== c && a !== c)
-            best = Math.min(best, cost[a]! + cost[m + b]! + cost[2 * m + c]!);
-    assertClose(linearAssignment(cost, n, m).cost, best, { rtol: 1e-14, message: "injection cost" });
+  it("solves rectangular problems (n < m) as the cheapest injection (brute force over injections)", () => {
+    const cheapest = (cost: Float64Array, n: number, m: number): number => {
+      const used = new Array<boolean>(m).fill(false);
+      const go = (i: number): number => {
+        if (i === n) return 0;
+        let best = Number.POSITIVE_INFINITY;
+        for (let j = 0; j < m; j++) {
+          if (used[j]) continue;
+          used[j] = true;
+          best = Math.min(best, cost[i * m + j]! + go(i + 1));
+          used[j] = false;
+        }
+        return best;
+      };
+      return go(0);
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 1e6 }), (n, extra, seed) => {
+        const m = n + extra;
+        const rng = new Rng(seed);
+        const cost = Float64Array.from({ length: n * m }, () => rng.uniform());
+        const { assignment, cost: total } = linearAssignment(cost, n, m);
+        assert.equal(new Set(assignment).size, n, "distinct columns");
+        assertClose(total, cheapest(cost, n, m), { rtol: 1e-12, message: `${n} × ${m}` });
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("rejects malformed costs with errors naming the argument", () => {
