@@ -5,7 +5,12 @@
  * each coupling. Prints markdown tables (bench/README.md, "## Couplings").
  * Run: node --import tsx bench/coupling.ts
  */
-import { exactOtCoupling, independentCoupling, sinkhornCoupling, type Coupling } from "../src/coupling/coupling.js";
+import {
+  exactOtCoupling,
+  independentCoupling,
+  sinkhornCoupling,
+  type Coupling,
+} from "../src/coupling/coupling.js";
 import { squaredDistances } from "../src/coupling/cost.js";
 import { linearAssignment } from "../src/coupling/hungarian.js";
 import { sinkhorn } from "../src/coupling/sinkhorn.js";
@@ -40,7 +45,9 @@ function time(runs: number, f: () => void): number {
 }
 
 const out: string[] = [];
-out.push("| n | dim | cost matrix | exact OT (linearAssignment) | Sinkhorn reg = 0.1·mean C (iterations) | Sinkhorn reg = 0.01·mean C (iterations) |");
+out.push(
+  "| n | dim | cost matrix | exact OT (linearAssignment) | Sinkhorn reg = 0.1·mean C (iterations) | Sinkhorn reg = 0.01·mean C (iterations) |",
+);
 out.push("| ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const [n, dim] of [
   [256, 2],
@@ -82,7 +89,8 @@ const couplings: [string, Coupling][] = [
 ];
 for (const [name, coupling] of couplings) {
   const rng = new Rng(2);
-  const batch = () => trainingBatch(path, data512, { kind: "velocity", dim: 2, timeDensity: logitNormalTime(), rng, coupling });
+  const batch = () =>
+    trainingBatch(path, data512, { kind: "velocity", dim: 2, timeDensity: logitNormalTime(), rng, coupling });
   // Warm the JIT (the independent batch is sub-millisecond once optimized).
   time(coupling.name === "independent" ? 300 : 3, batch);
   const t = time(coupling.name === "independent" ? 200 : 9, batch);

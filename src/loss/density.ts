@@ -60,12 +60,16 @@ function positiveNumber(fn: string, name: string, x: unknown): number {
   return v;
 }
 
-/** A density from its quantile and pdf, sampling i.i.d. through the quantile. */
+/**
+ * A density from its quantile and pdf, sampling i.i.d. through the quantile (one uniform per time), or
+ * through `draw` when given: a cheaper exact sampler of the same law (e.g. a normal instead of Φ⁻¹(u)).
+ */
 function defineDensity(
   name: string,
   spec: TimeDensitySpec,
   quantile: (u: number, path: TrainingPath) => number,
   pdf: (t: number, path: TrainingPath) => number,
+  draw: (rng: Rng, path: TrainingPath) => number = (rng, path) => quantile(rng.uniform(), path),
 ): TimeDensity {
   return {
     name,
@@ -75,7 +79,7 @@ function defineDensity(
     sample(rng, n, path) {
       checkCount(`${name}.sample`, n);
       const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = quantile(rng.uniform(), path);
+      for (let i = 0; i < n; i++) out[i] = draw(rng, path);
       return out;
     },
   };
@@ -137,6 +141,7 @@ export function logitNormalTime(options: { mean?: number; std?: number } = {}): 
       const z = (logit(t) + m) / s;
       return Math.exp(-0.5 * z * z) / (Math.sqrt(2 * Math.PI) * s * t * (1 - t));
     },
+    (rng) => sigmoid(-m + s * rng.normal()),
   );
 }
 
@@ -150,8 +155,14 @@ export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = 
   const fn = "logNormalSigmaTime";
   const pMean = finiteNumber(fn, "pMean", options.pMean ?? -1.2);
   const pStd = positiveNumber(fn, "pStd", options.pStd ?? 1.2);
-  // z of ln σ̃ = −λ/2 at the schedule's ends, and the truncated mass.
+  // z of ln σ̃ = −λ/2 at the schedule's ends, and the truncated mass (once per path).
+  const cache = new WeakMap<TrainingPath, ReturnType<typeof computeBounds>>();
   const bounds = (path: TrainingPath) => {
+    let b = cache.get(path);
+    if (b === undefined) cache.set(path, (b = computeBounds(path)));
+    return b;
+  };
+  const computeBounds = (path: TrainingPath) => {
     const schedule = scheduleOf(fn, path);
     const lambda0 = schedule.logSnr(0);
     const lambda1 = schedule.logSnr(1);
@@ -159,17 +170,19 @@ export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = 
     const zLo = (-0.5 * lambda1 - pMean) / pStd;
     const cdfHi = normalCdf(zHi);
     const cdfLo = normalCdf(zLo);
-    return { schedule, lambda0, lambda1, cdfHi, mass: cdfHi - cdfLo };
+    return { schedule, lambda0, lambda1, cdfHi, mass: cdfHi - cdfLo, zLo, zHi };
+  };
+  const timeAt = (z: number, path: TrainingPath): number => {
+    const { schedule, lambda0, lambda1 } = bounds(path);
+    return schedule.timeAtLogSnr(Math.min(lambda1, Math.max(lambda0, -2 * (pMean + pStd * z))));
   };
   return defineDensity(
     `logNormalSigma(${pMean}, ${pStd})`,
     { name: "logNormalSigma", pMean, pStd },
     (u, path) => {
-      const { schedule, lambda0, lambda1, cdfHi, mass } = bounds(path);
+      const { cdfHi, mass } = bounds(path);
       // u = 0 ↦ the largest σ̃ (t = 0): t increases with u.
-      const z = normalQuantile(Math.min(1, Math.max(0, cdfHi - u * mass)));
-      const lambda = Math.min(lambda1, Math.max(lambda0, -2 * (pMean + pStd * z)));
-      return schedule.timeAtLogSnr(lambda);
+      return timeAt(normalQuantile(Math.min(1, Math.max(0, cdfHi - u * mass))), path);
     },
     (t, path) => {
       if (!(t >= 0 && t <= 1)) return 0;
@@ -179,6 +192,16 @@ export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = 
       // At an end with λ = ±∞ the Gaussian factor is 0 and λ' = ∞; the density's limit is 0.
       if (phi === 0) return 0;
       return (phi / (Math.sqrt(2 * Math.PI) * pStd * mass)) * 0.5 * levelDLogSnr(schedule.at(t));
+    },
+    (rng, path) => {
+      // Rejection from N(0, 1) is exact and cheaper than Φ⁻¹ when most mass is kept; else inverse CDF.
+      const { cdfHi, mass, zLo, zHi } = bounds(path);
+      if (mass < 0.5)
+        return timeAt(normalQuantile(Math.min(1, Math.max(0, cdfHi - rng.uniform() * mass))), path);
+      for (;;) {
+        const z = rng.normal();
+        if (z >= zLo && z <= zHi) return timeAt(z, path);
+      }
     },
   );
 }

@@ -109,14 +109,19 @@ describe("exact OT (linearAssignment)", () => {
       return go(0);
     };
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 1e6 }), (n, extra, seed) => {
-        const m = n + extra;
-        const rng = new Rng(seed);
-        const cost = Float64Array.from({ length: n * m }, () => rng.uniform());
-        const { assignment, cost: total } = linearAssignment(cost, n, m);
-        assert.equal(new Set(assignment).size, n, "distinct columns");
-        assertClose(total, cheapest(cost, n, m), { rtol: 1e-12, message: `${n} × ${m}` });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        (n, extra, seed) => {
+          const m = n + extra;
+          const rng = new Rng(seed);
+          const cost = Float64Array.from({ length: n * m }, () => rng.uniform());
+          const { assignment, cost: total } = linearAssignment(cost, n, m);
+          assert.equal(new Set(assignment).size, n, "distinct columns");
+          assertClose(total, cheapest(cost, n, m), { rtol: 1e-12, message: `${n} × ${m}` });
+        },
+      ),
       { numRuns: 60 },
     );
   });

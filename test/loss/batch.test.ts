@@ -423,6 +423,46 @@ describe("trainingBatch", () => {
   });
 });
 
+describe("importance sampling in trainingBatch", () => {
+  it("keeps the objective unbiased: the weighted loss of a fixed model agrees under the target and under proposals", () => {
+    const path = affinePath(cosineSchedule());
+    const target = logitNormalTime({ mean: -0.4, std: 0.9 });
+    const n = 20_000;
+    /** Mean and standard error of weight·‖target − 0.3·xₜ‖²/dim over a batch (a fixed, suboptimal model). */
+    const estimate = (proposal: TimeDensity | undefined, seed: number) => {
+      const rng = new Rng(seed);
+      const b = trainingBatch(path, gmm.sample(rng, n), {
+        kind: "noise",
+        dim,
+        timeDensity: target,
+        rng,
+        weighting: minSnrWeighting(),
+        ...(proposal === undefined ? {} : { proposal }),
+      });
+      let s = 0;
+      let s2 = 0;
+      for (let i = 0; i < n; i++) {
+        let e = 0;
+        for (let j = 0; j < dim; j++) e += (b.target[i * dim + j]! - 0.3 * b.xt[i * dim + j]!) ** 2;
+        const v = (b.weight[i]! * e) / dim;
+        s += v;
+        s2 += v * v;
+      }
+      const mean = s / n;
+      return { mean, se: Math.sqrt((s2 / n - mean * mean) / n) };
+    };
+    const direct = estimate(undefined, 31);
+    for (const proposal of [uniformTime(), stratifiedTime(), logitNormalTime({ mean: 0.5, std: 1.5 })]) {
+      const is = estimate(proposal, 32);
+      const se = Math.hypot(direct.se, is.se);
+      assert.ok(
+        Math.abs(is.mean - direct.mean) < 4 * se,
+        `proposal ${proposal.name}: ${is.mean} vs direct ${direct.mean} (combined standard error ${se})`,
+      );
+    }
+  });
+});
+
 describe("EDM preconditioning", () => {
   it("is EDM's Table 1 at α = 1 and its σ̃ = σ/α, x/α form on other affine paths", () => {
     const sd = 0.5;
