@@ -230,9 +230,16 @@ function sigmaAt(fn: string, path: GaussianPath, t: number): number {
  * the data end is appended. `steps` = number of steps.
  */
 function sigmaGrid(fn: string, path: GaussianPath, sigmas: readonly number[], end: GridEnd): Grid {
+  // σ̃ at the range's ends (σmin, σmax from the path itself) may round an ulp outside [λ(0), λ(1)].
+  const lo = pathLogSnr(fn, path, 0);
+  const hi = pathLogSnr(fn, path, 1);
+  const near = (a: number, b: number) => Number.isFinite(b) && Math.abs(a - b) <= 1e-12 * (1 + Math.abs(b));
   const times = sigmas.map((s, i) => {
     if (!(s > 0 && Number.isFinite(s))) throw new RangeError(`${fn}: σ̃[${i}] = ${s} must be positive and finite`);
-    return pathTimeAtLogSnr(fn, path, -2 * Math.log(s));
+    const lambda = -2 * Math.log(s);
+    if (lambda < lo && near(lambda, lo)) return 0;
+    if (lambda > hi && near(lambda, hi)) return 1;
+    return pathTimeAtLogSnr(fn, path, lambda);
   });
   return makeGrid(fn, path, times, end === "data");
 }
