@@ -17,21 +17,15 @@ import {
 } from "../../src/coupling/interpolant.js";
 import { schrodingerBridgeCfm } from "../../src/coupling/schrodinger.js";
 import { KINDS, type Kind } from "../../src/convert/kernel.js";
-import { gaussian } from "../../src/math/gaussian.js";
 import { predict } from "../../src/model.js";
 import { gaussianMixture } from "../../src/oracle/mixture.js";
 import { affinePath } from "../../src/path/affine.js";
-import { bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
 import type { GaussianPath } from "../../src/path/path.js";
 import { Rng } from "../../src/random/rng.js";
 import { cosineSchedule } from "../../src/schedule/cosine.js";
-import { customSchedule } from "../../src/schedule/custom.js";
 import { edmSchedule } from "../../src/schedule/edm.js";
 import { linearSchedule } from "../../src/schedule/linear.js";
 import { vpSchedule } from "../../src/schedule/vp.js";
-import { brownianMotion } from "../../src/sde/brownianMotion.js";
-import { linearTimeInvariantSde } from "../../src/sde/lti.js";
 import { trainingBatch } from "../../src/loss/batch.js";
 import { type TimeDensity, logitNormalTime, stratifiedTime, uniformTime } from "../../src/loss/density.js";
 import { edmPreconditioned, edmPreconditioning, preconditionBatch } from "../../src/loss/edm.js";
@@ -44,6 +38,7 @@ import {
 } from "../../src/loss/weighting.js";
 import { assertClose } from "../helpers.js";
 import { fitAffine } from "./fit.js";
+import { brownianBridge, brownianBridgeTwin, denseBridge } from "./paths.js";
 
 const dim = 2;
 const gmm = gaussianMixture({ weights: [1], means: [[0.5, -1]], covariances: [[0.64, 2.25]] });
@@ -125,33 +120,7 @@ describe("trainingBatch minimizers", () => {
   });
 
   it("on a dense bridge path, the data and velocity fits equal the bridge posterior", async () => {
-    const path = bridgePath(
-      new DiffusionModelComponents({
-        linearSde: linearTimeInvariantSde({
-          F: [
-            [-0.5, 0.3],
-            [0.1, -0.2],
-          ],
-          L: [
-            [0.8, 0],
-            [0.2, 0.5],
-          ],
-        }),
-        t0: 0,
-        priorAtT0: gaussian({
-          mean: [0.2, 0],
-          cov: [
-            [1, 0.3],
-            [0.3, 0.8],
-          ],
-        }),
-        t1: 1,
-        evidenceCov: [
-          [0.01, 0],
-          [0, 0.02],
-        ],
-      }),
-    );
+    const path = denseBridge();
     const oracle = gmm.on(path);
     const t = 0.6;
     const slice = path.slice(t);
@@ -275,23 +244,8 @@ describe("trainingBatch", () => {
   });
 
   it("on an isotropic Brownian bridge equals the affine path with the same conditional law (α = t, σ = √(1 − t))", () => {
-    const bridge = bridgePath(
-      new DiffusionModelComponents({
-        linearSde: brownianMotion({ sigma: 1, dim }),
-        t0: 0,
-        priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
-        t1: 1,
-        evidenceCov: 0,
-      }),
-    );
-    const affine = affinePath(
-      customSchedule({
-        alpha: (t) => t,
-        sigma: (t) => Math.sqrt(1 - t),
-        dAlpha: () => 1,
-        dSigma: (t) => -0.5 / Math.sqrt(1 - t),
-      }),
-    );
+    const bridge = brownianBridge(dim);
+    const affine = brownianBridgeTwin();
     for (const kind of ["data", "noise", "velocity", "v", "score"] as Kind[]) {
       const options = {
         kind,

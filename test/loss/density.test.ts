@@ -5,17 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { gaussian } from "../../src/math/gaussian.js";
 import { normalCdf } from "../../src/math/scalar.js";
 import { affinePath, affineSlice } from "../../src/path/affine.js";
-import { bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
 import { Rng } from "../../src/random/rng.js";
 import { cosineSchedule } from "../../src/schedule/cosine.js";
 import { edmSchedule } from "../../src/schedule/edm.js";
 import { linearSchedule } from "../../src/schedule/linear.js";
 import { vpSchedule } from "../../src/schedule/vp.js";
-import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import {
   type TimeDensity,
   cosmapTime,
@@ -33,6 +29,7 @@ import { timeDensityFromSpec } from "../../src/loss/spec.js";
 import { sd3CosmapWeighting } from "../../src/loss/weighting.js";
 import type { TrainingPath } from "../../src/loss/trainingPath.js";
 import { assertClose } from "../helpers.js";
+import { brownianBridge } from "./paths.js";
 
 const edm = affinePath(edmSchedule());
 const vp = affinePath(vpSchedule());
@@ -287,15 +284,7 @@ describe("time densities", () => {
       () => proportionalTime((t) => t - 0.5),
       /proportionalTime: f\(.*\) = .*; f must be finite and ≥ 0/,
     );
-    const bridge = bridgePath(
-      new DiffusionModelComponents({
-        linearSde: brownianMotion({ sigma: 1, dim: 1 }),
-        t0: 0,
-        priorAtT0: gaussian({ mean: [0], cov: 1 }),
-        t1: 1,
-        evidenceCov: 0,
-      }),
-    );
+    const bridge = brownianBridge(1);
     assert.throws(
       () => logNormalSigmaTime().sample(new Rng(0), 2, bridge),
       /logNormalSigmaTime: the bridge path .* has no log-SNR ↔ time map .*; use a time density defined in t/,

@@ -9,18 +9,12 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { convert } from "../../src/convert/convert.js";
 import { KINDS, type Kind } from "../../src/convert/kernel.js";
-import { gaussian } from "../../src/math/gaussian.js";
-import { affinePath, affineSlice } from "../../src/path/affine.js";
-import { bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
+import { affineSlice } from "../../src/path/affine.js";
 import { cosineSchedule } from "../../src/schedule/cosine.js";
-import { customSchedule } from "../../src/schedule/custom.js";
 import { edmSchedule } from "../../src/schedule/edm.js";
 import { linearSchedule } from "../../src/schedule/linear.js";
 import { levelLogSnr, type NoiseLevel } from "../../src/schedule/schedule.js";
 import { vpSchedule } from "../../src/schedule/vp.js";
-import { brownianMotion } from "../../src/sde/brownianMotion.js";
-import { linearTimeInvariantSde } from "../../src/sde/lti.js";
 import { equivalentWeight, lossWeight } from "../../src/loss/equivalent.js";
 import { weightingFromSpec } from "../../src/loss/spec.js";
 import {
@@ -37,6 +31,7 @@ import {
   uniformWeighting,
 } from "../../src/loss/weighting.js";
 import { allSchedules, assertClose } from "../helpers.js";
+import { brownianBridge, brownianBridgeTwin, denseBridge } from "./paths.js";
 
 const INF = Number.POSITIVE_INFINITY;
 const level = (alpha: number, sigma: number, dAlpha = 1, dSigma = -1, t = 0.5): NoiseLevel => ({
@@ -427,24 +422,9 @@ describe("equivalentWeight", () => {
 });
 
 describe("weightings on bridge paths", () => {
-  const isotropic = bridgePath(
-    new DiffusionModelComponents({
-      linearSde: brownianMotion({ sigma: 1, dim: 2 }),
-      t0: 0,
-      priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
-      t1: 1,
-      evidenceCov: 0,
-    }),
-  );
+  const isotropic = brownianBridge(2);
   // The same conditional law xₜ | data ~ N(t·data, (1 − t)·I) as an affine schedule.
-  const affine = affinePath(
-    customSchedule({
-      alpha: (t) => t,
-      sigma: (t) => Math.sqrt(1 - t),
-      dAlpha: () => 1,
-      dSigma: (t) => -0.5 / Math.sqrt(1 - t),
-    }),
-  );
+  const affine = brownianBridgeTwin();
 
   it("use the isotropic conditional's log-SNR and scalar conversions, matching the equivalent affine path", () => {
     for (const t of [0.1, 0.4, 0.8]) {
@@ -460,27 +440,7 @@ describe("weightings on bridge paths", () => {
   });
 
   it("throw for matrix-valued levels and level weightings, naming timeWeighting as the fix", () => {
-    const dense = bridgePath(
-      new DiffusionModelComponents({
-        linearSde: linearTimeInvariantSde({
-          F: [
-            [-0.5, 0.3],
-            [0.1, -0.2],
-          ],
-          L: [
-            [0.8, 0],
-            [0.2, 0.5],
-          ],
-        }),
-        t0: 0,
-        priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
-        t1: 1,
-        evidenceCov: [
-          [0.01, 0],
-          [0, 0.02],
-        ],
-      }),
-    );
+    const dense = denseBridge();
     assert.throws(
       () => lossWeight(minSnrWeighting(), "data", dense.slice(0.5)),
       /matrix-valued conditional .* timeWeighting/,
