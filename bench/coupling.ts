@@ -19,6 +19,7 @@ import { logitNormalTime } from "../src/loss/density.js";
 import { affinePath } from "../src/path/affine.js";
 import { Rng } from "../src/random/rng.js";
 import { linearSchedule } from "../src/schedule/linear.js";
+import { timeMedian } from "./peer.js";
 
 /** Two-moons-like data: n points on two shifted half circles with small noise. */
 function moons(rng: Rng, n: number): Float64Array {
@@ -30,18 +31,6 @@ function moons(rng: Rng, n: number): Float64Array {
     x[2 * i + 1] = (upper ? Math.sin(a) : 0.5 - Math.sin(a)) + 0.05 * rng.normal();
   }
   return x;
-}
-
-/** Median wall time (ms) of `runs` calls. */
-function time(runs: number, f: () => void): number {
-  const t: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    f();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[Math.floor(runs / 2)]!;
 }
 
 const out: string[] = [];
@@ -59,19 +48,23 @@ for (const [n, dim] of [
   const data = dim === 2 ? moons(rng, n) : rng.fillNormal(new Float64Array(n * dim)).map((v) => v + 0.5);
   const noise = rng.fillNormal(new Float64Array(n * dim));
   const runs = n === 1024 ? 1 : 5;
-  const tCost = time(runs, () => squaredDistances(data, noise, dim));
+  const tCost = timeMedian(() => squaredDistances(data, noise, dim), runs, 1);
   const cost = squaredDistances(data, noise, dim);
-  const tOt = time(runs, () => linearAssignment(cost, n));
+  const tOt = timeMedian(() => linearAssignment(cost, n), runs, 1);
   const mean = cost.reduce((a, b) => a + b, 0) / cost.length;
   const cells = [`${n}`, `${dim}`, `${tCost.toFixed(1)} ms`, `${tOt.toFixed(1)} ms`];
   for (const factor of [0.1, 0.01]) {
     let iterations = 0;
     let converged = true;
-    const t = time(runs, () => {
-      const r = sinkhorn(cost, n, n, { reg: factor * mean, tol: 1e-6, maxIterations: 20_000 });
-      iterations = r.iterations;
-      converged = r.converged;
-    });
+    const t = timeMedian(
+      () => {
+        const r = sinkhorn(cost, n, n, { reg: factor * mean, tol: 1e-6, maxIterations: 20_000 });
+        iterations = r.iterations;
+        converged = r.converged;
+      },
+      runs,
+      0,
+    );
     cells.push(`${t.toFixed(1)} ms (${iterations}${converged ? "" : ", not converged"})`);
   }
   out.push(`| ${cells.join(" | ")} |`);
@@ -92,8 +85,8 @@ for (const [name, coupling] of couplings) {
   const batch = () =>
     trainingBatch(path, data512, { kind: "velocity", dim: 2, timeDensity: logitNormalTime(), rng, coupling });
   // Warm the JIT (the independent batch is sub-millisecond once optimized).
-  time(coupling.name === "independent" ? 300 : 3, batch);
-  const t = time(coupling.name === "independent" ? 200 : 9, batch);
+  const independent = coupling.name === "independent";
+  const t = timeMedian(batch, independent ? 200 : 9, independent ? 300 : 3);
   out.push(`| ${name} | ${t.toFixed(2)} |`);
 }
 process.stdout.write(`${out.join("\n")}\n`);
