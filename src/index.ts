@@ -258,3 +258,88 @@ export {
   type VlbDecoder,
   discreteVariationalBound,
 } from "./likelihood/vlb.js";
+
+// Objectives: training batches, loss weightings, time densities, EDM preconditioning
+export { type TrainingBatch, type TrainingBatchOptions, trainingBatch } from "./loss/batch.js";
+export { type TrainingPath, scheduleOf } from "./loss/trainingPath.js";
+export {
+  type LevelWeighting,
+  type LogSnrWeighting,
+  type TimeWeighting,
+  type Weighting,
+  type WeightingSpec,
+  edmWeighting,
+  likelihoodWeighting,
+  minSnrWeighting,
+  rectifiedFlowLevel,
+  sd3CosmapWeighting,
+  sd3SigmaSqrtWeighting,
+  snrWeighting,
+  softMinSnrWeighting,
+  timeWeighting,
+  truncatedSnrWeighting,
+  uniformWeighting,
+} from "./loss/weighting.js";
+export { equivalentWeight, lossWeight, sliceLogSnr } from "./loss/equivalent.js";
+export {
+  type AdaptiveWeighting,
+  adaptiveWeighting,
+  adaptiveWeightingGradient,
+  adaptiveWeightingObjective,
+  timeBin,
+  updateAdaptiveWeighting,
+} from "./loss/adaptive.js";
+export {
+  type TimeDensity,
+  type TimeDensitySpec,
+  cosmapTime,
+  importanceWeight,
+  logNormalSigmaTime,
+  logUniformSigmaTime,
+  logitNormalTime,
+  modeTime,
+  proportionalTime,
+  stratifiedTime,
+  uniformTime,
+} from "./loss/density.js";
+export {
+  type EdmNoiseInput,
+  type EdmPreconditioning,
+  type RawNetwork,
+  type RegressionBatch,
+  edmPreconditioned,
+  edmPreconditioning,
+  preconditionBatch,
+} from "./loss/edm.js";
+export { timeDensityFromSpec, weightingFromSpec } from "./loss/spec.js";
+
+// Couplings and interpolants
+export {
+  type Coupling,
+  type CouplingSpec,
+  MAX_COUPLING_BATCH,
+  couplingFromSpec,
+  exactOtCoupling,
+  independentCoupling,
+  samplePlanRows,
+  sinkhornCoupling,
+} from "./coupling/coupling.js";
+export { squaredDistances } from "./coupling/cost.js";
+export { type Assignment, linearAssignment } from "./coupling/hungarian.js";
+export { type SinkhornOptions, type SinkhornResult, sinkhorn } from "./coupling/sinkhorn.js";
+export {
+  type Coefficient,
+  type InterpolantCoefficients,
+  type InterpolantKind,
+  type InterpolantSpec,
+  type StochasticInterpolant,
+  type StochasticInterpolantOptions,
+  interpolantFromSpec,
+  interpolantTarget,
+  interpolate,
+  linearInterpolant,
+  lipmanPath,
+  stochasticInterpolant,
+  trigonometricInterpolant,
+} from "./coupling/interpolant.js";
+export { type SchrodingerBridgeCfm, schrodingerBridgeCfm } from "./coupling/schrodinger.js";
