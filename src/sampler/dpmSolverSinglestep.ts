@@ -11,7 +11,7 @@
 import type { Model } from "../model.js";
 import { ancestralSplit, anyPositive, coord, halfLogSnr } from "./exponential.js";
 import type { Grid } from "./grid.js";
-import { type CoordinateLevels, pathTimeAtLogSnr } from "./levels.js";
+import { type CoordinateLevels, logSnrRange, pathTimeAtLogSnr } from "./levels.js";
 import { dpmSolverUpdate } from "./dpmSolverMultistep.js";
 import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, denoiseTo, initState } from "./sampler.js";
 
@@ -49,9 +49,11 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
       const ell = halfLogSnr(from);
       const ellDown = halfLogSnr(target);
       const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
-      // Stage at fraction r of the step in log-SNR.
+      // Stage at fraction r of the step in log-SNR (on VE/EDM an ancestral target cleaner than σmin can
+      // put it beyond t = 1: it is clamped to the path's end; rᵢ below uses the stage's actual level).
       const lambdaS = 2 * (mean(ell) + r * (mean(ellDown) - mean(ell)));
-      const stageSlice = run.sliceAt(pathTimeAtLogSnr(fn, state.grid.path, lambdaS));
+      const top = logSnrRange(fn, state.grid.path)[1];
+      const stageSlice = run.sliceAt(lambdaS >= top ? 1 : pathTimeAtLogSnr(fn, state.grid.path, lambdaS));
       const stage = run.levelsOf(stageSlice);
       const ellS = halfLogSnr(stage);
       // First-order step to the stage.

@@ -10,7 +10,7 @@
  */
 import type { Model } from "../model.js";
 import type { Grid } from "./grid.js";
-import { isAffinePath, pathLogSnr, pathTimeAtLogSnr } from "./levels.js";
+import { logSnrRange, pathTimeAtLogSnr } from "./levels.js";
 import { rk2Update } from "./rk2.js";
 import { type InitOptions, type Sampler, type SamplerState, StepRun, initState } from "./sampler.js";
 import { type OdeVariable, checkVariable, frameOf } from "./variable.js";
@@ -51,8 +51,7 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
       if (gamma > 0) {
         // Increase noise temporarily: back along the forward process to t̂.
         const path = grid.path;
-        const floor = isAffinePath(path) ? path.schedule.logSnr(0) : pathLogSnr(fn, path, 0);
-        const lambdaHat = Math.max(grid.logSnrs[run.from]! - 2 * Math.log1p(gamma), floor);
+        const lambdaHat = Math.max(grid.logSnrs[run.from]! - 2 * Math.log1p(gamma), logSnrRange(fn, path)[0]);
         fromSlice = run.sliceAt(pathTimeAtLogSnr(fn, path, lambdaHat));
         const a = run.levels(run.from);
         const h = run.levelsOf(fromSlice);

@@ -18,7 +18,7 @@ import { affineSlice } from "../path/affine.js";
 import type { GaussianPath, PathSlice } from "../path/path.js";
 import type { DiscreteSchedule } from "../schedule/discrete.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
-import { coordinateLevels, isAffinePath, meanLogSnr, pathLogSnr, pathTimeAtLogSnr } from "./levels.js";
+import { coordinateLevels, isAffinePath, logSnrRange, meanLogSnr, pathLogSnr, pathTimeAtLogSnr } from "./levels.js";
 
 /** Where a grid stops: the data end (σ = 0, default) or the path's tMax. */
 export type GridEnd = "data" | "tMax";
@@ -231,8 +231,7 @@ function sigmaAt(fn: string, path: GaussianPath, t: number): number {
  */
 function sigmaGrid(fn: string, path: GaussianPath, sigmas: readonly number[], end: GridEnd): Grid {
   // σ̃ at the range's ends (σmin, σmax from the path itself) may round an ulp outside [λ(0), λ(1)].
-  const lo = pathLogSnr(fn, path, 0);
-  const hi = pathLogSnr(fn, path, 1);
+  const [lo, hi] = logSnrRange(fn, path);
   const near = (a: number, b: number) => Number.isFinite(b) && Math.abs(a - b) <= 1e-12 * (1 + Math.abs(b));
   const times = sigmas.map((s, i) => {
     if (!(s > 0 && Number.isFinite(s))) throw new RangeError(`${fn}: σ̃[${i}] = ${s} must be positive and finite`);

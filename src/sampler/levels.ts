@@ -91,6 +91,11 @@ export function pathLogSnr(fn: string, path: GaussianPath, t: number): number {
   return meanLogSnr(coordinateLevels(fn, path.slice(t), path.dim ?? 1));
 }
 
+/** [λ̄(0), λ̄(1)]: the range of noise levels the path covers on t ∈ [0, 1]. */
+export function logSnrRange(fn: string, path: GaussianPath): readonly [number, number] {
+  return isAffinePath(path) ? [path.schedule.logSnr(0), path.schedule.logSnr(1)] : [pathLogSnr(fn, path, 0), pathLogSnr(fn, path, 1)];
+}
+
 /**
  * The canonical time at which λ̄(t) = λ: the schedule's exact inverse on an affine path, bisection on
  * the increasing λ̄ of a bridge path (to 1e-13 in t). Throws a RangeError naming `fn` when λ lies

@@ -9,9 +9,9 @@
  * log-SNR ("logSnr": geometric in σ̃, k-diffusion's DPM-2 midpoint), placed in canonical time through
  * the path's (mean) log-SNR; per coordinate the stage's actual fraction cᵢ is used.
  */
-import type { GaussianPath, PathSlice } from "../path/path.js";
+import type { PathSlice } from "../path/path.js";
 import type { Grid } from "./grid.js";
-import { type CoordinateLevels, coordinateLevels, isAffinePath, pathLogSnr, pathTimeAtLogSnr } from "./levels.js";
+import { type CoordinateLevels, coordinateLevels, logSnrRange, pathTimeAtLogSnr } from "./levels.js";
 import type { Prediction } from "./sampler.js";
 
 /** The integration variable (file header). */
@@ -37,6 +37,11 @@ export function checkVariable(fn: string, variable: unknown): OdeVariable {
 export function frameOf(fn: string, variable: OdeVariable, slice: PathSlice, dim: number): Frame {
   if (variable === "t") return { slice, tau: Float64Array.of(slice.t), levels: undefined };
   const levels = coordinateLevels(fn, slice, dim);
+  if (levels.alpha.some((a) => a === 0)) {
+    throw new RangeError(
+      `${fn}: α = 0 at t = ${slice.t}, where x̃ = x/α and σ̃ = σ/α are undefined — start the grid after the path's tMin, or use variable "t"`,
+    );
+  }
   const tau = new Float64Array(levels.size);
   for (let c = 0; c < levels.size; c++) tau[c] = levels.sigma[c]! / levels.alpha[c]!;
   return { slice, tau, levels };
@@ -132,12 +137,8 @@ export function stageTime(
     if (!(s > 0)) return undefined;
     lambda = -2 * Math.log(s);
   }
-  if (lambda >= reachable(fn, path)) return undefined;
+  if (lambda >= logSnrRange(fn, path)[1]) return undefined;
   return pathTimeAtLogSnr(fn, path, lambda);
-}
-
-function reachable(fn: string, path: GaussianPath): number {
-  return isAffinePath(path) ? path.schedule.logSnr(1) : pathLogSnr(fn, path, 1);
 }
 
 /** Per-coordinate fraction cᵢ = (τ_stage − τ_from)/(τ_to − τ_from). */
