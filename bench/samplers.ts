@@ -10,6 +10,7 @@
  *     2→256→256→256→2 SiLU MLP (plain float32 TypeScript).
  * Prints markdown for bench/README.md, "## Samplers". Run: node --import tsx bench/samplers.ts
  */
+import { readFileSync } from "node:fs";
 import type { Model } from "../src/model.js";
 import { slicedWasserstein } from "../src/metrics/wasserstein.js";
 import { type GaussianMixture, gaussianMixture } from "../src/oracle/mixture.js";
@@ -99,15 +100,8 @@ interface Problem {
 }
 
 function problems(): Problem[] {
-  const fixture = gaussianMixture({
-    weights: [0.5, 0.3, 0.2],
-    means: [
-      [-2, 0],
-      [2, 1],
-      [0, -2.5],
-    ],
-    covariances: 0.09,
-  });
+  const ref = JSON.parse(readFileSync(new URL("../test/reference/gmm-oracle-checks.json", import.meta.url), "utf8"));
+  const fixture = gaussianMixture({ weights: ref.weights, means: ref.means, covariances: ref.std ** 2 });
   const rng = new Rng(64);
   const means = Array.from({ length: 4 }, () => Array.from({ length: 64 }, () => 1.5 * rng.normal()));
   const wide = gaussianMixture({ weights: [0.4, 0.3, 0.2, 0.1], means, covariances: 0.25 });

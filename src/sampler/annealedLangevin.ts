@@ -6,10 +6,8 @@
  * variance of the node (σ² on an affine path, tr Σ_p/d on a bridge). Into the data end the step is the
  * denoising jump x = α·D̂ + b (Jolicoeur-Martineau et al. 2021's final denoising). Works on every path.
  */
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
 import { langevinUpdate, meanVariance } from "./predictorCorrector.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `annealedLangevin`. */
 export interface AnnealedLangevinOptions {
@@ -26,13 +24,8 @@ export function annealedLangevin(options: AnnealedLangevinOptions = {}): Sampler
   const eps = options.stepSize ?? 2e-5;
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`${fn}: steps must be a positive integer, got ${rounds}`);
   if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`${fn}: stepSize must be a positive number, got ${eps}`);
-  return {
-    name: `annealed-langevin(T=${rounds}, eps=${eps})`,
-    order: 1,
-    stochastic: true,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler(fn, { name: `annealed-langevin(T=${rounds}, eps=${eps})`, order: 1, stochastic: true }, async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
       // Into the data end: the denoising jump.
       if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), (await run.predict(state.x, run.slice(run.from))).as("data")));
@@ -42,6 +35,5 @@ export function annealedLangevin(options: AnnealedLangevinOptions = {}): Sampler
       const size = (eps * meanVariance(run.slice(run.to), dim)) / meanVariance(lastNoisy, dim);
       // x + (ε/2)·s + √ε·z is langevinUpdate's x + ε'·s + √(2ε')·z with ε' = ε/2.
       return run.finish(await langevinUpdate(run, state.x, run.slice(run.to), rounds, size / 2));
-    },
-  };
+  });
 }

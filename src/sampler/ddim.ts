@@ -6,11 +6,9 @@
  * σ̃, DPM-Solver++ of order 1); η = 1 is DDPM's ancestral step (fixed_small). Into the data end σ' = 0 the
  * step is the denoising jump. A step draws noise only when it injects some (η > 0 and σ' > 0).
  */
-import type { Model } from "../model.js";
 import type { PathSlice } from "../path/path.js";
 import { ancestralSplit, anyPositive, renoise } from "./exponential.js";
-import type { Grid } from "./grid.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, type StepRun, checkEta, defineSampler } from "./sampler.js";
 
 /** Options of `ddim`. */
 export interface DdimOptions {
@@ -19,31 +17,25 @@ export interface DdimOptions {
 }
 
 /**
- * One DDIM-η step at x from node `run.from` to `target` (default: node `run.to`) — the kernel shared by
+ * One DDIM-η step of the state from node `run.from` to `target` (default: node `run.to`) — the kernel shared by
  * the ancestral samplers and diffusers' fixed-stride DDIM.
  */
-export async function ddimUpdate(run: StepRun<SamplerState>, x: Float64Array, eta: number, target: PathSlice = run.slice(run.to)): Promise<Float64Array> {
+export async function ddimUpdate(run: StepRun<SamplerState>, eta: number, target: PathSlice = run.slice(run.to)): Promise<Float64Array> {
   const dim = run.state.shape.dim;
-  const from = run.levels(run.from);
-  const to = run.levelsOf(target);
-  const p = await run.predict(x, run.slice(run.from));
+  const { from, to, p } = await run.begin(target);
   const { down, up } = ancestralSplit(from, to, eta);
   const z = anyPositive(up) ? run.normals() : null;
   return renoise(to, p.as("data"), p.as("noise"), down, up, z, dim);
 }
 
+/** The DDIM-η sampler under the name `fn` (DDIM, and Euler ancestral which is the same update). */
+export function ddimSampler(fn: string, name: string, eta: number): Sampler {
+  checkEta(fn, eta);
+  return defineSampler(fn, { name, order: 1, stochastic: eta > 0 }, async (run) => run.finish(await ddimUpdate(run, eta)));
+}
+
 /** DDIM (file header). */
 export function ddim(options: DdimOptions = {}): Sampler {
-  const fn = "ddim";
-  const eta = checkEta(fn, options.eta ?? 0);
-  return {
-    name: eta === 0 ? "ddim" : `ddim(eta=${eta})`,
-    order: 1,
-    stochastic: eta > 0,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
-      return run.finish(await ddimUpdate(run, state.x, eta));
-    },
-  };
+  const eta = options.eta ?? 0;
+  return ddimSampler("ddim", eta === 0 ? "ddim" : `ddim(eta=${eta})`, eta);
 }

@@ -6,10 +6,8 @@
  *                           "fixedLarge": σ² − (α/α')²·σ'²      (the forward variance β of the step)
  * and no noise on the grid's last step (Alg. 2: z = 0 at t = 1). fixedSmall equals DDIM with η = 1.
  */
-import type { Model } from "../model.js";
 import { anyPositive, renoise, shrink2 } from "./exponential.js";
-import type { Grid } from "./grid.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, initState } from "./sampler.js";
+import { type Sampler, defineSampler } from "./sampler.js";
 
 /** DDPM's reverse-process variance choice. */
 export type DdpmVariance = "fixedSmall" | "fixedLarge";
@@ -27,17 +25,10 @@ export function ddpm(options: DdpmOptions = {}): Sampler {
   if (variance !== "fixedSmall" && variance !== "fixedLarge") {
     throw new RangeError(`${fn}: variance must be "fixedSmall" or "fixedLarge", got ${JSON.stringify(variance)}`);
   }
-  return {
-    name: `ddpm(${variance})`,
-    order: 1,
-    stochastic: true,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler(fn, { name: `ddpm(${variance})`, order: 1, stochastic: true }, async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
-      const from = run.levels(run.from);
-      const to = run.levels(run.to);
-      const p = await run.predict(state.x, run.slice(run.from));
+      const { from, to, p } = await run.begin();
       // Posterior mean: α'·D̂ + b' + σ'e^{−h}·ε̂.
       const e2 = shrink2(from, to);
       const m = e2.length;
@@ -54,6 +45,5 @@ export function ddpm(options: DdpmOptions = {}): Sampler {
       }
       const z = anyPositive(up) ? run.normals() : null;
       return run.finish(renoise(to, p.as("data"), p.as("noise"), down, up, z, dim));
-    },
-  };
+  });
 }

@@ -39,7 +39,7 @@ import { type Grid, customGrid, roundHalfEven } from "./grid.js";
 import { heun } from "./heun.js";
 import { lms } from "./lms.js";
 import { pndm } from "./pndm.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, checkEta, defineSampler } from "./sampler.js";
 import { unipc } from "./unipc.js";
 import { renoise } from "./exponential.js";
 
@@ -266,16 +266,11 @@ function predictionKind(config: DiffusersConfig, flow: boolean): Exclude<Kind, "
 function diffusersDdim(targets: readonly PathSlice[], eta: number, alphaBar: (t: number) => number): Sampler {
   const fn = "fromDiffusers(DDIM)";
   checkEta(fn, eta);
-  return {
-    name: `ddim-diffusers(eta=${eta})`,
-    order: 1,
-    stochastic: eta > 0,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => {
-      if (targets.length !== grid.times.length - 1) throw new RangeError(`${fn}.init: ${targets.length} targets for ${grid.times.length - 1} steps`);
-      return initState(fn, x, grid, init);
-    },
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler(
+    fn,
+    { name: `ddim-diffusers(eta=${eta})`, order: 1, stochastic: eta > 0 },
+    async (run) => {
+      const { state } = run;
       const from = run.slice(run.from);
       const target = targets[run.from]!;
       const p = await run.predict(state.x, from);
@@ -288,7 +283,11 @@ function diffusersDdim(targets: readonly PathSlice[], eta: number, alphaBar: (t:
       const to = run.levelsOf(target);
       return run.finish(renoise(to, p.as("data"), p.as("noise"), Float64Array.of(down), Float64Array.of(up), z, state.shape.dim));
     },
-  };
+    (base) => {
+      if (targets.length !== base.grid.times.length - 1) throw new RangeError(`${fn}.init: ${targets.length} targets for ${base.grid.times.length - 1} steps`);
+      return base;
+    },
+  );
 }
 
 interface Built {

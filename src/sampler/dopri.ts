@@ -8,10 +8,8 @@
  * Source: Dormand & Prince (1980); Hairer, Nørsett & Wanner, Solving ODEs I, §II.4–II.5.
  */
 import { type AdaptiveSolver, dopriInit, dopriStep } from "../math/integrate.js";
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
 import { velocityRhs } from "./rk4.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `dopri`. */
 export interface DopriOptions {
@@ -43,13 +41,11 @@ export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.maxStep !== undefined ? { maxStep: options.maxStep } : {}),
   };
-  return {
-    name: "dopri5",
-    order: 5,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => ({ ...initState(fn, x, grid, init), h: undefined, accepted: 0, rejected: 0 }),
-    async step(model: Model, state: DopriSamplerState): Promise<DopriSamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler<DopriSamplerState>(
+    fn,
+    { name: "dopri5", order: 5, stochastic: false },
+    async (run) => {
+      const { state } = run;
       const from = run.slice(run.from);
       const to = run.slice(run.to);
       // Last step into the data end: the denoising jump.
@@ -62,5 +58,6 @@ export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
       while (!s.done) s = (await dopriStep(rhs, s, solver)).state;
       return run.finish(s.y, { h: s.h, accepted: state.accepted + s.accepted, rejected: state.rejected + s.rejected });
     },
-  };
+    (base) => ({ ...base, h: undefined, accepted: 0, rejected: 0 }),
+  );
 }

@@ -14,11 +14,9 @@
  * Start-up uses orders 1, 2, …; the step into the data end (σ' = 0) is first order — the denoising
  * jump — as in both peers; `lowerOrderFinal` lowers the order to the number of steps left.
  */
-import type { Model } from "../model.js";
 import { coord, halfLogSnr } from "./exponential.js";
-import type { Grid } from "./grid.js";
 import type { CoordinateLevels } from "./levels.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, checkOrder, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, checkEta, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `dpmSolverMultistep`. */
 export interface DpmSolverMultistepOptions {
@@ -75,17 +73,18 @@ export function dpmSolverMultistep(options: DpmSolverMultistepOptions = {}): Sam
   if (solverType !== "midpoint" && solverType !== "taylor") throw new RangeError(`${fn}: solverType must be "midpoint" or "taylor", got ${JSON.stringify(solverType)}`);
   if (thirdOrder !== "taylor" && thirdOrder !== "halfTaylor") throw new RangeError(`${fn}: thirdOrder must be "taylor" or "halfTaylor", got ${JSON.stringify(thirdOrder)}`);
   const lowerOrderFinal = checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true);
-  return {
+  const info = {
     name: `dpmpp-${order}m${eta > 0 ? `-sde(eta=${eta})` : ""}`,
     order: order === 3 && thirdOrder === "halfTaylor" ? 2 : order,
     stochastic: eta > 0,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => ({ ...initState(fn, x, grid, init), history: [] }),
-    async step(model: Model, state: DataHistoryState): Promise<DataHistoryState> {
-      const run = new StepRun(fn, model, state);
+  };
+  return defineSampler<DataHistoryState>(
+    fn,
+    info,
+    async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
-      const from = run.levels(run.from);
-      const to = run.levels(run.to);
-      const p = await run.predict(state.x, run.slice(run.from));
+      const { from, to, p } = await run.begin();
       const d0 = p.as("data");
       const history = [...state.history, { ell: halfLogSnr(from), data: d0 }].slice(-order);
       // Step into the data end: first order, the denoising jump x = α'·D̂ + b'.
@@ -95,7 +94,8 @@ export function dpmSolverMultistep(options: DpmSolverMultistepOptions = {}): Sam
       const x = dpmSolverUpdate(state.x, from, to, history.slice(-q), { eta, solverType, thirdOrder }, z, dim);
       return run.finish(x, { history });
     },
-  };
+    (base) => ({ ...base, history: [] }),
+  );
 }
 
 /**

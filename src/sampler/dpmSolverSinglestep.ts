@@ -8,12 +8,10 @@
  * The stage time comes from the path's (mean) log-SNR (levels.ts), so it runs on affine paths and
  * diagonal bridges. Into the data end (σ_down = 0) the step is the denoising jump. Order 2; 2 NFE.
  */
-import type { Model } from "../model.js";
 import { ancestralSplit, anyPositive, coord, halfLogSnr } from "./exponential.js";
-import type { Grid } from "./grid.js";
 import { type CoordinateLevels, logSnrRange, pathTimeAtLogSnr } from "./levels.js";
 import { dpmSolverUpdate } from "./dpmSolverMultistep.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, checkEta, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, checkEta, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `dpmSolverSinglestep`. */
 export interface DpmSolverSinglestepOptions {
@@ -29,17 +27,10 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
   const eta = checkEta(fn, options.eta ?? 0);
   const r = options.r ?? 0.5;
   if (!(r > 0 && r < 1)) throw new RangeError(`${fn}: r must lie in (0, 1), got ${r}`);
-  return {
-    name: eta === 0 ? "dpmpp-2s" : `dpmpp-2s-ancestral(eta=${eta})`,
-    order: 2,
-    stochastic: eta > 0,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler(fn, { name: eta === 0 ? "dpmpp-2s" : `dpmpp-2s-ancestral(eta=${eta})`, order: 2, stochastic: eta > 0 }, async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
-      const from = run.levels(run.from);
-      const to = run.levels(run.to);
-      const p = await run.predict(state.x, run.slice(run.from));
+      const { from, to, p } = await run.begin();
       const d0 = p.as("data");
       // Into the data end: the denoising jump.
       if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d0));
@@ -77,8 +68,7 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
         for (let i = 0; i < xDown.length; i++) xDown[i]! += up[coord(up.length, i, dim)]! * z[i]!;
       }
       return run.finish(xDown);
-    },
-  };
+  });
 }
 
 const ODE = { eta: 0, solverType: "midpoint", thirdOrder: "taylor" } as const;

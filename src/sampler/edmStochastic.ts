@@ -8,11 +8,9 @@
  * t̂ is the time of log-SNR λ̂ = λᵢ − 2·log(1 + γᵢ) (clamped to the path's start). S_churn = 0 is the
  * deterministic Heun sampler exactly (no noise is drawn). Default variable "sigma" as in EDM.
  */
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
 import { logSnrRange, pathTimeAtLogSnr } from "./levels.js";
 import { rk2Update } from "./rk2.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, initState } from "./sampler.js";
+import { type Sampler, defineSampler } from "./sampler.js";
 import { type OdeVariable, checkVariable, frameOf } from "./variable.js";
 
 /** Options of `edmStochastic` (EDM's names; S_tmin, S_tmax bound σ̃). */
@@ -34,13 +32,8 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
   }
   if (!(sTmax >= sTmin)) throw new RangeError(`${fn}: sTmax (${sTmax}) must be ≥ sTmin (${sTmin})`);
   const variable = checkVariable(fn, options.variable ?? "sigma");
-  return {
-    name: `edm-stochastic(sChurn=${sChurn})`,
-    order: 2,
-    stochastic: sChurn > 0,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler(fn, { name: `edm-stochastic(sChurn=${sChurn})`, order: 2, stochastic: sChurn > 0 }, async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
       const grid = state.grid;
       const n = grid.times.length - 1;
@@ -72,6 +65,5 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
       const from = frameOf(fn, variable, fromSlice, dim);
       const stage = run.toDataEnd ? undefined : run.slice(run.to);
       return run.finish(await rk2Update(run, variable, 1, x, from, stage));
-    },
-  };
+  });
 }

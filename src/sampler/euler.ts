@@ -6,9 +6,7 @@
  * Last step: into the data end (σ = 0) the t-variable step is the denoising jump x = α·D̂ + b (the
  * velocity is singular there); in σ̃ Euler itself lands on D̂. Order 1.
  */
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
 import { type OdeVariable, advance, checkVariable, frameOf, slope, toX, toY } from "./variable.js";
 
 /** Options of `euler`. */
@@ -21,13 +19,8 @@ export interface EulerOptions {
 export function euler(options: EulerOptions = {}): Sampler {
   const fn = "euler";
   const variable = checkVariable(fn, options.variable ?? "t");
-  return {
-    name: variable === "t" ? "euler" : "euler(sigma)",
-    order: 1,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler(fn, { name: variable === "t" ? "euler" : "euler(sigma)", order: 1, stochastic: false }, async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
       const from = frameOf(fn, variable, run.slice(run.from), dim);
       const to = frameOf(fn, variable, run.slice(run.to), dim);
@@ -37,6 +30,5 @@ export function euler(options: EulerOptions = {}): Sampler {
       // Euler step: y' = y + Δτ·f(y, τ).
       const y = toY(from, state.x, dim);
       return run.finish(toX(to, advance(y, from, to, [[1, slope(from, p)]], dim), dim));
-    },
-  };
+  });
 }

@@ -8,11 +8,9 @@
  * `drift` with this g², converted through the slice. Into the data end (σ = 0, where the score is
  * singular) the step is the denoising jump. Strong order ½, weak order 1; works on every path.
  */
-import type { Model } from "../model.js";
 import type { GaussianPath } from "../path/path.js";
-import type { Grid } from "./grid.js";
 import { isAffinePath } from "./levels.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
 
 /** g²(t) of the generative SDE, or "forward": the path's own forward-SDE diffusion. */
 export type DiffusionSpec = ((t: number) => number) | "forward";
@@ -46,16 +44,12 @@ export function diffusionOf(fn: string, spec: DiffusionSpec, path: GaussianPath)
 export function eulerMaruyama(options: EulerMaruyamaOptions = {}): Sampler {
   const fn = "eulerMaruyama";
   const spec = options.g2 ?? "forward";
-  return {
-    name: typeof spec === "function" ? "euler-maruyama" : "euler-maruyama(reverse SDE)",
-    order: 1,
-    stochastic: true,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => {
-      diffusionOf(fn, spec, grid.path);
-      return initState(fn, x, grid, init);
-    },
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  const info = { name: typeof spec === "function" ? "euler-maruyama" : "euler-maruyama(reverse SDE)", order: 1, stochastic: true };
+  return defineSampler(
+    fn,
+    info,
+    async (run) => {
+      const { state } = run;
       const from = run.slice(run.from);
       const p = await run.predict(state.x, from);
       // Into the data end: the denoising jump.
@@ -71,5 +65,9 @@ export function eulerMaruyama(options: EulerMaruyamaOptions = {}): Sampler {
       for (let i = 0; i < out.length; i++) out[i] = state.x[i]! + dt * drift[i]! + (z === null ? 0 : scale * z[i]!);
       return run.finish(out);
     },
-  };
+    (base) => {
+      diffusionOf(fn, spec, base.grid.path);
+      return base;
+    },
+  );
 }

@@ -6,11 +6,9 @@
  * Last-step rule (EDM Alg. 1, line 7): into the data end σ = 0 the correction is skipped (Euler; in the
  * t variable the denoising jump). Order 2; 2 NFE per step, 1 on the last.
  */
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
-import { rk2Update } from "./rk2.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, initState } from "./sampler.js";
-import { type OdeVariable, checkVariable, frameOf } from "./variable.js";
+import { rk2 } from "./rk2.js";
+import type { Sampler } from "./sampler.js";
+import type { OdeVariable } from "./variable.js";
 
 /** Options of `heun`. */
 export interface HeunOptions {
@@ -18,20 +16,7 @@ export interface HeunOptions {
   readonly variable?: OdeVariable;
 }
 
-/** Heun's method (file header). */
+/** Heun's method (file header): RK(α = 1), rk2.ts. */
 export function heun(options: HeunOptions = {}): Sampler {
-  const fn = "heun";
-  const variable = checkVariable(fn, options.variable ?? "t");
-  return {
-    name: variable === "t" ? "heun" : "heun(sigma)",
-    order: 2,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
-      const from = frameOf(fn, variable, run.slice(run.from), state.shape.dim);
-      const stage = run.toDataEnd ? undefined : run.slice(run.to);
-      return run.finish(await rk2Update(run, variable, 1, state.x, from, stage));
-    },
-  };
+  return rk2({ alpha: 1, variable: options.variable ?? "t", name: "heun" });
 }

@@ -11,9 +11,7 @@
  * Source: Hairer, Nørsett & Wanner, Solving ODEs I, §III.5 (variable step size Adams methods);
  * Karras et al. 2022 (σ̃ variable); Zhang & Chen 2023 (DEIS), eq. 15.
  */
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, checkOrder, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
 import { type Frame, type OdeVariable, checkVariable, frameOf, slope, toX, toY } from "./variable.js";
 
 /** Options of `lms`. */
@@ -116,20 +114,17 @@ export function multistepUpdate(y: Float64Array, from: Frame, to: Frame, records
 
 /** The LMS family behind `lms` and `deis` (file header). */
 export function multistepSampler(fn: string, name: string, order: number, variable: OdeVariable, basis: "linear" | "log", lowerOrderFinal: boolean | { readonly belowSteps: number }): Sampler<LmsState> {
-  return {
-    name,
-    order,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => ({ ...initState(fn, x, grid, init), history: [] }),
-    async step(model: Model, state: LmsState): Promise<LmsState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler<LmsState>(
+    fn,
+    { name, order, stochastic: false },
+    async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
       const from = frameOf(fn, variable, run.slice(run.from), dim);
       const to = frameOf(fn, variable, run.slice(run.to), dim);
       const p = await run.predict(state.x, from.slice);
       const records = [...state.history, { tau: from.tau, k: slope(from, p) }].slice(-order);
-      const history = records.slice(-(order - 1) || records.length);
-      const keep = order > 1 ? history : [];
+      const keep = order > 1 ? records.slice(-(order - 1)) : [];
       // Last step into the data end where the polynomial cannot reach it: the denoising jump.
       if (run.toDataEnd && (variable === "t" || basis === "log")) return run.finish(denoiseTo(to.slice, p.as("data")), { history: keep });
       // Order of this step: the history available, lowered near the end on request.
@@ -141,7 +136,8 @@ export function multistepSampler(fn: string, name: string, order: number, variab
       const y = toY(from, state.x, dim);
       return run.finish(toX(to, multistepUpdate(y, from, to, records.slice(-q), dim, basis), dim), { history: keep });
     },
-  };
+    (base) => ({ ...base, history: [] }),
+  );
 }
 
 /** Linear multistep, orders 1–6 (file header). */

@@ -13,9 +13,7 @@
  * The AB weights assume equal steps (PNDM's grids are uniform in the timestep). Order 2: the weights
  * average ε̂ uniformly in t while the transfer integrates it in σ̃, which agree to O(h²) per step.
  */
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, defineSampler } from "./sampler.js";
 import { type Frame, advance, frameOf, toX, toY } from "./variable.js";
 
 /** Options of `pndm`. */
@@ -36,13 +34,11 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
   const fn = "pndm";
   const warmup = options.warmup ?? "rk4";
   if (warmup !== "rk4" && warmup !== "heun") throw new RangeError(`${fn}: warmup must be "rk4" or "heun", got ${JSON.stringify(warmup)}`);
-  return {
-    name: `pndm(${warmup})`,
-    order: 2,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => ({ ...initState(fn, x, grid, init), history: [] }),
-    async step(model: Model, state: PndmState): Promise<PndmState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler<PndmState>(
+    fn,
+    { name: `pndm(${warmup})`, order: 2, stochastic: false },
+    async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
       const from = frameOf(fn, "sigma", run.slice(run.from), dim);
       const to = frameOf(fn, "sigma", run.slice(run.to), dim);
@@ -77,5 +73,6 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
       }
       return run.finish(transfer(e, to), { history });
     },
-  };
+    (base) => ({ ...base, history: [] }),
+  );
 }

@@ -9,10 +9,8 @@
  * Last step: a stage on or beyond the data end (σ̃ = 0) cannot be evaluated — that step is Euler; in
  * the t variable every step into the data end is the denoising jump. Order 2.
  */
-import type { Model } from "../model.js";
 import type { PathSlice } from "../path/path.js";
-import type { Grid } from "./grid.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, type StepRun, defineSampler, denoiseTo } from "./sampler.js";
 import {
   type Frame,
   type OdeVariable,
@@ -69,26 +67,29 @@ function checkAlpha(fn: string, alpha: number): number {
   return alpha;
 }
 
-/** The generic RK(α) sampler (file header). */
+/**
+ * The generic RK(α) sampler (file header). With α = 1 the stage is the next node itself (Heun), and
+ * none on the step into the data end.
+ */
 export function rk2(options: Rk2Options & { readonly alpha: number; readonly name?: string }): Sampler {
   const fn = options.name ?? "rk2";
   const alpha = checkAlpha(fn, options.alpha);
   const variable = checkVariable(fn, options.variable ?? "t");
   const placement = options.stage ?? "linear";
   if (placement !== "linear" && placement !== "logSnr") throw new RangeError(`${fn}: stage must be "linear" or "logSnr", got ${JSON.stringify(placement)}`);
-  return {
-    name: `${fn}(${variable === "t" ? "" : "sigma, "}alpha=${alpha}${placement === "logSnr" ? ", logSnr stage" : ""})`,
-    order: 2,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
-      const from = frameOf(fn, variable, run.slice(run.from), state.shape.dim);
+  const details = [variable === "t" ? "" : "sigma", alpha === 1 ? "" : `alpha=${alpha}`, placement === "logSnr" ? "logSnr stage" : ""].filter((d) => d);
+  const name = details.length > 0 ? `${fn}(${details.join(", ")})` : fn;
+  return defineSampler(fn, { name, order: 2, stochastic: false }, async (run) => {
+    const { state } = run;
+    const from = frameOf(fn, variable, run.slice(run.from), state.shape.dim);
+    let stageSlice: PathSlice | undefined;
+    if (alpha === 1 && placement === "linear") stageSlice = run.toDataEnd ? undefined : run.slice(run.to);
+    else {
       const ts = stageTime(fn, state.grid, run.from, run.to, alpha, variable, placement);
-      const stageSlice = ts === undefined ? undefined : ts === state.grid.times[run.to] && !run.toDataEnd ? run.slice(run.to) : run.sliceAt(ts);
-      return run.finish(await rk2Update(run, variable, alpha, state.x, from, stageSlice));
-    },
-  };
+      stageSlice = ts === undefined ? undefined : run.sliceAt(ts);
+    }
+    return run.finish(await rk2Update(run, variable, alpha, state.x, from, stageSlice));
+  });
 }
 
 /** The explicit midpoint method: RK(½). */

@@ -7,9 +7,7 @@
  * Source: Kutta (1901); Hairer, Nørsett & Wanner, Solving ODEs I, §II.1.
  */
 import { integrate } from "../math/integrate.js";
-import type { Model } from "../model.js";
-import type { Grid } from "./grid.js";
-import { type InitOptions, type Sampler, type SamplerState, StepRun, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, type SamplerState, type StepRun, defineSampler, denoiseTo } from "./sampler.js";
 
 /** The velocity field of the PF-ODE as an integrator right-hand side, counting NFE on `run`. */
 export function velocityRhs(run: StepRun<SamplerState>): (t: number, y: Float64Array) => Promise<Float64Array> {
@@ -21,13 +19,8 @@ export function velocityRhs(run: StepRun<SamplerState>): (t: number, y: Float64A
 /** RK4 (file header). */
 export function rk4(): Sampler {
   const fn = "rk4";
-  return {
-    name: fn,
-    order: 4,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => initState(fn, x, grid, init),
-    async step(model: Model, state: SamplerState): Promise<SamplerState> {
-      const run = new StepRun(fn, model, state);
+  return defineSampler(fn, { name: fn, order: 4, stochastic: false }, async (run) => {
+      const { state } = run;
       const from = run.slice(run.from);
       const to = run.slice(run.to);
       // Last step into the data end: the denoising jump.
@@ -35,6 +28,5 @@ export function rk4(): Sampler {
       // One RK4 step from tᵢ to tᵢ₊₁.
       const { y } = await integrate(velocityRhs(run), state.x, from.t, to.t, { solver: { kind: "fixed", scheme: "rk4", steps: 1 } });
       return run.finish(y);
-    },
-  };
+  });
 }

@@ -105,6 +105,30 @@ export function initState(fn: string, x: Float64Array, grid: Grid, options: Init
   return { x, index: 0, grid, shape: { batch: x.length / dim, dim }, nfe: 0, draws: 0, noise: options.noise };
 }
 
+/** Name, declared order and stochasticity of a sampler. */
+export interface SamplerInfo {
+  readonly name: string;
+  readonly order: number;
+  readonly stochastic: boolean;
+}
+
+/**
+ * A sampler from its step body: `init` validates and builds the common state (then `extend` adds the
+ * sampler's own fields), and `step` runs `body` on a fresh StepRun named `fn`.
+ */
+export function defineSampler<S extends SamplerState = SamplerState>(
+  fn: string,
+  info: SamplerInfo,
+  body: (run: StepRun<S>) => Promise<S>,
+  extend: (base: SamplerState) => S = (base) => base as S,
+): Sampler<S> {
+  return {
+    ...info,
+    init: (x: Float64Array, grid: Grid, options?: InitOptions) => extend(initState(fn, x, grid, options)),
+    step: async (model: Model, state: S) => body(new StepRun(fn, model, state)),
+  };
+}
+
 /** A model prediction at (x, slice), converted on demand to any kind through the slice. */
 export class Prediction {
   readonly model: Model;
@@ -200,6 +224,16 @@ export class StepRun<S extends SamplerState> {
   /** The path slice at an arbitrary canonical time t (an intermediate stage). */
   sliceAt(t: number): PathSlice {
     return this.state.grid.path.slice(t);
+  }
+
+  /**
+   * The exponential-integrator preamble: the per-coordinate levels of the step's start and of `target`
+   * (default: the next node), and the model's prediction at the state (one NFE).
+   */
+  async begin(target: PathSlice = this.slice(this.to)): Promise<{ from: CoordinateLevels; to: CoordinateLevels; p: Prediction }> {
+    const from = this.levels(this.from);
+    const to = this.levelsOf(target);
+    return { from, to, p: await this.predict(this.state.x, this.slice(this.from)) };
   }
 
   /** Evaluates the model at x on `slice` (one NFE). */

@@ -11,12 +11,10 @@
  * starts the next predictor; the model is evaluated at the uncorrected one (as in the paper and in
  * diffusers). Order p + 1 with the corrector. Into the data end the step is the denoising jump.
  */
-import type { Model } from "../model.js";
 import { type DataHistoryState, type DataRecord, checkLowerOrderFinal, multistepOrder } from "./dpmSolverMultistep.js";
 import { coord, halfLogSnr } from "./exponential.js";
-import type { Grid } from "./grid.js";
 import type { CoordinateLevels } from "./levels.js";
-import { type InitOptions, type Sampler, StepRun, checkOrder, denoiseTo, initState } from "./sampler.js";
+import { type Sampler, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `unipc`. */
 export interface UniPcOptions {
@@ -138,13 +136,12 @@ export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
   if (variant !== "bh1" && variant !== "bh2") throw new RangeError(`${fn}: variant must be "bh1" or "bh2", got ${JSON.stringify(variant)}`);
   const corrector = options.corrector ?? true;
   const lowerOrderFinal = checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true);
-  return {
-    name: `unipc-${variant}(order=${order}${corrector ? "" : ", no corrector"})`,
-    order: corrector ? order + 1 : order,
-    stochastic: false,
-    init: (x: Float64Array, grid: Grid, init?: InitOptions) => ({ ...initState(fn, x, grid, init), history: [], previous: undefined }),
-    async step(model: Model, state: UniPcState): Promise<UniPcState> {
-      const run = new StepRun(fn, model, state);
+  const info = { name: `unipc-${variant}(order=${order}${corrector ? "" : ", no corrector"})`, order: corrector ? order + 1 : order, stochastic: false };
+  return defineSampler<UniPcState>(
+    fn,
+    info,
+    async (run) => {
+      const { state } = run;
       const dim = state.shape.dim;
       const here = run.levels(run.from);
       const d = (await run.predict(state.x, run.slice(run.from))).as("data");
@@ -162,5 +159,6 @@ export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
       const next = unipcUpdate(x, here, run.levels(run.to), history.slice(-q), undefined, variant, dim);
       return run.finish(next, { history, previous: { x, levels: here, order: q } });
     },
-  };
+    (base) => ({ ...base, history: [], previous: undefined }),
+  );
 }

@@ -47,32 +47,27 @@ export function frameOf(fn: string, variable: OdeVariable, slice: PathSlice, dim
   return { slice, tau, levels };
 }
 
+/** x̃ = (x − b)/α per coordinate (inverse = false), or α·x̃ + b (inverse = true). */
+function rescale(L: CoordinateLevels, v: Float64Array, dim: number, inverse: boolean): Float64Array {
+  const out = new Float64Array(v.length);
+  const b = L.offset;
+  for (let i = 0; i < v.length; i++) {
+    const j = i % dim;
+    const a = L.alpha[L.size === 1 ? 0 : j]!;
+    const bj = b === null ? 0 : b[j]!;
+    out[i] = inverse ? a * v[i]! + bj : (v[i]! - bj) / a;
+  }
+  return out;
+}
+
 /** y from x: x itself ("t") or x̃ = (x − b)/α ("sigma"). */
 export function toY(frame: Frame, x: Float64Array, dim: number): Float64Array {
-  const L = frame.levels;
-  if (L === undefined) return x;
-  const y = new Float64Array(x.length);
-  const b = L.offset;
-  for (let i = 0; i < x.length; i++) {
-    const j = i % dim;
-    const c = L.size === 1 ? 0 : j;
-    y[i] = (x[i]! - (b === null ? 0 : b[j]!)) / L.alpha[c]!;
-  }
-  return y;
+  return frame.levels === undefined ? x : rescale(frame.levels, x, dim, false);
 }
 
 /** x from y: y itself ("t") or α·y + b ("sigma"). */
 export function toX(frame: Frame, y: Float64Array, dim: number): Float64Array {
-  const L = frame.levels;
-  if (L === undefined) return y;
-  const x = new Float64Array(y.length);
-  const b = L.offset;
-  for (let i = 0; i < y.length; i++) {
-    const j = i % dim;
-    const c = L.size === 1 ? 0 : j;
-    x[i] = L.alpha[c]! * y[i]! + (b === null ? 0 : b[j]!);
-  }
-  return x;
+  return frame.levels === undefined ? y : rescale(frame.levels, y, dim, true);
 }
 
 /** dy/dτ: the velocity ("t") or ε̂ ("sigma"). */

@@ -5,7 +5,11 @@
 import { readFileSync } from "node:fs";
 import type { Kind } from "../../src/convert/kernel.js";
 import { type Model, predict } from "../../src/model.js";
+import { gaussian } from "../../src/math/gaussian.js";
 import { gaussianMixture } from "../../src/oracle/mixture.js";
+import { bridgePath } from "../../src/path/bridge/bridgePath.js";
+import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
+import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import type { GaussianPath } from "../../src/path/path.js";
 
 /** Parses test/reference/<name>, mapping the bare -Infinity token to -Infinity. */
@@ -14,16 +18,23 @@ export function loadFixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(text.replace(/-Infinity/g, '"-Infinity"'), (_, v) => (v === "-Infinity" ? Number.NEGATIVE_INFINITY : v)) as T;
 }
 
-/** The fixtures' 2-D mixture (README: w = [0.5, 0.3, 0.2], μ as below, s = 0.3). */
-export const GMM = gaussianMixture({
-  weights: [0.5, 0.3, 0.2],
-  means: [
-    [-2, 0],
-    [2, 1],
-    [0, -2.5],
-  ],
-  covariances: 0.09,
-});
+const ORACLE = loadFixture<{ weights: number[]; means: number[][]; std: number }>("gmm-oracle-checks.json");
+
+/** The fixtures' 2-D mixture (README: w = [0.5, 0.3, 0.2], μ = [[−2, 0], [2, 1], [0, −2.5]], s = 0.3). */
+export const GMM = gaussianMixture({ weights: ORACLE.weights, means: ORACLE.means, covariances: ORACLE.std ** 2 });
+
+/** A 2-D Brownian bridge with a diagonal prior N((0.5, 0), diag(1, 2)) and evidence covariance R. */
+export function diagonalBridge(evidenceCov: number) {
+  return bridgePath(
+    new DiffusionModelComponents({
+      linearSde: brownianMotion({ sigma: 1, dim: 2 }),
+      t0: 0,
+      priorAtT0: gaussian({ mean: [0.5, 0], cov: [1, 2] }),
+      t1: 1,
+      evidenceCov,
+    }),
+  );
+}
 
 /** The exact denoiser of GMM on `path`, converted to predict `kind`. */
 export function oracleOfKind(path: GaussianPath, kind: Exclude<Kind, "drift">, mixture = GMM): Model {

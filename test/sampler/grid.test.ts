@@ -5,10 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { gaussian } from "../../src/math/gaussian.js";
 import { affinePath } from "../../src/path/affine.js";
-import { bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
 import {
   type Grid,
   type GridFunction,
@@ -31,23 +28,12 @@ import { edmSchedule } from "../../src/schedule/edm.js";
 import { linearSchedule } from "../../src/schedule/linear.js";
 import { veSchedule } from "../../src/schedule/ve.js";
 import { vpSchedule } from "../../src/schedule/vp.js";
-import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import { allSchedules } from "../helpers.js";
-import { loadFixture, relErr } from "./fixtures.js";
+import { diagonalBridge, loadFixture, relErr } from "./fixtures.js";
 
 const edm = affinePath(edmSchedule({ sigmaMin: 0.002, sigmaMax: 80, rho: 7 }));
 
-function bridge(evidenceCov: number) {
-  return bridgePath(
-    new DiffusionModelComponents({
-      linearSde: brownianMotion({ sigma: 1, dim: 2 }),
-      t0: 0,
-      priorAtT0: gaussian({ mean: [0.5, 0], cov: [1, 2] }),
-      t1: 1,
-      evidenceCov,
-    }),
-  );
-}
+const bridge = diagonalBridge;
 
 describe("k-diffusion σ̃ schedules", () => {
   const cases: readonly [string, (n: number, kw: Record<string, number>) => Grid][] = [

@@ -36,9 +36,8 @@ import { sample } from "../../src/sampler/sample.js";
 import type { Sampler, SamplerState } from "../../src/sampler/sampler.js";
 import { unipc } from "../../src/sampler/unipc.js";
 import { cosineSchedule } from "../../src/schedule/cosine.js";
-import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import { linearTimeInvariantSde } from "../../src/sde/lti.js";
-import { GMM } from "./fixtures.js";
+import { GMM, diagonalBridge } from "./fixtures.js";
 
 type AnySampler = Sampler<SamplerState>;
 const any = (s: unknown) => s as AnySampler;
@@ -93,22 +92,9 @@ function modelOf(path: GaussianPath, kind: Kind): Model {
   return kind === "drift" ? { ...base, kind, g2 } : ({ ...base, kind } as Model);
 }
 
-/** Brownian bridge in 2-D with a diagonal prior N((0.5, 0), diag(1, 2)), pinned at t = 1 (R = 0). */
-function diagonalBridge() {
-  return bridgePath(
-    new DiffusionModelComponents({
-      linearSde: brownianMotion({ sigma: 1, dim: 2 }),
-      t0: 0,
-      priorAtT0: gaussian({ mean: [0.5, 0], cov: [1, 2] }),
-      t1: 1,
-      evidenceCov: 0,
-    }),
-  );
-}
-
 const PATHS: readonly [string, GaussianPath, Grid][] = (() => {
   const affine = affinePath(cosineSchedule());
-  const bridge = diagonalBridge();
+  const bridge = diagonalBridge(0);
   return [
     ["the cosine affine path", affine, uniformLogSnrGrid(affine, 12)],
     ["a diagonal Brownian bridge", bridge, uniformLogSnrGrid(bridge, 12)],
