@@ -343,3 +343,87 @@ export {
   trigonometricInterpolant,
 } from "./coupling/interpolant.js";
 export { type SchrodingerBridgeCfm, schrodingerBridgeCfm } from "./coupling/schrodinger.js";
+
+// Samplers
+export {
+  type CoordinateLevels,
+  coordinateLevels,
+  isAffinePath,
+  logSnrRange,
+  meanLogSnr,
+  pathLogSnr,
+  pathTimeAtLogSnr,
+} from "./sampler/levels.js";
+export {
+  type DiscreteGridOptions,
+  type DiscreteSpacing,
+  type DynamicShiftOptions,
+  type Grid,
+  type GridEnd,
+  type GridFunction,
+  type GridShift,
+  type SigmaGridOptions,
+  type TimeGridOptions,
+  customGrid,
+  discreteGrid,
+  discreteTimesteps,
+  dynamicShiftGrid,
+  dynamicShiftMu,
+  edmGrid,
+  exponentialGrid,
+  karrasGrid,
+  polyexponentialGrid,
+  resolveGrid,
+  roundHalfEven,
+  shiftGrid,
+  timeQuadraticGrid,
+  uniformLogSnrGrid,
+  uniformTimeGrid,
+} from "./sampler/grid.js";
+export {
+  type InitOptions,
+  type NoiseSource,
+  type Sampler,
+  type SamplerInfo,
+  type SamplerState,
+  Prediction,
+  StepRun,
+  defineSampler,
+  denoiseTo,
+  initState,
+  recordedNoise,
+  seededNoise,
+} from "./sampler/sampler.js";
+export { type SampleOptions, type SampleResult, sample } from "./sampler/sample.js";
+export type { OdeVariable, StagePlacement } from "./sampler/variable.js";
+export { type EulerOptions, euler } from "./sampler/euler.js";
+export { type HeunOptions, heun } from "./sampler/heun.js";
+export { type Rk2Options, dpm2, midpoint, rk2 } from "./sampler/rk2.js";
+export { rk4 } from "./sampler/rk4.js";
+export { type DopriOptions, type DopriSamplerState, dopri } from "./sampler/dopri.js";
+export { type LmsOptions, type LmsState, lagrangeIntegrals, lms } from "./sampler/lms.js";
+export { type DeisOptions, deis } from "./sampler/deis.js";
+export { type PndmOptions, type PndmState, pndm } from "./sampler/pndm.js";
+export { type DdimOptions, ddim } from "./sampler/ddim.js";
+export { type DdpmOptions, type DdpmVariance, ddpm } from "./sampler/ddpm.js";
+export { type EulerAncestralOptions, eulerAncestral } from "./sampler/eulerAncestral.js";
+export {
+  type DataHistoryState,
+  type DataRecord,
+  type DpmSolverMultistepOptions,
+  dpmSolverMultistep,
+} from "./sampler/dpmSolverMultistep.js";
+export { type DpmSolverSinglestepOptions, dpmSolverSinglestep } from "./sampler/dpmSolverSinglestep.js";
+export { type UniPcOptions, type UniPcState, unipc } from "./sampler/unipc.js";
+export { type EdmStochasticOptions, edmStochastic } from "./sampler/edmStochastic.js";
+export { type DiffusionSpec, type EulerMaruyamaOptions, eulerMaruyama } from "./sampler/eulerMaruyama.js";
+export { type PredictorCorrectorOptions, predictorCorrector } from "./sampler/predictorCorrector.js";
+export { type AnnealedLangevinOptions, annealedLangevin } from "./sampler/annealedLangevin.js";
+export {
+  type DiffusersConfig,
+  type DiffusersNet,
+  type DiffusersOptions,
+  type DiffusersScheduler,
+  type DiffusersSetup,
+  fromDiffusers,
+} from "./sampler/diffusers.js";
