@@ -26,7 +26,7 @@ export interface LoadedData {
 /** Options of `loadData`. */
 export interface LoadDataOptions {
   readonly split?: "train" | "heldout";
-  /** Number of points: toys draw this many; digits and files keep the first n (all by default). */
+  /** Number of points: toys draw this many; digits and files keep the first n (at most all; all by default). */
   readonly n?: number;
   readonly seed?: number;
 }
@@ -38,13 +38,11 @@ export interface LoadDataOptions {
 export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<LoadedData> {
   const lib = await import("../src/node.js");
   if (lib.isDatasetName(spec)) {
+    const split = options.split ?? "train";
+    const size = lib.datasetInfo(spec).size?.[split];
+    const n = size === undefined || options.n === undefined ? options.n : Math.min(options.n, size);
     const d = withContext("--data", () =>
-      lib.loadDataset(spec, {
-        split: options.split ?? "train",
-        n: options.n,
-        seed: options.seed,
-        dtype: "float64",
-      }),
+      lib.loadDataset(spec, { split, n, seed: options.seed, dtype: "float64" }),
     );
     return {
       source: spec,

@@ -5,6 +5,7 @@
  * code 2 and no stack trace (DIFFLUX_DEBUG=1 adds the stack for bug reports).
  */
 import { CommanderError } from "commander";
+import { io } from "./io.js";
 
 /** Exit code of every failed command. */
 export const EXIT_USAGE = 2;
@@ -64,9 +65,9 @@ export function commanderMessage(err: CommanderError, command: string): string {
  */
 export function reportError(err: unknown, command: string): number {
   const message = err instanceof CommanderError ? commanderMessage(err, command) : oneLine(messageOf(err));
-  process.stderr.write(`${command}: ${message}\n`);
+  io().err(`${command}: ${message}\n`);
   if (process.env.DIFFLUX_DEBUG === "1" && err instanceof Error && err.stack) {
-    process.stderr.write(`${err.stack}\n`);
+    io().err(`${err.stack}\n`);
   }
   return EXIT_USAGE;
 }

@@ -5,8 +5,14 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { benchSamplersCommand } from "./commands/benchSamplers.js";
 import { convertCommand } from "./commands/convert.js";
+import { demoCommand } from "./commands/demo.js";
+import { likelihoodCommand } from "./commands/likelihood.js";
+import { sampleCommand } from "./commands/sample.js";
+import { trainCommand } from "./commands/train.js";
 import { reportError } from "./errors.js";
+import { type Io, io, withIo } from "./io.js";
 
 function version(): string {
   try {
@@ -23,7 +29,7 @@ function version(): string {
 function configure(cmd: Command): void {
   cmd
     .exitOverride()
-    .configureOutput({ writeErr: () => {}, outputError: () => {} })
+    .configureOutput({ writeOut: (text) => io().out(text), writeErr: () => {}, outputError: () => {} })
     .showSuggestionAfterError(true)
     .helpOption("-h, --help", "show the help (with examples)");
   for (const sub of cmd.commands) configure(sub);
@@ -36,6 +42,11 @@ export function buildProgram(): Command {
       "Diffusion models and flow matching as one Gaussian probability path: convert between predictions, train, sample, evaluate likelihoods and compare samplers.",
     )
     .version(version(), "-V, --version", "print the version")
+    .addCommand(demoCommand())
+    .addCommand(trainCommand())
+    .addCommand(sampleCommand())
+    .addCommand(likelihoodCommand())
+    .addCommand(benchSamplersCommand())
     .addCommand(convertCommand());
   program.addHelpText(
     "after",
@@ -45,8 +56,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the command line `argv` (without `node` and the script) and returns the exit code. */
-export async function run(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the command line `argv` (without `node` and the script) and returns the exit code; output
+ * goes to `sinks` when given, else to the process's stdout and stderr.
+ */
+export async function run(argv: readonly string[], sinks?: Io): Promise<number> {
+  if (sinks !== undefined) return withIo(sinks, () => run(argv));
   const program = buildProgram();
   let active = "difflux";
   program.hook("preSubcommand", (_cmd, sub) => {

@@ -154,4 +154,5 @@ export function parseOptions<S extends z.ZodType>(schema: S, values: Record<stri
   throw new UsageError(`${flag}: ${message.replaceAll("{flag}", flag)}`);
 }
 
+/** zod itself, for the commands' option schemas (loaded with this module, when a command runs). */
 export { z };

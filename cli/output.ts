@@ -2,6 +2,7 @@
  * What a command prints on stdout: a human summary (lines and aligned tables) or, with `--json`,
  * exactly one JSON document.
  */
+import { io } from "./io.js";
 
 /** A table: column headers and rows of cells (numbers are formatted with `formatNumber`). */
 export interface Table {
@@ -40,12 +41,12 @@ export function formatTable(table: Table): string {
 
 /** Writes one line (or block) to stdout. */
 export function say(text: string): void {
-  process.stdout.write(`${text}\n`);
+  io().out(`${text}\n`);
 }
 
 /** Writes `value` as one JSON document to stdout (typed arrays as plain arrays). */
 export function printJson(value: unknown): void {
-  process.stdout.write(
+  io().out(
     `${JSON.stringify(value, (_k, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v), 2)}\n`,
   );
 }

@@ -1,6 +1,7 @@
 /**
- * The frame every plot shares: title, a legend row under it, the plot area with grid, axes, ticks
- * and axis labels, and a clip path so marks never spill outside the plot area.
+ * The frame every plot shares: title, an optional note line, legend rows under it (wrapped to the
+ * width), the plot area with grid, axes, ticks and axis labels, and a clip path so marks never
+ * spill outside the plot area.
  */
 import type { Scale } from "./scale.js";
 import { el, INK, text } from "./svg.js";
@@ -31,39 +32,82 @@ export interface FrameSpec {
   readonly title: string;
   readonly xLabel: string;
   readonly yLabel: string;
-  readonly legend: readonly LegendItem[];
-  /** A small note under the plot, right-aligned (e.g. "12 points outside the view"). */
+  /** The header laid out by `header` (legend and note positions). */
+  readonly head: Header;
+  /** Id of the plot area's clip path (from `clipId`), used by the marks as clip-path="url(#id)". */
+  readonly clip: string;
+  /** A small note under the title (e.g. "12 points outside the view"). */
   readonly note?: string;
 }
 
-/** Id of the clip path of the plot area (use as clip-path="url(#plot-area)"). */
-export const CLIP = "plot-area";
+let clips = 0;
+
+/** A fresh id for the clip path of a plot area (unique, so several plots can share one document). */
+export function clipId(): string {
+  return `plot-area-${++clips}`;
+}
 
 /** Layout constants (px). */
 export const LAYOUT = {
   marginLeft: 72,
   marginRight: 24,
   titleTop: 28,
-  legendTop: 52,
-  plotTop: 70,
+  noteTop: 48,
+  legendRow: 20,
   marginBottom: 58,
 };
 
-/** The plot area of a `width` × `height` figure. */
-export function plotBox(width: number, height: number): Box {
+/** Where the header parts go: the legend items (wrapped into rows) and the note line. */
+export interface Header {
+  /** Top of the plot area. */
+  readonly plotTop: number;
+  readonly legend: readonly { readonly item: LegendItem; readonly x: number; readonly y: number }[];
+  /** Baseline of the note, or null without one. */
+  readonly noteY: number | null;
+}
+
+function itemWidth(item: LegendItem): number {
+  return 28 + 7.6 * item.label.length + 22;
+}
+
+/** The header of a `width`-wide figure: title, optional note line, legend rows wrapped to the width. */
+export function header(width: number, legend: readonly LegendItem[], note?: string): Header {
+  const left = LAYOUT.marginLeft;
+  const right = width - LAYOUT.marginRight;
+  const noteY = note ? LAYOUT.noteTop : null;
+  let y = (note ? LAYOUT.noteTop : LAYOUT.titleTop) + 24;
+  let x = left;
+  const placed: { item: LegendItem; x: number; y: number }[] = [];
+  for (const item of legend) {
+    if (x > left && x + itemWidth(item) - 22 > right) {
+      x = left;
+      y += LAYOUT.legendRow;
+    }
+    placed.push({ item, x, y });
+    x += itemWidth(item);
+  }
+  return { plotTop: (legend.length > 0 ? y : y - LAYOUT.legendRow) + 18, legend: placed, noteY };
+}
+
+/** The plot area of a `width` × `height` figure below `head`. */
+export function plotBox(width: number, height: number, head: Header): Box {
   return {
     left: LAYOUT.marginLeft,
-    top: LAYOUT.plotTop,
+    top: head.plotTop,
     right: width - LAYOUT.marginRight,
     bottom: height - LAYOUT.marginBottom,
   };
 }
 
-function legendSvg(items: readonly LegendItem[], box: Box): string[] {
+/** Figure height for a plot area of `aspect` (height / width) under `head`. */
+export function heightFor(width: number, aspect: number, head: Header): number {
+  const plotWidth = width - LAYOUT.marginLeft - LAYOUT.marginRight;
+  return Math.round(head.plotTop + plotWidth * aspect + LAYOUT.marginBottom);
+}
+
+function legendSvg(head: Header): string[] {
   const out: string[] = [];
-  let x = box.left;
-  const y = LAYOUT.legendTop;
-  for (const item of items) {
+  for (const { item, x, y } of head.legend) {
     const dash = item.dashed ? "6 4" : undefined;
     if (item.mark !== "point") {
       out.push(
@@ -80,7 +124,6 @@ function legendSvg(items: readonly LegendItem[], box: Box): string[] {
     }
     if (item.mark !== "line") out.push(el("circle", { cx: x + 11, cy: y, r: 4, fill: item.color }));
     out.push(text(x + 28, y + 4.5, item.label, { "font-size": 13, fill: INK.text }));
-    x += 28 + 7.6 * item.label.length + 22;
   }
   return out;
 }
@@ -95,7 +138,7 @@ export function frameBack(spec: FrameSpec): string[] {
       {},
       el(
         "clipPath",
-        { id: CLIP },
+        { id: spec.clip },
         el("rect", { x: box.left, y: box.top, width: box.right - box.left, height: box.bottom - box.top }),
       ),
     ),
@@ -146,15 +189,16 @@ export function frameBack(spec: FrameSpec): string[] {
       transform: `rotate(-90 18 ${cy})`,
     }),
   );
-  out.push(...legendSvg(spec.legend, box));
-  if (spec.note)
+  out.push(...legendSvg(spec.head));
+  if (spec.note && spec.head.noteY !== null) {
     out.push(
-      text(box.right, spec.height - 14, spec.note, {
-        "font-size": 11,
+      text(spec.width / 2, spec.head.noteY, spec.note, {
+        "font-size": 12,
         fill: INK.muted,
-        "text-anchor": "end",
+        "text-anchor": "middle",
       }),
     );
+  }
   return out;
 }
 

@@ -3,9 +3,18 @@
  * plots with optional log axes (error vs NFE), the training-loss curve, and sample trajectories.
  * Points are batch-major rows; plots of 2-D views use the first two coordinates.
  */
-import { type Box, CLIP, type FrameSpec, frameBack, frameFront, type LegendItem, plotBox } from "./chart.js";
+import {
+  clipId,
+  type FrameSpec,
+  frameBack,
+  frameFront,
+  header,
+  heightFor,
+  type LegendItem,
+  plotBox,
+} from "./chart.js";
 import { extent, linearScale, logScale, type Scale } from "./scale.js";
-import { el, PALETTE, points, svgDocument } from "./svg.js";
+import { el, INK, PALETTE, points, sideBySide, svgDocument, text } from "./svg.js";
 
 /** A set of points (rows of `dim` numbers; the first two coordinates are drawn). */
 export interface PointSet {
@@ -63,14 +72,8 @@ function equalWindow(sets: readonly { xs: number[]; ys: number[] }[]): {
   return { x: [cx - wx / 2, cx + wx / 2], y: [cy - wy / 2, cy + wy / 2], aspect };
 }
 
-/** Figure height for a plot area of `aspect` (height / width) in a figure `width` px wide. */
-function heightFor(width: number, aspect: number): number {
-  const box = plotBox(width, 1000);
-  return Math.round((box.right - box.left) * aspect + (1000 - (box.bottom - box.top)));
-}
-
-function outside(box: Box, px: number, py: number): boolean {
-  return !(px >= box.left && px <= box.right && py >= box.top && py <= box.bottom);
+function inside(w: { x: [number, number]; y: [number, number] }, x: number, y: number): boolean {
+  return x >= w.x[0] && x <= w.x[1] && y >= w.y[0] && y <= w.y[1];
 }
 
 /** Options of `scatterPlot`. */
@@ -90,6 +93,7 @@ export interface ScatterOptions {
  * central 99.6% of every set; points outside are clipped and counted in a note.
  */
 export function scatterPlot(o: ScatterOptions): string {
+  const clip = clipId();
   const width = o.size ?? 600;
   const cols = o.sets.map((s) => {
     const dim = s.dim ?? 2;
@@ -99,29 +103,31 @@ export function scatterPlot(o: ScatterOptions): string {
     };
   });
   const w = equalWindow(cols);
-  const height = heightFor(width, w.aspect);
-  const box = plotBox(width, height);
+  let clipped = 0;
+  for (const { xs, ys } of cols)
+    for (let i = 0; i < xs.length; i++) if (!inside(w, xs[i]!, ys[i]!)) clipped++;
+  const legend: LegendItem[] = o.sets.map((s, k) => ({
+    label: s.label,
+    color: s.color ?? PALETTE[k % PALETTE.length]!,
+    mark: "point",
+  }));
+  const note = clipped > 0 ? `${clipped} point${clipped === 1 ? "" : "s"} outside the view` : undefined;
+  const head = header(width, legend, note);
+  const height = heightFor(width, w.aspect, head);
+  const box = plotBox(width, height, head);
   const x = linearScale(w.x, [box.left, box.right], { pad: 0, nice: false });
   const y = linearScale(w.y, [box.bottom, box.top], { pad: 0, nice: false });
   const marks: string[] = [];
-  let clipped = 0;
   const radius = Math.max(1.3, Math.min(2.6, 2.6 - Math.log10(Math.max(1, cols[0]?.xs.length ?? 1)) * 0.35));
-  o.sets.forEach((s, k) => {
-    const color = s.color ?? PALETTE[k % PALETTE.length]!;
-    const { xs, ys } = cols[k]!;
+  cols.forEach(({ xs, ys }, k) => {
     const dots: string[] = [];
     for (let i = 0; i < xs.length; i++) {
-      const px = x(xs[i]!);
-      const py = y(ys[i]!);
-      if (!Number.isFinite(px) || !Number.isFinite(py) || outside(box, px, py)) {
-        clipped++;
-        continue;
-      }
-      dots.push(el("circle", { cx: px, cy: py, r: radius }));
+      if (inside(w, xs[i]!, ys[i]!)) dots.push(el("circle", { cx: x(xs[i]!), cy: y(ys[i]!), r: radius }));
     }
-    marks.push(el("g", { fill: color, "fill-opacity": 0.5, "clip-path": `url(#${CLIP})` }, dots));
+    marks.push(el("g", { fill: legend[k]!.color, "fill-opacity": 0.5, "clip-path": `url(#${clip})` }, dots));
   });
   const spec: FrameSpec = {
+    clip,
     width,
     height,
     box,
@@ -130,12 +136,8 @@ export function scatterPlot(o: ScatterOptions): string {
     title: o.title,
     xLabel: o.xLabel ?? "x₁",
     yLabel: o.yLabel ?? "x₂",
-    legend: o.sets.map((s, k) => ({
-      label: s.label,
-      color: s.color ?? PALETTE[k % PALETTE.length]!,
-      mark: "point",
-    })),
-    note: clipped > 0 ? `${clipped} point${clipped === 1 ? "" : "s"} outside the view` : undefined,
+    head,
+    note,
   };
   return svgDocument(width, height, [...frameBack(spec), ...marks, ...frameFront(spec)]);
 }
@@ -164,8 +166,12 @@ export interface LineOptions {
   readonly xLog?: boolean;
   readonly yLog?: boolean;
   readonly width?: number;
+  /** Height of the figure below its header (title, note, legend rows); default 380. */
   readonly height?: number;
+  /** A line under the title (e.g. what was measured). */
   readonly note?: string;
+  /** Lowest top of the plot area (to align panels whose headers differ). */
+  readonly plotTop?: number;
 }
 
 function scaleFor(values: number[], log: boolean, range: readonly [number, number], tight: boolean): Scale {
@@ -181,9 +187,25 @@ function scaleFor(values: number[], log: boolean, range: readonly [number, numbe
  * Points that cannot be drawn (non-finite, or ≤ 0 on a log axis) break the line.
  */
 export function linePlot(o: LineOptions): string {
+  const clip = clipId();
   const width = o.width ?? 640;
-  const height = o.height ?? 440;
-  const box = plotBox(width, height);
+  const series = o.series.map((s, k) => ({
+    ...s,
+    color: s.color ?? PALETTE[k % PALETTE.length]!,
+    showMarkers: s.markers ?? s.x.length <= 30,
+  }));
+  const legend: LegendItem[] = series
+    .filter((s) => !s.hideInLegend)
+    .map((s) => ({
+      label: s.label,
+      color: s.color,
+      mark: s.showMarkers ? "line+point" : "line",
+      dashed: s.dashed,
+    }));
+  const natural = header(width, legend, o.note);
+  const head = { ...natural, plotTop: Math.max(natural.plotTop, o.plotTop ?? 0) };
+  const height = (o.height ?? 380) + head.plotTop;
+  const box = plotBox(width, height, head);
   const x = scaleFor(
     o.series.flatMap((s) => [...s.x]),
     o.xLog ?? false,
@@ -198,10 +220,7 @@ export function linePlot(o: LineOptions): string {
   );
   const ok = (v: number, log: boolean) => Number.isFinite(v) && (!log || v > 0);
   const marks: string[] = [];
-  const legend: LegendItem[] = [];
-  o.series.forEach((s, k) => {
-    const color = s.color ?? PALETTE[k % PALETTE.length]!;
-    const showMarkers = s.markers ?? s.x.length <= 30;
+  for (const s of series) {
     const runs: { xs: number[]; ys: number[] }[] = [{ xs: [], ys: [] }];
     const dots: string[] = [];
     for (let i = 0; i < s.x.length; i++) {
@@ -213,9 +232,9 @@ export function linePlot(o: LineOptions): string {
       const py = y(s.y[i]!);
       runs[runs.length - 1]!.xs.push(px);
       runs[runs.length - 1]!.ys.push(py);
-      if (showMarkers)
+      if (s.showMarkers)
         dots.push(
-          el("circle", { cx: px, cy: py, r: 3.5, fill: color, stroke: "#ffffff", "stroke-width": 1 }),
+          el("circle", { cx: px, cy: py, r: 3.5, fill: s.color, stroke: "#ffffff", "stroke-width": 1 }),
         );
     }
     const lines = runs
@@ -224,18 +243,17 @@ export function linePlot(o: LineOptions): string {
         el("polyline", {
           points: points(r.xs, r.ys),
           fill: "none",
-          stroke: color,
+          stroke: s.color,
           "stroke-width": s.width ?? 2,
           "stroke-opacity": s.opacity,
           "stroke-linejoin": "round",
           "stroke-dasharray": s.dashed ? "6 4" : undefined,
         }),
       );
-    marks.push(el("g", { "clip-path": `url(#${CLIP})` }, [...lines, ...dots]));
-    if (!s.hideInLegend)
-      legend.push({ label: s.label, color, mark: showMarkers ? "line+point" : "line", dashed: s.dashed });
-  });
+    marks.push(el("g", { "clip-path": `url(#${clip})` }, [...lines, ...dots]));
+  }
   const spec: FrameSpec = {
+    clip,
     width,
     height,
     box,
@@ -244,10 +262,23 @@ export function linePlot(o: LineOptions): string {
     title: o.title,
     xLabel: o.xLabel,
     yLabel: o.yLabel,
-    legend,
+    head,
     note: o.note,
   };
   return svgDocument(width, height, [...frameBack(spec), ...marks, ...frameFront(spec)]);
+}
+
+/** Line plots side by side with aligned plot areas (the tallest header sets every panel's top). */
+export function linePanels(panels: readonly LineOptions[]): string {
+  const top = Math.max(
+    ...panels.map((o) => {
+      const legend = o.series
+        .filter((s) => !s.hideInLegend)
+        .map((s): LegendItem => ({ label: s.label, color: "", mark: "line" }));
+      return header(o.width ?? 640, legend, o.note).plotTop;
+    }),
+  );
+  return sideBySide(panels.map((o) => linePlot({ ...o, plotTop: top })));
 }
 
 /** Evenly spaced indices 0 … n − 1, at most `count` of them (always including the last). */
@@ -326,6 +357,7 @@ export interface TrajectoryOptions {
  * (orange dot), over the reference data (light blue). The window covers start and end points.
  */
 export function trajectoryPlot(o: TrajectoryOptions): string {
+  const clip = clipId();
   const dim = o.dim ?? 2;
   const width = o.size ?? 600;
   const m = Math.min(o.maxPaths ?? 120, Math.floor((o.states[0]?.length ?? 0) / dim));
@@ -341,17 +373,25 @@ export function trajectoryPlot(o: TrajectoryOptions): string {
     { xs: sx[last] ?? [], ys: sy[last] ?? [] },
     ...(data ? [data] : []),
   ]);
-  const height = heightFor(width, w.aspect);
-  const box = plotBox(width, height);
+  const colors = { data: "#9ecae1", path: "#0072B2", start: "#7f7f7f", end: PALETTE[1] };
+  const legend: LegendItem[] = [
+    ...(data ? [{ label: "data", color: colors.data, mark: "point" as const }] : []),
+    { label: "noise (t = 0)", color: colors.start, mark: "point" },
+    { label: "path", color: colors.path, mark: "line" },
+    { label: "sample (t = 1)", color: colors.end, mark: "point" },
+  ];
+  const note = `${m} trajectories, ${o.states.length} states each`;
+  const head = header(width, legend, note);
+  const height = heightFor(width, w.aspect, head);
+  const box = plotBox(width, height, head);
   const x = linearScale(w.x, [box.left, box.right], { pad: 0, nice: false });
   const y = linearScale(w.y, [box.bottom, box.top], { pad: 0, nice: false });
-  const colors = { data: "#9ecae1", path: "#0072B2", start: "#7f7f7f", end: PALETTE[1] };
   const marks: string[] = [];
   if (data) {
     const dots: string[] = [];
     for (let i = 0; i < data.xs.length; i++)
       dots.push(el("circle", { cx: x(data.xs[i]!), cy: y(data.ys[i]!), r: 1.6 }));
-    marks.push(el("g", { fill: colors.data, "fill-opacity": 0.6, "clip-path": `url(#${CLIP})` }, dots));
+    marks.push(el("g", { fill: colors.data, "fill-opacity": 0.6, "clip-path": `url(#${clip})` }, dots));
   }
   const lines: string[] = [];
   for (let i = 0; i < m; i++) {
@@ -368,7 +408,7 @@ export function trajectoryPlot(o: TrajectoryOptions): string {
         stroke: colors.path,
         "stroke-width": 1,
         "stroke-opacity": 0.35,
-        "clip-path": `url(#${CLIP})`,
+        "clip-path": `url(#${clip})`,
       },
       lines,
     ),
@@ -376,17 +416,12 @@ export function trajectoryPlot(o: TrajectoryOptions): string {
   const endDots = (k: number, color: string) =>
     el(
       "g",
-      { fill: color, "clip-path": `url(#${CLIP})` },
+      { fill: color, "clip-path": `url(#${clip})` },
       Array.from({ length: m }, (_, i) => el("circle", { cx: x(sx[k]![i]!), cy: y(sy[k]![i]!), r: 2.4 })),
     );
   marks.push(endDots(0, colors.start), endDots(last, colors.end));
-  const legend: LegendItem[] = [
-    ...(data ? [{ label: "data", color: colors.data, mark: "point" as const }] : []),
-    { label: "noise (t = 0)", color: colors.start, mark: "point" },
-    { label: "path", color: colors.path, mark: "line" },
-    { label: "sample (t = 1)", color: colors.end, mark: "point" },
-  ];
   const spec: FrameSpec = {
+    clip,
     width,
     height,
     box,
@@ -395,8 +430,84 @@ export function trajectoryPlot(o: TrajectoryOptions): string {
     title: o.title,
     xLabel: "x₁",
     yLabel: "x₂",
-    legend,
-    note: `${m} trajectories, ${o.states.length} states each`,
+    head,
+    note,
   };
   return svgDocument(width, height, [...frameBack(spec), ...marks, ...frameFront(spec)]);
+}
+
+/** Options of `imageGridPlot`. */
+export interface ImageGridOptions {
+  readonly title: string;
+  /** Images, one per row of height × width values (row-major pixels). */
+  readonly images: ArrayLike<number>;
+  readonly shape: readonly [height: number, width: number];
+  /** Value shown white and value shown black (default: the 1st and 99th percentiles). */
+  readonly range?: readonly [white: number, black: number];
+  /** Images per row (default 10) and at most this many images (default 100). */
+  readonly columns?: number;
+  readonly maxImages?: number;
+  readonly note?: string;
+}
+
+/** A grid of grey-scale images (e.g. 8×8 digit samples), each pixel a square. */
+export function imageGridPlot(o: ImageGridOptions): string {
+  const [h, w] = o.shape;
+  const size = h * w;
+  const count = Math.min(Math.floor(o.images.length / size), o.maxImages ?? 100);
+  const columns = Math.min(o.columns ?? 10, Math.max(1, count));
+  const rows = Math.ceil(count / columns);
+  let range = o.range;
+  if (range === undefined) {
+    const q = quantileRange(
+      Array.from({ length: count * size }, (_, i) => o.images[i]!),
+      0.01,
+    ) ?? [0, 1];
+    range = q[0] === q[1] ? [q[0], q[0] + 1] : q;
+  }
+  const [white, black] = range;
+  const cell = Math.max(3, Math.floor(56 / Math.max(h, w)));
+  const gap = 6;
+  const left = 24;
+  const top = 48;
+  const width = Math.max(360, left * 2 + columns * (w * cell + gap) - gap);
+  const height = top + rows * (h * cell + gap) - gap + (o.note ? 34 : 20);
+  const body: string[] = [
+    text(width / 2, 28, o.title, {
+      "font-size": 16,
+      "font-weight": "bold",
+      fill: INK.text,
+      "text-anchor": "middle",
+    }),
+  ];
+  for (let k = 0; k < count; k++) {
+    const x0 = left + (k % columns) * (w * cell + gap);
+    const y0 = top + Math.floor(k / columns) * (h * cell + gap);
+    const pixels: string[] = [];
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const v = o.images[k * size + i * w + j]!;
+        const f = Number.isFinite(v) ? Math.min(1, Math.max(0, (v - white) / (black - white))) : 0;
+        const g = Math.round(255 * (1 - f));
+        pixels.push(
+          el("rect", {
+            x: x0 + j * cell,
+            y: y0 + i * cell,
+            width: cell,
+            height: cell,
+            fill: `rgb(${g},${g},${g})`,
+          }),
+        );
+      }
+    }
+    body.push(
+      el("g", {}, pixels),
+      el("rect", { x: x0, y: y0, width: w * cell, height: h * cell, fill: "none", stroke: INK.grid }),
+    );
+  }
+  if (o.note)
+    body.push(
+      text(width - left, height - 12, o.note, { "font-size": 11, fill: INK.muted, "text-anchor": "end" }),
+    );
+  return svgDocument(width, height, body);
 }

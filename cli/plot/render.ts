@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { Resvg } from "@resvg/resvg-js";
+import { io } from "../io.js";
 
 const CANDIDATES = [
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -66,7 +67,7 @@ export function renderPng(svg: string, scale = 2): Uint8Array {
   const fonts = plotFonts();
   if (fonts === null && !warned) {
     warned = true;
-    process.stderr.write(
+    io().err(
       "difflux: note: no system font found, so plots are drawn without text — install fonts-dejavu-core or set DIFFLUX_FONT=/path/to/font.ttf\n",
     );
   }

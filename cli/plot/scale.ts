@@ -103,7 +103,8 @@ export function linearScale(
 
 /**
  * A log₁₀ scale over the positive [lo, hi], padded by `pad` decades; ticks at decades (labelled),
- * and at 2× and 5× when the domain spans fewer than two decades.
+ * at 2× and 5× when the domain spans fewer than two decades, and at linear nice steps when even
+ * those give fewer than three ticks.
  */
 export function logScale(
   data: readonly [number, number],
@@ -131,6 +132,15 @@ export function logScale(
       const value = m * 10 ** k;
       ticks.push({ value, label: m === 1 ? powerLabel(k, plain) : tickLabel(value, value) });
     }
+  }
+  if (ticks.length < 3) {
+    // Less than about half a decade: linear nice ticks, placed on the log axis.
+    const a = 10 ** lo;
+    const b = 10 ** hi;
+    const step = niceStep(b - a, 5);
+    ticks.length = 0;
+    for (let v = Math.ceil(a / step) * step; v <= b; v += step)
+      ticks.push({ value: v, label: tickLabel(v, step) });
   }
   const [r0, r1] = range;
   const map = (v: number) => r0 + ((Math.log10(v) - lo) / (hi - lo)) * (r1 - r0);

@@ -69,3 +69,19 @@ export const PALETTE = [
 
 /** Ink colours: text, axes, grid. */
 export const INK = { text: "#222222", muted: "#666666", axis: "#444444", grid: "#e6e6e6" } as const;
+
+/** Several SVG documents (from `svgDocument`) placed side by side in one document. */
+export function sideBySide(docs: readonly string[]): string {
+  let x = 0;
+  let height = 0;
+  const parts = docs.map((doc) => {
+    const m = /^<svg [^>]*width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"/.exec(doc);
+    if (m === null) throw new Error("sideBySide: not an svgDocument");
+    const w = Number(m[1]);
+    const placed = doc.replace(/^<svg /, `<svg x="${x}" y="0" `);
+    x += w;
+    height = Math.max(height, Number(m[2]));
+    return placed;
+  });
+  return svgDocument(x, height, parts);
+}

@@ -42,3 +42,22 @@ export function scratch(prefix: string): { dir: string; cleanup: () => void } {
 export function listing(dir: string): string[] {
   return readdirSync(dir).sort();
 }
+
+/**
+ * Runs `difflux ...args` inside this process (cli/main.ts `run` with its output captured and the
+ * working directory set to `cwd`): the same code path as the binary without a process start, for
+ * tables of cases. Calls must not overlap (they share the working directory).
+ */
+export async function diffluxInProcess(args: readonly string[], cwd: string): Promise<CliResult> {
+  const { run } = await import("../../cli/main.js");
+  const out: string[] = [];
+  const err: string[] = [];
+  const home = process.cwd();
+  process.chdir(cwd);
+  try {
+    const code = await run(args, { out: (t) => void out.push(t), err: (t) => void err.push(t) });
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  } finally {
+    process.chdir(home);
+  }
+}

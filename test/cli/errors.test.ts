@@ -1,14 +1,15 @@
 /**
- * End-to-end: every bad input — unknown flag or command, invalid value, missing/corrupt/mismatched
- * file, unwritable output, a conversion that is singular — ends with ONE line on stderr naming the
- * problem and the fix, exit code 2, no stack trace, and nothing written.
+ * Every bad input — unknown flag or command, invalid value, missing/corrupt/mismatched file,
+ * unwritable output, a conversion that is singular — ends with ONE line on stderr naming the problem
+ * and the fix, exit code 2, no stack trace, and nothing written. The whole table runs through the
+ * command line's entry point in this process; a few cases also spawn the binary, end to end.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeNpy } from "../../src/node.js";
-import { difflux, listing, scratch } from "./cli.js";
+import { difflux, diffluxInProcess, listing, scratch } from "./cli.js";
 
 const ok = ["--xt", "xt.npy", "--value", "eps.npy", "--out", "out.npy"];
 const base = ["convert", "--path", "vp", "--t", "0.3", "--from", "noise", "--to", "velocity"];
@@ -118,9 +119,14 @@ const CASES: readonly (readonly [string, readonly string[], RegExp])[] = [
   ],
 ];
 
-describe("difflux reports bad input in one line with exit code 2 and writes nothing", {
-  concurrency: 3,
-}, () => {
+/** Cases that also run through the spawned binary (one per kind of failure). */
+const SPAWNED = new Set([
+  "an unknown flag (with a suggestion)",
+  "a corrupt .npy file",
+  "an output in a missing directory",
+]);
+
+describe("difflux reports bad input in one line with exit code 2 and writes nothing", () => {
   const { dir, cleanup } = scratch("errors");
   let before_: string[] = [];
   let xtBytes: Buffer;
@@ -138,20 +144,26 @@ describe("difflux reports bad input in one line with exit code 2 and writes noth
   });
   after(cleanup);
 
+  const check = (r: { code: number; stdout: string; stderr: string }, message: RegExp) => {
+    assert.equal(r.code, 2, `exit code 2 expected, got ${r.code}; stderr: ${r.stderr}`);
+    assert.match(r.stderr, message, `stderr names the problem and the fix: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /^difflux( convert)?: [^\n]+\n$/,
+      `exactly one line on stderr: ${JSON.stringify(r.stderr)}`,
+    );
+    assert.ok(!/\bat .+:\d+:\d+/.test(r.stderr), `no stack trace: ${r.stderr}`);
+    assert.equal(r.stdout, "", `nothing on stdout: ${r.stdout}`);
+    assert.deepEqual(listing(dir), before_, "no output or temporary file is left behind");
+    assert.ok(readFileSync(join(dir, "xt.npy")).equals(xtBytes), "inputs are untouched");
+  };
+
   for (const [name, args, message] of CASES) {
-    it(`${name}`, async () => {
-      const r = await difflux(args, dir);
-      assert.equal(r.code, 2, `exit code 2 expected, got ${r.code}; stderr: ${r.stderr}`);
-      assert.match(r.stderr, message, `stderr names the problem and the fix: ${r.stderr}`);
-      assert.match(
-        r.stderr,
-        /^difflux( convert)?: [^\n]+\n$/,
-        `exactly one line on stderr: ${JSON.stringify(r.stderr)}`,
-      );
-      assert.ok(!/\bat .+:\d+:\d+/.test(r.stderr), `no stack trace: ${r.stderr}`);
-      assert.equal(r.stdout, "", `nothing on stdout: ${r.stdout}`);
-      assert.deepEqual(listing(dir), before_, "no output or temporary file is left behind");
-      assert.ok(readFileSync(join(dir, "xt.npy")).equals(xtBytes), "inputs are untouched");
-    });
+    it(name, async () => check(await diffluxInProcess(args, dir), message));
   }
+  describe("through the binary", { concurrency: 3 }, () => {
+    for (const [name, args, message] of CASES.filter(([name]) => SPAWNED.has(name))) {
+      it(name, async () => check(await difflux(args, dir), message));
+    }
+  });
 });

@@ -1,0 +1,347 @@
+/**
+ * The demo pipeline: train → sample with three samplers at several NFE → measure (sliced W₂ and
+ * MMD against held-out data, held-out log-likelihood) → figures, metrics.json and report.html.
+ * Everything is built in a staging directory next to --out and moved into place only at the end, so
+ * a failed or interrupted demo leaves --out as it was (an interrupted demo's staging directory is
+ * removed by the next demo into the same --out).
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { ComponentChoice, SAMPLERS } from "../components.js";
+import { loadData } from "../data.js";
+import { UsageError } from "../errors.js";
+import type { Table } from "../output.js";
+import { type LineOptions, linePanels, lossPlot, scatterPlot, trajectoryPlot } from "../plot/plots.js";
+import { renderPng } from "../plot/render.js";
+import { PALETTE } from "../plot/svg.js";
+import { buildReport } from "../report.js";
+import { evaluateLikelihood } from "./likelihood.js";
+import { loadTrainedModel } from "./model.js";
+import { drawSamples, stepsForNfe } from "./sampling.js";
+import { trainModel } from "./training.js";
+
+/** Options of the demo. */
+export interface DemoSettings {
+  readonly data: string;
+  readonly out: string;
+  readonly steps?: number;
+  readonly seed: number;
+  readonly quick: boolean;
+  readonly progress: boolean;
+}
+
+/** What the demo produced: the summary table, the metrics (metrics.json) and the files written. */
+export interface DemoOutcome {
+  readonly summary: Table;
+  readonly metrics: Record<string, unknown>;
+  readonly files: readonly string[];
+}
+
+const SAMPLER_CHOICES: readonly ComponentChoice<keyof typeof SAMPLERS>[] = [
+  { name: "euler", params: {} },
+  { name: "heun", params: {} },
+  { name: "dpm-solver", params: {} },
+];
+
+/** The embedded configuration: full and --quick. */
+function configuration(s: DemoSettings) {
+  const quick = s.quick;
+  return {
+    data: s.data,
+    path: "rectified-flow" as const,
+    predict: "velocity" as const,
+    steps: s.steps ?? (quick ? 300 : 6000),
+    batch: quick ? 128 : 512,
+    width: quick ? 64 : 128,
+    depth: quick ? 2 : 3,
+    lr: quick ? 1e-3 : 2e-3,
+    ema: quick ? 0.99 : 0.999,
+    nfe: quick ? [4, 8] : [4, 8, 16, 32],
+    samples: quick ? 300 : 2000,
+    heldout: quick ? 300 : 2000,
+    likelihoodPoints: quick ? 40 : 200,
+    trajectories: quick ? 40 : 120,
+    seed: s.seed,
+  };
+}
+
+/** Refuses an --out that holds something other than an earlier demo (it is replaced as a whole). */
+function checkReplaceable(out: string): void {
+  if (!existsSync(out)) return;
+  const entries = readdirSync(out);
+  if (entries.length > 0 && !entries.includes("metrics.json")) {
+    throw new UsageError(
+      `--out: ${out} exists and is not the output of an earlier demo (no metrics.json) — choose a new or empty directory`,
+    );
+  }
+}
+
+/**
+ * Removes staging directories of earlier demos into `out` whose process is gone (a demo ended by
+ * Ctrl-C, which stops the process at once, leaves its staging directory behind).
+ */
+function removeStaleStaging(out: string): void {
+  const parent = dirname(out);
+  if (!existsSync(parent)) return;
+  const prefix = `.${basename(out)}.tmp-`;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).replace(/\.old$/, ""));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    if (Number.isInteger(pid) && !alive) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** Moves the staging directory to `out`, replacing an earlier demo there. */
+function commit(staging: string, out: string): void {
+  const old = `${staging}.old`;
+  const had = existsSync(out);
+  if (had) renameSync(out, old);
+  try {
+    renameSync(staging, out);
+  } catch (err) {
+    if (had) renameSync(old, out);
+    throw err;
+  }
+  if (had) rmSync(old, { recursive: true, force: true });
+}
+
+/** Runs the demo (see the file header). */
+export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
+  checkReplaceable(s.out);
+  removeStaleStaging(s.out);
+  const lib = await import("../../src/node.js");
+  const c = configuration(s);
+  const parent = dirname(s.out);
+  const createdParent = !existsSync(parent);
+  const staging = join(parent, `.${basename(s.out)}.tmp-${process.pid}`);
+  mkdirSync(staging, { recursive: true });
+  const discard = () => {
+    rmSync(staging, { recursive: true, force: true });
+    if (createdParent) rmSync(parent, { recursive: true, force: true });
+  };
+  try {
+    // 1. Train.
+    const modelDir = join(staging, "model");
+    const trained = await trainModel(
+      {
+        data: c.data,
+        n: 10000,
+        out: modelDir,
+        path: c.path,
+        predict: c.predict,
+        weighting: { name: "uniform", params: {} },
+        timeDensity: { name: "uniform", params: {} },
+        coupling: { name: "independent", params: {} },
+        steps: c.steps,
+        batch: c.batch,
+        lr: c.lr,
+        lrSchedule: "cosine",
+        ema: c.ema,
+        clip: 1,
+        width: c.width,
+        depth: c.depth,
+        activation: "silu",
+        checkpointEvery: c.steps,
+        seed: c.seed,
+      },
+      s.progress,
+    );
+    const model = await loadTrainedModel(modelDir, true);
+    const model64 = await loadTrainedModel(modelDir, true, true);
+
+    // 2. Sample with each sampler at each NFE budget; measure against held-out data.
+    const heldout = await loadData(c.data, { split: "heldout", n: c.heldout, seed: c.seed });
+    const reference = await loadData(c.data, { split: "train", n: c.heldout, seed: c.seed + 1 });
+    const directions = () => ({ rng: new lib.Rng(c.seed, 7) });
+    const bandwidth = lib.medianBandwidth(reference.data, heldout.data, 2);
+    const floor = {
+      slicedW2: lib.slicedWasserstein(reference.data, heldout.data, 2, directions()),
+      mmd2: lib.mmdRbf(reference.data, heldout.data, 2, { bandwidth }).mmd2,
+    };
+    const runs: {
+      sampler: string;
+      name: string;
+      targetNfe: number;
+      nfe: number;
+      steps: number;
+      slicedW2: number;
+      mmd2: number;
+      seconds: number;
+    }[] = [];
+    const best: Record<string, { x: Float64Array; states: Float64Array[] | null; nfe: number }> = {};
+    for (const choice of SAMPLER_CHOICES) {
+      const plan = await stepsForNfe(model.model, choice, { name: "uniform", params: {} }, 2, c.nfe);
+      for (const [j, target] of c.nfe.entries()) {
+        const last = j === c.nfe.length - 1;
+        const r = await drawSamples(model.model, {
+          sampler: choice,
+          grid: { name: "uniform", params: {} },
+          steps: plan[j]!,
+          n: c.samples,
+          dim: 2,
+          seed: c.seed,
+          trajectories: last ? c.trajectories : 0,
+          progress: s.progress,
+          label: `${choice.name} ${target}`,
+        });
+        runs.push({
+          sampler: choice.name,
+          name: r.samplerName,
+          targetNfe: target,
+          nfe: r.nfe,
+          steps: plan[j]!,
+          slicedW2: lib.slicedWasserstein(r.x, heldout.data, 2, directions()),
+          mmd2: lib.mmdRbf(r.x, heldout.data, 2, { bandwidth }).mmd2,
+          seconds: r.seconds,
+        });
+        if (last) best[choice.name] = { x: r.x, states: r.states, nfe: r.nfe };
+      }
+    }
+
+    // 3. Held-out log-likelihood.
+    const lik = await evaluateLikelihood(model64.model, heldout.data.subarray(0, 2 * c.likelihoodPoints), 2, {
+      divergence: { kind: "exact" },
+      seed: c.seed,
+      progress: s.progress,
+    });
+
+    // 4. Figures.
+    const shown = SAMPLER_CHOICES[1]!.name;
+    const showcase = best[shown]!;
+    const figures = [
+      {
+        file: "samples.png",
+        title: "Held-out data vs samples",
+        caption: `${shown}, ${showcase.nfe} NFE, ${c.samples} samples`,
+        svg: scatterPlot({
+          title: `${c.data}: held-out data vs samples (${shown}, ${showcase.nfe} NFE)`,
+          sets: [
+            { label: "held-out data", points: heldout.data },
+            { label: "samples", points: showcase.x },
+          ],
+        }),
+      },
+      {
+        file: "trajectories.png",
+        title: "Sample trajectories",
+        caption: `${shown}, from noise (t = 0) to data (t = 1)`,
+        svg: trajectoryPlot({
+          title: `sample trajectories (${shown}, ${showcase.nfe} NFE)`,
+          states: showcase.states ?? [],
+          data: heldout.data,
+        }),
+      },
+      {
+        file: "loss.png",
+        title: "Training loss",
+        caption: `${c.steps} steps, batch ${c.batch}`,
+        svg: lossPlot({
+          title: `training loss (velocity on rectified flow, ${c.data})`,
+          losses: trained.losses,
+        }),
+      },
+      {
+        file: "error-vs-nfe.png",
+        title: "Error vs NFE",
+        caption: "sliced W₂ and MMD² to held-out data; dashed: the same metric between two data samples",
+        svg: errorVsNfe(runs, floor),
+      },
+    ].map((f) => ({ ...f, png: renderPng(f.svg) }));
+
+    // 5. Metrics, report, commit.
+    const metrics = {
+      config: c,
+      training: {
+        steps: c.steps,
+        seconds: trained.seconds,
+        finalLoss: trained.losses[trained.losses.length - 1],
+      },
+      samplers: runs,
+      floor,
+      likelihood: {
+        points: c.likelihoodPoints,
+        meanLogLikelihood: lik.mean,
+        standardError: lik.meanStandardError,
+        bitsPerDim: lik.meanBitsPerDim,
+        nfe: lik.nfe,
+        seconds: lik.seconds,
+      },
+    };
+    const summary: Table = {
+      columns: ["sampler", "NFE", "sliced W₂", "MMD²", "seconds"],
+      rows: [
+        ...runs.map((r) => [r.sampler, r.nfe, r.slicedW2, r.mmd2, r.seconds] as const),
+        ["data vs data (floor)", null, floor.slicedW2, floor.mmd2, null] as const,
+      ],
+    };
+    const html = buildReport({
+      title: `difflux demo: ${c.data}`,
+      subtitle: `flow matching (rectified flow, velocity), ${c.steps} training steps, seed ${c.seed}${s.quick ? " — quick run" : ""}`,
+      summary: [
+        `A ${c.depth}-layer MLP of width ${c.width} was trained to predict the velocity of the rectified-flow path on ${c.data}, then sampled with three samplers at several numbers of function evaluations (NFE).`,
+        `Held-out log-likelihood (probability-flow ODE, exact divergence, ${c.likelihoodPoints} points): ${lik.mean.toFixed(3)} ± ${lik.meanStandardError.toFixed(3)} nats, ${lik.meanBitsPerDim.toFixed(3)} bits/dim.`,
+      ],
+      tables: [
+        {
+          title: "Samplers",
+          table: summary,
+          caption: "sliced W₂ and unbiased MMD² (RBF, median bandwidth) of the samples to held-out data",
+        },
+      ],
+      figures: figures.map((f) => ({ title: f.title, caption: f.caption, png: f.png, file: f.file })),
+      config: c,
+    });
+    const files = ["report.html", "metrics.json", ...figures.map((f) => f.file), "model/"];
+    writeFileSync(join(staging, "report.html"), html);
+    writeFileSync(join(staging, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+    for (const f of figures) writeFileSync(join(staging, f.file), f.png);
+    commit(staging, s.out);
+    return { summary, metrics, files };
+  } catch (err) {
+    discard();
+    throw err;
+  }
+}
+
+/** Sliced W₂ (left) and MMD² (right) against NFE, one line per sampler, with the data floor. */
+function errorVsNfe(
+  runs: readonly { sampler: string; nfe: number; slicedW2: number; mmd2: number }[],
+  floor: { slicedW2: number; mmd2: number },
+): string {
+  const names = [...new Set(runs.map((r) => r.sampler))];
+  const nfes = runs.map((r) => r.nfe);
+  const span = [Math.min(...nfes), Math.max(...nfes)];
+  // MMD² (unbiased) can be slightly negative near the floor, so its axis is linear.
+  const panel = (metric: "slicedW2" | "mmd2", label: string): LineOptions => ({
+    title: label,
+    xLabel: "function evaluations (NFE)",
+    yLabel: label,
+    xLog: true,
+    yLog: metric === "slicedW2",
+    series: [
+      ...names.map((n, k) => {
+        const rows = runs.filter((r) => r.sampler === n);
+        return { label: n, color: PALETTE[k]!, x: rows.map((r) => r.nfe), y: rows.map((r) => r[metric]) };
+      }),
+      {
+        label: "data vs data",
+        color: "#7f7f7f",
+        dashed: true,
+        markers: false,
+        x: span,
+        y: [floor[metric], floor[metric]],
+      },
+    ],
+  });
+  return linePanels([
+    panel("slicedW2", "sliced W₂ to held-out data"),
+    panel("mmd2", "MMD² to held-out data"),
+  ]);
+}

@@ -1,0 +1,344 @@
+/**
+ * Training from the command line (used by `train` and `demo`): resolves the named components,
+ * feeds the library's `train` with batches from `trainingBatch`, checkpoints into a directory with
+ * the run record (train.json) and the loss history (loss.csv), and resumes from it.
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Kind } from "../../src/index.js";
+import type { ComponentChoice, COUPLINGS, TIME_DENSITIES, WEIGHTINGS } from "../components.js";
+import { loadData } from "../data.js";
+import { messageOf, UsageError, withContext, withContextAsync } from "../errors.js";
+import { type OutputFile, writeFilesAtomic } from "../files.js";
+import { type PathName, pathByName } from "../paths.js";
+import { lossPlot } from "../plot/plots.js";
+import { RUN_FILES } from "./model.js";
+import { renderPng } from "../plot/render.js";
+import { startProgress } from "../progress.js";
+
+type Library = typeof import("../../src/node.js");
+
+/** Everything a training run is configured by. */
+export interface TrainSettings {
+  readonly data: string;
+  readonly n?: number;
+  readonly out: string;
+  readonly path: PathName;
+  readonly predict: Exclude<Kind, "drift">;
+  readonly weighting: ComponentChoice<keyof typeof WEIGHTINGS>;
+  readonly timeDensity: ComponentChoice<keyof typeof TIME_DENSITIES>;
+  readonly coupling: ComponentChoice<keyof typeof COUPLINGS>;
+  readonly steps: number;
+  readonly batch: number;
+  readonly lr: number;
+  readonly lrSchedule: "constant" | "cosine";
+  /** EMA decay, 0 for none. */
+  readonly ema: number;
+  /** Gradient clipping norm, 0 for none. */
+  readonly clip: number;
+  readonly width: number;
+  readonly depth: number;
+  readonly activation: "silu" | "gelu" | "relu" | "tanh";
+  readonly checkpointEvery: number;
+  readonly seed: number;
+}
+
+/** What a run produced. */
+export interface TrainOutcome {
+  readonly dir: string;
+  /** Step the run started from (0 for a fresh run). */
+  readonly resumedFrom: number;
+  readonly steps: number;
+  /** Loss of every step from 1 to `steps` (earlier steps of a resumed run from loss.csv). */
+  readonly losses: Float64Array;
+  readonly seconds: number;
+  readonly dataPoints: number;
+  readonly dim: number;
+  readonly files: readonly string[];
+}
+
+/** The run record written next to the checkpoint: what a resumed run must match. */
+interface RunRecord {
+  readonly format: "difflux-train-run";
+  readonly data: string;
+  readonly n: number | null;
+  readonly path: PathName;
+  readonly predict: Kind;
+  readonly weighting: ComponentChoice;
+  readonly timeDensity: ComponentChoice;
+  readonly coupling: ComponentChoice;
+  readonly batch: number;
+  readonly seed: number;
+}
+
+function weighting(lib: Library, c: TrainSettings["weighting"]) {
+  const p = c.params;
+  switch (c.name) {
+    case "uniform":
+      return lib.uniformWeighting();
+    case "snr":
+      return lib.snrWeighting();
+    case "truncated-snr":
+      return lib.truncatedSnrWeighting();
+    case "min-snr":
+      return lib.minSnrWeighting({ gamma: p.gamma });
+    case "soft-min-snr":
+      return lib.softMinSnrWeighting({ gamma: p.gamma });
+    case "edm":
+      return lib.edmWeighting({ sigmaData: p.sigmaData });
+    case "sd3-sigma-sqrt":
+      return lib.sd3SigmaSqrtWeighting();
+    case "sd3-cosmap":
+      return lib.sd3CosmapWeighting();
+    case "likelihood":
+      return lib.likelihoodWeighting();
+  }
+}
+
+function timeDensity(lib: Library, c: TrainSettings["timeDensity"]) {
+  const p = c.params;
+  switch (c.name) {
+    case "uniform":
+      return lib.uniformTime({ lo: p.lo, hi: p.hi });
+    case "stratified":
+      return lib.stratifiedTime();
+    case "logit-normal":
+      return lib.logitNormalTime({ mean: p.mean, std: p.std });
+    case "log-normal-sigma":
+      return lib.logNormalSigmaTime({ pMean: p.pMean, pStd: p.pStd });
+    case "log-uniform-sigma":
+      return lib.logUniformSigmaTime({ sigmaMin: p.sigmaMin, sigmaMax: p.sigmaMax });
+    case "mode":
+      return lib.modeTime({ scale: p.scale });
+    case "cosmap":
+      return lib.cosmapTime();
+  }
+}
+
+function coupling(lib: Library, c: TrainSettings["coupling"]) {
+  const p = c.params;
+  switch (c.name) {
+    case "independent":
+      return lib.independentCoupling();
+    case "exact-ot":
+      return lib.exactOtCoupling();
+    case "sinkhorn":
+      return lib.sinkhornCoupling({ reg: p.reg ?? 0.05, tol: p.tol, maxIterations: p.maxIterations });
+  }
+}
+
+function sameRecord(a: RunRecord, b: RunRecord): string | null {
+  for (const key of [
+    "data",
+    "n",
+    "path",
+    "predict",
+    "weighting",
+    "timeDensity",
+    "coupling",
+    "batch",
+    "seed",
+  ] as const) {
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
+      return `${key} is ${JSON.stringify(a[key])} in the saved run but ${JSON.stringify(b[key])} now`;
+    }
+  }
+  return null;
+}
+
+/** The saved losses of steps 1 … upTo from loss.csv, or [] when the file is missing or incomplete. */
+function savedLosses(lib: Library, dir: string, upTo: number): number[] {
+  const file = join(dir, RUN_FILES.losses);
+  if (!existsSync(file)) return [];
+  const table = withContext(`--out ${dir}`, () => lib.readCsv(file, { header: true }));
+  const out = new Array<number>(upTo);
+  let found = 0;
+  for (let r = 0; r < table.shape[0]; r++) {
+    const step = table.data[2 * r]!;
+    if (Number.isInteger(step) && step >= 1 && step <= upTo) {
+      out[step - 1] = table.data[2 * r + 1]!;
+      found++;
+    }
+  }
+  return found === upTo ? out : [];
+}
+
+/** The run record of `dir`, or a UsageError saying what is wrong with it. */
+function readRecord(dir: string): RunRecord {
+  const file = join(dir, RUN_FILES.record);
+  try {
+    const record = JSON.parse(readFileSync(file, "utf8")) as RunRecord;
+    if (record?.format !== "difflux-train-run") throw new Error("it is not a difflux run record");
+    return record;
+  } catch (err) {
+    throw new UsageError(
+      `--out: ${dir} holds a checkpoint but its run record ${file} is missing or corrupt (${messageOf(err)}) — use another --out`,
+    );
+  }
+}
+
+/** The loss history as CSV: step, loss. */
+function lossCsv(lib: Library, losses: readonly number[]): string {
+  const table = new Float64Array(2 * losses.length);
+  losses.forEach((l, i) => {
+    table[2 * i] = i + 1;
+    table[2 * i + 1] = l;
+  });
+  return lib.formatCsv(table, [losses.length, 2], { header: ["step", "loss"] });
+}
+
+/**
+ * Trains as configured by `s` (see the file header); draws a progress bar when `progress` is true.
+ * On failure before the first checkpoint, a directory created by this run is removed again. (The
+ * checkpoint directory only appears with the first complete checkpoint, so Ctrl-C, which ends the
+ * process at once, leaves either nothing or a resumable checkpoint.)
+ */
+export async function trainModel(s: TrainSettings, progress: boolean): Promise<TrainOutcome> {
+  const lib = await import("../../src/node.js");
+  const data = await loadData(s.data, { split: "train", n: s.n, seed: s.seed });
+  const path = await pathByName(s.path);
+  const objective = withContext("--weighting", () => weighting(lib, s.weighting));
+  const density = withContext("--time-density", () => timeDensity(lib, s.timeDensity));
+  const pairing = withContext("--coupling", () => coupling(lib, s.coupling));
+  const model = withContext("--width/--depth", () =>
+    lib.mlpConfig({ dim: data.dim, width: s.width, depth: s.depth, activation: s.activation }),
+  );
+  const optimizer = withContext("--lr", () =>
+    lib.optimizerConfig({
+      lr: s.lr,
+      emaDecay: s.ema === 0 ? null : s.ema,
+      clipNorm: s.clip === 0 ? null : s.clip,
+      schedule:
+        s.lrSchedule === "cosine"
+          ? {
+              kind: "warmupCosine",
+              warmupSteps: Math.min(100, Math.ceil(s.steps / 10)),
+              totalSteps: s.steps,
+              minLr: s.lr / 10,
+            }
+          : { kind: "constant" },
+    }),
+  );
+  const record: RunRecord = {
+    format: "difflux-train-run",
+    data: s.data,
+    n: s.n ?? null,
+    path: s.path,
+    predict: s.predict,
+    weighting: s.weighting,
+    timeDensity: s.timeDensity,
+    coupling: s.coupling,
+    batch: s.batch,
+    seed: s.seed,
+  };
+
+  // Resume when the directory holds a checkpoint.
+  let resume:
+    | {
+        state: ReturnType<Library["loadCheckpoint"]>["state"];
+        rng: ReturnType<Library["loadCheckpoint"]>["rng"];
+      }
+    | undefined;
+  let history: number[] = [];
+  if (existsSync(join(s.out, lib.CHECKPOINT_CONFIG))) {
+    const previous = readRecord(s.out);
+    const diff = sameRecord(previous, record);
+    if (diff !== null) {
+      throw new UsageError(
+        `--out: ${s.out} holds a different run (${diff}) — pass the same options to resume it, or another --out`,
+      );
+    }
+    const ckpt = withContext(`--out ${s.out}: cannot resume`, () =>
+      lib.loadCheckpoint(s.out, { model, optimizer, dtype: "float32", kind: s.predict }),
+    );
+    if (ckpt.state.step >= s.steps) {
+      throw new UsageError(
+        `--steps: ${s.out} is already trained for ${ckpt.state.step} steps — pass a larger --steps to continue`,
+      );
+    }
+    resume = { state: ckpt.state, rng: ckpt.rng };
+    history = savedLosses(lib, s.out, ckpt.state.step);
+  }
+  const start = resume?.state.step ?? 0;
+
+  const meta = { path: path.spec, kind: s.predict, schedule: path.schedule.spec };
+  const saver = lib.checkpointSaver(s.out, meta);
+  const created = !existsSync(s.out);
+  let saved = false;
+  const losses: number[] = [...history];
+  const sideFiles = (): OutputFile[] => [
+    { path: join(s.out, RUN_FILES.record), data: `${JSON.stringify(record, null, 2)}\n` },
+    { path: join(s.out, RUN_FILES.losses), data: lossCsv(lib, losses) },
+  ];
+
+  const rows = data.n;
+  const dim = data.dim;
+  const batchSource = (_step: number, rng: InstanceType<Library["Rng"]>) => {
+    const batch = new Float64Array(s.batch * dim);
+    for (let i = 0; i < s.batch; i++) {
+      const r = rng.integer(rows);
+      for (let j = 0; j < dim; j++) batch[i * dim + j] = data.data[r * dim + j]!;
+    }
+    const b = lib.trainingBatch(path, batch, {
+      kind: s.predict,
+      timeDensity: density,
+      rng,
+      dim,
+      coupling: pairing,
+      weighting: objective,
+    });
+    return { xt: b.xt, t: b.t, target: b.target, weight: b.weight };
+  };
+
+  const bar = startProgress(progress, "training", s.steps - start);
+  const began = Date.now();
+  try {
+    await withContextAsync("training", () =>
+      lib.train({
+        model,
+        optimizer,
+        steps: s.steps,
+        batchSource,
+        seed: s.seed,
+        dtype: "float32",
+        resume,
+        onStep: (info) => {
+          losses[info.step - 1] = info.loss;
+          if (info.step % 10 === 0 || info.step === s.steps)
+            bar.update(info.step - start, `loss ${info.loss.toPrecision(3)}`);
+        },
+        checkpoint: {
+          every: s.checkpointEvery,
+          save: (snapshot) => {
+            saver(snapshot);
+            writeFilesAtomic(sideFiles());
+            saved = true;
+          },
+        },
+      }),
+    );
+  } catch (err) {
+    if (created && !saved) rmSync(s.out, { recursive: true, force: true });
+    throw err;
+  } finally {
+    bar.stop();
+  }
+  const seconds = (Date.now() - began) / 1000;
+  const all = Float64Array.from(losses);
+  const png = renderPng(
+    lossPlot({ title: `training loss (${s.predict} on ${s.path}, ${s.data})`, losses: all }),
+  );
+  writeFilesAtomic([...sideFiles(), { path: join(s.out, RUN_FILES.plot), data: png }]);
+  return {
+    dir: s.out,
+    resumedFrom: start,
+    steps: s.steps,
+    losses: all,
+    seconds,
+    dataPoints: rows,
+    dim,
+    files: [lib.CHECKPOINT_CONFIG, RUN_FILES.record, RUN_FILES.losses, RUN_FILES.plot].map((f) =>
+      join(s.out, f),
+    ),
+  };
+}
