@@ -1,5 +1,6 @@
 /**
- * End-to-end: `difflux convert` writes exactly what the library's conversion hub computes.
+ * End-to-end: `difflux convert` writes exactly what the library's conversion hub computes (two runs
+ * through the spawned binary, the round trip in-process).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import {
   vpSchedule,
 } from "../../src/index.js";
 import { readNpy, writeNpy } from "../../src/node.js";
-import { difflux, listing, scratch } from "./cli.js";
+import { difflux, diffluxInProcess, listing, scratch } from "./cli.js";
 
 function normals(seed: number, n: number): Float64Array {
   const rng = new Rng(seed, 0);
@@ -118,7 +119,7 @@ describe("difflux convert", { concurrency: 3 }, () => {
   });
 
   it("round-trips through a second kind back to the input (data → v → data on the cosine path)", async () => {
-    const a = await difflux(
+    const a = await diffluxInProcess(
       [
         "convert",
         "--path",
@@ -139,7 +140,7 @@ describe("difflux convert", { concurrency: 3 }, () => {
       dir,
     );
     assert.equal(a.code, 0, `first conversion: exit code 0 expected; stderr: ${a.stderr}`);
-    const b = await difflux(
+    const b = await diffluxInProcess(
       [
         "convert",
         "--path",

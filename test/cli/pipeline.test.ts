@@ -119,6 +119,53 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
   });
 });
 
+describe("difflux bench-samplers", () => {
+  const { dir, cleanup } = scratch("bench");
+  after(cleanup);
+
+  it("measures error against NFE on the exact mixture, with a table, a CSV and a plot", async () => {
+    const r = await difflux(
+      [
+        "bench-samplers",
+        "--nfe",
+        "4,16",
+        "--samplers",
+        "euler,heun,ddpm",
+        "--n",
+        "200",
+        "--out",
+        "b.csv",
+        "--plot",
+        "b.png",
+        "--json",
+      ],
+      dir,
+    );
+    assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as {
+      rows: { label: string; nfe: number; odeError: number | null; slicedW2: number }[];
+    };
+    assert.equal(report.rows.length, 6, "two NFE budgets for three samplers");
+    const heun = report.rows.filter((row) => row.label === "heun");
+    assert.ok(
+      heun[1]!.odeError! < heun[0]!.odeError! / 4,
+      `Heun's ODE error falls with NFE: ${JSON.stringify(heun)}`,
+    );
+    assert.ok(
+      report.rows
+        .filter((row) => row.label === "ddpm")
+        .every((row) => row.odeError === null && row.slicedW2 > 0),
+      "a stochastic sampler has no ODE error but a sliced W₂",
+    );
+    assert.equal(
+      readFileSync(join(dir, "b.csv"), "utf8").trim().split("\n").length,
+      7,
+      "header and six rows",
+    );
+    assert.ok(isPng(join(dir, "b.png")), "the plot is a PNG");
+  });
+});
+
 describe("bad inputs of train, sample, likelihood and demo", () => {
   const { dir, cleanup } = scratch("pipeline-errors");
   after(cleanup);
