@@ -4,7 +4,7 @@
  * spill outside the plot area.
  */
 import type { Scale } from "./scale.js";
-import { el, INK, text } from "./svg.js";
+import { el, INK, svgDocument, text } from "./svg.js";
 
 /** Pixel box of the plot area. */
 export interface Box {
@@ -216,4 +216,9 @@ export function frameFront(spec: FrameSpec): string[] {
       "stroke-width": 1,
     }),
   ];
+}
+
+/** The finished figure: the frame behind the marks, the axis box in front. */
+export function figure(spec: FrameSpec, marks: readonly string[]): string {
+  return svgDocument(spec.width, spec.height, [...frameBack(spec), ...marks, ...frameFront(spec)]);
 }

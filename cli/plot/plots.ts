@@ -3,16 +3,7 @@
  * plots with optional log axes (error vs NFE), the training-loss curve, and sample trajectories.
  * Points are batch-major rows; plots of 2-D views use the first two coordinates.
  */
-import {
-  clipId,
-  type FrameSpec,
-  frameBack,
-  frameFront,
-  header,
-  heightFor,
-  type LegendItem,
-  plotBox,
-} from "./chart.js";
+import { clipId, figure, header, heightFor, type LegendItem, plotBox } from "./chart.js";
 import { extent, linearScale, logScale, type Scale } from "./scale.js";
 import { el, INK, PALETTE, points, sideBySide, svgDocument, text } from "./svg.js";
 
@@ -126,20 +117,22 @@ export function scatterPlot(o: ScatterOptions): string {
     }
     marks.push(el("g", { fill: legend[k]!.color, "fill-opacity": 0.5, "clip-path": `url(#${clip})` }, dots));
   });
-  const spec: FrameSpec = {
-    clip,
-    width,
-    height,
-    box,
-    x,
-    y,
-    title: o.title,
-    xLabel: o.xLabel ?? "x₁",
-    yLabel: o.yLabel ?? "x₂",
-    head,
-    note,
-  };
-  return svgDocument(width, height, [...frameBack(spec), ...marks, ...frameFront(spec)]);
+  return figure(
+    {
+      clip,
+      width,
+      height,
+      box,
+      x,
+      y,
+      title: o.title,
+      xLabel: o.xLabel ?? "x₁",
+      yLabel: o.yLabel ?? "x₂",
+      head,
+      note,
+    },
+    marks,
+  );
 }
 
 /** One line of a line plot. */
@@ -252,20 +245,22 @@ export function linePlot(o: LineOptions): string {
       );
     marks.push(el("g", { "clip-path": `url(#${clip})` }, [...lines, ...dots]));
   }
-  const spec: FrameSpec = {
-    clip,
-    width,
-    height,
-    box,
-    x,
-    y,
-    title: o.title,
-    xLabel: o.xLabel,
-    yLabel: o.yLabel,
-    head,
-    note: o.note,
-  };
-  return svgDocument(width, height, [...frameBack(spec), ...marks, ...frameFront(spec)]);
+  return figure(
+    {
+      clip,
+      width,
+      height,
+      box,
+      x,
+      y,
+      title: o.title,
+      xLabel: o.xLabel,
+      yLabel: o.yLabel,
+      head,
+      note: o.note,
+    },
+    marks,
+  );
 }
 
 /** Line plots side by side with aligned plot areas (the tallest header sets every panel's top). */
@@ -420,20 +415,22 @@ export function trajectoryPlot(o: TrajectoryOptions): string {
       Array.from({ length: m }, (_, i) => el("circle", { cx: x(sx[k]![i]!), cy: y(sy[k]![i]!), r: 2.4 })),
     );
   marks.push(endDots(0, colors.start), endDots(last, colors.end));
-  const spec: FrameSpec = {
-    clip,
-    width,
-    height,
-    box,
-    x,
-    y,
-    title: o.title,
-    xLabel: "x₁",
-    yLabel: "x₂",
-    head,
-    note,
-  };
-  return svgDocument(width, height, [...frameBack(spec), ...marks, ...frameFront(spec)]);
+  return figure(
+    {
+      clip,
+      width,
+      height,
+      box,
+      x,
+      y,
+      title: o.title,
+      xLabel: "x₁",
+      yLabel: "x₂",
+      head,
+      note,
+    },
+    marks,
+  );
 }
 
 /** Options of `imageGridPlot`. */

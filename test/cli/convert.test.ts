@@ -35,24 +35,9 @@ describe("difflux convert", { concurrency: 3 }, () => {
 
   it("converts a VP noise prediction into the velocity exactly as convert() does, and reports the coefficients", async () => {
     const r = await difflux(
-      [
-        "convert",
-        "--path",
-        "vp",
-        "--t",
-        "0.3",
-        "--from",
-        "noise",
-        "--to",
-        "velocity",
-        "--xt",
-        "xt.npy",
-        "--value",
-        "eps.npy",
-        "--out",
-        "u.npy",
-        "--json",
-      ],
+      `convert --path vp --t 0.3 --from noise --to velocity --xt xt.npy --value eps.npy --out u.npy --json`.split(
+        " ",
+      ),
       dir,
     );
     assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
@@ -78,25 +63,9 @@ describe("difflux convert", { concurrency: 3 }, () => {
 
   it("keeps float32 inputs float32 and converts score → drift with --g2 on the EDM path", async () => {
     const r = await difflux(
-      [
-        "convert",
-        "--path",
-        "edm",
-        "--t",
-        "0.6",
-        "--from",
-        "score",
-        "--to",
-        "drift",
-        "--g2",
-        "1.5",
-        "--xt",
-        "xt32.npy",
-        "--value",
-        "eps32.npy",
-        "--out",
-        "f.npy",
-      ],
+      `convert --path edm --t 0.6 --from score --to drift --g2 1.5 --xt xt32.npy --value eps32.npy --out f.npy`.split(
+        " ",
+      ),
       dir,
     );
     assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
@@ -120,44 +89,12 @@ describe("difflux convert", { concurrency: 3 }, () => {
 
   it("round-trips through a second kind back to the input (data → v → data on the cosine path)", async () => {
     const a = await diffluxInProcess(
-      [
-        "convert",
-        "--path",
-        "cosine",
-        "--t",
-        "0.4",
-        "--from",
-        "data",
-        "--to",
-        "v",
-        "--xt",
-        "xt.npy",
-        "--value",
-        "eps.npy",
-        "--out",
-        "v.npy",
-      ],
+      "convert --path cosine --t 0.4 --from data --to v --xt xt.npy --value eps.npy --out v.npy".split(" "),
       dir,
     );
     assert.equal(a.code, 0, `first conversion: exit code 0 expected; stderr: ${a.stderr}`);
     const b = await diffluxInProcess(
-      [
-        "convert",
-        "--path",
-        "cosine",
-        "--t",
-        "0.4",
-        "--from",
-        "v",
-        "--to",
-        "data",
-        "--xt",
-        "xt.npy",
-        "--value",
-        "v.npy",
-        "--out",
-        "back.npy",
-      ],
+      "convert --path cosine --t 0.4 --from v --to data --xt xt.npy --value v.npy --out back.npy".split(" "),
       dir,
     );
     assert.equal(b.code, 0, `second conversion: exit code 0 expected; stderr: ${b.stderr}`);
