@@ -16,6 +16,9 @@ import {
 import { readNpy, writeNpy } from "../../src/node.js";
 import { difflux, diffluxInProcess, listing, scratch } from "./cli.js";
 
+/** A command line as its words. */
+const words = (line: string) => line.split(" ");
+
 function normals(seed: number, n: number): Float64Array {
   const rng = new Rng(seed, 0);
   return Float64Array.from({ length: n }, () => rng.normal());
@@ -35,8 +38,8 @@ describe("difflux convert", { concurrency: 3 }, () => {
 
   it("converts a VP noise prediction into the velocity exactly as convert() does, and reports the coefficients", async () => {
     const r = await difflux(
-      `convert --path vp --t 0.3 --from noise --to velocity --xt xt.npy --value eps.npy --out u.npy --json`.split(
-        " ",
+      words(
+        "convert --path vp --t 0.3 --from noise --to velocity --xt xt.npy --value eps.npy --out u.npy --json",
       ),
       dir,
     );
@@ -63,8 +66,8 @@ describe("difflux convert", { concurrency: 3 }, () => {
 
   it("keeps float32 inputs float32 and converts score → drift with --g2 on the EDM path", async () => {
     const r = await difflux(
-      `convert --path edm --t 0.6 --from score --to drift --g2 1.5 --xt xt32.npy --value eps32.npy --out f.npy`.split(
-        " ",
+      words(
+        "convert --path edm --t 0.6 --from score --to drift --g2 1.5 --xt xt32.npy --value eps32.npy --out f.npy",
       ),
       dir,
     );
@@ -89,12 +92,12 @@ describe("difflux convert", { concurrency: 3 }, () => {
 
   it("round-trips through a second kind back to the input (data → v → data on the cosine path)", async () => {
     const a = await diffluxInProcess(
-      "convert --path cosine --t 0.4 --from data --to v --xt xt.npy --value eps.npy --out v.npy".split(" "),
+      words("convert --path cosine --t 0.4 --from data --to v --xt xt.npy --value eps.npy --out v.npy"),
       dir,
     );
     assert.equal(a.code, 0, `first conversion: exit code 0 expected; stderr: ${a.stderr}`);
     const b = await diffluxInProcess(
-      "convert --path cosine --t 0.4 --from v --to data --xt xt.npy --value v.npy --out back.npy".split(" "),
+      words("convert --path cosine --t 0.4 --from v --to data --xt xt.npy --value v.npy --out back.npy"),
       dir,
     );
     assert.equal(b.code, 0, `second conversion: exit code 0 expected; stderr: ${b.stderr}`);
