@@ -14,15 +14,20 @@ import { trainCommand } from "./commands/train.js";
 import { reportError } from "./errors.js";
 import { type Io, io, withIo } from "./io.js";
 
+/** The package version, from the nearest package.json above this file (cli/ in a checkout, dist/cli/ when built). */
 function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
+  for (const up of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "difflux" && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // Not there; try one level up.
+    }
   }
+  return "unknown";
 }
 
 /** Applies the settings every command shares: errors are thrown to `run`, not printed by commander. */
