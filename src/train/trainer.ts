@@ -407,7 +407,7 @@ export interface TrainOptions {
   readonly dtype?: DType;
   /** Continue from a saved state and RNG state (e.g. `loadCheckpoint`); `seed` is then ignored. */
   readonly resume?: { readonly state: TrainState; readonly rng: RngState };
-  /** Called after every step; return false to stop early. */
+  /** Called (and awaited) after every step; return false (or a promise of false) to stop early. */
   readonly onStep?: (info: StepInfo) => unknown;
   /**
    * Call `save` with a snapshot every `every` steps and at the end (e.g. `checkpointSaver(dir, meta)`
@@ -481,7 +481,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const info = session.run(batch);
       losses.push(info.loss);
       if (checkpoint !== undefined && session.step % checkpoint.every === 0 && session.step < steps) save();
-      if (onStep?.({ step: session.step, ...info, state: () => session.state() }) === false) break;
+      if (onStep !== undefined && (await onStep({ step: session.step, ...info, state: () => session.state() })) === false) break;
     }
     save();
     return { state: session.state(), rng: rng.getState(), losses: Float64Array.from(losses) };
