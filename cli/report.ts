@@ -12,6 +12,8 @@ export interface ReportFigure {
   readonly caption?: string;
   /** File name of the same PNG beside the report, linked under the figure. */
   readonly file?: string;
+  /** Span the whole row (for side-by-side panels). */
+  readonly wide?: boolean;
 }
 
 /** A table of the report. */
@@ -49,6 +51,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: "De
 .caption { color: #555; font-size: 13px; margin: 6px 0 0; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 20px; }
 figure { margin: 0; background: #fff; padding: 12px; border-radius: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+figure.wide { grid-column: 1 / -1; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { font-size: 13px; color: #555; margin-top: 8px; }
 figcaption b { color: #222; }
@@ -85,7 +88,7 @@ function figureHtml(f: ReportFigure): string {
     f.caption ? ` — ${escapeXml(f.caption)}` : "",
     f.file ? ` (<a href="${escapeXml(f.file)}">${escapeXml(f.file)}</a>)` : "",
   ].join("");
-  return `<figure><img alt="${escapeXml(f.title)}" src="data:image/png;base64,${base64(f.png)}"><figcaption>${caption}</figcaption></figure>`;
+  return `<figure${f.wide ? ' class="wide"' : ""}><img alt="${escapeXml(f.title)}" src="data:image/png;base64,${base64(f.png)}"><figcaption>${caption}</figcaption></figure>`;
 }
 
 /** The report as one HTML document (no external resources). */

@@ -295,7 +295,13 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
           caption: "sliced W₂ and unbiased MMD² (RBF, median bandwidth) of the samples to held-out data",
         },
       ],
-      figures: figures.map((f) => ({ title: f.title, caption: f.caption, png: f.png, file: f.file })),
+      figures: figures.map((f) => ({
+        title: f.title,
+        caption: f.caption,
+        png: f.png,
+        file: f.file,
+        wide: f.file === "error-vs-nfe.png",
+      })),
       config: c,
     });
     const files = ["report.html", "metrics.json", ...figures.map((f) => f.file), "model/"];
