@@ -130,7 +130,7 @@ export {
 export { type Gaussian, type GaussianOptions, gaussian, gaussianLogProb, gaussianSample } from "./math/gaussian.js";
 
 // Linear SDEs
-export { type LinearSde, type SdeParams, type SdeSpec, type Transition, type TransitionGrid } from "./sde/sde.js";
+export type { LinearSde, SdeParams, SdeSpec, Transition, TransitionGrid } from "./sde/sde.js";
 export { type OdeOptions, type OdeSolution, type OdeStats, solveOde } from "./sde/ode.js";
 export { type BrownianMotionOptions, brownianMotion } from "./sde/brownianMotion.js";
 export { type OrnsteinUhlenbeckOptions, ornsteinUhlenbeck } from "./sde/ornsteinUhlenbeck.js";
