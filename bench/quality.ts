@@ -15,11 +15,10 @@ import {
   sample,
   sampleToy,
   slicedWasserstein,
-  trainingBatch,
   uniformTimeGrid,
   uniformWeighting,
 } from "../src/index.js";
-import { type BatchSource, mlpConfig, networkModel, optimizerConfig, train } from "../src/node.js";
+import { datasetBatches, mlpConfig, networkModel, optimizerConfig, train } from "../src/node.js";
 
 const threshold = Number(process.argv[2] ?? 0.1);
 const maxSteps = Number(process.argv[3] ?? 6000);
@@ -37,22 +36,14 @@ const floor = slicedWasserstein(
   { rng: new Rng(5), projections: 256 },
 );
 
-const batchSource: BatchSource = (_step, rng) => {
-  const rows = new Float32Array(batchSize * dim);
-  for (let i = 0; i < batchSize; i++) {
-    const r = rng.integer(data.length / dim);
-    rows.set(data.subarray(r * dim, r * dim + dim), i * dim);
-  }
-  const b = trainingBatch(path, rows, {
-    kind: "velocity",
-    dim,
-    timeDensity: logitNormalTime(),
-    weighting: uniformWeighting(),
-    coupling: independentCoupling(),
-    rng,
-  });
-  return { xt: b.xt as Float32Array, t: b.t as Float32Array, target: b.target as Float32Array, weight: b.weight as Float32Array };
-};
+const batchSource = datasetBatches(path, data, {
+  batchSize,
+  dim,
+  kind: "velocity",
+  timeDensity: logitNormalTime(),
+  weighting: uniformWeighting(),
+  coupling: independentCoupling(),
+});
 
 const model = mlpConfig({ dim, width, depth: 3 });
 const optimizer = optimizerConfig({ lr: 1e-3, emaDecay: 0.999 });

@@ -68,6 +68,7 @@ export {
   train,
   weightedMse,
 } from "./train/trainer.js";
+export { type DatasetBatchesOptions, datasetBatches } from "./train/batches.js";
 export {
   type Checkpoint,
   type CheckpointExpectation,

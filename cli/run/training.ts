@@ -271,24 +271,14 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     { path: join(s.out, RUN_FILES.losses), data: lossCsv(lib, losses) },
   ];
 
-  const rows = data.n;
-  const dim = data.dim;
-  const batchSource = (_step: number, rng: InstanceType<Library["Rng"]>) => {
-    const batch = new Float64Array(s.batch * dim);
-    for (let i = 0; i < s.batch; i++) {
-      const r = rng.integer(rows);
-      for (let j = 0; j < dim; j++) batch[i * dim + j] = data.data[r * dim + j]!;
-    }
-    const b = lib.trainingBatch(path, batch, {
-      kind: s.predict,
-      timeDensity: density,
-      rng,
-      dim,
-      coupling: pairing,
-      weighting: objective,
-    });
-    return { xt: b.xt, t: b.t, target: b.target, weight: b.weight };
-  };
+  const batchSource = lib.datasetBatches(path, data.data, {
+    batchSize: s.batch,
+    dim: data.dim,
+    kind: s.predict,
+    timeDensity: density,
+    coupling: pairing,
+    weighting: objective,
+  });
 
   const bar = startProgress(progress, "training", s.steps - start);
   const began = Date.now();
@@ -335,8 +325,8 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     steps: s.steps,
     losses: all,
     seconds,
-    dataPoints: rows,
-    dim,
+    dataPoints: data.n,
+    dim: data.dim,
     files: [lib.CHECKPOINT_CONFIG, RUN_FILES.record, RUN_FILES.losses, RUN_FILES.plot].map((f) =>
       join(s.out, f),
     ),

@@ -14,11 +14,10 @@ import {
   sample,
   sampleToy,
   slicedWasserstein,
-  trainingBatch,
   uniformTimeGrid,
   uniformWeighting,
 } from "../../src/index.js";
-import { type BatchSource, mlpConfig, networkModel, optimizerConfig, train } from "../../src/node.js";
+import { datasetBatches, mlpConfig, networkModel, optimizerConfig, train } from "../../src/node.js";
 
 const dim = 2;
 const path = affinePath(linearSchedule());
@@ -27,23 +26,14 @@ describe("training on two moons", () => {
   it("reaches sliced W2 < 0.12 to held-out data after 1500 steps (noise is ≈ 0.57, held-out vs held-out ≈ 0.03–0.08)", async () => {
     const data = sampleToy("moons", 4096, { seed: 0, dtype: "float32" }) as Float32Array;
     const heldOut = sampleToy("moons", 1000, { seed: 0, split: "heldout" });
-    const batchSize = 256;
-    const batchSource: BatchSource = (_step, rng) => {
-      const rows = new Float32Array(batchSize * dim);
-      for (let i = 0; i < batchSize; i++) {
-        const r = rng.integer(data.length / dim);
-        rows.set(data.subarray(r * dim, r * dim + dim), i * dim);
-      }
-      const b = trainingBatch(path, rows, {
-        kind: "velocity",
-        dim,
-        timeDensity: logitNormalTime(),
-        weighting: uniformWeighting(),
-        coupling: independentCoupling(),
-        rng,
-      });
-      return { xt: b.xt as Float32Array, t: b.t as Float32Array, target: b.target as Float32Array, weight: b.weight as Float32Array };
-    };
+    const batchSource = datasetBatches(path, data, {
+      batchSize: 256,
+      dim,
+      kind: "velocity",
+      timeDensity: logitNormalTime(),
+      weighting: uniformWeighting(),
+      coupling: independentCoupling(),
+    });
     const model = mlpConfig({ dim, width: 64, depth: 3 });
     const optimizer = optimizerConfig({ lr: 3e-3, schedule: { kind: "warmupCosine", warmupSteps: 100, totalSteps: 1500, minLr: 1e-4 } });
     const result = await train({ model, optimizer, steps: 1500, batchSource, seed: 1 });

@@ -1,0 +1,44 @@
+/**
+ * Minibatches from a dataset for the trainer: each step draws `batchSize` rows uniformly with
+ * replacement from the trainer's generator, then builds the regression batch with `trainingBatch`
+ * (the objective module), all from the same generator — so resuming from a checkpoint reproduces
+ * the uninterrupted run.
+ */
+import { type FloatArray, like } from "../array.js";
+import { type TrainingBatchOptions, trainingBatch } from "../loss/batch.js";
+import type { TrainingPath } from "../loss/trainingPath.js";
+import type { BatchSource } from "./trainer.js";
+
+/** Options of `datasetBatches`: the trainingBatch options without `rng`, plus the batch size. */
+export type DatasetBatchesOptions = Omit<TrainingBatchOptions, "rng" | "dim"> & {
+  /** Rows per step. */
+  readonly batchSize: number;
+  /** Numbers per row (the dataset is batch-major, rows × dim). */
+  readonly dim: number;
+};
+
+/**
+ * A BatchSource over `data` (rows × dim): rows drawn with `rng.integer(rows)`, then
+ * `trainingBatch(path, rows, { ...options, rng })`. The batch has the data's element type.
+ */
+export function datasetBatches(path: TrainingPath, data: FloatArray, options: DatasetBatchesOptions): BatchSource {
+  const fn = "datasetBatches";
+  const { batchSize, dim, ...batchOptions } = options;
+  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`${fn}: batchSize must be a positive integer, got ${batchSize}`);
+  }
+  if (data.length === 0 || data.length % dim !== 0) {
+    throw new RangeError(`${fn}: data has length ${data.length}, not a positive multiple of dim = ${dim}`);
+  }
+  const rows = data.length / dim;
+  return (_step, rng) => {
+    const batch = like(data, batchSize * dim);
+    for (let i = 0; i < batchSize; i++) {
+      const r = rng.integer(rows);
+      batch.set(data.subarray(r * dim, r * dim + dim), i * dim);
+    }
+    const b = trainingBatch(path, batch, { ...batchOptions, dim, rng });
+    return { xt: b.xt, t: b.t, target: b.target, weight: b.weight };
+  };
+}
