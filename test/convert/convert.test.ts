@@ -244,6 +244,13 @@ describe("the conversion hub: singular points and bad input", () => {
     assert.deepEqual(dataToVelocity(x, new Float64Array([3, 4]), lin.at(0)), new Float64Array([-2, -2]));
   });
 
+  it("converts empty arrays to empty arrays of the same type", () => {
+    const level = lin.at(0.5);
+    const r32 = convert(new Float32Array(0), "noise", "velocity", new Float32Array(0), level);
+    assert.ok(r32 instanceof Float32Array && r32.length === 0, "an empty Float32Array");
+    assert.deepEqual(noiseToData(new Float64Array(0), new Float64Array(0), level), new Float64Array(0));
+  });
+
   it("an identity conversion copies, even at a singular level", () => {
     assert.deepEqual(convert(x, "noise", "noise", x, lin.at(0)), x);
   });
