@@ -11,6 +11,7 @@
  */
 import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../array.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
+import { type SimdKernel, createSimdKernel } from "./simd.js";
 
 /** The kinds a model may predict (design.md §1). */
 export type Kind = "data" | "noise" | "score" | "velocity" | "v" | "drift";
@@ -89,7 +90,8 @@ export function pairCoefficients(
 
 /**
  * The fused kernel out[i] = p·value[i] + q·xt[i] (no temporaries). Returns `out` (or a new array of
- * the input's type). Checks array types and lengths.
+ * the input's type). Checks array types and lengths. Large arrays run through WebAssembly SIMD
+ * (simd.ts) when available, with results identical to the JS loops.
  */
 export function affineCombine<A extends FloatArray>(
   fn: string,
@@ -103,11 +105,58 @@ export function affineCombine<A extends FloatArray>(
   checkFloatArray(fn, "xt", xt);
   checkSameLength(fn, "value", value, "xt", xt);
   const o = outFor(fn, value, out);
+  combineInto(value, xt, p, q, o);
+  return o;
+}
+
+/** The SIMD kernel of this environment, or null where WebAssembly SIMD is unavailable (JS loops then). */
+const SIMD: SimdKernel | null = createSimdKernel();
+
+/**
+ * Length from which the SIMD path runs. Measured crossover (bench/conversion.ts): the two paths tie
+ * at ~128 elements for float32 and float64 (a fixed ~80 ns for the copies and the call); at 256 the
+ * SIMD path is already ~1.6× faster, so 256 leaves a margin.
+ */
+export const SIMD_MIN_LENGTH = 256;
+
+/**
+ * out[i] = p·value[i] + q·xt[i] on checked arrays of one type and length: the SIMD kernel from
+ * `minLength` elements on, else (or when `simd` is null, or out overlaps an input only in part) the
+ * JS loops; the results are the same bit for bit. `simd` and `minLength` exist for tests and benches
+ * (null forces the JS loops, 0 forces SIMD at every length).
+ */
+export function combineInto(
+  value: FloatArray,
+  xt: FloatArray,
+  p: number,
+  q: number,
+  out: FloatArray,
+  simd: SimdKernel | null = SIMD,
+  minLength: number = SIMD_MIN_LENGTH,
+): void {
+  if (
+    simd !== null &&
+    value.length >= minLength &&
+    !overlapsInPart(value, out) &&
+    !overlapsInPart(xt, out) &&
+    simd.combine(value, xt, p, q, out)
+  ) {
+    return;
+  }
   // One monomorphic loop per element type (the two bodies are the same on purpose): a single generic
   // loop sees both array types, goes polymorphic in V8 and runs ~2× slower (bench/conversion.ts).
-  if (value instanceof Float32Array) combine32(value, xt as Float32Array, p, q, o as Float32Array);
-  else combine64(value as Float64Array, xt as Float64Array, p, q, o as Float64Array);
-  return o;
+  if (value instanceof Float32Array) combine32(value, xt as Float32Array, p, q, out as Float32Array);
+  else combine64(value as Float64Array, xt as Float64Array, p, q, out as Float64Array);
+}
+
+/**
+ * True when `out` shares memory with `a` without being the same elements (a shifted view): the JS loop
+ * then reads elements it already wrote, which chunked copies would not reproduce, so such calls stay
+ * on the JS loop. Full aliasing (out is a) is fine on both paths.
+ */
+function overlapsInPart(a: FloatArray, out: FloatArray): boolean {
+  if (a.buffer !== out.buffer || a.byteOffset === out.byteOffset) return false;
+  return a.byteOffset < out.byteOffset + out.byteLength && out.byteOffset < a.byteOffset + a.byteLength;
 }
 
 function combine32(v: Float32Array, x: Float32Array, p: number, q: number, o: Float32Array): void {
