@@ -282,19 +282,19 @@ export const SIMD_CHUNK_BYTES = 131_072;
 const PAGE = 65_536;
 
 /**
- * Compiles the SIMD kernel with `wasm` (default: the global WebAssembly), or null when wasm is absent,
- * the module does not validate (no SIMD support) or compilation is refused (e.g. a CSP without
- * 'wasm-unsafe-eval').
+ * Compiles the SIMD kernel with `wasm` (default: the global WebAssembly), or null when wasm is absent
+ * (null), the module does not validate (no SIMD support) or compilation is refused (e.g. a CSP
+ * without 'wasm-unsafe-eval').
  */
 export function createSimdKernel(
-  wasm: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly,
+  wasm: WasmApi | null = (globalThis as { WebAssembly?: WasmApi }).WebAssembly ?? null,
   options: SimdKernelOptions = {},
 ): SimdKernel | null {
   const chunkBytes = options.chunkBytes ?? SIMD_CHUNK_BYTES;
   if (!(Number.isInteger(chunkBytes) && chunkBytes >= 16 && chunkBytes % 16 === 0)) {
     throw new RangeError(`createSimdKernel: chunkBytes must be a positive multiple of 16, got ${chunkBytes}`);
   }
-  if (wasm === undefined || typeof wasm.validate !== "function") return null;
+  if (wasm === null || typeof wasm.validate !== "function") return null;
   const bytes = simdModuleBytes();
   let memory: InstanceType<WasmApi["Memory"]>;
   let f32: Combine;
