@@ -12,8 +12,8 @@
  * (NaN payloads are not specified by either JS or wasm; a NaN stays a NaN.)
  *
  * Opcodes: WebAssembly core spec §5.4 and the SIMD proposal's BinarySIMD.md (0xFD prefix, LEB128 simdop).
- * Browser-safe: no Node imports; compiled synchronously (the module is a few hundred bytes, well under
- * the 4 KB limit browsers put on synchronous compilation on the main thread).
+ * Browser-safe: no Node imports; compiled synchronously (the module is under 500 bytes, below the 4 KB cap
+ * Chrome has put on synchronous compilation on the main thread).
  */
 import type { FloatArray } from "../array.js";
 
@@ -134,7 +134,10 @@ const LOCALS = [
 /** `localGet(base) localGet(I) i32.add`: the byte address base + I. */
 const at = (base: number): Instr[] => [op.localGet(base), op.localGet(I), op.i32Add];
 
-/** Prologue shared by both kernels: splat p and q, I = 0, END = (N & ~(perVector − 1)) << log2(bytes). */
+/**
+ * Prologue shared by both kernels: splat p and q; END = (N & ~(perVector − 1)) << log2(bytes).
+ * I starts at 0 (wasm zero-initialises locals); the scalar tail continues from where the vector loop stops.
+ */
 function prologue(perVector: number, log2Bytes: number): Instr[] {
   return [
     op.localGet(P), op.f64x2Splat, op.localSet(PP), // PP = (p, p)
@@ -228,17 +231,19 @@ function combineF64Body(): number[] {
 export function simdModuleBytes(): Uint8Array {
   const signature = [0x60, ...vec([[I32], [I32], [I32], [I32], [F64], [F64]]), ...vec([])]; // (i32×4, f64×2) → ()
   const code = (body: number[]) => {
-    const fn = [...vec(LOCALS), ...body];
+    const fn = [...vec(LOCALS), ...body]; // local declarations (count, type), then the instructions
     return [...uleb(fn.length), ...fn];
   };
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
     ...[0x01, 0x00, 0x00, 0x00], // version 1
     ...section(1, vec([signature])), // type section: one signature
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]])), // import memory, min 0 pages
+    // import section: env.memory, import kind 0x02 (memory), limits 0x00 (min only) of 0 pages
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]])),
     ...section(3, vec([uleb(0), uleb(0)])), // function section: two functions of type 0
-    ...section(7, vec([[...name("combine_f32"), 0x00, 0], [...name("combine_f64"), 0x00, 1]])), // exports
-    ...section(10, vec([code(combineF32Body()), code(combineF64Body())])), // code section
+    // export section: export kind 0x00 (function), function index
+    ...section(7, vec([[...name("combine_f32"), 0x00, ...uleb(0)], [...name("combine_f64"), 0x00, ...uleb(1)]])),
+    ...section(10, vec([code(combineF32Body()), code(combineF64Body())])), // code section: size-prefixed bodies
   ]);
 }
 
