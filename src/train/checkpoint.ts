@@ -1,9 +1,11 @@
 /**
  * Training checkpoints (Node only): a directory holding
  *   weights-<step>.safetensors  params (PyTorch names `layers.<l>.weight|bias`), `ema.<name>`,
- *                               `optimizer.m.<name>`, `optimizer.v.<name>` (Adam moments);
+ *                               `optimizer.m.<name>`, `optimizer.v.<name>` (Adam moments), and
+ *                               `adaptive.logWeights` (F64, the learned θ) when the run has one;
  *   config.json                 format/version, step, dtype, path spec, kind, schedule spec, MLP
- *                               architecture, optimizer config, RNG state, and the weights file's
+ *                               architecture, optimizer config, adaptive-weight config (or null;
+ *                               absent in older checkpoints), RNG state, and the weights file's
  *                               name, size and SHA-256.
  * Both files are written atomically (temp file + rename), weights first: config.json is the commit
  * point, so an interrupted save leaves the previous checkpoint intact; older weights files are
@@ -16,7 +18,9 @@ import { join } from "node:path";
 import { z } from "zod";
 import { KINDS, type Kind } from "../convert/kernel.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import { adaptiveWeighting } from "../loss/adaptive.js";
 import { readFileBytes } from "../io/fileBytes.js";
+import { relabelErrors } from "../io/relabel.js";
 import type { NdArray } from "../io/ndarray.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { RngState } from "../random/rng.js";
@@ -24,7 +28,13 @@ import type { ScheduleSpec } from "../schedule/schedule.js";
 import { ACTIVATIONS, checkMlpConfig, type MlpConfig, mlpParamSpecs } from "./mlp.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import type { DType, HostTensor } from "./tensor.js";
-import { checkTrainState, type TrainSnapshot, type TrainState } from "./trainer.js";
+import {
+  type AdaptiveTraining,
+  checkAdaptiveTraining,
+  checkTrainState,
+  type TrainSnapshot,
+  type TrainState,
+} from "./trainer.js";
 
 /** What the network was trained to predict, and on which path (JSON specs). */
 export interface CheckpointMeta {
@@ -44,6 +54,8 @@ export interface Checkpoint extends TrainSnapshot {
 export const CHECKPOINT_CONFIG = "config.json";
 
 const FORMAT = "difflux-checkpoint";
+/** The safetensors name of the learned adaptive log-weights θ. */
+const ADAPTIVE_TENSOR = "adaptive.logWeights";
 const VERSION = 1;
 
 const count = z.number().int().nonnegative();
@@ -73,6 +85,8 @@ const optimizerSchema = z.object({
   emaDecay: z.number().nullable(),
 });
 
+const adaptiveSchema = z.object({ bins: count.min(1), learningRate: positive }).nullable();
+
 const rngSchema = z.object({
   algorithm: z.literal("philox4x32-10"),
   seed: count,
@@ -92,6 +106,7 @@ const configSchema = z.object({
   schedule: z.object({ family: z.string() }).loose().nullable(),
   model: mlpSchema,
   optimizer: optimizerSchema,
+  adaptive: adaptiveSchema.optional(),
   rng: rngSchema,
   weights: z.object({
     file: z.string().regex(/^weights-\d+\.safetensors$/),
@@ -114,9 +129,10 @@ function weightsFile(step: number): string {
  */
 export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   const { meta, model, optimizer, dtype, state, rng } = checkpoint;
+  const adaptive = checkpoint.adaptive ?? null;
   checkMlpConfig(model);
   checkOptimizerConfig(optimizer);
-  checkTrainState("saveCheckpoint", state, model, optimizer, dtype);
+  checkTrainState("saveCheckpoint", state, model, optimizer, dtype, adaptive);
   if (!KINDS.includes(meta?.kind))
     throw new TypeError(
       `saveCheckpoint: meta.kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(meta?.kind)}`,
@@ -129,6 +145,12 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
     tensors[`optimizer.m.${name}`] = state.moments.m[i]!;
     tensors[`optimizer.v.${name}`] = state.moments.v[i]!;
   });
+  if (state.adaptive !== null) {
+    tensors[ADAPTIVE_TENSOR] = {
+      shape: [state.adaptive.bins],
+      data: Float64Array.from(state.adaptive.logWeights),
+    };
+  }
   const bytes = encodeSafetensors(tensors, { format: FORMAT, step: String(state.step) });
   const file = weightsFile(state.step);
   writeFileAtomic(join(dir, file), bytes, { mkdir: true });
@@ -142,6 +164,7 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
     schedule: meta.schedule ?? null,
     model,
     optimizer,
+    adaptive,
     rng,
     weights: { file, bytes: bytes.length, sha256: sha256(bytes) },
   };
@@ -175,12 +198,29 @@ function differences(a: unknown, b: unknown, prefix = ""): string[] {
     : [`${prefix || "value"} is ${JSON.stringify(a)} in the checkpoint but ${JSON.stringify(b)} in the run`];
 }
 
+/** The adaptive weighting stored as `theta` (float64, shape [bins]); throws naming the file otherwise. */
+function learnedWeights(theta: HostTensor, adaptive: AdaptiveTraining, file: string) {
+  if (!(theta.data instanceof Float64Array) || theta.shape.length !== 1 || theta.shape[0] !== adaptive.bins) {
+    throw new Error(
+      `loadCheckpoint: ${file}: ${ADAPTIVE_TENSOR} must be float64 of shape [${adaptive.bins}] (adaptive.bins in ${CHECKPOINT_CONFIG}), got ${theta.data instanceof Float64Array ? "float64" : "float32"} [${theta.shape.join(", ")}]; the files are from different saves`,
+    );
+  }
+  return relabelErrors(
+    "adaptiveWeighting",
+    "loadCheckpoint",
+    () => adaptiveWeighting({ bins: adaptive.bins, logWeights: theta.data }),
+    ` (${ADAPTIVE_TENSOR} in ${file}); the file is corrupt`,
+  );
+}
+
 /** What a caller expects of a checkpoint; `loadCheckpoint` throws on any difference. */
 export interface CheckpointExpectation {
   readonly model?: MlpConfig;
   readonly optimizer?: OptimizerConfig;
   readonly dtype?: DType;
   readonly kind?: Kind;
+  /** The adaptive-weight config of the run (null: none). */
+  readonly adaptive?: AdaptiveTraining | null;
 }
 
 /**
@@ -208,9 +248,11 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   const model = config.model as MlpConfig;
   const optimizer = config.optimizer as OptimizerConfig;
   const dtype = config.dtype;
+  const adaptive: AdaptiveTraining | null = config.adaptive ?? null;
   try {
     checkMlpConfig(model);
     checkOptimizerConfig(optimizer);
+    if (adaptive !== null) checkAdaptiveTraining("adaptive", adaptive);
   } catch (err) {
     throw new Error(`loadCheckpoint: ${configPath}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -223,6 +265,7 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     ...(expect.kind && expect.kind !== config.kind
       ? [`kind is ${config.kind} in the checkpoint but ${expect.kind} in the run`]
       : []),
+    ...(expect.adaptive !== undefined ? differences(adaptive, expect.adaptive, "adaptive") : []),
   ];
   if (mismatches.length > 0) {
     throw new Error(
@@ -256,9 +299,10 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     params: names.map((n) => take(n)),
     moments: { m: names.map((n) => take(`optimizer.m.${n}`)), v: names.map((n) => take(`optimizer.v.${n}`)) },
     ema: optimizer.emaDecay === null ? null : names.map((n) => take(`ema.${n}`)),
+    adaptive: adaptive === null ? null : learnedWeights(take(ADAPTIVE_TENSOR), adaptive, weightsPath),
   };
   try {
-    checkTrainState(weightsPath, state, model, optimizer, dtype);
+    checkTrainState(weightsPath, state, model, optimizer, dtype, adaptive);
   } catch (err) {
     throw new Error(`loadCheckpoint: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -267,6 +311,7 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     model,
     optimizer,
     dtype,
+    adaptive,
     state,
     rng: config.rng as RngState,
   };

@@ -121,6 +121,12 @@ const jaxOps: DiffOps<JaxArray> = {
     const [value, grads] = valueAndGrad((ps: JaxArray[]) => f(ps))(params.map((p) => p.ref));
     return [value, grads as JaxArray[]];
   },
+  valueAndGradWithAux(f, params) {
+    const [[value, aux], grads] = valueAndGrad((ps: JaxArray[]) => f(ps), { hasAux: true })(
+      params.map((p) => p.ref),
+    ) as [[JaxArray, JaxArray[]], JaxArray[]];
+    return [value, grads, aux];
+  },
 };
 
 function installFloat16Stub(): void {

@@ -46,6 +46,14 @@ export interface TensorOps<T> {
 export interface DiffOps<T> extends TensorOps<T> {
   /** f(params) (a scalar tensor) and ∂f/∂params, one gradient per parameter, in order. */
   valueAndGrad(f: (params: readonly T[]) => T, params: readonly T[]): [value: T, grads: T[]];
+  /**
+   * The same for f(params) = [value, aux]: value, ∂value/∂params and the auxiliary tensors `aux`
+   * from the same evaluation of f (one forward pass; aux is not differentiated — JAX's `has_aux`).
+   */
+  valueAndGradWithAux(
+    f: (params: readonly T[]) => [value: T, aux: T[]],
+    params: readonly T[],
+  ): [value: T, grads: T[], aux: T[]];
 }
 
 /** A zero-filled host tensor of the given shape and dtype. */

@@ -5,12 +5,17 @@
  * from the objectives' `trainingBatch` — and it minimizes the weighted mean squared error
  *   L(θ) = (1/B) Σᵢ wᵢ · ‖net_θ(xₜᵢ, tᵢ) − targetᵢ‖² / dim
  * with Adam/AdamW (optim.ts) inside one compiled step on the autodiff engine (engine.ts).
+ * On request the step also returns each row's unweighted loss ℓᵢ = ‖net_θ(xₜᵢ, tᵢ) − targetᵢ‖²/dim
+ * from the same forward pass (`rowLosses`), and with `adaptive` the trainer learns adaptive loss
+ * weights from them (loss/adaptive.ts): the row weights become wᵢ·K·softmax(θ)_{k(tᵢ)}, and after the
+ * step θ ← θ − η·∂J/∂θ on the step's (t, ℓ) (EDM2's uncertainty weighting, Karras et al. 2024).
  * Determinism: the same seed, config and batch source give bit-identical weights, and a run resumed
  * from a checkpoint continues exactly as if it had never stopped.
  */
 import type { FloatArray, Shape } from "../array.js";
 import { checkShape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
+import { type AdaptiveWeighting, adaptiveWeighting, updateAdaptiveWeighting } from "../loss/adaptive.js";
 import type { Model } from "../model.js";
 import type { GaussianPath } from "../path/path.js";
 import { Rng, type RngState } from "../random/rng.js";
@@ -68,17 +73,62 @@ export interface TrainState {
   readonly moments: AdamMoments<HostTensor>;
   /** EMA of the weights, null when the optimizer has no emaDecay. */
   readonly ema: HostTensor[] | null;
+  /** The learned loss weighting (θ after `step` updates), null when the run has no `adaptive` config. */
+  readonly adaptive: AdaptiveWeighting | null;
 }
 
 /**
- * A fresh training state: seeded parameters (`initMlpParams`), zero moments, EMA = the parameters.
+ * Learned adaptive loss weights during training (loss/adaptive.ts): K time bins, and the step size η
+ * of the update θ ← θ − η·∂J/∂θ made after every optimizer step with that step's row losses.
+ * At the fixed point θ_k = −log ℓ̄_k, so the weights are ∝ 1/(mean unweighted loss of the bin).
+ */
+export interface AdaptiveTraining {
+  /** Number of equal bins K of canonical time. */
+  readonly bins: number;
+  /** η, the gradient-descent step size on θ. */
+  readonly learningRate: number;
+}
+
+/**
+ * A checked `AdaptiveTraining` config: bins K (default 32) and learning rate η (default 1).
+ * Near the fixed point the update is δθ_k ← (1 − η·p_k)·δθ_k, p_k the bin's share of the batch
+ * (1/K for uniform times): stable for η·p_k < 2, time constant ≈ 1/(η·p_k) steps (K/η), and the
+ * stationary jitter of θ_k is ≈ √(η/(2B)) for batch size B. Source: Karras et al. 2024 (EDM2), §B.
+ */
+export function adaptiveTraining(options: { bins?: number; learningRate?: number } = {}): AdaptiveTraining {
+  const config = { bins: options.bins ?? 32, learningRate: options.learningRate ?? 1 };
+  checkAdaptiveTraining("adaptiveTraining", config);
+  return config;
+}
+
+/** Throws an error naming `fn` when `config` is not { bins: integer ≥ 1, learningRate: finite > 0 }. */
+export function checkAdaptiveTraining(fn: string, config: AdaptiveTraining): void {
+  if (config === null || typeof config !== "object")
+    throw new TypeError(`${fn}: adaptive must be { bins, learningRate } (adaptiveTraining({ bins: 32 }))`);
+  if (!Number.isInteger(config.bins) || config.bins < 1)
+    throw new RangeError(`${fn}: adaptive bins must be a positive integer (e.g. 32), got ${config.bins}`);
+  if (
+    typeof config.learningRate !== "number" ||
+    !(config.learningRate > 0) ||
+    !Number.isFinite(config.learningRate)
+  )
+    throw new RangeError(
+      `${fn}: adaptive learningRate must be a finite number > 0 (e.g. 1), got ${String(config.learningRate)}`,
+    );
+}
+
+/**
+ * A fresh training state: seeded parameters (`initMlpParams`), zero moments, EMA = the parameters,
+ * and with `adaptive` uniform loss weights (θ = 0).
  */
 export function initTrainState(
   model: MlpConfig,
   optimizer: OptimizerConfig,
   rng: Rng,
   dtype: DType = "float32",
+  adaptive: AdaptiveTraining | null = null,
 ): TrainState {
+  if (adaptive !== null) checkAdaptiveTraining("initTrainState", adaptive);
   const params = initMlpParams(model, rng, dtype);
   const zeros = () => params.map((p) => zerosTensor(p.shape, dtype));
   return {
@@ -86,12 +136,14 @@ export function initTrainState(
     params,
     moments: { m: zeros(), v: zeros() },
     ema: optimizer.emaDecay === null ? null : cloneTensors(params),
+    adaptive: adaptive === null ? null : adaptiveWeighting({ bins: adaptive.bins }),
   };
 }
 
 /**
- * Throws an error naming `fn` and the first tensor of `state` that does not fit `model`, `optimizer`
- * and `dtype` (missing, wrong shape or dtype, EMA present without emaDecay or missing with it).
+ * Throws an error naming `fn` and the first tensor of `state` that does not fit `model`, `optimizer`,
+ * `dtype` and `adaptive` (missing, wrong shape or dtype, EMA present without emaDecay or missing with
+ * it, adaptive weights present without an adaptive config, missing with one, or with other bins).
  */
 export function checkTrainState(
   fn: string,
@@ -99,10 +151,30 @@ export function checkTrainState(
   model: MlpConfig,
   optimizer: OptimizerConfig,
   dtype: DType,
+  adaptive: AdaptiveTraining | null = null,
 ): void {
   const specs = mlpParamSpecs(model);
   if (!Number.isInteger(state.step) || state.step < 0)
     throw new RangeError(`${fn}: state.step must be an integer ≥ 0, got ${state.step}`);
+  const learned = state.adaptive ?? null;
+  if (adaptive === null && learned !== null) {
+    throw new RangeError(
+      `${fn}: the state has adaptive loss weights (${learned.bins} bins) but the run has no adaptive config; pass adaptive: { bins: ${learned.bins}, learningRate } or drop state.adaptive`,
+    );
+  }
+  if (adaptive !== null) {
+    checkAdaptiveTraining(fn, adaptive);
+    if (learned === null) {
+      throw new RangeError(
+        `${fn}: the run learns adaptive loss weights but the state has none; start from initTrainState(…, adaptive) or resume a run that had them`,
+      );
+    }
+    if (learned.bins !== adaptive.bins || learned.logWeights.length !== adaptive.bins) {
+      throw new RangeError(
+        `${fn}: the state's adaptive weights have ${learned.logWeights.length} bins but the run asks for ${adaptive.bins}; use bins = ${learned.logWeights.length}`,
+      );
+    }
+  }
   const groups: [string, readonly HostTensor[] | null][] = [
     ["params", state.params],
     ["moments.m", state.moments.m],
@@ -148,13 +220,23 @@ export function checkTrainState(
   }
 }
 
+/** ‖predᵢ − targetᵢ‖² per row, shape [B], for pred and target of shape [B, dim]. */
+function rowSquaredErrors<T>(ops: TensorOps<T>, prediction: T, target: T): T {
+  const r = ops.sub(prediction, target);
+  return ops.sum(ops.mul(r, r), 1);
+}
+
+/** (1/B) Σᵢ wᵢ·sᵢ/dim from the row squared errors sᵢ (shape [B]): a scalar tensor. */
+function weightedRowMean<T>(ops: TensorOps<T>, squared: T, weight: T, shape: Shape): T {
+  return ops.mul(ops.sum(ops.mul(squared, weight)), 1 / (shape.batch * shape.dim));
+}
+
 /**
  * Weighted mean squared error L = (1/B) Σᵢ wᵢ·‖predᵢ − targetᵢ‖²/dim for pred, target of shape
  * [B, dim] and weight of shape [B] (a scalar tensor).
  */
 export function weightedMse<T>(ops: TensorOps<T>, prediction: T, target: T, weight: T, shape: Shape): T {
-  const r = ops.sub(prediction, target);
-  return ops.mul(ops.sum(ops.mul(ops.sum(ops.mul(r, r), 1), weight)), 1 / (shape.batch * shape.dim));
+  return weightedRowMean(ops, rowSquaredErrors(ops, prediction, target), weight, shape);
 }
 
 /** One batch as tensors: feature rows [batch, featureWidth], targets [batch, dim], weights [batch]. */
@@ -187,6 +269,28 @@ export function lossAndGrad<T>(
   inputs: LossInputs<T>,
 ): [T, T[]] {
   return ops.valueAndGrad((p) => trainingLoss(ops, model, p, inputs), params);
+}
+
+/**
+ * `lossAndGrad` plus each row's unweighted loss ℓᵢ = ‖net(featuresᵢ) − targetᵢ‖²/dim (shape [B]),
+ * taken from the same forward pass as an auxiliary output; loss and gradient are the same
+ * operations as in `lossAndGrad`, so they are bit-identical to it.
+ */
+export function lossRowLossesAndGrad<T>(
+  ops: DiffOps<T>,
+  model: MlpConfig,
+  params: readonly T[],
+  inputs: LossInputs<T>,
+): [loss: T, grads: T[], rowLosses: T] {
+  const { features, target, weight, batch } = inputs;
+  const [loss, grads, [rows]] = ops.valueAndGradWithAux((p) => {
+    const squared = rowSquaredErrors(ops, mlpForward(ops, model, p, features), target);
+    return [
+      weightedRowMean(ops, squared, weight, { batch, dim: model.dim }),
+      [ops.mul(squared, 1 / model.dim)],
+    ];
+  }, params);
+  return [loss, grads, rows!];
 }
 
 /**
@@ -233,9 +337,10 @@ export function lossAndGradient(
 
 /**
  * The compiled training step. Groups in: [params, m, v, ema, [features, target, weight],
- * [stepSize, invSqrtBc2, decay]]; out: [params, m, v, ema, [loss, gradNorm]] (gradNorm before clipping).
+ * [stepSize, invSqrtBc2, decay]]; out: [params, m, v, ema, [loss, gradNorm]] (gradNorm before
+ * clipping), with `rowLosses` [loss, gradNorm, ℓ] (ℓ of shape [batch], from the same forward pass).
  */
-function trainStepFn(model: MlpConfig, optimizer: OptimizerConfig, batch: number) {
+function trainStepFn(model: MlpConfig, optimizer: OptimizerConfig, batch: number, rowLosses: boolean) {
   return <T>(ops: DiffOps<T>, groups: T[][]): T[][] => {
     const [params, m, v, ema, [features, target, weight], [stepSize, invSqrtBc2, decay]] = groups as [
       T[],
@@ -245,12 +350,10 @@ function trainStepFn(model: MlpConfig, optimizer: OptimizerConfig, batch: number
       T[],
       T[],
     ];
-    const [loss, grads] = lossAndGrad(ops, model, params, {
-      features: features!,
-      target: target!,
-      weight: weight!,
-      batch,
-    });
+    const inputs = { features: features!, target: target!, weight: weight!, batch };
+    const [loss, grads, rows] = rowLosses
+      ? lossRowLossesAndGrad(ops, model, params, inputs)
+      : [...lossAndGrad(ops, model, params, inputs), null];
     const norm = globalNorm(ops, grads);
     const clipped =
       optimizer.clipNorm === null ? grads : clipByGlobalNorm(ops, grads, norm, optimizer.clipNorm);
@@ -263,7 +366,13 @@ function trainStepFn(model: MlpConfig, optimizer: OptimizerConfig, batch: number
       { stepSize: stepSize!, invSqrtBc2: invSqrtBc2!, decay: decay! },
     );
     const nextEma = optimizer.emaDecay === null ? [] : emaUpdate(ops, ema, next.params, optimizer.emaDecay);
-    return [next.params, [...next.moments.m], [...next.moments.v], nextEma, [loss, norm]];
+    return [
+      next.params,
+      [...next.moments.m],
+      [...next.moments.v],
+      nextEma,
+      rows === null ? [loss, norm] : [loss, norm, rows],
+    ];
   };
 }
 
@@ -289,14 +398,43 @@ function checkBatch(fn: string, batch: Batch, model: MlpConfig): number {
   return rows;
 }
 
+/** Options of `TrainSession`. */
+export interface TrainSessionOptions {
+  /**
+   * Also return each row's unweighted loss ‖net(xₜᵢ, tᵢ) − targetᵢ‖²/dim, from the step's forward
+   * pass (default false: the step computes and downloads nothing extra).
+   */
+  readonly rowLosses?: boolean;
+  /** Learn adaptive loss weights (the state must hold them: `initTrainState(…, adaptive)`); implies rowLosses. */
+  readonly adaptive?: AdaptiveTraining | null;
+}
+
+/** What one `TrainSession.run` step reports. */
+export interface StepResult {
+  /** Training loss of the batch (with the weights used), before the update. */
+  readonly loss: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** Learning rate used by the step. */
+  readonly lr: number;
+  /** ℓᵢ = ‖net(xₜᵢ, tᵢ) − targetᵢ‖²/dim before the update (the state's dtype), or null when not requested. */
+  readonly rowLosses: FloatArray | null;
+  /** The batch the step trained on: the source's batch, its weights times the adaptive weights if any. */
+  readonly batch: Batch;
+}
+
 /**
- * A training run held on the engine: the state lives on the device between steps.
- * `step(batch)` performs one optimizer step; `state()` copies the state to the host.
+ * A training run held on the engine: the state lives on the device between steps (the adaptive
+ * weights, if any, on the host). `run(batch)` performs one optimizer step; `state()` copies the
+ * state to the host.
  */
 export class TrainSession {
   private readonly compiled = new Map<number, CompiledFn>();
   private device: { params: DeviceTensor[]; m: DeviceTensor[]; v: DeviceTensor[]; ema: DeviceTensor[] };
   private stepCount: number;
+  private learned: AdaptiveWeighting | null;
+  private readonly adaptive: AdaptiveTraining | null;
+  private readonly rowLosses: boolean;
 
   /** Uploads `state` (checked against the configs) to `engine`. */
   constructor(
@@ -305,10 +443,13 @@ export class TrainSession {
     readonly optimizer: OptimizerConfig,
     state: TrainState,
     readonly dtype: DType = "float32",
+    options: TrainSessionOptions = {},
   ) {
     checkMlpConfig(model);
     checkOptimizerConfig(optimizer);
-    checkTrainState("TrainSession", state, model, optimizer, dtype);
+    this.adaptive = options.adaptive ?? null;
+    checkTrainState("TrainSession", state, model, optimizer, dtype, this.adaptive);
+    this.rowLosses = options.rowLosses === true || this.adaptive !== null;
     const up = (ts: readonly HostTensor[]) => ts.map((t) => engine.upload(t));
     this.device = {
       params: up(state.params),
@@ -317,6 +458,7 @@ export class TrainSession {
       ema: up(state.ema ?? []),
     };
     this.stepCount = state.step;
+    this.learned = state.adaptive ?? null;
   }
 
   /** Number of completed steps. */
@@ -324,21 +466,31 @@ export class TrainSession {
     return this.stepCount;
   }
 
-  /** One optimizer step on `batch`; returns the loss before the step, the gradient norm and the lr used. */
-  run(batch: Batch): { loss: number; gradNorm: number; lr: number } {
-    const inputs = batchTensors("TrainSession.run", this.model, batch, this.dtype).map((t) =>
-      this.engine.upload(t),
-    );
+  /**
+   * One optimizer step on `batch` (with adaptive weights: on weights wᵢ·w_θ(tᵢ), then the θ update on
+   * the step's row losses); returns the loss before the step, the gradient norm, the lr used and,
+   * when requested, the row losses.
+   */
+  run(source: Batch): StepResult {
+    const fn = "TrainSession.run";
+    const learned = this.learned;
+    let batch = source;
+    if (learned !== null) {
+      checkBatch(fn, source, this.model);
+      const weight = source.weight.map((w, i) => w * learned.weight(source.t[i]!));
+      batch = { ...source, weight };
+    }
+    const inputs = batchTensors(fn, this.model, batch, this.dtype).map((t) => this.engine.upload(t));
     const rows = inputs[2]!.shape[0]!;
-    let fn = this.compiled.get(rows);
-    if (fn === undefined) {
-      fn = this.engine.compile(trainStepFn(this.model, this.optimizer, rows));
-      this.compiled.set(rows, fn);
+    let step = this.compiled.get(rows);
+    if (step === undefined) {
+      step = this.engine.compile(trainStepFn(this.model, this.optimizer, rows, this.rowLosses));
+      this.compiled.set(rows, step);
     }
     const s = adamScalars(this.optimizer, this.stepCount);
     const scalars = [s.stepSize, s.invSqrtBc2, s.decay].map((x) => this.engine.scalar(x, this.dtype));
     const d = this.device;
-    const [params, m, v, ema, [loss, norm]] = fn([d.params, d.m, d.v, d.ema, inputs, scalars]) as [
+    const [params, m, v, ema, outputs] = step([d.params, d.m, d.v, d.ema, inputs, scalars]) as [
       DeviceTensor[],
       DeviceTensor[],
       DeviceTensor[],
@@ -348,14 +500,24 @@ export class TrainSession {
     for (const t of [...d.params, ...d.m, ...d.v, ...d.ema, ...inputs, ...scalars]) t.dispose();
     this.device = { params, m, v, ema };
     this.stepCount++;
-    const out = {
-      loss: this.engine.download(loss!).data[0]!,
-      gradNorm: this.engine.download(norm!).data[0]!,
-      lr: s.lr,
-    };
-    loss!.dispose();
-    norm!.dispose();
-    return out;
+    const [loss, norm, rowTensor] = outputs.map((t) => {
+      const host = this.engine.download(t).data;
+      t.dispose();
+      return host;
+    });
+    const rowLosses = rowTensor ?? null;
+    if (learned !== null && this.adaptive !== null) {
+      const bad = rowLosses!.findIndex((l) => !Number.isFinite(l));
+      if (bad >= 0) {
+        throw new RangeError(
+          `${fn}: row ${bad} has loss ${rowLosses![bad]} at step ${this.stepCount}, so the adaptive weights cannot be updated; training diverged — lower the learning rate or clip gradients`,
+        );
+      }
+      this.learned = updateAdaptiveWeighting(learned, batch.t, rowLosses!, {
+        learningRate: this.adaptive.learningRate,
+      });
+    }
+    return { loss: loss![0]!, gradNorm: norm![0]!, lr: s.lr, rowLosses, batch };
   }
 
   /** A host copy of the current state. */
@@ -367,6 +529,7 @@ export class TrainSession {
       params: down(d.params),
       moments: { m: down(d.m), v: down(d.v) },
       ema: this.optimizer.emaDecay === null ? null : down(d.ema),
+      adaptive: this.learned,
     };
   }
 
@@ -392,6 +555,13 @@ export interface StepInfo {
   readonly lr: number;
   /** A host copy of the state after the step (copies the weights off the engine; call sparingly). */
   readonly state: () => TrainState;
+  /**
+   * ℓᵢ = ‖net(xₜᵢ, tᵢ) − targetᵢ‖²/dim of every row, before the update, from the step's forward pass.
+   * Computed only when `train` has `rowLosses: true` or `adaptive`; otherwise this throws saying so.
+   */
+  readonly rowLosses: () => FloatArray;
+  /** The batch the step trained on (its weights include the adaptive weights, if any). */
+  readonly batch: Batch;
 }
 
 /** Options of `train`. */
@@ -405,6 +575,14 @@ export interface TrainOptions {
   readonly seed?: number;
   /** float32 (default) or float64. */
   readonly dtype?: DType;
+  /**
+   * Learn adaptive loss weights (`adaptiveTraining`): each batch's weights are multiplied by
+   * w_θ(t) = K·softmax(θ)_{k(t)} and θ is updated after every step (file header). The batch source
+   * should then weight uniformly (its weights are kept as a factor). Saved in checkpoints.
+   */
+  readonly adaptive?: AdaptiveTraining | null;
+  /** Make the compiled step also output the row losses, for `StepInfo.rowLosses()` (default false). */
+  readonly rowLosses?: boolean;
   /** Continue from a saved state and RNG state (e.g. `loadCheckpoint`); `seed` is then ignored. */
   readonly resume?: { readonly state: TrainState; readonly rng: RngState };
   /** Called (and awaited) after every step; return false (or a promise of false) to stop early. */
@@ -424,6 +602,8 @@ export interface TrainSnapshot {
   readonly model: MlpConfig;
   readonly optimizer: OptimizerConfig;
   readonly dtype: DType;
+  /** The adaptive-weight config, null when the run has none. */
+  readonly adaptive: AdaptiveTraining | null;
   readonly state: TrainState;
   readonly rng: RngState;
 }
@@ -443,8 +623,10 @@ export interface TrainResult {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, steps, batchSource, onStep, checkpoint } = options;
   const dtype = options.dtype ?? "float32";
+  const adaptive = options.adaptive ?? null;
   checkMlpConfig(model);
   checkOptimizerConfig(optimizer);
+  if (adaptive !== null) checkAdaptiveTraining("train", adaptive);
   if (!Number.isInteger(steps) || steps < 0)
     throw new RangeError(`train: steps must be an integer ≥ 0, got ${steps}`);
   if (typeof batchSource !== "function")
@@ -461,27 +643,42 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.resume !== undefined) {
     rng = Rng.fromState(options.resume.rng);
     state = options.resume.state;
-    checkTrainState("train: resume", state, model, optimizer, dtype);
+    checkTrainState("train: resume", state, model, optimizer, dtype, adaptive);
   } else {
     const seed = options.seed ?? 0;
     rng = new Rng(seed, 0);
-    state = initTrainState(model, optimizer, new Rng(seed, 1), dtype);
+    state = initTrainState(model, optimizer, new Rng(seed, 1), dtype, adaptive);
   }
   if (state.step > steps)
     throw new RangeError(
       `train: the resumed state is at step ${state.step}, past steps = ${steps}; raise steps`,
     );
-  const session = new TrainSession(engine, model, optimizer, state, dtype);
+  const session = new TrainSession(engine, model, optimizer, state, dtype, {
+    adaptive,
+    rowLosses: options.rowLosses === true,
+  });
   const losses: number[] = [];
   const save = () =>
-    checkpoint?.save({ model, optimizer, dtype, state: session.state(), rng: rng.getState() });
+    checkpoint?.save({ model, optimizer, dtype, adaptive, state: session.state(), rng: rng.getState() });
   try {
     while (session.step < steps) {
-      const batch = batchSource(session.step, rng);
-      const info = session.run(batch);
+      const { rowLosses, ...info } = session.run(batchSource(session.step, rng));
       losses.push(info.loss);
       if (checkpoint !== undefined && session.step % checkpoint.every === 0 && session.step < steps) save();
-      if (onStep !== undefined && (await onStep({ step: session.step, ...info, state: () => session.state() })) === false) break;
+      const step: StepInfo = {
+        step: session.step,
+        ...info,
+        state: () => session.state(),
+        rowLosses: () => {
+          if (rowLosses === null) {
+            throw new Error(
+              "StepInfo.rowLosses: this run does not compute row losses; pass rowLosses: true (or adaptive) to train",
+            );
+          }
+          return rowLosses;
+        },
+      };
+      if (onStep !== undefined && (await onStep(step)) === false) break;
     }
     save();
     return { state: session.state(), rng: rng.getState(), losses: Float64Array.from(losses) };

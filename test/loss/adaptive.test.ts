@@ -12,7 +12,12 @@ import {
   timeBin,
   updateAdaptiveWeighting,
 } from "../../src/loss/adaptive.js";
+import { trainingBatch } from "../../src/loss/batch.js";
+import { logitNormalTime, uniformTime } from "../../src/loss/density.js";
 import { weightingFromSpec } from "../../src/loss/spec.js";
+import { uniformWeighting } from "../../src/loss/weighting.js";
+import { affinePath } from "../../src/path/affine.js";
+import { linearSchedule } from "../../src/schedule/linear.js";
 import { Rng } from "../../src/random/rng.js";
 import { assertClose } from "../helpers.js";
 
@@ -80,6 +85,30 @@ describe("adaptive weighting", () => {
       Array.from(original),
       "updates do not mutate their input",
     );
+  });
+
+  it("plugs into trainingBatch as a time weighting: its weights are the uniform ones times w(t), with or without a proposal", () => {
+    const w = adaptiveWeighting({ logWeights: [0.3, -1, 0.5, 2] });
+    const path = affinePath(linearSchedule());
+    const data = new Rng(1).fillNormal(new Float64Array(2 * 50));
+    for (const proposal of [undefined, logitNormalTime()]) {
+      const options = { kind: "velocity", timeDensity: uniformTime(), dim: 2, proposal } as const;
+      const learned = trainingBatch(path, data, { ...options, weighting: w, rng: new Rng(7) });
+      const uniform = trainingBatch(path, data, {
+        ...options,
+        weighting: uniformWeighting(),
+        rng: new Rng(7),
+      });
+      assert.deepEqual(Array.from(learned.t), Array.from(uniform.t), "the same draws");
+      assertClose(
+        learned.weight,
+        uniform.weight.map((u, i) => u * w.weight(uniform.t[i]!)),
+        {
+          rtol: 1e-15,
+          message: `weight = uniform weight · w(t)${proposal ? " (with the importance ratio)" : ""}`,
+        },
+      );
+    }
   });
 
   it("round-trips its spec and rejects bad input naming the fix", () => {

@@ -15,7 +15,13 @@ import {
 import { mlpConfig } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
 import type { HostTensor } from "../../src/train/tensor.js";
-import { type BatchSource, initTrainState, type TrainState, train } from "../../src/train/trainer.js";
+import {
+  type BatchSource,
+  adaptiveTraining,
+  initTrainState,
+  type TrainState,
+  train,
+} from "../../src/train/trainer.js";
 
 const root = mkdtempSync(join(tmpdir(), "difflux-checkpoint-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -64,6 +70,9 @@ function assertSameState(actual: TrainState, expected: TrainState): void {
   assert.deepEqual(bytesOf(actual.moments.m), bytesOf(expected.moments.m));
   assert.deepEqual(bytesOf(actual.moments.v), bytesOf(expected.moments.v));
   assert.deepEqual(bytesOf(actual.ema), bytesOf(expected.ema));
+  const theta = (s: TrainState) =>
+    s.adaptive === null ? null : new Uint8Array(s.adaptive.logWeights.buffer.slice(0));
+  assert.deepEqual(theta(actual), theta(expected), "adaptive log-weights");
 }
 
 test("a checkpoint round trip is bit-exact for weights, moments, EMA, step, RNG state and configs (float32 and float64)", () => {
@@ -84,7 +93,15 @@ test("a checkpoint round trip is bit-exact for weights, moments, EMA, step, RNG 
       })),
     };
     for (let i = 0; i < 7; i++) rng.normal();
-    const checkpoint: Checkpoint = { meta, model, optimizer, dtype, state, rng: rng.getState() };
+    const checkpoint: Checkpoint = {
+      meta,
+      model,
+      optimizer,
+      dtype,
+      adaptive: null,
+      state,
+      rng: rng.getState(),
+    };
     const dir = freshDir();
     saveCheckpoint(dir, checkpoint);
     const loaded = loadCheckpoint(dir, { model, optimizer, dtype, kind: "velocity" });
@@ -127,6 +144,97 @@ test("resuming from a checkpoint reproduces an uninterrupted run bit for bit", a
   assert.notDeepEqual(bytesOf(other.state.params), bytesOf(uninterrupted.state.params));
 });
 
+test("resuming a run that learns adaptive loss weights reproduces the uninterrupted run bit for bit", async () => {
+  const adaptive = adaptiveTraining({ bins: 4, learningRate: 0.5 });
+  const uninterrupted = await train({ model, optimizer, steps: 8, batchSource, seed: 5, adaptive });
+  const dir = freshDir();
+  const first = await train({
+    model,
+    optimizer,
+    steps: 4,
+    batchSource,
+    seed: 5,
+    adaptive,
+    checkpoint: { every: 100, save: checkpointSaver(dir, meta) },
+  });
+  const saved = loadCheckpoint(dir, { model, optimizer, adaptive });
+  assert.deepEqual(saved.adaptive, adaptive, "the config is saved");
+  assertSameState(saved.state, first.state);
+  const resumed = await train({
+    model,
+    optimizer,
+    steps: 8,
+    batchSource,
+    adaptive,
+    resume: { state: saved.state, rng: saved.rng },
+  });
+  assertSameState(resumed.state, uninterrupted.state);
+  assert.deepEqual(resumed.rng, uninterrupted.rng, "RNG state");
+  assert.deepEqual([...first.losses, ...resumed.losses], [...uninterrupted.losses], "loss history");
+  // Not vacuous: the weights moved away from uniform, and they changed the training.
+  const theta = uninterrupted.state.adaptive!.logWeights;
+  assert.ok(
+    theta.every((x) => x !== 0),
+    `every bin was updated: θ = ${Array.from(theta)}`,
+  );
+  const plain = await train({ model, optimizer, steps: 8, batchSource, seed: 5 });
+  assert.notDeepEqual(
+    bytesOf(plain.state.params),
+    bytesOf(uninterrupted.state.params),
+    "adaptive weights change the run",
+  );
+  // The checkpoint must match the run's adaptive config, and a resume must bring the weights.
+  assert.throws(
+    () => loadCheckpoint(dir, { adaptive: adaptiveTraining({ bins: 4, learningRate: 1 }) }),
+    /adaptive\.learningRate is 0\.5 in the checkpoint but 1 in the run/,
+    "a different adaptive learning rate",
+  );
+  assert.throws(
+    () => loadCheckpoint(dir, { adaptive: null }),
+    /adaptive is .* in the checkpoint but null in the run/,
+  );
+  await assert.rejects(
+    train({ model, optimizer, steps: 8, batchSource, resume: { state: saved.state, rng: saved.rng } }),
+    /train: resume: the state has adaptive loss weights \(4 bins\) but the run has no adaptive config; pass adaptive: \{ bins: 4, learningRate \}/,
+  );
+  await assert.rejects(
+    train({
+      model,
+      optimizer,
+      steps: 8,
+      batchSource,
+      adaptive,
+      resume: { state: plain.state, rng: saved.rng },
+    }),
+    /train: resume: the run learns adaptive loss weights but the state has none/,
+  );
+  await assert.rejects(
+    train({
+      model,
+      optimizer,
+      steps: 8,
+      batchSource,
+      adaptive: adaptiveTraining({ bins: 5 }),
+      resume: saved,
+    }),
+    /the state's adaptive weights have 4 bins but the run asks for 5; use bins = 4/,
+  );
+});
+
+test("a checkpoint without an adaptive entry (older files) loads with adaptive null; a bad θ tensor is named", () => {
+  const c = savedCheckpoint();
+  const { adaptive: _, ...older } = c.config;
+  writeFileSync(c.configPath, JSON.stringify(older));
+  assert.equal(loadCheckpoint(c.dir).adaptive, null, "missing means none");
+  assert.equal(loadCheckpoint(c.dir).state.adaptive, null, "no learned weights");
+  // Claiming adaptive weights the weights file does not hold.
+  writeFileSync(c.configPath, JSON.stringify({ ...c.config, adaptive: { bins: 3, learningRate: 1 } }));
+  assert.throws(
+    () => loadCheckpoint(c.dir),
+    /loadCheckpoint: .*weights-0\.safetensors has no tensor "adaptive\.logWeights"/,
+  );
+});
+
 test("train saves a checkpoint every `every` steps, and the commit point is config.json", async () => {
   const dir = freshDir();
   const seen: number[] = [];
@@ -151,7 +259,15 @@ test("train saves a checkpoint every `every` steps, and the commit point is conf
 function savedCheckpoint() {
   const dir = freshDir();
   const state = initTrainState(model, optimizer, new Rng(1, 1));
-  saveCheckpoint(dir, { meta, model, optimizer, dtype: "float32", state, rng: new Rng(1).getState() });
+  saveCheckpoint(dir, {
+    meta,
+    model,
+    optimizer,
+    dtype: "float32",
+    adaptive: null,
+    state,
+    rng: new Rng(1).getState(),
+  });
   const configPath = join(dir, "config.json");
   const config = JSON.parse(readFileSync(configPath, "utf8"));
   const weightsPath = join(dir, config.weights.file);
