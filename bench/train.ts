@@ -4,7 +4,8 @@
  * the same machine in the same run (Debian's python3-torch via /usr/bin/python3,
  * torch.set_num_threads(1)); the two are measured in alternating blocks so machine noise hits both.
  * Also: the forward pass of `networkModel` on the host (plain TS, float32) and on the engine, by batch
- * size. Prints markdown tables (bench/README.md, "## Training step").
+ * size, and the cost of the per-row losses (`rowLosses`) and of learning adaptive weights per step.
+ * Prints markdown tables (bench/README.md, "## Training step").
  * Run: node --import tsx bench/train.ts [--blocks 5] [--steps 20]
  */
 import { spawn } from "node:child_process";
@@ -15,7 +16,13 @@ import { Rng } from "../src/random/rng.js";
 import { jaxEngine } from "../src/train/engine.js";
 import { type Activation, initMlpParams, mlpConfig } from "../src/train/mlp.js";
 import { optimizerConfig } from "../src/train/optim.js";
-import { type Batch, initTrainState, networkModel, TrainSession } from "../src/train/trainer.js";
+import {
+  type Batch,
+  adaptiveTraining,
+  initTrainState,
+  networkModel,
+  TrainSession,
+} from "../src/train/trainer.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -170,6 +177,52 @@ console.log(
 );
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const r of rows) console.log(r);
+
+// The cost of the per-row losses (an auxiliary output of the step's forward pass) and of learning
+// adaptive weights with them (host-side weight multiply and θ update), against the default step.
+{
+  const model = mlpConfig({ dim: DIM, width: WIDTH, depth: DEPTH, timeEmbedding: { dim: TIME_FEATURES } });
+  const variants = [
+    ["default step", {}],
+    ["rowLosses: true", { rowLosses: true }],
+    ["adaptive (32 bins)", { adaptive: adaptiveTraining({ bins: 32 }) }],
+  ] as const;
+  const sessions = variants.map(([, options]) => {
+    const state = initTrainState(
+      model,
+      optimizer,
+      new Rng(0, 1),
+      "float32",
+      "adaptive" in options ? options.adaptive : null,
+    );
+    const s = new TrainSession(engine, model, optimizer, state, "float32", options);
+    for (let i = 0; i < 5; i++) s.run(batch);
+    return s;
+  });
+  const times = variants.map(() => [] as number[]);
+  for (let b = 0; b < 2 * BLOCKS; b++) {
+    for (const [v, s] of sessions.entries()) times[v]!.push(jaxBlock(s, STEPS));
+  }
+  for (const s of sessions) s.dispose();
+  console.log();
+  console.log(
+    `### Row losses and adaptive weights: MLP ${DIM}→${WIDTH}→${WIDTH}→${WIDTH}→${DIM} (silu), batch ${BATCH}`,
+  );
+  console.log();
+  console.log(
+    `Median over ${2 * BLOCKS} blocks of ${STEPS} steps, the three variants in alternating blocks; the overhead is the median of the per-block differences to the default step.`,
+  );
+  console.log();
+  console.log("| step | ms per step (fastest block) | overhead vs default (median) |");
+  console.log("| --- | ---: | ---: |");
+  variants.forEach(([label], v) => {
+    const xs = times[v]!;
+    const diff = median(xs.map((x, b) => x - times[0]![b]!));
+    console.log(
+      `| ${label} | ${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}) | ${v === 0 ? "—" : `${diff >= 0 ? "+" : ""}${diff.toFixed(2)} ms (${((100 * diff) / median(times[0]!)).toFixed(1)} %)`} |`,
+    );
+  });
+}
 
 // Forward pass of a trained network as a Model, host (plain TS, float32) vs engine.
 const model = mlpConfig({ dim: DIM, width: WIDTH, depth: DEPTH, timeEmbedding: { dim: TIME_FEATURES } });
