@@ -1,31 +1,57 @@
 /**
  * Conversion throughput (issue 2): noise → velocity and data → score on a 1e6-element Float32Array,
- * ns/element beside numpy doing the same arithmetic (p·value + q·xₜ in float32) and beside a plain
- * copy loop, in one run. Target: faster than numpy and within 2× of the copy loop.
+ * ns/element, in one run, for
+ *   - difflux as called (auto: WebAssembly SIMD above SIMD_MIN_LENGTH, src/convert/simd.ts),
+ *   - difflux with the JS loop forced (the fallback and small-array path),
+ *   - numpy in place (np.multiply/np.add with out=, float32 scalars: numpy's best case),
+ *   - numpy as usually written, p*v + q*x (allocates three temporaries per call),
+ *   - a plain JS copy loop (the target's reference), the same loop as a function of its arrays, and
+ *     TypedArray.prototype.set (memcpy), as references.
+ * Then the crossover: JS loop vs SIMD path at lengths around SIMD_MIN_LENGTH.
+ * Targets (issue 2): faster than numpy, and within 2× of the copy loop.
  *
  * Run: node --import tsx bench/conversion.ts
  */
+import { combineInto, SIMD_MIN_LENGTH } from "../src/convert/kernel.js";
+import { createSimdKernel } from "../src/convert/simd.js";
 import { Rng, conversionCoefficients, cosineSchedule, dataToScore, noiseToVelocity } from "../src/index.js";
 import { runPython, timeMedian } from "./peer.js";
 
 const n = 1_000_000;
+const repeats = 31;
 const rng = new Rng(0);
 const value = rng.fillNormal(new Float32Array(n));
 const xt = rng.fillNormal(new Float32Array(n));
 const out = new Float32Array(n);
 const level = cosineSchedule().at(0.3);
-
-const copy = timeMedian(() => {
-  for (let i = 0; i < n; i++) out[i] = value[i]!;
-});
-const noiseVel = timeMedian(() => noiseToVelocity(value, xt, level, out));
-const dataScore = timeMedian(() => dataToScore(value, xt, level, out));
 const [p1, q1] = conversionCoefficients("noise", "velocity", level);
 const [p2, q2] = conversionCoefficients("data", "score", level);
+const simd = createSimdKernel();
+
+const time = (fn: () => void) => timeMedian(fn, repeats, 5);
+const copy = time(() => {
+  for (let i = 0; i < n; i++) out[i] = value[i]!;
+});
+const memcpy = time(() => out.set(value));
+// The same copy as a function of its arrays, called on two pairs: the loop above is compiled for the
+// arrays it captures (V8 folds their base and length), which a library function never sees.
+function copyInto(from: Float32Array, to: Float32Array): void {
+  for (let i = 0; i < from.length; i++) to[i] = from[i]!;
+}
+copyInto(xt, out);
+const copyFn = time(() => copyInto(value, out));
+const auto = {
+  noiseVel: time(() => noiseToVelocity(value, xt, level, out)),
+  dataScore: time(() => dataToScore(value, xt, level, out)),
+};
+const js = {
+  noiseVel: time(() => combineInto(value, xt, p1, q1, out, null)),
+  dataScore: time(() => combineInto(value, xt, p2, q2, out, null)),
+};
 
 interface Peer {
-  noiseVel: number;
-  dataScore: number;
+  inPlace: { noiseVel: number; dataScore: number };
+  idiomatic: { noiseVel: number; dataScore: number };
   copy: number;
   version: string;
 }
@@ -36,18 +62,21 @@ n = ${n}
 rng = np.random.default_rng(0)
 v = rng.standard_normal(n, dtype=np.float32); x = rng.standard_normal(n, dtype=np.float32)
 out = np.empty(n, dtype=np.float32); tmp = np.empty(n, dtype=np.float32)
-def med(f, r=15):
-    for _ in range(3): f()
+def med(f, r=${repeats}):
+    for _ in range(5): f()
     ts = []
     for _ in range(r):
         t0 = time.perf_counter(); f(); ts.append((time.perf_counter() - t0) * 1e3)
     ts.sort(); return ts[len(ts) // 2]
-def conv(p, q):
-    # the fastest numpy form: in-place into preallocated buffers, float32 scalars
+def in_place(p, q):
+    # numpy's fastest form: in place into preallocated buffers, float32 scalars
     np.multiply(v, np.float32(p), out=out); np.multiply(x, np.float32(q), out=tmp); np.add(out, tmp, out=out)
+def idiomatic(p, q):
+    # what most code writes: three fresh 4 MB temporaries per call
+    return p * v + q * x
 print(json.dumps({
-  "noiseVel": med(lambda: conv(${p1}, ${q1})),
-  "dataScore": med(lambda: conv(${p2}, ${q2})),
+  "inPlace": {"noiseVel": med(lambda: in_place(${p1}, ${q1})), "dataScore": med(lambda: in_place(${p2}, ${q2}))},
+  "idiomatic": {"noiseVel": med(lambda: idiomatic(${p1}, ${q1})), "dataScore": med(lambda: idiomatic(${p2}, ${q2}))},
   "copy": med(lambda: np.copyto(out, v)),
   "version": np.__version__,
 }))
@@ -55,17 +84,63 @@ print(json.dumps({
   "numpy",
 );
 
-const ns = (ms: number) => ((ms * 1e6) / n).toFixed(2);
-const rows = [
-  ["noise → velocity", noiseVel, peer?.noiseVel],
-  ["data → score", dataScore, peer?.dataScore],
-  ["copy loop (reference)", copy, peer?.copy],
-] as const;
-console.log(`Conversion throughput, Float32Array of ${n} elements (median of 15), Node ${process.version}${peer ? `, numpy ${peer.version}` : ", numpy absent"}`);
-console.log("| operation | difflux ns/elem | numpy ns/elem | numpy / difflux | difflux / copy loop |");
-console.log("| --- | ---: | ---: | ---: | ---: |");
-for (const [name, ms, np] of rows) {
+const ns = (ms: number, elements = n) => (ms * 1e6) / elements;
+const f2 = (x: number) => x.toFixed(2);
+const ratio = (a: number | undefined, b: number) => (a === undefined ? "—" : f2(a / b));
+console.log(
+  `Conversion throughput, Float32Array of ${n} elements (median of ${repeats}), Node ${process.version}, ` +
+    `SIMD ${simd === null ? "unavailable" : `on from ${SIMD_MIN_LENGTH} elements`}${peer ? `, numpy ${peer.version}` : ", numpy absent"}`,
+);
+console.log(
+  "| operation | difflux (auto) | difflux JS loop | numpy in place | numpy p*v + q*x | numpy in place / difflux | numpy p*v + q*x / difflux | difflux / copy loop |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const [name, key] of [
+  ["noise → velocity", "noiseVel"],
+  ["data → score", "dataScore"],
+] as const) {
+  const a = auto[key];
+  const np = peer?.inPlace[key];
+  const npi = peer?.idiomatic[key];
   console.log(
-    `| ${name} | ${ns(ms)} | ${np === undefined ? "—" : ns(np)} | ${np === undefined ? "—" : (np / ms).toFixed(2)} | ${(ms / copy).toFixed(2)} |`,
+    `| ${name} | ${f2(ns(a))} | ${f2(ns(js[key]))} | ${np === undefined ? "—" : f2(ns(np))} | ${npi === undefined ? "—" : f2(ns(npi))} | ${ratio(np, a)} | ${ratio(npi, a)} | ${f2(a / copy)} |`,
   );
+}
+console.log(`| copy loop (reference) | ${f2(ns(copy))} | | ${peer ? `${f2(ns(peer.copy))} (np.copyto)` : "—"} | | | | 1.00 |`);
+console.log(`| copy loop as a function (reference) | ${f2(ns(copyFn))} | | | | | | ${f2(copyFn / copy)} |`);
+console.log(`| TypedArray.set (memcpy) | ${f2(ns(memcpy))} | | | | | | ${f2(memcpy / copy)} |`);
+
+// Crossover: ns/elem of the JS loop and of the SIMD path (forced) at lengths around SIMD_MIN_LENGTH,
+// each timing covering ~2e5 elements so that short arrays are measured over many calls.
+if (simd !== null) {
+  const lengths = [64, 128, 192, 256, 384, 512, 768, 1024, 2048, 4096, 16384];
+  const row = (T: Float32ArrayConstructor | Float64ArrayConstructor, len: number) => {
+    const r = new Rng(len);
+    const v = r.fillNormal(new T(len));
+    const x = r.fillNormal(new T(len));
+    const o = new T(len);
+    const calls = Math.ceil(200_000 / len);
+    const per = (force: typeof simd | null, min: number) =>
+      ns(
+        time(() => {
+          for (let c = 0; c < calls; c++) combineInto(v, x, p1, q1, o, force, min);
+        }),
+        calls * len,
+      );
+    return [per(null, 0), per(simd, 0)] as const;
+  };
+  // One untimed pass first: V8 specializes the first call site's loop on the arrays it captured, which
+  // would flatter whichever length runs first.
+  for (const len of lengths) {
+    row(Float32Array, len);
+    row(Float64Array, len);
+  }
+  console.log("\nCrossover (ns/elem; SIMD forced at every length vs JS loop forced)");
+  console.log("| length | float32 JS loop | float32 SIMD | float64 JS loop | float64 SIMD |");
+  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  for (const len of lengths) {
+    const [j32, s32] = row(Float32Array, len);
+    const [j64, s64] = row(Float64Array, len);
+    console.log(`| ${len} | ${f2(j32)} | ${f2(s32)} | ${f2(j64)} | ${f2(s64)} |`);
+  }
 }
