@@ -79,6 +79,11 @@ export const WEIGHTINGS = {
   "sd3-sigma-sqrt": { description: "SD3 sigma_sqrt weighting (Esser et al. 2024)", params: [] },
   "sd3-cosmap": { description: "SD3 cosmap weighting (Esser et al. 2024)", params: [] },
   likelihood: { description: "g² on the score error (Song et al. 2021, likelihood training)", params: [] },
+  adaptive: {
+    description:
+      "learned per-time-bin weights ∝ 1/(bin mean loss), default 32 bins, lr 1 (EDM2, Karras et al. 2024)",
+    params: ["bins", "lr"],
+  },
 } as const satisfies Record<string, ComponentInfo>;
 
 /** Densities of the training time t (library: loss/density.ts). */

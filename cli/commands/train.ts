@@ -71,6 +71,10 @@ export function trainCommand(): Command {
         "OT-CFM with SD3's logit-normal times on your own data",
         "difflux train --data points.csv --coupling exact-ot --time-density logit-normal --steps 5000 --out runs/mine",
       ],
+      [
+        "learned adaptive loss weights over 16 time bins (saved in the checkpoint, resumed with it)",
+        "difflux train --data moons --weighting adaptive:bins=16 --out runs/adaptive",
+      ],
       ["resume the first run up to 4000 steps", "difflux train --data moons --out runs/moons --steps 4000"],
     ],
     action: runTrain,
@@ -124,12 +128,21 @@ async function runTrain(values: Record<string, unknown>): Promise<void> {
       data: { source: o.data, points: r.dataPoints, dim: r.dim },
       finalLoss: meanLast,
       files: r.files,
+      ...(r.adaptive !== null ? { adaptive: r.adaptive } : {}),
     });
     return;
   }
   say(
     `${r.resumedFrom > 0 ? `resumed at step ${r.resumedFrom}, ` : ""}trained ${r.steps - r.resumedFrom} steps in ${r.seconds.toFixed(1)} s on ${r.dataPoints} points of dimension ${r.dim}; mean loss of the last ${last.length} steps ${formatNumber(meanLast)}`,
   );
+  if (r.adaptive !== null) {
+    const w = r.adaptive.weights;
+    const lowest = w.indexOf(Math.min(...w));
+    const highest = w.indexOf(Math.max(...w));
+    say(
+      `learned loss weights over ${w.length} time bins: lowest ${formatNumber(w[lowest]!)} (bin ${lowest + 1}), highest ${formatNumber(w[highest]!)} (bin ${highest + 1}; bins run from t = 0, noise, to t = 1, data)`,
+    );
+  }
   say(
     `wrote ${r.dir}/ (checkpoint, ${r.files
       .slice(1)

@@ -1,7 +1,8 @@
 /**
  * Training from the command line (used by `train` and `demo`): resolves the named components,
  * feeds the library's `train` with batches from `trainingBatch`, checkpoints into a directory with
- * the run record (train.json) and the loss history (loss.csv), and resumes from it.
+ * the run record (train.json) and the loss history (loss.csv), and resumes from it. The weighting
+ * "adaptive" is learned by the trainer (`train`'s `adaptive` option) on uniformly weighted batches.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -55,6 +56,13 @@ export interface TrainOutcome {
   readonly dataPoints: number;
   readonly dim: number;
   readonly files: readonly string[];
+  /** The learned loss weights (--weighting adaptive), else null. */
+  readonly adaptive: {
+    readonly bins: number;
+    readonly learningRate: number;
+    /** The weight of each time bin, t = 0 → 1. */
+    readonly weights: readonly number[];
+  } | null;
 }
 
 /** The run record written next to the checkpoint: what a resumed run must match. */
@@ -71,9 +79,24 @@ interface RunRecord {
   readonly seed: number;
 }
 
-function weighting(lib: Library, c: TrainSettings["weighting"]) {
-  const p = c.params;
-  switch (c.name) {
+/**
+ * The batches' weighting and the trainer's adaptive config: a fixed weighting goes to the batches;
+ * "adaptive" makes the batches uniform and the trainer learn the weights.
+ */
+function objective(lib: Library, c: TrainSettings["weighting"]) {
+  if (c.name === "adaptive") {
+    const adaptive = lib.adaptiveTraining({ bins: c.params.bins, learningRate: c.params.lr });
+    return { weighting: lib.uniformWeighting(), adaptive };
+  }
+  return { weighting: weighting(lib, c.name, c.params), adaptive: null };
+}
+
+function weighting(
+  lib: Library,
+  name: Exclude<TrainSettings["weighting"]["name"], "adaptive">,
+  p: TrainSettings["weighting"]["params"],
+) {
+  switch (name) {
     case "uniform":
       return lib.uniformWeighting();
     case "snr":
@@ -197,7 +220,9 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
   const lib = await import("../../src/node.js");
   const data = await loadData(s.data, { split: "train", n: s.n, seed: s.seed });
   const path = await pathByName(s.path);
-  const objective = withContext("--weighting", () => weighting(lib, s.weighting));
+  const { weighting: lossWeighting, adaptive } = withContext("--weighting", () =>
+    objective(lib, s.weighting),
+  );
   const density = withContext("--time-density", () => timeDensity(lib, s.timeDensity));
   const pairing = withContext("--coupling", () => coupling(lib, s.coupling));
   const model = withContext("--width/--depth", () =>
@@ -249,7 +274,7 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
       );
     }
     const ckpt = withContext(`--out ${s.out}: cannot resume`, () =>
-      lib.loadCheckpoint(s.out, { model, optimizer, dtype: "float32", kind: s.predict }),
+      lib.loadCheckpoint(s.out, { model, optimizer, dtype: "float32", kind: s.predict, adaptive }),
     );
     if (ckpt.state.step >= s.steps) {
       throw new UsageError(
@@ -277,13 +302,14 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     kind: s.predict,
     timeDensity: density,
     coupling: pairing,
-    weighting: objective,
+    weighting: lossWeighting,
   });
 
   const bar = startProgress(progress, "training", s.steps - start);
   const began = Date.now();
+  let result: Awaited<ReturnType<Library["train"]>>;
   try {
-    await withContextAsync("training", () =>
+    result = await withContextAsync("training", () =>
       lib.train({
         model,
         optimizer,
@@ -291,6 +317,7 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
         batchSource,
         seed: s.seed,
         dtype: "float32",
+        adaptive,
         resume,
         onStep: (info) => {
           losses[info.step - 1] = info.loss;
@@ -330,5 +357,9 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     files: [lib.CHECKPOINT_CONFIG, RUN_FILES.record, RUN_FILES.losses, RUN_FILES.plot].map((f) =>
       join(s.out, f),
     ),
+    adaptive:
+      adaptive === null || result.state.adaptive === null
+        ? null
+        : { ...adaptive, weights: Array.from(result.state.adaptive.weights) },
   };
 }

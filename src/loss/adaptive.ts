@@ -18,6 +18,8 @@ export interface AdaptiveWeighting extends TimeWeighting {
   readonly bins: number;
   /** θ, one per bin (not normalized). */
   readonly logWeights: Float64Array;
+  /** The weight of each bin, K·softmax(θ) (averages to 1). */
+  readonly weights: Float64Array;
 }
 
 /** The bin of canonical time t among `bins` equal bins of [0, 1]: min(bins − 1, ⌊bins·t⌋). */
@@ -57,6 +59,7 @@ export function adaptiveWeighting(
     spec: { name: "adaptive", bins, logWeights: Array.from(theta) },
     bins,
     logWeights: theta,
+    weights,
     weight: (t) => weights[timeBin(t, bins)]!,
   };
 }

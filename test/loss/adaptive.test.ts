@@ -27,6 +27,7 @@ describe("adaptive weighting", () => {
     assertClose(w.weight(0.2), 0.5, { rtol: 1e-15, message: "bin 0: 2·1/4" });
     assertClose(w.weight(0.7), 1.5, { rtol: 1e-15, message: "bin 1: 2·3/4" });
     assertClose(w.weight(1), 1.5, { rtol: 1e-15, message: "t = 1 falls in the last bin" });
+    assertClose(w.weights, [0.5, 1.5], { rtol: 1e-15, message: "weights lists K·softmax(θ) per bin" });
     assert.equal(adaptiveWeighting().weight(0.3), 1, "default: 32 bins, uniform");
     assert.deepEqual(
       [timeBin(0, 4), timeBin(0.249, 4), timeBin(0.25, 4), timeBin(1, 4)],
