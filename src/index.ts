@@ -180,6 +180,7 @@ export {
   DIGITS_COUNT,
   DIGITS_IMAGE_SHAPE,
   DIGITS_PIXELS,
+  digitsQuantization,
   parseDigitsCsv,
   scaleDigits,
   unscaleDigits,

@@ -155,7 +155,8 @@ export interface DiscreteLogLikelihoodResult {
 /**
  * log P(k) of discrete data k (batch × dim bin indices) under a continuous model:
  * mean over draws of logLikelihood(model, dequantize(k)) + d·log Δ (file header), in nats and bits/dim.
- * Draw r uses `dequantization.draw = r` of the same seed.
+ * Draw r uses `dequantization.draw = r` of the same seed; Hutchinson probes need another seed (the
+ * probe streams are the same per-sample normal streams, so one seed would correlate them).
  */
 export async function discreteLogLikelihood(
   model: JacobianModel,
@@ -168,6 +169,16 @@ export async function discreteLogLikelihood(
   const draws = dequantization?.kind === "uniform" ? (options.draws ?? 1) : 1;
   if (!(Number.isInteger(draws) && draws >= 1))
     throw new RangeError(`${fn}: options.draws must be a positive integer, got ${draws}`);
+  const probes = options.divergence;
+  if (
+    dequantization?.kind === "uniform" &&
+    probes?.kind === "hutchinson" &&
+    probes.seed === dequantization.seed
+  ) {
+    throw new RangeError(
+      `${fn}: the dequantization and the Hutchinson probes both use seed ${probes.seed}, so probe k would be built from the normals of dequantization draw k (correlated with the point it probes); give divergence.seed and dequantization.seed different values`,
+    );
+  }
   const n = k.length / dim;
   const volume = dim * Math.log(width);
   const sum = new Float64Array(n);

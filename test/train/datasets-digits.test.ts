@@ -4,9 +4,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
+import { binWidth, dequantize, quantize } from "../../src/likelihood/bitsPerDim.js";
 import {
   DIGITS_COUNT,
   DIGITS_HELDOUT,
+  digitsQuantization,
   digitsSplitIndices,
   parseDigitsCsv,
   scaleDigits,
@@ -89,6 +92,50 @@ describe("digits", () => {
     );
   });
 
+  test("digitsQuantization has 17 bins centred on the scaled pixels, so every digit value round-trips", () => {
+    const raw = Float64Array.from({ length: 17 }, (_, v) => v);
+    const expected = { raw: [-0.5, 16.5], unit: [-1 / 32, 1 + 1 / 32], symmetric: [-1.0625, 1.0625] };
+    for (const scale of ["raw", "unit", "symmetric"] as const) {
+      const q = digitsQuantization(scale);
+      assert.equal(q.levels, 17, `${scale}: 17 levels`);
+      assert.deepEqual(q.range, expected[scale], `${scale}: the range`);
+      for (const dtype of ["float64", "float32"] as const) {
+        const x = scaleDigits(raw, scale, dtype === "float32" ? new Float32Array(17) : new Float64Array(17));
+        assert.deepEqual(Array.from(quantize(x, q)), Array.from(raw), `${scale}, ${dtype}: quantize gives v`);
+        assert.deepEqual(
+          Array.from(dequantize(raw, 1, q, { kind: "none" })),
+          Array.from(scaleDigits(raw, scale)),
+          `${scale}: the bin centres are the scaled pixels`,
+        );
+      }
+      assert.equal(
+        binWidth(q),
+        scaleDigits(Float64Array.of(1), scale)[0]! - scaleDigits(Float64Array.of(0), scale)[0]!,
+        `${scale}: Δ = a`,
+      );
+    }
+    // Any image, any scale, and uniform dequantization noise: the bin is still the pixel.
+    fc.assert(
+      fc.property(
+        fc.constantFrom("raw", "unit", "symmetric" as const),
+        fc.array(fc.integer({ min: 0, max: 16 }), { minLength: 64, maxLength: 64 }),
+        fc.nat(1000),
+        (scale, pixels, seed) => {
+          const q = digitsQuantization(scale);
+          const v = Float64Array.from(pixels);
+          const y = dequantize(v, 64, q, { kind: "uniform", seed });
+          assert.deepEqual(Array.from(quantize(y, q)), pixels, "quantize ∘ dequantize = id");
+          assert.deepEqual(Array.from(quantize(scaleDigits(v, scale), q)), pixels, "quantize ∘ scale = id");
+        },
+      ),
+      { numRuns: 50 },
+    );
+    assert.throws(
+      () => digitsQuantization("bytes" as "raw"),
+      /digitsQuantization: scale must be "raw", "unit" or "symmetric", got bytes/,
+    );
+  });
+
   test("loadDigits names a missing or corrupt file and a bad n", () => {
     const { dir, done } = tempDir();
     try {
@@ -155,6 +202,32 @@ describe("dataset registry", () => {
     assert.ok(d.data.every((v) => v >= -1 && v <= 1));
     assert.deepEqual(d.imageShape, [8, 8]);
     assert.equal(d.labels?.length, 3);
+  });
+
+  test("digits state the quantization of the scale loaded; the continuous toys state none", () => {
+    assert.deepEqual(
+      loadDataset("digits", { n: 2 }).quantization,
+      digitsQuantization("symmetric"),
+      "default scale",
+    );
+    assert.deepEqual(loadDataset("digits", { n: 2, scale: "unit" }).quantization, digitsQuantization("unit"));
+    assert.deepEqual(
+      loadDigits({ n: 2 }).quantization,
+      digitsQuantization("raw"),
+      "loadDigits: raw by default",
+    );
+    const all = loadDataset("digits", { split: "heldout", dtype: "float32" });
+    assert.deepEqual(
+      quantize(all.data, all.quantization!),
+      Float64Array.from(loadDigits({ split: "heldout" }).data),
+      "every held-out pixel quantizes to its raw value",
+    );
+    assert.deepEqual(datasetInfo("digits").quantization, digitsQuantization("symmetric"));
+    assert.deepEqual(datasetInfo("digits", { scale: "raw" }).quantization, digitsQuantization("raw"));
+    for (const toy of DATASET_NAMES.filter((n) => n !== "digits")) {
+      assert.equal(datasetInfo(toy).quantization, null, `${toy}: continuous`);
+      assert.equal(loadDataset(toy, { n: 2 }).quantization, null, `${toy}: continuous`);
+    }
   });
 
   test("loadDataset names an unknown dataset, lists the names, and suggests a file", () => {

@@ -6,6 +6,7 @@
 import type { FloatArray } from "../../array.js";
 import { parseCsv } from "../../io/csv.js";
 import { relabelErrors } from "../../io/relabel.js";
+import type { Quantization } from "../../likelihood/bitsPerDim.js";
 import { Rng } from "../../random/rng.js";
 
 /** Number of images in the dataset. */
@@ -93,6 +94,18 @@ export function scaleDigits<A extends FloatArray = Float64Array>(
   const o = (out ?? new Float64Array(pixels.length)) as A;
   for (let k = 0; k < pixels.length; k++) o[k] = a * pixels[k]! + b;
   return o;
+}
+
+/**
+ * The quantization of scaled digits: 17 levels whose bins are centred on the scaled values a·v + b,
+ *   levels 17, range [b − a/2, b + (16 + ½)·a]   (bin width Δ = a),
+ * so `quantize` maps a scaled pixel back to its raw value v and `dequantize` with { kind: "none" } to
+ * the pixel; raw [−½, 16½], unit [−1/32, 1 + 1/32], symmetric [−1 − 1/16, 1 + 1/16] (the layout of
+ * 8-bit images in [−1, 1] in Ho et al. 2020, with 17 levels). For bits/dim of digits (bitsPerDim.ts).
+ */
+export function digitsQuantization(scale: DigitsScale): Quantization {
+  const [a, b] = scaleCoefficients("digitsQuantization", scale);
+  return { levels: DIGITS_MAX + 1, range: [b - a / 2, b + (DIGITS_MAX + 0.5) * a] };
 }
 
 /**

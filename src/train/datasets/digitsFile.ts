@@ -6,12 +6,14 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FloatArray } from "../../array.js";
+import type { Quantization } from "../../likelihood/bitsPerDim.js";
 import { readDecoded } from "../../io/fileBytes.js";
 import {
   DIGITS_IMAGE_SHAPE,
   DIGITS_PIXELS,
   type DigitsData,
   type DigitsScale,
+  digitsQuantization,
   digitsSplitIndices,
   parseDigitsCsv,
   scaleDigits,
@@ -51,12 +53,16 @@ export interface LoadDigitsOptions {
   readonly path?: string;
 }
 
-/** Loaded digits: images (n × 64, shape [n, 64]) with their labels, and the image shape [8, 8]. */
+/**
+ * Loaded digits: images (n × 64, shape [n, 64]) with their labels, the image shape [8, 8] and the
+ * quantization of the scale used (`digitsQuantization`).
+ */
 export interface LoadedDigits {
   readonly data: FloatArray;
   readonly shape: readonly [number, number];
   readonly labels: Uint8Array;
   readonly imageShape: readonly [number, number];
+  readonly quantization: Quantization;
 }
 
 /**
@@ -89,6 +95,13 @@ export function loadDigits(options: LoadDigitsOptions = {}): LoadedDigits {
     labels[i] = raw.labels[src]!;
   }
   const out = options.dtype === "float32" ? new Float32Array(pixels.length) : new Float64Array(pixels.length);
-  scaleDigits(pixels, options.scale ?? "raw", out);
-  return { data: out, shape: [n, DIGITS_PIXELS], labels, imageShape: DIGITS_IMAGE_SHAPE };
+  const scale = options.scale ?? "raw";
+  scaleDigits(pixels, scale, out);
+  return {
+    data: out,
+    shape: [n, DIGITS_PIXELS],
+    labels,
+    imageShape: DIGITS_IMAGE_SHAPE,
+    quantization: digitsQuantization(scale),
+  };
 }

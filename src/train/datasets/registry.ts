@@ -4,8 +4,15 @@
  * held-out split.
  */
 import type { FloatArray } from "../../array.js";
+import type { Quantization } from "../../likelihood/bitsPerDim.js";
 import type { DigitsScale } from "./digits.js";
-import { DIGITS_COUNT, DIGITS_HELDOUT, DIGITS_IMAGE_SHAPE, DIGITS_PIXELS } from "./digits.js";
+import {
+  DIGITS_COUNT,
+  DIGITS_HELDOUT,
+  DIGITS_IMAGE_SHAPE,
+  DIGITS_PIXELS,
+  digitsQuantization,
+} from "./digits.js";
 import { loadDigits } from "./digitsFile.js";
 import { type Split, sampleToy, TOY_NAMES, type ToyName, toyDescription } from "./toys.js";
 
@@ -18,7 +25,10 @@ export const DATASET_NAMES: readonly DatasetName[] = [...TOY_NAMES, "digits"];
 /** Default number of points drawn from a toy per split when `n` is not given. */
 export const DEFAULT_TOY_SIZE: Readonly<Record<Split, number>> = { train: 10000, heldout: 2000 };
 
-/** What a dataset is: its dimension, size per split (null = unlimited generator) and image shape. */
+/**
+ * What a dataset is: its dimension, size per split (null = unlimited generator), image shape and, for
+ * discrete data, how its values are quantized.
+ */
 export interface DatasetInfo {
   readonly name: DatasetName;
   readonly dim: number;
@@ -27,6 +37,11 @@ export interface DatasetInfo {
   readonly size: Readonly<Record<Split, number>> | null;
   /** [height, width] for image data, else null. */
   readonly imageShape: readonly [number, number] | null;
+  /**
+   * For discrete data (digits), the quantization of its values at the scale asked for (bits/dim of
+   * such data: `discreteLogLikelihood`); null for continuous data (the toys).
+   */
+  readonly quantization: Quantization | null;
 }
 
 /** True when `name` is a dataset name (as opposed to, say, a file path). */
@@ -42,8 +57,12 @@ function checkName(fn: string, name: string): asserts name is DatasetName {
   }
 }
 
-/** The description of a dataset (see `DatasetInfo`). Throws a RangeError listing the names for an unknown one. */
-export function datasetInfo(name: string): DatasetInfo {
+/**
+ * The description of a dataset (see `DatasetInfo`); `scale` is the digits pixel scaling whose
+ * quantization is reported (default "symmetric", as `loadDataset`). Throws a RangeError listing the
+ * names for an unknown one.
+ */
+export function datasetInfo(name: string, options: { scale?: DigitsScale } = {}): DatasetInfo {
   checkName("datasetInfo", name);
   if (name === "digits") {
     return {
@@ -53,9 +72,17 @@ export function datasetInfo(name: string): DatasetInfo {
         "8×8 handwritten digits (UCI, 1,797 images, CC BY 4.0), pixels scaled to [−1, 1] by default",
       size: { train: DIGITS_COUNT - DIGITS_HELDOUT, heldout: DIGITS_HELDOUT },
       imageShape: DIGITS_IMAGE_SHAPE,
+      quantization: digitsQuantization(options.scale ?? "symmetric"),
     };
   }
-  return { name, dim: 2, description: toyDescription(name), size: null, imageShape: null };
+  return {
+    name,
+    dim: 2,
+    description: toyDescription(name),
+    size: null,
+    imageShape: null,
+    quantization: null,
+  };
 }
 
 /** Options for `loadDataset`. */
@@ -72,13 +99,17 @@ export interface LoadDatasetOptions {
   readonly scale?: DigitsScale;
 }
 
-/** A loaded dataset split: n × dim points (shape [n, dim]) and, for digits, labels and image shape. */
+/**
+ * A loaded dataset split: n × dim points (shape [n, dim]) and, for digits, labels, image shape and
+ * the quantization of the scale loaded (null for the continuous toys).
+ */
 export interface Dataset {
   readonly name: DatasetName;
   readonly data: FloatArray;
   readonly shape: readonly [number, number];
   readonly labels: Uint8Array | null;
   readonly imageShape: readonly [number, number] | null;
+  readonly quantization: Quantization | null;
 }
 
 /**
@@ -94,9 +125,16 @@ export function loadDataset(name: string, options: LoadDatasetOptions = {}): Dat
     throw new RangeError(`${fn}: split must be "train" or "heldout", got ${String(split)}`);
   if (name === "digits") {
     const d = loadDigits({ split, n: options.n, dtype: options.dtype, scale: options.scale ?? "symmetric" });
-    return { name, data: d.data, shape: d.shape, labels: d.labels, imageShape: d.imageShape };
+    return {
+      name,
+      data: d.data,
+      shape: d.shape,
+      labels: d.labels,
+      imageShape: d.imageShape,
+      quantization: d.quantization,
+    };
   }
   const n = options.n ?? DEFAULT_TOY_SIZE[split];
   const data = sampleToy(name, n, { seed: options.seed ?? 0, split, dtype: options.dtype });
-  return { name, data, shape: [n, 2], labels: null, imageShape: null };
+  return { name, data, shape: [n, 2], labels: null, imageShape: null, quantization: null };
 }
