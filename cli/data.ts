@@ -2,7 +2,7 @@
  * The `--data` option: a dataset name (moons, checkerboard, …, digits) or a data file (.csv, .npy,
  * .idx, optionally .gz), loaded through the library's dataset registry and file readers.
  */
-import type { FloatArray } from "../src/index.js";
+import type { FloatArray, Quantization } from "../src/index.js";
 import { UsageError, withContext } from "./errors.js";
 import { inputFileProblem } from "./files.js";
 
@@ -21,6 +21,8 @@ export interface LoadedData {
   readonly imageShape: readonly [number, number] | null;
   /** True for a named dataset (train and held-out splits exist), false for a file. */
   readonly named: boolean;
+  /** How discrete data (digits) is quantized, as the dataset states it; null for continuous data and files. */
+  readonly quantization: Quantization | null;
 }
 
 /** Options of `loadData`. */
@@ -51,6 +53,7 @@ export async function loadData(spec: string, options: LoadDataOptions = {}): Pro
       dim: d.shape[1],
       imageShape: d.imageShape,
       named: true,
+      quantization: d.quantization,
     };
   }
   const problem = inputFileProblem(spec);
@@ -82,5 +85,6 @@ export async function loadData(spec: string, options: LoadDataOptions = {}): Pro
     dim,
     imageShape: null,
     named: false,
+    quantization: null,
   };
 }

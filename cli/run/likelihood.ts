@@ -1,9 +1,11 @@
 /**
  * Log-likelihood of data under a trained model (used by `likelihood` and `demo`): the library's
  * probability-flow `logLikelihood`, in chunks so a progress bar can follow, with the exact
- * divergence or Hutchinson's estimator; bits per dimension by the library's `bitsPerDim`.
+ * divergence or Hutchinson's estimator; bits per dimension by the library's `bitsPerDim`. Discrete
+ * data (a quantization given) goes through the library's `discreteLogLikelihood` instead: log P of
+ * the pixels by dequantization, and its bits per dimension.
  */
-import type { FloatArray, Model } from "../../src/index.js";
+import type { FloatArray, Model, Quantization } from "../../src/index.js";
 import { withContextAsync } from "../errors.js";
 import { startProgress } from "../progress.js";
 
@@ -12,10 +14,19 @@ export type DivergenceChoice =
   | { readonly kind: "exact" }
   | { readonly kind: "hutchinson"; readonly probes: number };
 
+/** Discrete data: its quantization, the dequantization and the number of dequantization draws. */
+export interface DiscreteChoice {
+  readonly quantization: Quantization;
+  readonly dequantization: "uniform" | "none";
+  readonly draws: number;
+}
+
 /** Options of `evaluateLikelihood`. */
 export interface LikelihoodSettings {
   readonly divergence: DivergenceChoice;
-  /** Seed of Hutchinson's probes. */
+  /** Discrete data (log P by dequantization), or null for continuous data (log p). */
+  readonly discrete?: DiscreteChoice | null;
+  /** Seed of Hutchinson's probes; the dequantization noise uses seed + 1 (independent of the probes). */
   readonly seed: number;
   /** Rows per chunk (default 250). */
   readonly chunk?: number;
@@ -24,11 +35,11 @@ export interface LikelihoodSettings {
 
 /** Per-sample results and their summary. */
 export interface LikelihoodOutcome {
-  /** log p(x) per sample, nats. */
+  /** log p(x) per sample, nats; for discrete data log P(pixels) (a lower bound with uniform dequantization). */
   readonly logLikelihood: Float64Array;
-  /** Per-sample standard error (0 exact; Hutchinson: over probes). */
+  /** Per-sample standard error (0 exact; Hutchinson: over probes; several draws: over draws). */
   readonly standardError: Float64Array;
-  /** −log p/(d·ln 2) per sample. */
+  /** −log p/(d·ln 2) per sample (discrete: −log P/(d·ln 2)). */
   readonly bitsPerDim: Float64Array;
   /** Mean log-likelihood and its standard error over samples (and probes). */
   readonly mean: number;
@@ -65,6 +76,8 @@ export async function evaluateLikelihood(
   const chunk = s.chunk ?? 250;
   const logp = new Float64Array(n);
   const se = new Float64Array(n);
+  const discreteBits = new Float64Array(n);
+  const discrete = s.discrete ?? null;
   let nfe = 0;
   const bar = startProgress(s.progress, "likelihood", n);
   const began = Date.now();
@@ -76,16 +89,39 @@ export async function evaluateLikelihood(
         s.divergence.kind === "exact"
           ? ({ kind: "exact" } as const)
           : ({ kind: "hutchinson", probes: s.divergence.probes, seed: s.seed, rowOffset: start } as const);
-      const r = await withContextAsync("likelihood", () => lib.logLikelihood(model, x, { dim, divergence }));
-      logp.set(r.logLikelihood, start);
-      se.set(r.standardError, start);
-      nfe += r.nfe;
+      if (discrete === null) {
+        const r = await withContextAsync("likelihood", () =>
+          lib.logLikelihood(model, x, { dim, divergence }),
+        );
+        logp.set(r.logLikelihood, start);
+        se.set(r.standardError, start);
+        nfe += r.nfe;
+      } else {
+        const { quantization, draws } = discrete;
+        const dequantization =
+          discrete.dequantization === "none"
+            ? ({ kind: "none" } as const)
+            : ({ kind: "uniform", seed: s.seed + 1, rowOffset: start } as const);
+        const r = await withContextAsync("likelihood", async () =>
+          lib.discreteLogLikelihood(model, lib.quantize(x, quantization), {
+            dim,
+            divergence,
+            quantization,
+            dequantization,
+            draws,
+          }),
+        );
+        logp.set(r.logProbability, start);
+        se.set(r.standardError, start);
+        discreteBits.set(r.bitsPerDim, start);
+        nfe += r.nfe;
+      }
       bar.update(end);
     }
   } finally {
     bar.stop();
   }
-  const bpd = lib.bitsPerDim(logp, dim);
+  const bpd = discrete === null ? lib.bitsPerDim(logp, dim) : discreteBits;
   const [mean, meanStandardError] = meanAndError(logp);
   return {
     logLikelihood: logp,
