@@ -63,19 +63,7 @@ describe("difflux likelihood on digits", () => {
 
   it("evaluates the bin centres with --dequantization none and writes per-image log-probabilities", async () => {
     const r = await diffluxInProcess(
-      [
-        "likelihood",
-        "--ckpt",
-        "run",
-        "--n",
-        "2",
-        "--hutchinson",
-        "2",
-        "--dequantization",
-        "none",
-        "--out",
-        "lp.csv",
-      ],
+      "likelihood --ckpt run --n 2 --hutchinson 2 --dequantization none --out lp.csv".split(" "),
       dir,
     );
     assert.equal(r.code, 0, `likelihood: stderr: ${r.stderr}`);

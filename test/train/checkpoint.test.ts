@@ -16,6 +16,7 @@ import { mlpConfig } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
 import type { HostTensor } from "../../src/train/tensor.js";
 import {
+  type AdaptiveTraining,
   type BatchSource,
   adaptiveTraining,
   initTrainState,
@@ -115,37 +116,11 @@ test("a checkpoint round trip is bit-exact for weights, moments, EMA, step, RNG 
   }
 });
 
-test("resuming from a checkpoint reproduces an uninterrupted run bit for bit", async () => {
-  const uninterrupted = await train({ model, optimizer, steps: 8, batchSource, seed: 5 });
-  const dir = freshDir();
-  const first = await train({
-    model,
-    optimizer,
-    steps: 4,
-    batchSource,
-    seed: 5,
-    checkpoint: { every: 100, save: checkpointSaver(dir, meta) },
-  });
-  assert.equal(first.state.step, 4);
-  const saved = loadCheckpoint(dir, { model, optimizer });
-  assertSameState(saved.state, first.state);
-  const resumed = await train({
-    model,
-    optimizer,
-    steps: 8,
-    batchSource,
-    resume: { state: saved.state, rng: saved.rng },
-  });
-  assertSameState(resumed.state, uninterrupted.state);
-  assert.deepEqual(resumed.rng, uninterrupted.rng);
-  assert.deepEqual([...first.losses, ...resumed.losses], [...uninterrupted.losses]);
-  // A different seed gives different weights (the comparison above is not vacuous).
-  const other = await train({ model, optimizer, steps: 1, batchSource, seed: 6 });
-  assert.notDeepEqual(bytesOf(other.state.params), bytesOf(uninterrupted.state.params));
-});
-
-test("resuming a run that learns adaptive loss weights reproduces the uninterrupted run bit for bit", async () => {
-  const adaptive = adaptiveTraining({ bins: 4, learningRate: 0.5 });
+/**
+ * Trains 8 steps at once and 4 + 4 through a checkpoint (with `adaptive` weights or none), asserts
+ * that the two end bit-identical (state, RNG, loss history), and returns the runs and the checkpoint.
+ */
+async function resumeMatchesUninterrupted(adaptive: AdaptiveTraining | null) {
   const uninterrupted = await train({ model, optimizer, steps: 8, batchSource, seed: 5, adaptive });
   const dir = freshDir();
   const first = await train({
@@ -157,8 +132,9 @@ test("resuming a run that learns adaptive loss weights reproduces the uninterrup
     adaptive,
     checkpoint: { every: 100, save: checkpointSaver(dir, meta) },
   });
+  assert.equal(first.state.step, 4);
   const saved = loadCheckpoint(dir, { model, optimizer, adaptive });
-  assert.deepEqual(saved.adaptive, adaptive, "the config is saved");
+  assert.deepEqual(saved.adaptive, adaptive, "the adaptive config is saved");
   assertSameState(saved.state, first.state);
   const resumed = await train({
     model,
@@ -171,6 +147,19 @@ test("resuming a run that learns adaptive loss weights reproduces the uninterrup
   assertSameState(resumed.state, uninterrupted.state);
   assert.deepEqual(resumed.rng, uninterrupted.rng, "RNG state");
   assert.deepEqual([...first.losses, ...resumed.losses], [...uninterrupted.losses], "loss history");
+  return { uninterrupted, dir, saved };
+}
+
+test("resuming from a checkpoint reproduces an uninterrupted run bit for bit", async () => {
+  const { uninterrupted } = await resumeMatchesUninterrupted(null);
+  // A different seed gives different weights (the comparison above is not vacuous).
+  const other = await train({ model, optimizer, steps: 1, batchSource, seed: 6 });
+  assert.notDeepEqual(bytesOf(other.state.params), bytesOf(uninterrupted.state.params));
+});
+
+test("resuming a run that learns adaptive loss weights reproduces the uninterrupted run bit for bit", async () => {
+  const adaptive = adaptiveTraining({ bins: 4, learningRate: 0.5 });
+  const { uninterrupted, dir, saved } = await resumeMatchesUninterrupted(adaptive);
   // Not vacuous: the weights moved away from uniform, and they changed the training.
   const theta = uninterrupted.state.adaptive!.logWeights;
   assert.ok(
@@ -193,32 +182,25 @@ test("resuming a run that learns adaptive loss weights reproduces the uninterrup
     () => loadCheckpoint(dir, { adaptive: null }),
     /adaptive is .* in the checkpoint but null in the run/,
   );
-  await assert.rejects(
-    train({ model, optimizer, steps: 8, batchSource, resume: { state: saved.state, rng: saved.rng } }),
-    /train: resume: the state has adaptive loss weights \(4 bins\) but the run has no adaptive config; pass adaptive: \{ bins: 4, learningRate \}/,
-  );
-  await assert.rejects(
-    train({
-      model,
-      optimizer,
-      steps: 8,
-      batchSource,
-      adaptive,
-      resume: { state: plain.state, rng: saved.rng },
-    }),
-    /train: resume: the run learns adaptive loss weights but the state has none/,
-  );
-  await assert.rejects(
-    train({
-      model,
-      optimizer,
-      steps: 8,
-      batchSource,
-      adaptive: adaptiveTraining({ bins: 5 }),
-      resume: saved,
-    }),
-    /the state's adaptive weights have 4 bins but the run asks for 5; use bins = 4/,
-  );
+  const mismatches: [AdaptiveTraining | null, TrainState, RegExp][] = [
+    [
+      null,
+      saved.state,
+      /train: resume: the state has adaptive loss weights \(4 bins\) but the run has no adaptive config; pass adaptive: \{ bins: 4, learningRate \}/,
+    ],
+    [adaptive, plain.state, /train: resume: the run learns adaptive loss weights but the state has none/],
+    [
+      adaptiveTraining({ bins: 5 }),
+      saved.state,
+      /the state's adaptive weights have 4 bins but the run asks for 5; use bins = 4/,
+    ],
+  ];
+  for (const [config, state, message] of mismatches) {
+    await assert.rejects(
+      train({ model, optimizer, steps: 8, batchSource, adaptive: config, resume: { state, rng: saved.rng } }),
+      message,
+    );
+  }
 });
 
 test("a checkpoint without an adaptive entry (older files) loads with adaptive null; a bad θ tensor is named", () => {
