@@ -131,7 +131,8 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
         fail("__metadata__ must be an object of strings");
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== "string") fail(`__metadata__["${k}"] must be a string, got ${JSON.stringify(v)}`);
-        metadata[k] = v as string;
+        // defineProperty, so a key named "__proto__" stays an ordinary entry (assignment would set the prototype).
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
