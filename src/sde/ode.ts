@@ -10,7 +10,7 @@ import {
   DOPRI_B as B,
   DOPRI_C as C,
   DOPRI_E as E,
-  DOPRI_P as P,
+  dopriInterpolate,
 } from "../math/dormandPrince.js";
 
 /** The right-hand side: writes dy/dt at (t, y) into `dy`. */
@@ -171,20 +171,9 @@ export function solveOde(
     if (err <= 1) {
       // Dense output of this step (y and k still hold the step's start and stages).
       const tOld = t;
-      emitUpTo(tNew, (tq) => {
-        if (tq === tNew) return Float64Array.from(yNew);
-        const theta = (tq - tOld) / hs;
-        const out = Float64Array.from(y);
-        const th = [theta, theta * theta, theta ** 3, theta ** 4];
-        for (let j = 0; j < 7; j++) {
-          const p = P[j]!;
-          const w = hs * (p[0]! * th[0]! + p[1]! * th[1]! + p[2]! * th[2]! + p[3]! * th[3]!);
-          if (w === 0) continue;
-          const kj = k[j]!;
-          for (let i = 0; i < n; i++) out[i]! += w * kj[i]!;
-        }
-        return out;
-      });
+      emitUpTo(tNew, (tq) =>
+        tq === tNew ? Float64Array.from(yNew) : dopriInterpolate(y, k, hs, (tq - tOld) / hs),
+      );
       t = tNew;
       y.set(yNew);
       k[0]!.set(k[6]!);
