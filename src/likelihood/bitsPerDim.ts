@@ -166,7 +166,12 @@ export async function discreteLogLikelihood(
   const fn = "discreteLogLikelihood";
   const { dim, quantization, dequantization } = options ?? ({} as DiscreteLogLikelihoodOptions);
   const width = binWidth(quantization, fn);
-  const draws = dequantization?.kind === "uniform" ? (options.draws ?? 1) : 1;
+  if (dequantization?.kind !== "uniform" && dequantization?.kind !== "none") {
+    throw new TypeError(
+      `${fn}: options.dequantization must be { kind: "uniform", seed } or { kind: "none" }, got ${JSON.stringify(dequantization)}`,
+    );
+  }
+  const draws = dequantization.kind === "uniform" ? (options.draws ?? 1) : 1;
   if (!(Number.isInteger(draws) && draws >= 1))
     throw new RangeError(`${fn}: options.draws must be a positive integer, got ${draws}`);
   const probes = options.divergence;

@@ -13,10 +13,13 @@
  *     since β̃₀ = 0; the clipped choice of Nichol & Dhariwal 2021): a Gaussian density ("gaussian",
  *     bounds −log p(x₀) of continuous data) or its integral over x₀'s bin with the outer bins open
  *     ("discretized", Ho et al. eq. 13; bounds −log P(x₀) of discrete data).
+ * (x₀ is Ho's index for the clean data, x̂₀ the model's prediction of it: `data` and `dataHat` below.)
  * One noise draw per table entry per sample, from per-sample streams (seed, draw = k); one model call
  * per table entry.
  */
 import { type FloatArray, checkFinite, checkFloatArray } from "../array.js";
+import { logDensityOfResiduals } from "../math/gaussian.js";
+import { scalarMat } from "../math/matrix.js";
 import { normalCdf } from "../math/scalar.js";
 import { predict } from "../model.js";
 import type { AffinePath } from "../path/affine.js";
@@ -44,7 +47,7 @@ export interface DiscreteVlbOptions {
 
 /** Result of `discreteVariationalBound` (nats per sample). */
 export interface DiscreteVlbResult {
-  /** The bound on −log p(x₀) (gaussian decoder) or −log P(x₀) (discretized). */
+  /** The bound on −log p(data) (gaussian decoder) or −log P(data) (discretized). */
   readonly bound: Float64Array;
   /** L_prior per sample. */
   readonly prior: Float64Array;
@@ -100,22 +103,23 @@ export async function discreteVariationalBound(
   const { seed } = options;
   const rowOffset = options.rowOffset ?? 0;
   const n = data.length / dim;
-  const x0 = Float64Array.from(data);
   const abar = schedule.alphasCumprod;
   const betas = schedule.betas;
   const N = abar.length;
   const abarPrev = (k: number): number => (k === 0 ? 1 : abar[k - 1]!);
   const posteriorVariance = (k: number): number => ((1 - abarPrev(k)) * betas[k]!) / (1 - abar[k]!);
+  /** ‖a_i − b_i‖² of row i (b = null: ‖a_i‖²). */
+  const rowSquaredNorm = (a: FloatArray, b: FloatArray | null, i: number): number => {
+    let q = 0;
+    for (let j = i * dim; j < (i + 1) * dim; j++) q += (a[j]! - (b === null ? 0 : b[j]!)) ** 2;
+    return q;
+  };
 
-  // L_prior: KL(N(√ᾱ·x₀, (1 − ᾱ)I) ‖ N(0, σ0²I)), ᾱ = ᾱ_{N−1}.
+  // L_prior: KL(N(√ᾱ·data, (1 − ᾱ)I) ‖ N(0, σ0²I)), ᾱ = ᾱ_{N−1}.
   const s0 = path.schedule.at(0).sigma ** 2;
   const aT = abar[N - 1]!;
   const prior = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let q = 0;
-    for (let j = 0; j < dim; j++) q += x0[i * dim + j]! ** 2;
-    prior[i] = 0.5 * (dim * ((1 - aT) / s0 - 1 - Math.log((1 - aT) / s0)) + (aT * q) / s0);
-  }
+  for (let i = 0; i < n; i++) prior[i] = isotropicKl(dim, 1 - aT, s0, aT * rowSquaredNorm(data, null, i));
 
   const diffusion = new Float64Array(n);
   const dec = new Float64Array(n);
@@ -126,25 +130,27 @@ export async function discreteVariationalBound(
     perSampleNormals(seed, k, rowOffset, n, dim, eps);
     const a = Math.sqrt(abar[k]!);
     const s = Math.sqrt(1 - abar[k]!);
-    for (let i = 0; i < xk.length; i++) xk[i] = a * x0[i]! + s * eps[i]!;
+    for (let i = 0; i < xk.length; i++) xk[i] = a * data[i]! + s * eps[i]!;
     const pred = await predict(model, xk, t, { batch: n, dim });
     const g2 = model.kind === "drift" ? model.g2(t) : undefined;
-    const x0Hat = path.slice(t).convert(pred, model.kind, "data", xk, g2 === undefined ? {} : { g2 });
+    const dataHat = path.slice(t).convert(pred, model.kind, "data", xk, g2 === undefined ? {} : { g2 });
     if (k === 0) {
       const v0 = variance === "beta" ? betas[0]! : posteriorVariance(1);
-      for (let i = 0; i < n; i++) dec[i] = decoderNll(decoder, x0, x0Hat, i * dim, dim, v0, width);
+      if (decoder.kind === "gaussian") {
+        const residuals = Float64Array.from(dataHat, (mean, i) => data[i]! - mean);
+        const logp = logDensityOfResiduals(fn, residuals, scalarMat(v0), dim);
+        for (let i = 0; i < n; i++) dec[i] = -logp[i]!;
+      } else {
+        for (let i = 0; i < n; i++)
+          dec[i] = discretizedNll(decoder.quantization, data, dataHat, i * dim, dim, v0, width);
+      }
       continue;
     }
     const c0 = (Math.sqrt(abarPrev(k)) * betas[k]!) / (1 - abar[k]!);
     const bt = posteriorVariance(k);
     const v = variance === "beta" ? betas[k]! : bt;
-    const ratio = bt / v;
-    const constant = 0.5 * dim * (ratio - 1 - Math.log(ratio));
-    for (let i = 0; i < n; i++) {
-      let q = 0;
-      for (let j = 0; j < dim; j++) q += (x0[i * dim + j]! - x0Hat[i * dim + j]!) ** 2;
-      diffusion[i]! += constant + (c0 * c0 * q) / (2 * v);
-    }
+    for (let i = 0; i < n; i++)
+      diffusion[i]! += isotropicKl(dim, bt, v, c0 * c0 * rowSquaredNorm(data, dataHat, i));
   }
   const bound = Float64Array.from(prior, (p, i) => p + diffusion[i]! + dec[i]!);
   const bpd = bitsPerDim(
@@ -154,10 +160,19 @@ export async function discreteVariationalBound(
   return { bound, prior, diffusion, decoder: dec, bitsPerDim: bpd, nfe: N };
 }
 
-/** −log p(x₀ | ·) for one row: Gaussian density, or the Gaussian mass of x₀'s bin (outer bins open). */
-function decoderNll(
-  decoder: VlbDecoder,
-  x0: Float64Array,
+/**
+ * KL(N(μ_q, v_q·I) ‖ N(μ_p, v_p·I)) in d dimensions from meanSq = ‖μ_q − μ_p‖²:
+ *   ½[d·(r − 1 − log r) + meanSq/v_p],  r = v_q/v_p.
+ */
+function isotropicKl(d: number, vq: number, vp: number, meanSq: number): number {
+  const r = vq / vp;
+  return 0.5 * (d * (r - 1 - Math.log(r)) + meanSq / vp);
+}
+
+/** −log P(data | ·) for one row: the Gaussian mass of each coordinate's bin (outer bins open). */
+function discretizedNll(
+  quantization: Quantization,
+  data: FloatArray,
   mean: Float64Array,
   offset: number,
   dim: number,
@@ -165,16 +180,11 @@ function decoderNll(
   width: number,
 ): number {
   const sd = Math.sqrt(variance);
+  const { levels, range } = quantization;
   let nll = 0;
   for (let j = 0; j < dim; j++) {
-    const x = x0[offset + j]!;
     const mu = mean[offset + j]!;
-    if (decoder.kind === "gaussian") {
-      nll += 0.5 * Math.log(2 * Math.PI * variance) + (x - mu) ** 2 / (2 * variance);
-      continue;
-    }
-    const { levels, range } = decoder.quantization;
-    const bin = binIndex(x, decoder.quantization, width);
+    const bin = binIndex(data[offset + j]!, quantization, width);
     const lower = bin === 0 ? Number.NEGATIVE_INFINITY : (range[0] + bin * width - mu) / sd;
     const upper = bin === levels - 1 ? Number.POSITIVE_INFINITY : (range[0] + (bin + 1) * width - mu) / sd;
     // Φ(upper) − Φ(lower), from the tail nearer the bin to avoid cancellation.

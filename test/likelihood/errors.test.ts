@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { affinePath, bridgePath, linearSchedule, vpSchedule } from "../../src/index.js";
+import { affinePath, bridgePath, discreteSchedule, linearSchedule, vpSchedule } from "../../src/index.js";
 import { discreteLogLikelihood, dequantize } from "../../src/likelihood/bitsPerDim.js";
 import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
 import { mixtureModel } from "../../src/likelihood/models.js";
@@ -166,6 +166,15 @@ describe("the discrete-data functions reject bad inputs", () => {
       /discreteLogLikelihood: options\.draws must be a positive integer, got 0/,
       "draws",
     );
+    await assert.rejects(
+      () =>
+        discreteLogLikelihood(model, Float64Array.of(0, 1), {
+          dim: 2,
+          quantization: { levels: 4, range: [-2, 2] },
+        } as never),
+      /discreteLogLikelihood: options\.dequantization must be \{ kind: "uniform", seed \} or \{ kind: "none" \}, got undefined/,
+      "missing dequantization",
+    );
   });
 
   test("discreteVariationalBound needs a DDPM table and a decoder", async () => {
@@ -179,6 +188,31 @@ describe("the discrete-data functions reject bad inputs", () => {
       () => discreteVariationalBound(vp, x, { dim: 2, decoder: { kind: "gaussian" }, seed: 1 }),
       /needs a DDPM table/,
       "vp",
+    );
+    const ddpm = mixtureModel(
+      ring,
+      affinePath(discreteSchedule({ betaSchedule: "linear", numTrainSteps: 10, precision: "float64" })),
+    );
+    await assert.rejects(
+      () => discreteVariationalBound(ddpm, x, { dim: 2, decoder: { kind: "logistic" } as never, seed: 1 }),
+      /discreteVariationalBound: options\.decoder must be \{ kind: "gaussian" \} or \{ kind: "discretized", quantization \}/,
+      "decoder",
+    );
+    await assert.rejects(
+      () =>
+        discreteVariationalBound(ddpm, x, {
+          dim: 2,
+          decoder: { kind: "gaussian" },
+          seed: 1,
+          variance: "learned" as never,
+        }),
+      /discreteVariationalBound: options\.variance must be "posterior" or "beta", got "learned"/,
+      "variance",
+    );
+    await assert.rejects(
+      () => discreteVariationalBound(ddpm, x, { dim: 3, decoder: { kind: "gaussian" }, seed: 1 }),
+      /discreteVariationalBound: data has length 4, not a multiple of options\.dim = 3/,
+      "dim",
     );
   });
 });
