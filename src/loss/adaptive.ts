@@ -11,6 +11,7 @@
  * in a batch have zero gradient. Pure: an update returns a new weighting.
  */
 import { type FloatArray, checkFloatArray, checkSameLength } from "../array.js";
+import { logSumExp } from "../math/scalar.js";
 import type { TimeWeighting } from "./weighting.js";
 
 /** A learned per-time-bin weighting (file header). */
@@ -45,14 +46,11 @@ export function adaptiveWeighting(
       `${fn}: logWeights has ${theta.length} entries but bins = ${bins}; pass one log-weight per bin`,
     );
   }
-  let max = Number.NEGATIVE_INFINITY;
   theta.forEach((x, k) => {
     if (!Number.isFinite(x)) throw new RangeError(`${fn}: logWeights[${k}] = ${x} must be finite`);
-    max = Math.max(max, x);
   });
-  let sum = 0;
-  for (let k = 0; k < bins; k++) sum += Math.exp(theta[k]! - max);
-  const weights = Float64Array.from(theta, (x) => (bins * Math.exp(x - max)) / sum);
+  const logZ = logSumExp(theta);
+  const weights = Float64Array.from(theta, (x) => bins * Math.exp(x - logZ));
   return {
     type: "time",
     name: `adaptive(bins=${bins})`,

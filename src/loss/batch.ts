@@ -31,7 +31,7 @@ import { type Kind, affineCombine, checkG2, checkKind } from "../convert/kernel.
 import { affineSlice } from "../path/affine.js";
 import type { GaussianPath, PathSlice } from "../path/path.js";
 import { Rng } from "../random/rng.js";
-import { type TimeDensity, checkDensity } from "./density.js";
+import { type TimeDensity, checkDensity, importanceWeight } from "./density.js";
 import { lossWeight } from "./equivalent.js";
 import { type TrainingPath, checkTrainingPath } from "./trainingPath.js";
 import { type Weighting, uniformWeighting } from "./weighting.js";
@@ -236,7 +236,7 @@ export function trainingBatch<A extends FloatArray>(
       }
     }
     let w = lossWeight(weighting, kind, weightSlice, g2 === undefined ? {} : { g2 });
-    if (proposal !== undefined) w *= timeDensity.pdf(ti, path) / proposal.pdf(ti, path);
+    if (proposal !== undefined) w *= importanceWeight(timeDensity, proposal, ti, path);
     if (!(w >= 0) || !Number.isFinite(w)) {
       throw new RangeError(
         `${fn}: the ${weighting.name} weight on ${kind} is ${w} at t = ${ti} (row ${i})${proposal === undefined ? "" : ` after the importance ratio ${timeDensity.name}/${proposal.name}`}; restrict the time density to where it is finite`,

@@ -36,6 +36,27 @@ describe("adaptive weighting", () => {
     );
   });
 
+  it("weights average to 1, ignore a common shift of θ and stay finite for |θ| up to 1e4 (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: -500, max: 500, noNaN: true }),
+        (theta, shift) => {
+          const w = adaptiveWeighting({ logWeights: theta }).weights;
+          const mean = w.reduce((a, b) => a + b, 0) / w.length;
+          assert.ok(
+            w.every((v) => Number.isFinite(v) && v >= 0),
+            `weights ${Array.from(w)} must be finite and ≥ 0`,
+          );
+          assertClose(mean, 1, { rtol: 1e-12, message: "the bin weights average to 1" });
+          const shifted = adaptiveWeighting({ logWeights: theta.map((x) => x + shift) }).weights;
+          assertClose(shifted, w, { rtol: 1e-9, atol: 1e-300, message: "softmax ignores a common shift" });
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it("the gradient is the derivative of J(θ) = mean(e^θ·ℓ − θ) (central differences)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
