@@ -276,12 +276,13 @@ export async function dopriStep(
   const k: Float64Array[] = [state.f];
   let nfe = state.nfe;
   for (let s = 1; s < 6; s++) {
-    k.push(await evaluateOrNaN(rhs, t + DOPRI_C[s]! * h, combine(y, k, DOPRI_A[s]!, h)));
+    // A non-finite stage is allowed: it makes the error estimate NaN, which rejects the step.
+    k.push(await callRhs(fn, rhs, t + DOPRI_C[s]! * h, combine(y, k, DOPRI_A[s]!, h)));
     nfe++;
   }
   const yNew = combine(y, k, DOPRI_B, h);
   const tNew = last ? t1 : t + h;
-  k.push(await evaluateOrNaN(rhs, tNew, yNew));
+  k.push(await callRhs(fn, rhs, tNew, yNew));
   nfe++;
   const err = rms(n, (i) => {
     let e = 0;
@@ -446,30 +447,26 @@ function rms(n: number, term: (i: number) => number): number {
   return Math.sqrt(s / Math.max(n, 1));
 }
 
-async function evaluate(fn: string, rhs: AsyncRhs, t: number, y: Float64Array): Promise<Float64Array> {
+/** rhs(t, y), checked to be a Float64Array of the state's length (throws naming `fn`). */
+async function callRhs(fn: string, rhs: AsyncRhs, t: number, y: Float64Array): Promise<Float64Array> {
   const f = await rhs(t, y);
   if (!(f instanceof Float64Array) || f.length !== y.length) {
     throw new RangeError(
       `${fn}: the right-hand side returned ${f instanceof Float64Array ? `length ${f.length}` : String(f)} at t = ${t}; it must return a Float64Array of the state's length ${y.length}`,
     );
   }
+  return f;
+}
+
+/** Like `callRhs`, and every value must be finite. */
+async function evaluate(fn: string, rhs: AsyncRhs, t: number, y: Float64Array): Promise<Float64Array> {
+  const f = await callRhs(fn, rhs, t, y);
   for (let i = 0; i < f.length; i++) {
     if (!Number.isFinite(f[i]!)) {
       throw new RangeError(
         `${fn}: the right-hand side is ${f[i]} in component ${i} at t = ${t}; it must be finite`,
       );
     }
-  }
-  return f;
-}
-
-/** Like `evaluate`, but a non-finite value becomes NaN in the error estimate (the step is rejected). */
-async function evaluateOrNaN(rhs: AsyncRhs, t: number, y: Float64Array): Promise<Float64Array> {
-  const f = await rhs(t, y);
-  if (!(f instanceof Float64Array) || f.length !== y.length) {
-    throw new RangeError(
-      `dopriStep: the right-hand side returned ${f instanceof Float64Array ? `length ${f.length}` : String(f)} at t = ${t}; it must return a Float64Array of the state's length ${y.length}`,
-    );
   }
   return f;
 }
