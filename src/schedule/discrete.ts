@@ -1,3 +1,4 @@
+import { type TrainStep, timeToTrainStep, trainStepToTime } from "../time.js";
 import { checkPositive } from "./check.js";
 import { defineSchedule, type NoiseLevel, type Schedule } from "./schedule.js";
 
@@ -190,7 +191,7 @@ export function discreteSchedule(options: DiscreteScheduleOptions): DiscreteSche
   const n = alphasCumprod.length;
   const sigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
   const logSigmas = sigmas.map(Math.log);
-  const stepOfTime = (t: number): number => (1 - t) * n - 1;
+  const stepOfTime = (t: number): number => timeToTrainStep(t, n);
 
   const level = (t: number): NoiseLevel => {
     const k = stepOfTime(t);
@@ -225,8 +226,8 @@ export function discreteSchedule(options: DiscreteScheduleOptions): DiscreteSche
     betas,
     alphasCumprod,
     sigmas,
-    timeOfStep: (k: number) => 1 - (k + 1) / n,
-    stepOfTime: (t: number) => stepOfTime(t),
+    timeOfStep: (k: number) => trainStepToTime(k as TrainStep, n),
+    stepOfTime,
   };
 }
 

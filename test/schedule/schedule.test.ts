@@ -187,6 +187,9 @@ describe("discrete schedules", () => {
     assertClose(Math.log(mid.sigma / mid.alpha), 0.5 * (Math.log(s.sigmas[10]!) + Math.log(s.sigmas[11]!)), { rtol: 1e-12 });
     assert.equal(s.at(1).sigma, 0);
     assert.equal(s.at(1).alpha, 1);
+    // The same adapters as trainStepToTime / timeToTrainStep, with their range checks.
+    assert.throws(() => s.timeOfStep(1000), /trainStepToTime: k = 1000 is outside \[-1, 999\]/);
+    assert.throws(() => s.stepOfTime(1.5), /timeToTrainStep: t = 1.5 is outside \[0, 1\]/);
   });
 
   it("zero terminal SNR gives α = 0 exactly at t = 0 and a finite tMin", () => {
