@@ -35,7 +35,7 @@ import { deis } from "./deis.js";
 import { dpmSolverMultistep } from "./dpmSolverMultistep.js";
 import { euler } from "./euler.js";
 import { eulerAncestral } from "./eulerAncestral.js";
-import { type Grid, customGrid, roundHalfEven } from "./grid.js";
+import { type Grid, customGrid, discreteTimesteps, karrasSigmas, npLinspace, roundHalfEven } from "./grid.js";
 import { heun } from "./heun.js";
 import { lms } from "./lms.js";
 import { pndm } from "./pndm.js";
@@ -145,13 +145,6 @@ function unsupported(what: string, fix: string): never {
   throw new RangeError(`${FN}: ${what} is not supported — ${fix}`);
 }
 
-/** np.linspace(a, b, n): i·step + a, the last entry exactly b. */
-function npLinspace(a: number, b: number, n: number): number[] {
-  if (n === 1) return [a];
-  const step = (b - a) / (n - 1);
-  return Array.from({ length: n }, (_, i) => (i === n - 1 ? b : i * step + a));
-}
-
 /** np.interp(x, arange(n), fp). */
 function interp(x: number, fp: ArrayLike<number>): number {
   const n = fp.length;
@@ -180,10 +173,7 @@ function sigmaToT(sigma: number, logSigmas: Float64Array): number {
 }
 
 function karras(lo: number, hi: number, n: number): number[] {
-  const rho = 7;
-  const a = hi ** (1 / rho);
-  const b = lo ** (1 / rho);
-  return npLinspace(0, 1, n).map((u) => (a + u * (b - a)) ** rho);
+  return karrasSigmas(npLinspace(0, 1, n), lo, hi, 7);
 }
 
 function exponential(lo: number, hi: number, n: number): number[] {
@@ -221,18 +211,12 @@ function discretePath(ac: Float64Array): AffinePath & { schedule: DiscreteSchedu
   return affinePath(discreteSchedule({ alphasCumprod: ac })) as AffinePath & { schedule: DiscreteSchedule };
 }
 
-/** DDIM/DDPM timesteps: linspace round(linspace(0, N−1, n)), leading ⌊N/n⌋·i + offset, trailing round(N − i·N/n) − 1. */
+/** DDIM/DDPM/PNDM timesteps: grid.ts's `discreteTimesteps` (diffusers' own spacings). */
 function integerTimesteps(spacing: string, N: number, n: number, offset: number): number[] {
-  switch (spacing) {
-    case "linspace":
-      return npLinspace(0, N - 1, n).map(roundHalfEven).reverse();
-    case "leading":
-      return Array.from({ length: n }, (_, i) => i * Math.floor(N / n) + offset).reverse();
-    case "trailing":
-      return Array.from({ length: n }, (_, i) => roundHalfEven(N - (i * N) / n) - 1);
-    default:
-      return unsupported(`timestep_spacing ${JSON.stringify(spacing)}`, 'use "linspace", "leading" or "trailing"');
+  if (spacing !== "linspace" && spacing !== "leading" && spacing !== "trailing") {
+    return unsupported(`timestep_spacing ${JSON.stringify(spacing)}`, 'use "linspace", "leading" or "trailing"');
   }
+  return discreteTimesteps(N, n, spacing, offset);
 }
 
 /** Time of a σ̃ on a discrete path (data end for 0). */

@@ -82,8 +82,8 @@ function isZeroMat(slice: PathSlice): boolean {
   return cov.values.every((v) => v === 0);
 }
 
+/** λ̄ of a node (levels.ts); NaN on a dense bridge slice, which has no per-coordinate view. */
 function summary(fn: string, path: GaussianPath, slice: PathSlice): number {
-  if (slice.level !== undefined) return 2 * (Math.log(slice.level.alpha) - Math.log(slice.level.sigma));
   try {
     return meanLogSnr(coordinateLevels(fn, slice, path.dim ?? 1));
   } catch {
@@ -183,6 +183,27 @@ function linspace(a: number, b: number, n: number): number[] {
 }
 
 /**
+ * np.linspace(a, b, n): a + i·step with step = (b − a)/(n − 1), the last entry exactly b. Differs from
+ * torch.linspace (`linspace` above) in the last bits of the second half, which changes a rounded index
+ * when it lies within an ulp of k + ½ (np.linspace(0, 49, 23)[11] = 24.4999…, torch's 24.5000…1).
+ */
+export function npLinspace(a: number, b: number, n: number): number[] {
+  if (n === 1) return [a];
+  const step = (b - a) / (n - 1);
+  return Array.from({ length: n }, (_, i) => (i === n - 1 ? b : i * step + a));
+}
+
+/**
+ * Karras et al. (2022) eq. 5 on a ramp u ∈ [0, 1]: σ̃(u) = (σmax^{1/ρ} + u·(σmin^{1/ρ} − σmax^{1/ρ}))^ρ
+ * (k-diffusion ramps with torch.linspace, diffusers with np.linspace).
+ */
+export function karrasSigmas(ramp: readonly number[], sigmaMin: number, sigmaMax: number, rho: number): number[] {
+  const a = sigmaMax ** (1 / rho);
+  const b = sigmaMin ** (1 / rho);
+  return ramp.map((u) => (a + u * (b - a)) ** rho);
+}
+
+/**
  * A time-based grid: `place(u, lo, hi)` maps u ∈ [0, 1] to a time; `steps` steps from `start` to the
  * end (one of them the final step into a data end beyond t = 1).
  */
@@ -266,10 +287,7 @@ export function karrasGrid(path: GaussianPath, steps: number, options: SigmaGrid
   const { n, lo, hi, end } = sigmaRange(fn, path, steps, options);
   const rho = options.rho ?? 7;
   if (!(rho > 0 && Number.isFinite(rho))) throw new RangeError(`${fn}: rho must be a positive number, got ${rho}`);
-  const a = hi ** (1 / rho);
-  const b = lo ** (1 / rho);
-  const ramp = linspace(0, 1, n);
-  return sigmaGrid(fn, path, ramp.map((u) => (a + u * (b - a)) ** rho), end);
+  return sigmaGrid(fn, path, karrasSigmas(linspace(0, 1, n), lo, hi, rho), end);
 }
 
 /**
@@ -336,8 +354,9 @@ export interface DiscreteGridOptions {
 
 /**
  * Table indices of a discrete schedule (Lin et al. 2024, "Common diffusion noise schedules and sample
- * steps are flawed", Table 2, 0-based), noisiest first, for N train steps and n sampling steps:
- *   linspace  round(linspace(0, N − 1, n)),   leading  ⌊N/n⌋·i + stepsOffset,   trailing  round(N − i·N/n) − 1.
+ * steps are flawed", Table 2, 0-based), noisiest first, for N train steps and n sampling steps, as
+ * diffusers' DDIM/DDPM/PNDM compute them (numpy; round half to even):
+ *   linspace  round(np.linspace(0, N − 1, n)),   leading  ⌊N/n⌋·i + stepsOffset,   trailing  round(N − i·N/n) − 1.
  */
 export function discreteTimesteps(numTrainSteps: number, steps: number, spacing: DiscreteSpacing = "leading", stepsOffset = 0): number[] {
   const fn = "discreteTimesteps";
@@ -350,7 +369,7 @@ export function discreteTimesteps(numTrainSteps: number, steps: number, spacing:
   let ks: number[];
   switch (spacing) {
     case "linspace":
-      ks = linspace(0, N - 1, steps).map(roundHalfEven);
+      ks = npLinspace(0, N - 1, steps).map(roundHalfEven);
       break;
     case "leading": {
       const ratio = Math.floor(N / steps);

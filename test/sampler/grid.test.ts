@@ -67,6 +67,12 @@ describe("diffusers' discrete spacings", () => {
     assert.deepEqual(discreteTimesteps(1000, 10, "linspace"), [999, 888, 777, 666, 555, 444, 333, 222, 111, 0]);
   });
 
+  it("linspace rounds numpy's linspace (diffusers), not torch's: np.linspace(0, 49, 23)[11] = 24.4999… gives 24", () => {
+    // numpy: np.linspace(0, 49, 23).round()[::-1]
+    const numpy = [49, 47, 45, 42, 40, 38, 36, 33, 31, 29, 27, 24, 22, 20, 18, 16, 13, 11, 9, 7, 4, 2, 0];
+    assert.deepEqual(discreteTimesteps(50, 23, "linspace"), numpy);
+  });
+
   it("discreteGrid puts entry k at t = 1 − (k + 1)/N and ends at ᾱ = 1 or at entry 0", () => {
     const path = affinePath(discreteSchedule({ betaSchedule: "scaled_linear", betaStart: 0.00085, betaEnd: 0.012 }));
     const g = discreteGrid(path, 10, { spacing: "trailing" });
