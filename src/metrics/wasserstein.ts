@@ -3,7 +3,7 @@
  * float64 throughout.
  */
 import type { FloatArray } from "../array.js";
-import type { Rng } from "../random/rng.js";
+import { Rng } from "../random/rng.js";
 import { checkSampleSets } from "./samples.js";
 
 /**
@@ -119,6 +119,15 @@ export function slicedWassersteinSquared(
 ): number {
   const fn = "slicedWasserstein";
   const [n, m] = checkSampleSets(fn, x, y, dim);
+  if (
+    source === null ||
+    typeof source !== "object" ||
+    !("directions" in source || source.rng instanceof Rng)
+  ) {
+    throw new TypeError(
+      `${fn}: source must be { rng: new Rng(seed), projections? } or { directions } (count × dim unit vectors)`,
+    );
+  }
   let theta: Float64Array;
   if ("directions" in source) {
     theta = source.directions;

@@ -29,14 +29,10 @@ describe("wasserstein", () => {
   test("wasserstein2Squared1d between two Gaussians matches (m₁ − m₂)² + (s₁ − s₂)², also for unequal sizes", () => {
     const exact = (1.5 - -0.5) ** 2 + (2 - 0.7) ** 2;
     // Equal sizes on quantile grids: the only error is the grid's variance deficit (1 − mean z²).
-    assert.ok(
-      Math.abs(wasserstein2Squared1d(gaussianGrid(20000, 1.5, 2), gaussianGrid(20000, -0.5, 0.7)) - exact) <
-        2e-3,
-    );
-    assert.ok(
-      Math.abs(wasserstein2Squared1d(gaussianGrid(20000, 1.5, 2), gaussianGrid(13001, -0.5, 0.7)) - exact) <
-        2e-3,
-    );
+    const equal = wasserstein2Squared1d(gaussianGrid(20000, 1.5, 2), gaussianGrid(20000, -0.5, 0.7));
+    assert.ok(Math.abs(equal - exact) < 2e-3, `equal sizes: ${equal} vs ${exact}`);
+    const unequal = wasserstein2Squared1d(gaussianGrid(20000, 1.5, 2), gaussianGrid(13001, -0.5, 0.7));
+    assert.ok(Math.abs(unequal - exact) < 2e-3, `20000 vs 13001 points: ${unequal} vs ${exact}`);
   });
 
   test("wasserstein2Squared1d for unequal sizes equals a hand-computed quantile matching", () => {
@@ -52,13 +48,17 @@ describe("wasserstein", () => {
         const x = Float64Array.from(a);
         const y = Float64Array.from(b);
         const w = wasserstein2Squared1d(x, y);
-        assert.ok(Math.abs(w - wasserstein2Squared1d(y, x)) <= 1e-12 * (1 + w));
+        assert.ok(
+          Math.abs(w - wasserstein2Squared1d(y, x)) <= 1e-12 * (1 + w),
+          `W₂²(x, y) = ${w} ≠ W₂²(y, x)`,
+        );
         assert.equal(wasserstein2Squared1d(x, x), 0);
         assert.equal(wasserstein2Squared1d(x, Float64Array.from([...a, ...a])), 0);
         const shifted = x.map((v) => v + c);
+        const moved = wasserstein2Squared1d(x, shifted);
         assert.ok(
-          Math.abs(wasserstein2Squared1d(x, shifted) - c * c) <=
-            1e-9 * (1 + c * c + Math.max(...a.map(Math.abs)) ** 2),
+          Math.abs(moved - c * c) <= 1e-9 * (1 + c * c + Math.max(...a.map(Math.abs)) ** 2),
+          `a shift by ${c} gives ${moved}, not ${c * c}`,
         );
       }),
     );
@@ -69,7 +69,7 @@ describe("wasserstein", () => {
     for (let l = 0; l < 50; l++) {
       let n2 = 0;
       for (let k = 0; k < 5; k++) n2 += d[l * 5 + k]! ** 2;
-      assert.ok(Math.abs(n2 - 1) < 1e-14);
+      assert.ok(Math.abs(n2 - 1) < 1e-14, `direction ${l} has squared norm ${n2}`);
     }
     assert.deepEqual(d, randomDirections(5, 50, new Rng(3)));
   });
@@ -87,7 +87,7 @@ describe("wasserstein", () => {
       mean += (p * p) / 4000;
     }
     const sw2 = slicedWassersteinSquared(x, y, dim, { directions });
-    assert.ok(Math.abs(sw2 - mean) < 1e-12 * mean);
+    assert.ok(Math.abs(sw2 - mean) < 1e-12 * mean, `SW₂² ${sw2} vs mean (θ·δ)² ${mean}`);
     const norm2 = delta.reduce((s, v) => s + v * v, 0);
     // (θ·δ)² has variance ≤ ‖δ‖⁴·2/(d(d+2)); 4000 directions put the mean within ~2% of ‖δ‖²/d.
     assert.ok(Math.abs(mean - norm2 / dim) < 0.05 * (norm2 / dim), `${mean} vs ${norm2 / dim}`);
@@ -107,7 +107,7 @@ describe("wasserstein", () => {
     const y = gaussianGrid(57, 2, 3);
     const exact = Math.sqrt(wasserstein2Squared1d(x, y));
     const sw = slicedWasserstein(x, y, 1, { rng: new Rng(9), projections: 3 });
-    assert.ok(Math.abs(sw - exact) < 1e-12 * exact);
+    assert.ok(Math.abs(sw - exact) < 1e-12 * exact, `1-D sliced ${sw} vs exact ${exact}`);
   });
 
   test("slicedWasserstein is symmetric given the same directions and zero on identical sets", () => {
@@ -122,7 +122,8 @@ describe("wasserstein", () => {
           const y = gaussian(seed + 1, m, dim, [1, 0, 0, 0], 2);
           const directions = randomDirections(dim, 8, new Rng(seed));
           const a = slicedWassersteinSquared(x, y, dim, { directions });
-          assert.ok(Math.abs(a - slicedWassersteinSquared(y, x, dim, { directions })) <= 1e-12 * (1 + a));
+          const b = slicedWassersteinSquared(y, x, dim, { directions });
+          assert.ok(Math.abs(a - b) <= 1e-12 * (1 + a), `SW₂²(x, y) = ${a} vs SW₂²(y, x) = ${b}`);
           assert.equal(slicedWasserstein(x, x, dim, { directions }), 0);
         },
       ),
@@ -157,6 +158,14 @@ describe("wasserstein", () => {
     assert.throws(
       () => slicedWasserstein([1, 2] as unknown as Float64Array, x, 2, { rng }),
       /x must be a Float32Array or Float64Array/,
+    );
+    assert.throws(
+      () => slicedWasserstein(x, x, 2, undefined as never),
+      /slicedWasserstein: source must be \{ rng: new Rng\(seed\), projections\? \} or \{ directions \}/,
+    );
+    assert.throws(
+      () => slicedWasserstein(x, x, 2, { projections: 8 } as never),
+      /slicedWasserstein: source must be \{ rng/,
     );
   });
 });
