@@ -1,10 +1,10 @@
 /**
  * The affine Gaussian path of a schedule: xₜ = α(t)·data + σ(t)·noise, in any dimension.
  */
-import { type FloatArray, checkFloatArray, checkSameLength, like, outFor } from "../array.js";
+import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../array.js";
 import { basisOf, convert } from "../convert/convert.js";
 import { dataAndNoiseToXt } from "../convert/data.js";
-import { type ConvertOptions, type Kind, checkG2 } from "../convert/kernel.js";
+import { type ConvertOptions, type Kind, affineCombine, checkG2 } from "../convert/kernel.js";
 import { scalarMat } from "../math/matrix.js";
 import type { NoiseLevel, Schedule, ScheduleSpec } from "../schedule/schedule.js";
 import type { GaussianPath, PathSlice, Prior, Targets } from "./path.js";
@@ -41,6 +41,7 @@ export function affinePath(schedule: Schedule): AffinePath {
     },
     logProb(x: FloatArray, dim: number): Float64Array {
       checkFloatArray("prior.logProb", "x", x);
+      if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`prior.logProb: dim must be a positive integer, got ${dim}`);
       if (x.length % dim !== 0) throw new RangeError(`prior.logProb: x has length ${x.length}, not a multiple of dim = ${dim}`);
       const n = x.length / dim;
       const out = new Float64Array(n);
@@ -83,11 +84,10 @@ export function affineSlice(level: NoiseLevel): AffineSlice {
       checkFloatArray("targets", "noise", noise);
       checkSameLength("targets", "data", data, "noise", noise);
       const xt = dataAndNoiseToXt(data, noise, level);
+      // Every kind is a·data + b·noise in the (data, noise) basis: the hub's one kernel.
       const of = (kind: Kind): A => {
         const [a, b] = basisOf(kind, level, options.g2);
-        const out = like(data);
-        for (let i = 0; i < data.length; i++) out[i] = a * data[i]! + b * noise[i]!;
-        return out;
+        return affineCombine("targets", data, noise, a, b);
       };
       const base = {
         xt,

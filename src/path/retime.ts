@@ -4,10 +4,10 @@
  * schedule is a reparameterization of time and scale).
  */
 import type { Shape } from "../array.js";
-import { type Kind, checkKind, pairCoefficients } from "../convert/kernel.js";
+import { type Kind, affineCombine, checkKind, pairCoefficients } from "../convert/kernel.js";
 import { basisOf } from "../convert/convert.js";
 import { type Model, predict } from "../model.js";
-import type { NoiseLevel } from "../schedule/schedule.js";
+import { type NoiseLevel, levelLogSnr } from "../schedule/schedule.js";
 import type { AffinePath } from "./affine.js";
 import type { GaussianPath } from "./path.js";
 
@@ -24,8 +24,7 @@ function asAffine(fn: string, name: string, path: GaussianPath): AffinePath {
  * Throws when the log-SNR lies outside `from`'s range.
  */
 export function matchLevel(from: AffinePath, level: NoiseLevel): { level: NoiseLevel; scale: number } {
-  const lambda = 2 * (Math.log(level.alpha) - Math.log(level.sigma));
-  const t = from.schedule.timeAtLogSnr(lambda);
+  const t = from.schedule.timeAtLogSnr(levelLogSnr(level));
   const matched = from.schedule.at(t);
   const scale = level.alpha > 0 ? matched.alpha / level.alpha : matched.sigma / level.sigma;
   return { level: matched, scale };
@@ -62,9 +61,7 @@ export function retime(model: Model, toPath: GaussianPath, options: { kind?: Exc
         basisOf(kind, level),
         matched,
       );
-      const out = new Float64Array(xt.length);
-      for (let i = 0; i < xt.length; i++) out[i] = p * value[i]! + q * xFrom[i]!;
-      return out;
+      return affineCombine("retime", value, xFrom, p, q);
     },
   };
 }

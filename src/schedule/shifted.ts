@@ -1,3 +1,4 @@
+import { sigmoid } from "../math/scalar.js";
 import { checkPositive } from "./check.js";
 import { defineSchedule, levelDLogSnr, type NoiseLevel, type Schedule } from "./schedule.js";
 
@@ -46,8 +47,7 @@ export function shiftedSchedule(base: Schedule, options: ShiftOptions): Schedule
       logSnr: (t) => exponent * 2 * (Math.log(t) - Math.log1p(-t)) - 2 * logShift,
       timeAtLogSnr: (lambda) => {
         // t/(1 − t) = e^{(λ + 2 log s)/(2γ)}
-        const r = (lambda + 2 * logShift) / (2 * exponent);
-        return 1 / (1 + Math.exp(-r));
+        return sigmoid((lambda + 2 * logShift) / (2 * exponent));
       },
     });
   }

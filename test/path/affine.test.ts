@@ -48,6 +48,7 @@ describe("affinePath", () => {
   it("rejects a non-schedule and times outside [0, 1]", () => {
     assert.throws(() => affinePath({} as never), /affinePath: schedule must be a Schedule/);
     assert.throws(() => affinePath(linearSchedule()).slice(2), /linear\.at: t = 2 is outside \[0, 1\]/);
+    assert.throws(() => affinePath(linearSchedule()).prior.logProb(new Float64Array(3), 1.5), /prior\.logProb: dim must be a positive integer, got 1\.5/);
   });
 });
 
