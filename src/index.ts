@@ -189,6 +189,7 @@ export {
 // Sample-quality metrics
 export { type SlicedDirections, slicedWasserstein, slicedWassersteinSquared, wasserstein2Squared1d } from "./metrics/wasserstein.js";
 export { type MmdEstimator, type MmdOptions, type MmdResult, medianBandwidth, mmdRbf } from "./metrics/mmd.js";
+export { type MeanAndError, meanAndStandardError, rmsDistance } from "./metrics/summary.js";
 
 // The exact Gaussian-mixture oracle
 export {

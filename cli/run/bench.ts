@@ -73,13 +73,6 @@ function mixture(lib: Library, dim: 2 | 64): GaussianMixture {
   });
 }
 
-/** RMS over samples of the Euclidean distance between matching rows of a and b (a report metric). */
-function rmsDistance(a: Float64Array, b: Float64Array, dim: number): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(s / (a.length / dim));
-}
-
 /** Runs the benchmark (see the file header). */
 export async function benchSamplers(s: BenchSettings): Promise<BenchOutcome> {
   const lib = await import("../../src/node.js");
@@ -127,7 +120,7 @@ export async function benchSamplers(s: BenchSettings): Promise<BenchOutcome> {
           targetNfe: target,
           nfe: r.nfe,
           steps,
-          odeError: sampler.stochastic ? null : rmsDistance(r.x, reference.x, s.dim),
+          odeError: sampler.stochastic ? null : lib.rmsDistance(r.x, reference.x, s.dim),
           slicedW2: lib.slicedWasserstein(r.x, exact, s.dim, { rng: new lib.Rng(s.seed, 3) }),
           seconds: r.seconds,
         });

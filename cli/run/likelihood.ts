@@ -41,23 +41,12 @@ export interface LikelihoodOutcome {
   readonly standardError: Float64Array;
   /** −log p/(d·ln 2) per sample (discrete: −log P/(d·ln 2)). */
   readonly bitsPerDim: Float64Array;
-  /** Mean log-likelihood and its standard error over samples (and probes). */
+  /** Mean log-likelihood and its standard error over samples (`meanAndStandardError`; NaN for one sample). */
   readonly mean: number;
   readonly meanStandardError: number;
   readonly meanBitsPerDim: number;
   readonly nfe: number;
   readonly seconds: number;
-}
-
-/** Mean and standard error of the mean of `values`. */
-function meanAndError(values: Float64Array): [number, number] {
-  const n = values.length;
-  let s = 0;
-  for (const v of values) s += v;
-  const mean = s / n;
-  let q = 0;
-  for (const v of values) q += (v - mean) ** 2;
-  return [mean, n > 1 ? Math.sqrt(q / (n - 1) / n) : 0];
 }
 
 /**
@@ -122,14 +111,14 @@ export async function evaluateLikelihood(
     bar.stop();
   }
   const bpd = discrete === null ? lib.bitsPerDim(logp, dim) : discreteBits;
-  const [mean, meanStandardError] = meanAndError(logp);
+  const { mean, standardError: meanStandardError } = lib.meanAndStandardError(logp);
   return {
     logLikelihood: logp,
     standardError: se,
     bitsPerDim: bpd,
     mean,
     meanStandardError,
-    meanBitsPerDim: meanAndError(bpd)[0],
+    meanBitsPerDim: lib.meanAndStandardError(bpd).mean,
     nfe,
     seconds: (Date.now() - began) / 1000,
   };
