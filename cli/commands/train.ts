@@ -116,8 +116,6 @@ async function runTrain(values: Record<string, unknown>): Promise<void> {
   };
   const { trainModel } = await import("../run/training.js");
   const r = await trainModel(settings, progressEnabled(o.json));
-  const last = r.losses.subarray(Math.max(0, r.losses.length - 100));
-  const meanLast = last.reduce((a, b) => a + b, 0) / Math.max(1, last.length);
   if (o.json) {
     printJson({
       command: "train",
@@ -126,14 +124,14 @@ async function runTrain(values: Record<string, unknown>): Promise<void> {
       steps: r.steps,
       seconds: r.seconds,
       data: { source: o.data, points: r.dataPoints, dim: r.dim },
-      finalLoss: meanLast,
+      finalLoss: r.finalLoss.mean,
       files: r.files,
       ...(r.adaptive !== null ? { adaptive: r.adaptive } : {}),
     });
     return;
   }
   say(
-    `${r.resumedFrom > 0 ? `resumed at step ${r.resumedFrom}, ` : ""}trained ${r.steps - r.resumedFrom} steps in ${r.seconds.toFixed(1)} s on ${r.dataPoints} points of dimension ${r.dim}; mean loss of the last ${last.length} steps ${formatNumber(meanLast)}`,
+    `${r.resumedFrom > 0 ? `resumed at step ${r.resumedFrom}, ` : ""}trained ${r.steps - r.resumedFrom} steps in ${r.seconds.toFixed(1)} s on ${r.dataPoints} points of dimension ${r.dim}; mean loss of the last ${r.finalLoss.steps} steps ${formatNumber(r.finalLoss.mean)}`,
   );
   if (r.adaptive !== null) {
     const w = r.adaptive.weights;

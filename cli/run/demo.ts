@@ -261,7 +261,7 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       training: {
         steps: c.steps,
         seconds: trained.seconds,
-        finalLoss: trained.losses[trained.losses.length - 1],
+        finalLoss: trained.finalLoss.mean,
       },
       samplers: runs,
       floor,

@@ -50,8 +50,15 @@ export interface TrainOutcome {
   /** Step the run started from (0 for a fresh run). */
   readonly resumedFrom: number;
   readonly steps: number;
-  /** Loss of every step from 1 to `steps` (earlier steps of a resumed run from loss.csv). */
+  /**
+   * Loss of every step from `firstStep` to `steps`: from 1 when the run is fresh or its earlier losses
+   * were read back from loss.csv, else (loss.csv missing or incomplete) from the resumed step + 1.
+   */
   readonly losses: Float64Array;
+  /** The step of `losses[0]`. */
+  readonly firstStep: number;
+  /** The mean loss over the last `steps` (at most 100) training steps. */
+  readonly finalLoss: { readonly steps: number; readonly mean: number };
   readonly seconds: number;
   readonly dataPoints: number;
   readonly dim: number;
@@ -200,11 +207,11 @@ function readRecord(dir: string): RunRecord {
   }
 }
 
-/** The loss history as CSV: step, loss. */
-function lossCsv(lib: Library, losses: readonly number[]): string {
+/** The loss history as CSV: step, loss (`losses[0]` is the loss of step `firstStep`). */
+function lossCsv(lib: Library, losses: readonly number[], firstStep: number): string {
   const table = new Float64Array(2 * losses.length);
   losses.forEach((l, i) => {
-    table[2 * i] = i + 1;
+    table[2 * i] = firstStep + i;
     table[2 * i + 1] = l;
   });
   return lib.formatCsv(table, [losses.length, 2], { header: ["step", "loss"] });
@@ -285,6 +292,8 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     history = savedLosses(lib, s.out, ckpt.state.step);
   }
   const start = resume?.state.step ?? 0;
+  // Without the earlier losses (loss.csv missing or incomplete), the history starts at this run.
+  const firstStep = history.length === start ? 1 : start + 1;
 
   const meta = { path: path.spec, kind: s.predict, schedule: path.schedule.spec };
   const saver = lib.checkpointSaver(s.out, meta);
@@ -293,7 +302,7 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
   const losses: number[] = [...history];
   const sideFiles = (): OutputFile[] => [
     { path: join(s.out, RUN_FILES.record), data: `${JSON.stringify(record, null, 2)}\n` },
-    { path: join(s.out, RUN_FILES.losses), data: lossCsv(lib, losses) },
+    { path: join(s.out, RUN_FILES.losses), data: lossCsv(lib, losses, firstStep) },
   ];
 
   const batchSource = lib.datasetBatches(path, data.data, {
@@ -320,7 +329,7 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
         adaptive,
         resume,
         onStep: (info) => {
-          losses[info.step - 1] = info.loss;
+          losses[info.step - firstStep] = info.loss;
           if (info.step % 10 === 0 || info.step === s.steps)
             bar.update(info.step - start, `loss ${info.loss.toPrecision(3)}`);
         },
@@ -343,14 +352,17 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
   const seconds = (Date.now() - began) / 1000;
   const all = Float64Array.from(losses);
   const png = renderPng(
-    lossPlot({ title: `training loss (${s.predict} on ${s.path}, ${s.data})`, losses: all }),
+    lossPlot({ title: `training loss (${s.predict} on ${s.path}, ${s.data})`, losses: all, firstStep }),
   );
+  const last = all.subarray(Math.max(0, all.length - 100));
   writeFilesAtomic([...sideFiles(), { path: join(s.out, RUN_FILES.plot), data: png }]);
   return {
     dir: s.out,
     resumedFrom: start,
     steps: s.steps,
     losses: all,
+    firstStep,
+    finalLoss: { steps: last.length, mean: lib.meanAndStandardError(last).mean },
     seconds,
     dataPoints: data.n,
     dim: data.dim,

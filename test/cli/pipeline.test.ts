@@ -4,7 +4,7 @@
  * line, nothing written) run in-process.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { readNpy } from "../../src/node.js";
@@ -116,6 +116,27 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
       `finite log-likelihood: ${l.stdout}`,
     );
     assert.equal(lik.data.points, 8, "on the held-out points asked for");
+
+    // A run whose loss.csv was lost resumes with the losses of its own steps, numbered from the checkpoint.
+    rmSync(join(run, "loss.csv"));
+    const again = await difflux(["train", ...tiny, "--steps", "23", "--out", run, "--json"], dir);
+    assert.equal(again.code, 0, `resumed without loss.csv: stderr: ${again.stderr}`);
+    const rows = readFileSync(join(run, "loss.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(",").map(Number));
+    assert.deepEqual(
+      rows.map(([step]) => step),
+      [21, 22, 23],
+      "only this run's steps, numbered from the checkpoint",
+    );
+    const mean = rows.reduce((acc, [, loss]) => acc + loss!, 0) / rows.length;
+    const { finalLoss } = JSON.parse(again.stdout) as { finalLoss: number };
+    assert.ok(
+      Math.abs(finalLoss - mean) <= 1e-12 * Math.abs(mean),
+      `the final loss is the mean of the recorded losses: ${finalLoss} vs ${mean}`,
+    );
   });
 });
 
@@ -175,6 +196,7 @@ describe("bad inputs of train, sample, likelihood and demo", () => {
   mkdirSync(join(dir, "mine"));
   writeFileSync(join(dir, "mine", "notes.txt"), "my files\n");
   writeFileSync(join(dir, "afile"), "x");
+  writeFileSync(join(dir, "missing.csv"), "x,y\n1,2\n3,nan\n");
 
   const cases: readonly (readonly [string, readonly string[], RegExp])[] = [
     [
@@ -205,7 +227,12 @@ describe("bad inputs of train, sample, likelihood and demo", () => {
     [
       "train on a file with missing values",
       ["train", "--data", "missing.csv", "--out", "r"],
-      /--data: "missing\.csv" is neither a dataset nor an existing file/,
+      /--data: missing\.csv has a non-finite value at row 1, column 1 — remove or fill missing values/,
+    ],
+    [
+      "train on a file that does not exist",
+      ["train", "--data", "nofile.csv", "--out", "r"],
+      /--data: "nofile\.csv" is neither a dataset nor an existing file/,
     ],
     [
       "demo over a directory that is not a demo output",
