@@ -8,7 +8,7 @@
  * data end (ρ = 0, log ρ = −∞) is first order (the denoising jump).
  */
 import { type LmsState, multistepSampler } from "./lms.js";
-import { type Sampler, checkOrder } from "./sampler.js";
+import { type Sampler, checkLowerOrderFinal, checkOrder } from "./sampler.js";
 
 /** Options of `deis`. */
 export interface DeisOptions {
@@ -22,5 +22,5 @@ export interface DeisOptions {
 export function deis(options: DeisOptions = {}): Sampler<LmsState> {
   const fn = "deis";
   const order = checkOrder(fn, options.order ?? 2, 3);
-  return multistepSampler(fn, `deis(order=${order})`, order, "sigma", "log", options.lowerOrderFinal ?? true);
+  return multistepSampler(fn, `deis(order=${order})`, order, "sigma", "log", checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true));
 }

@@ -16,7 +16,17 @@
  */
 import { coord, halfLogSnr } from "./exponential.js";
 import type { CoordinateLevels } from "./levels.js";
-import { type Sampler, type SamplerState, checkEta, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
+import {
+  type LowerOrderFinal,
+  type Sampler,
+  type SamplerState,
+  checkEta,
+  checkLowerOrderFinal,
+  checkOrder,
+  defineSampler,
+  denoiseTo,
+  stepOrder,
+} from "./sampler.js";
 
 /** Options of `dpmSolverMultistep`. */
 export interface DpmSolverMultistepOptions {
@@ -43,24 +53,9 @@ export interface DataHistoryState extends SamplerState {
   readonly history: readonly DataRecord[];
 }
 
-/** The order a multistep step may use: warm-up, finite history, and `lowerOrderFinal`. */
-export function multistepOrder(
-  order: number,
-  history: readonly DataRecord[],
-  state: SamplerState,
-  lowerOrderFinal: boolean | { readonly belowSteps: number },
-): number {
-  const steps = state.grid.times.length - 1;
-  const usable = history.filter((r) => r.ell.every(Number.isFinite)).length;
-  const lower = lowerOrderFinal === true || (typeof lowerOrderFinal === "object" && steps < lowerOrderFinal.belowSteps);
-  return Math.max(1, Math.min(order, usable, lower ? steps - state.index : order));
-}
-
-/** Checks a lowerOrderFinal option. */
-export function checkLowerOrderFinal(fn: string, v: unknown): boolean | { readonly belowSteps: number } {
-  if (typeof v === "boolean") return v;
-  if (v !== null && typeof v === "object" && typeof (v as { belowSteps: unknown }).belowSteps === "number") return v as { belowSteps: number };
-  throw new TypeError(`${fn}: lowerOrderFinal must be true, false or { belowSteps: n }, got ${JSON.stringify(v)}`);
+/** The order a multistep step may use (`stepOrder`), counting only history at finite ℓ (α > 0). */
+export function multistepOrder(order: number, history: readonly DataRecord[], state: SamplerState, lowerOrderFinal: LowerOrderFinal): number {
+  return stepOrder(order, history.filter((r) => r.ell.every(Number.isFinite)).length, state, lowerOrderFinal);
 }
 
 /** Multistep DPM-Solver++ (file header). */

@@ -11,7 +11,7 @@
  * Source: Hairer, Nørsett & Wanner, Solving ODEs I, §III.5 (variable step size Adams methods);
  * Karras et al. 2022 (σ̃ variable); Zhang & Chen 2023 (DEIS), eq. 15.
  */
-import { type Sampler, type SamplerState, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
+import { type LowerOrderFinal, type Sampler, type SamplerState, checkOrder, defineSampler, denoiseTo, stepOrder } from "./sampler.js";
 import { type Frame, type OdeVariable, checkVariable, frameOf, slope, toX, toY } from "./variable.js";
 
 /** Options of `lms`. */
@@ -113,7 +113,7 @@ export function multistepUpdate(y: Float64Array, from: Frame, to: Frame, records
 }
 
 /** The LMS family behind `lms` and `deis` (file header). */
-export function multistepSampler(fn: string, name: string, order: number, variable: OdeVariable, basis: "linear" | "log", lowerOrderFinal: boolean | { readonly belowSteps: number }): Sampler<LmsState> {
+export function multistepSampler(fn: string, name: string, order: number, variable: OdeVariable, basis: "linear" | "log", lowerOrderFinal: LowerOrderFinal): Sampler<LmsState> {
   return defineSampler<LmsState>(
     fn,
     { name, order, stochastic: false },
@@ -128,10 +128,7 @@ export function multistepSampler(fn: string, name: string, order: number, variab
       // Last step into the data end where the polynomial cannot reach it: the denoising jump.
       if (run.toDataEnd && (variable === "t" || basis === "log")) return run.finish(denoiseTo(to.slice, p.as("data")), { history: keep });
       // Order of this step: the history available, lowered near the end on request.
-      const remaining = state.grid.times.length - 1 - run.from;
-      const steps = state.grid.times.length - 1;
-      const lower = lowerOrderFinal === true || (typeof lowerOrderFinal === "object" && steps < lowerOrderFinal.belowSteps);
-      const q = Math.min(records.length, lower ? remaining : order);
+      const q = stepOrder(order, records.length, state, lowerOrderFinal);
       // Multistep step: yᵢ₊₁ = yᵢ + Σⱼ cⱼ·kᵢ₋ⱼ.
       const y = toY(from, state.x, dim);
       return run.finish(toX(to, multistepUpdate(y, from, to, records.slice(-q), dim, basis), dim), { history: keep });

@@ -298,6 +298,26 @@ export function checkEta(fn: string, eta: number): number {
   return eta;
 }
 
+/** When a multistep solver lowers its order near the end: always, never, or only on grids of fewer than `belowSteps` steps (diffusers). */
+export type LowerOrderFinal = boolean | { readonly belowSteps: number };
+
+/** Checks a lowerOrderFinal option. */
+export function checkLowerOrderFinal(fn: string, v: unknown): LowerOrderFinal {
+  if (typeof v === "boolean") return v;
+  if (v !== null && typeof v === "object" && typeof (v as { belowSteps: unknown }).belowSteps === "number") return v as { belowSteps: number };
+  throw new TypeError(`${fn}: lowerOrderFinal must be true, false or { belowSteps: n }, got ${JSON.stringify(v)}`);
+}
+
+/**
+ * The order of a multistep step from `state`: at most `order` and the `available` history (start-up),
+ * and with `lowerOrderFinal` at most the number of steps left.
+ */
+export function stepOrder(order: number, available: number, state: SamplerState, lowerOrderFinal: LowerOrderFinal): number {
+  const steps = state.grid.times.length - 1;
+  const lower = lowerOrderFinal === true || (typeof lowerOrderFinal === "object" && steps < lowerOrderFinal.belowSteps);
+  return Math.max(1, Math.min(order, available, lower ? steps - state.index : order));
+}
+
 /** Checks an integer order in [1, max]. */
 export function checkOrder(fn: string, order: number, max: number): number {
   if (!Number.isInteger(order) || order < 1 || order > max) throw new RangeError(`${fn}: order must be an integer in [1, ${max}], got ${order}`);

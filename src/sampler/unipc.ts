@@ -11,10 +11,10 @@
  * starts the next predictor; the model is evaluated at the uncorrected one (as in the paper and in
  * diffusers). Order p + 1 with the corrector. Into the data end the step is the denoising jump.
  */
-import { type DataHistoryState, type DataRecord, checkLowerOrderFinal, multistepOrder } from "./dpmSolverMultistep.js";
+import { type DataHistoryState, type DataRecord, multistepOrder } from "./dpmSolverMultistep.js";
 import { coord, halfLogSnr } from "./exponential.js";
 import type { CoordinateLevels } from "./levels.js";
-import { type Sampler, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
+import { type Sampler, checkLowerOrderFinal, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `unipc`. */
 export interface UniPcOptions {

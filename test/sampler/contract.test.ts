@@ -10,6 +10,7 @@ import { affinePath } from "../../src/path/affine.js";
 import { perSampleNormals } from "../../src/random/rng.js";
 import { annealedLangevin } from "../../src/sampler/annealedLangevin.js";
 import { ddim } from "../../src/sampler/ddim.js";
+import { deis } from "../../src/sampler/deis.js";
 import { dopri } from "../../src/sampler/dopri.js";
 import { dpmSolverMultistep } from "../../src/sampler/dpmSolverMultistep.js";
 import { dpmSolverSinglestep } from "../../src/sampler/dpmSolverSinglestep.js";
@@ -122,6 +123,7 @@ describe("the sampler contract", () => {
     assert.throws(() => seededNoise(-1), /seededNoise: seed must be a non-negative safe integer/);
     assert.throws(() => dpmSolverMultistep({ order: 4 }), /dpmSolverMultistep: order must be an integer in \[1, 3\]/);
     assert.throws(() => ddim({ eta: -1 }), /ddim: eta must be a finite number ≥ 0/);
+    assert.throws(() => deis({ lowerOrderFinal: "yes" as never }), /deis: lowerOrderFinal must be true, false or \{ belowSteps: n \}/);
     assert.throws(() => euler({ variable: "s" as never }), /euler: variable must be "t" or "sigma"/);
   });
 });
