@@ -164,6 +164,14 @@ describe("DiffusionModelConversions", () => {
       /value must be a Float32Array or Float64Array/,
     );
     assert.throws(() => new DiffusionModelConversions(denseLti, 2), /t = 2 is outside \[t0, t1\]/);
+    assert.throws(
+      () => conv.slice.marginalMean(new Float64Array(3)),
+      /ProbabilityPathSlice.marginalMean: y1 has length 3, not a multiple of the dimension 2/,
+    );
+    assert.throws(
+      () => conv.slice.logProb(new Float64Array(3), new Float64Array(3)),
+      /marginalMean: y1 has length 3, not a multiple of the dimension 2/,
+    );
   });
 });
 

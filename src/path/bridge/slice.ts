@@ -27,6 +27,7 @@ import {
   matMul,
   matMulT,
   matSub,
+  matVecBatch,
   mulVec,
   scale,
   symmetrize,
@@ -243,17 +244,13 @@ export class ProbabilityPathSlice {
 
   /** μ_p = A_p·y1 + b_p for every row of y1 (Float64Array). */
   marginalMean(y1: FloatArray): Float64Array {
-    checkFloatArray("ProbabilityPathSlice.marginalMean", "y1", y1);
+    const fn = "ProbabilityPathSlice.marginalMean";
+    checkFloatArray(fn, "y1", y1);
     const d = this.dim;
-    const out = new Float64Array(y1.length);
-    const row = new Float64Array(d);
+    if (y1.length % d !== 0)
+      throw new RangeError(`${fn}: y1 has length ${y1.length}, not a multiple of the dimension ${d}`);
     const { A, b } = this.y1ToMarginalMean;
-    for (let r = 0; r < y1.length / d; r++) {
-      for (let i = 0; i < d; i++) row[i] = y1[r * d + i]!;
-      const m = mulVec(A, row, d);
-      for (let i = 0; i < d; i++) out[r * d + i] = m[i]! + b[i]!;
-    }
-    return out;
+    return matVecBatch(A, y1, d, new Float64Array(y1.length), b);
   }
 
   /** log pₜ(x | y1) = log N(x; μ_p, Σ_p) for every row (x, y1 of equal length). */
