@@ -1,8 +1,8 @@
 /**
  * Coupling benchmark (issue 5): exact minibatch OT (linearAssignment, Hungarian shortest augmenting
  * paths) and log-domain Sinkhorn (with ε-scaling) at n = 256 and 1024 on squared Euclidean costs
- * between a data cloud and standard-normal noise, and the cost of one trainingBatch (batch 512) with
- * each coupling. Prints markdown tables (bench/README.md, "## Couplings").
+ * between a data cloud (the two-moons toy in 2-D, N(0.5, I) in 64-D) and standard-normal noise, and
+ * the cost of one trainingBatch (batch 512) with each coupling. Prints markdown tables (bench/README.md, "## Couplings").
  * Run: node --import tsx bench/coupling.ts
  */
 import {
@@ -19,19 +19,8 @@ import { logitNormalTime } from "../src/loss/density.js";
 import { affinePath } from "../src/path/affine.js";
 import { Rng } from "../src/random/rng.js";
 import { linearSchedule } from "../src/schedule/linear.js";
+import { sampleToy } from "../src/train/datasets/toys.js";
 import { timeMedian } from "./peer.js";
-
-/** Two-moons-like data: n points on two shifted half circles with small noise. */
-function moons(rng: Rng, n: number): Float64Array {
-  const x = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    const a = Math.PI * rng.uniform();
-    const upper = i % 2 === 0;
-    x[2 * i] = (upper ? Math.cos(a) : 1 - Math.cos(a)) + 0.05 * rng.normal();
-    x[2 * i + 1] = (upper ? Math.sin(a) : 0.5 - Math.sin(a)) + 0.05 * rng.normal();
-  }
-  return x;
-}
 
 const out: string[] = [];
 out.push(
@@ -45,7 +34,10 @@ for (const [n, dim] of [
   [1024, 64],
 ] as const) {
   const rng = new Rng(n + dim);
-  const data = dim === 2 ? moons(rng, n) : rng.fillNormal(new Float64Array(n * dim)).map((v) => v + 0.5);
+  const data =
+    dim === 2
+      ? sampleToy("moons", n, { seed: n + dim })
+      : rng.fillNormal(new Float64Array(n * dim)).map((v) => v + 0.5);
   const noise = rng.fillNormal(new Float64Array(n * dim));
   const runs = n === 1024 ? 1 : 5;
   const tCost = timeMedian(() => squaredDistances(data, noise, dim), runs, 1);
@@ -74,7 +66,7 @@ out.push("");
 out.push("| trainingBatch (linear path, velocity, logit-normal t, batch 512, 2-D) | ms per batch |");
 out.push("| --- | ---: |");
 const path = affinePath(linearSchedule());
-const data512 = moons(new Rng(1), 512);
+const data512 = sampleToy("moons", 512, { seed: 1 });
 const couplings: [string, Coupling][] = [
   ["independent", independentCoupling()],
   ["exact OT", exactOtCoupling()],
