@@ -22,6 +22,12 @@ export function runPython<T>(script: string, module: "numpy" | "torch"): T | nul
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
 
+/** The median of `xs` (the upper middle one for an even count); `xs` is not modified. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 /** Median of `repeats` timings (ms) of `fn`, after `warmup` untimed calls. */
 export function timeMedian(fn: () => void, repeats = 15, warmup = 3): number {
   for (let i = 0; i < warmup; i++) fn();
@@ -31,6 +37,5 @@ export function timeMedian(fn: () => void, repeats = 15, warmup = 3): number {
     fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }

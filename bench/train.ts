@@ -23,6 +23,7 @@ import {
   networkModel,
   TrainSession,
 } from "../src/train/trainer.js";
+import { median, PYTHON } from "./peer.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -36,7 +37,6 @@ const DIM = 2;
 const WIDTH = 256;
 const DEPTH = 3;
 const TIME_FEATURES = 16;
-const PYTHON = "/usr/bin/python3";
 
 /** The same network, loss and optimizer in PyTorch; reads "activation steps" lines, prints ms/step. */
 const TORCH_SCRIPT = `
@@ -109,11 +109,6 @@ async function startTorch(): Promise<{
       child.stdin.end();
     },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const engine = await jaxEngine();
