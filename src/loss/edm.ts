@@ -32,6 +32,14 @@ function checkSigmaData(fn: string, sigmaData: number): number {
   return sigmaData;
 }
 
+function checkAffinePath(fn: string, path: AffinePath): void {
+  if (path?.kind !== "affine" || !("schedule" in path)) {
+    throw new TypeError(
+      `${fn}: path must be an affine path (affinePath(schedule)); EDM preconditioning needs α and σ`,
+    );
+  }
+}
+
 /**
  * cSkip, cOut, cIn, cNoise at `level` (file header) for data standard deviation σ_d (default 0.5).
  * With α = 1 these are EDM's Table 1 entries.
@@ -75,11 +83,7 @@ export function edmPreconditioned(
   const fn = "edmPreconditioned";
   if (typeof network !== "function")
     throw new TypeError(`${fn}: network must be a function (x, noiseInput, shape) ↦ F`);
-  if (path?.kind !== "affine" || !("schedule" in path)) {
-    throw new TypeError(
-      `${fn}: path must be an affine path (affinePath(schedule)); EDM preconditioning needs α and σ`,
-    );
-  }
+  checkAffinePath(fn, path);
   const sigmaData = checkSigmaData(fn, options.sigmaData ?? 0.5);
   const noiseInput = options.noiseInput ?? "logSigma";
   if (noiseInput !== "logSigma" && noiseInput !== "time") {
@@ -131,6 +135,7 @@ export function preconditionBatch<A extends FloatArray>(
   options: { sigmaData?: number; dim: number },
 ): RegressionBatch<A> {
   const fn = "preconditionBatch";
+  checkAffinePath(fn, path);
   const sigmaData = checkSigmaData(fn, options?.sigmaData ?? 0.5);
   const dim = options?.dim;
   for (const name of ["t", "xt", "target", "weight"] as const)

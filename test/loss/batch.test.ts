@@ -482,6 +482,11 @@ describe("EDM preconditioning", () => {
       weighting: edmWeighting(),
     });
     const pre = preconditionBatch(b, path, { dim });
+    assert.throws(
+      () => preconditionBatch(b, linearInterpolant() as never, { dim }),
+      /preconditionBatch: path must be an affine path \(affinePath\(schedule\)\)/,
+      "a stochastic interpolant has no EDM preconditioning",
+    );
     for (let i = 0; i < 32; i++) {
       const c = edmPreconditioning(path.schedule.at(b.t[i]!));
       assertClose(pre.weight[i]!, 1, { rtol: 1e-12, message: "EDM weight on F is 1" });
