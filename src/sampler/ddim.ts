@@ -6,9 +6,8 @@
  * σ̃, DPM-Solver++ of order 1); η = 1 is DDPM's ancestral step (fixed_small). Into the data end σ' = 0 the
  * step is the denoising jump. A step draws noise only when it injects some (η > 0 and σ' > 0).
  */
-import type { PathSlice } from "../path/path.js";
 import { ancestralSplit, anyPositive, renoise } from "./exponential.js";
-import { type Sampler, type SamplerState, type StepRun, checkEta, defineSampler } from "./sampler.js";
+import { type Sampler, checkEta, defineSampler } from "./sampler.js";
 
 /** Options of `ddim`. */
 export interface DdimOptions {
@@ -16,22 +15,16 @@ export interface DdimOptions {
   readonly eta?: number;
 }
 
-/**
- * One DDIM-η step of the state from node `run.from` to `target` (default: node `run.to`) — the kernel shared by
- * the ancestral samplers and diffusers' fixed-stride DDIM.
- */
-export async function ddimUpdate(run: StepRun<SamplerState>, eta: number, target: PathSlice = run.slice(run.to)): Promise<Float64Array> {
-  const dim = run.state.shape.dim;
-  const { from, to, p } = await run.begin(target);
-  const { down, up } = ancestralSplit(from, to, eta);
-  const z = anyPositive(up) ? run.normals() : null;
-  return renoise(to, p.as("data"), p.as("noise"), down, up, z, dim);
-}
-
 /** The DDIM-η sampler under the name `fn` (DDIM, and Euler ancestral which is the same update). */
 export function ddimSampler(fn: string, name: string, eta: number): Sampler {
   checkEta(fn, eta);
-  return defineSampler(fn, { name, order: 1, stochastic: eta > 0 }, async (run) => run.finish(await ddimUpdate(run, eta)));
+  return defineSampler(fn, { name, order: 1, stochastic: eta > 0 }, async (run) => {
+    // DDIM-η step from node i to node i + 1.
+    const { from, to, p } = await run.begin();
+    const { down, up } = ancestralSplit(from, to, eta);
+    const z = anyPositive(up) ? run.normals() : null;
+    return run.finish(renoise(to, p.as("data"), p.as("noise"), down, up, z, run.state.shape.dim));
+  });
 }
 
 /** DDIM (file header). */

@@ -227,12 +227,12 @@ export class StepRun<S extends SamplerState> {
   }
 
   /**
-   * The exponential-integrator preamble: the per-coordinate levels of the step's start and of `target`
-   * (default: the next node), and the model's prediction at the state (one NFE).
+   * The exponential-integrator preamble: the per-coordinate levels of the step's start and end nodes,
+   * and the model's prediction at the state (one NFE).
    */
-  async begin(target: PathSlice = this.slice(this.to)): Promise<{ from: CoordinateLevels; to: CoordinateLevels; p: Prediction }> {
+  async begin(): Promise<{ from: CoordinateLevels; to: CoordinateLevels; p: Prediction }> {
     const from = this.levels(this.from);
-    const to = this.levelsOf(target);
+    const to = this.levels(this.to);
     return { from, to, p: await this.predict(this.state.x, this.slice(this.from)) };
   }
 

@@ -135,10 +135,3 @@ export function stageTime(
   if (lambda >= logSnrRange(fn, path)[1]) return undefined;
   return pathTimeAtLogSnr(fn, path, lambda);
 }
-
-/** Per-coordinate fraction cᵢ = (τ_stage − τ_from)/(τ_to − τ_from). */
-export function fractions(from: Frame, stage: Frame, to: Frame): Float64Array {
-  const m = Math.max(from.tau.length, stage.tau.length, to.tau.length);
-  const at = (f: Frame, c: number) => f.tau[f.tau.length === 1 ? 0 : c]!;
-  return Float64Array.from({ length: m }, (_, c) => (at(stage, c) - at(from, c)) / (at(to, c) - at(from, c)));
-}
