@@ -259,6 +259,14 @@ describe("integrate (errors)", () => {
       /right-hand side returned length 3/,
     ],
     [
+      "wrong rhs length inside an adaptive step",
+      () =>
+        integrate((t, y) => (t === 0 ? y.map(() => 1) : new Float64Array(2)), ok, 0, 1, {
+          solver: { kind: "adaptive", initialStep: 0.1 },
+        }),
+      /dopriStep: the right-hand side returned length 2 at t = 0\.02\d*; it must return a Float64Array of the state's length 1/,
+    ],
+    [
       "non-finite rhs at start",
       () => integrate(() => Float64Array.of(Number.NaN), ok, 0, 1),
       /right-hand side is NaN in component 0 at t = 0/,
