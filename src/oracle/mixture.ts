@@ -10,12 +10,12 @@
  */
 import { type FloatArray, type Shape, checkFloatArray, checkShape } from "../array.js";
 import { logSumExp } from "../math/scalar.js";
+import { checkSymmetricPsd } from "../math/dense.js";
 import {
   type Mat,
   type SpdSolver,
   choleskyDense,
-  denseMat,
-  diagonalMat,
+  congruence,
   matAdd,
   matDim,
   matMul,
@@ -23,6 +23,7 @@ import {
   scalarMat,
   spdSolver,
   toDense,
+  toMat,
   transpose,
 } from "../math/matrix.js";
 import type { Model } from "../model.js";
@@ -70,30 +71,12 @@ export interface GaussianMixture {
   denoiser(path: GaussianPath): Model;
 }
 
+/** Cₖ from its spec, validated: finite, dimension `dim`, symmetric positive definite. */
 function covarianceMat(spec: CovarianceSpec, dim: number, k: number): Mat {
   const fn = "gaussianMixture";
-  if (typeof spec === "number") {
-    if (!(spec > 0) || !Number.isFinite(spec)) throw new RangeError(`${fn}: covariances[${k}] = ${spec} must be a positive variance`);
-    return scalarMat(spec);
-  }
-  if (!Array.isArray(spec) || spec.length !== dim) {
-    throw new RangeError(`${fn}: covariances[${k}] must be a variance, ${dim} variances, or ${dim} rows of ${dim}`);
-  }
-  if (typeof spec[0] === "number") {
-    const v = spec as readonly number[];
-    v.forEach((x, i) => {
-      if (!(x > 0) || !Number.isFinite(x)) throw new RangeError(`${fn}: covariances[${k}][${i}] = ${x} must be a positive variance`);
-    });
-    return diagonalMat(v);
-  }
-  const m = denseMat(spec as readonly (readonly number[])[]);
-  for (let i = 0; i < dim; i++)
-    for (let j = 0; j < i; j++) {
-      const a = m.values[i * dim + j]!;
-      const b = m.values[j * dim + i]!;
-      if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a))) throw new RangeError(`${fn}: covariances[${k}] is not symmetric at (${i}, ${j})`);
-    }
-  choleskyDense(m.values, dim, `${fn}: covariances[${k}]`);
+  const name = `covariances[${k}]`;
+  const m = toMat(fn, name, spec, dim);
+  checkSymmetricPsd(fn, name, m, dim, true);
   return m;
 }
 
@@ -153,8 +136,8 @@ export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixtur
     return out;
   };
 
-  const onPath = (path: GaussianPath): MixtureOnPath => onPathImpl(path, dim, w, logW, mu, C);
-  const dataPath = identityPathQuantities(dim, w, logW, mu, C);
+  const onPath = (path: GaussianPath): MixtureOnPath => onPathImpl(path, dim, logW, mu, C);
+  const dataPath = identityPathQuantities(dim, logW, mu, C);
 
   return {
     dim,
@@ -197,7 +180,7 @@ function components(
     const mean = new Float64Array(dim);
     matVec(A, m, mean);
     if (b) for (let i = 0; i < dim; i++) mean[i]! += b[i]!;
-    const M = matAdd(matMul(matMul(A, C[k]!), At), cov);
+    const M = matAdd(congruence(A, C[k]!), cov);
     const solver = spdSolver(M, dim, `${fn}: component ${k} marginal covariance`);
     const gain = matMul(C[k]!, At);
     // tr(Gₖ) = tr(Cₖ Aᵀ Mₖ⁻¹) = Σᵢ (Cₖ Aᵀ Mₖ⁻¹ eᵢ)ᵢ.
@@ -284,7 +267,6 @@ function evaluate(
 
 function identityPathQuantities(
   dim: number,
-  _w: Float64Array,
   logW: readonly number[],
   mu: readonly Float64Array[],
   C: readonly Mat[],
@@ -302,7 +284,6 @@ function identityPathQuantities(
 function onPathImpl(
   path: GaussianPath,
   dim: number,
-  _w: Float64Array,
   logW: readonly number[],
   mu: readonly Float64Array[],
   C: readonly Mat[],

@@ -175,6 +175,9 @@ describe("gaussianMixture oracle", () => {
     assert.throws(() => gaussianMixture({ weights: [], means: [], covariances: 1 }), /weights must be a non-empty array/);
     assert.throws(() => gaussianMixture({ weights: [1], means: [[0, 0]], covariances: [[[1, 2], [2, 1]]] }), /not positive definite/);
     assert.throws(() => gaussianMixture({ weights: [1], means: [[0, 0]], covariances: [[[1, 0.5], [0, 1]]] }), /not symmetric/);
+    assert.throws(() => gaussianMixture({ weights: [1], means: [[0, 0]], covariances: [[1, 2, 3]] }), /covariances\[0\] has dimension 3, expected 2/);
+    assert.throws(() => gaussianMixture({ weights: [1], means: [[0, 0]], covariances: [0] }), /covariances\[0\] is not positive definite/);
+    assert.throws(() => gaussianMixture({ weights: [1], means: [[0, 0]], covariances: [[1, Number.NaN]] }), /covariances\[0\] has a non-finite entry NaN/);
     assert.throws(() => gaussianMixture({ weights: [-1], means: [[0]], covariances: 1 }), /weights\[0\] = -1/);
     assert.throws(() => gaussianMixture({ weights: [1, 1], means: [[0], [1]], covariances: [1] }), /one spec per component \(2\)/);
     assert.throws(() => gmm.logProb(new Float64Array(3)), /not a multiple of the mixture dimension 2/);
