@@ -52,19 +52,23 @@ export function gaussian(options: GaussianOptions): Gaussian {
   return { kind: "gaussian", dim, mean: toVector(fn, "mean", options.mean, dim), cov };
 }
 
-/** The Gaussian's mean and covariance in dimension `dim` (throws naming `fn` if its dimension differs). */
+/**
+ * The Gaussian's mean and covariance in dimension `dim` (throws naming `fn` if its dimension differs;
+ * `context` says whose dimension `dim` is, e.g. "the SDE").
+ */
 export function gaussianIn(
   fn: string,
   name: string,
   g: Gaussian,
   dim: number,
+  context = "the input",
 ): { mean: Float64Array; cov: Mat } {
   if (g === null || typeof g !== "object" || g.kind !== "gaussian") {
     throw new TypeError(`${fn}: ${name} must be made with gaussian({ mean, cov })`);
   }
   if (g.dim !== undefined && g.dim !== dim) {
     throw new RangeError(
-      `${fn}: ${name} has dimension ${g.dim} but the SDE has dimension ${dim}; make it with gaussian({ mean, cov }) in dimension ${dim}`,
+      `${fn}: ${name} has dimension ${g.dim} but ${context} has dimension ${dim}; make it with gaussian({ mean, cov }) in dimension ${dim}`,
     );
   }
   return { mean: toVector(fn, `${name}.mean`, g.mean, dim), cov: g.cov };

@@ -115,7 +115,7 @@ export interface LtiOptions {
  * (`ltiTransition`: entrywise for scalar/diagonal F, Van Loan for dense F). Λ = LLᵀ may be singular.
  */
 export function linearTimeInvariantSde(options: LtiOptions, spec?: SdeSpec): LinearSde {
-  const fn = options.name ?? "linearTimeInvariantSde";
+  const fn = options?.name ?? "linearTimeInvariantSde";
   if (options === null || typeof options !== "object")
     throw new TypeError(`${fn}: pass options { F, L, u?, dim? }`);
   const F0 = toMat(fn, "F", options.F);

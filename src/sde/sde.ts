@@ -1,7 +1,7 @@
 /**
  * The `LinearSde` interface: dx = (F(t)·x + u(t)) dt + L(t) dW on ℝᵈ, Λ(t) = L(t)L(t)ᵀ, with its
  * Gaussian transitions p(x_t | x_s) = N(A_{t|s}·x_s + u_{t|s}, Σ_{t|s}) — closed form where known,
- * otherwise from the linear moment ODEs (moments.ts). Canonical use: t0 = prior (noise) end,
+ * otherwise from the linear moment ODEs (linearSde.ts). Canonical use: t0 = prior (noise) end,
  * t1 = data end, generation runs forward (design.md §1).
  */
 import type { Mat } from "../math/matrix.js";

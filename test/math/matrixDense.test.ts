@@ -360,5 +360,9 @@ describe("gaussian", () => {
     );
     assert.throws(() => gaussian({ mean: 0, cov: -1 }), /gaussian: cov is not positive semidefinite/);
     assert.equal(gaussian({ mean: 0, cov: 1 }).dim, undefined, "isotropic in any dimension");
+    assert.throws(
+      () => gaussianLogProb(gaussian({ mean: [0, 0, 0], cov: 1 }), new Float64Array(4), 2),
+      /gaussianLogProb: the Gaussian has dimension 3 but the input has dimension 2/,
+    );
   });
 });

@@ -309,6 +309,10 @@ describe("SDE argument errors", () => {
       /linearTimeInvariantSde: L has dimension 3, expected 2/,
     );
     assert.throws(
+      () => linearTimeInvariantSde(null as never),
+      /linearTimeInvariantSde: pass options \{ F, L, u\?, dim\? \}/,
+    );
+    assert.throws(
       () => linearTimeInvariantSde({ F: 1, L: 1 }),
       /linearTimeInvariantSde: dim is undefined.*pass options.dim/,
     );

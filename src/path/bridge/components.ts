@@ -62,7 +62,7 @@ export class DiffusionModelComponents {
       );
     }
     const dim = linearSde.dim;
-    const { mean, cov } = gaussianIn(fn, "priorAtT0", priorAtT0, dim);
+    const { mean, cov } = gaussianIn(fn, "priorAtT0", priorAtT0, dim, "the SDE");
     checkSymmetricPsd(fn, "priorAtT0.cov", toMat(fn, "priorAtT0.cov", cov, dim), dim);
     if (evidenceCov === undefined)
       throw new TypeError(`${fn}: evidenceCov is required (pass 0 for exact pinning at t1)`);
