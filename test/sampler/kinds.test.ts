@@ -2,8 +2,9 @@
  * Every sampler runs on every kind of model (data, noise, score, velocity, v, and drift with its own
  * g²) and on an affine and a bridge path; predictions are converted through the path slice, so the
  * samples agree across kinds to rounding. Deterministic samplers also land near a tight adaptive
- * reference from the same initial state (12 steps uniform in log-SNR; rms ≤ 0.6 at order 1, else ≤ 0.3). Dense bridges: exponential-integrator samplers refuse with an
- * error pointing to the samplers that work there, which do run.
+ * reference from the same initial state (12 steps uniform in log-SNR; rms ≤ 0.6 at order 1, else ≤ 0.3);
+ * the reference itself is checked against 200 fixed RK4 steps. Dense bridges: exponential-integrator
+ * samplers refuse with an error pointing to the samplers that work there, which do run.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -103,11 +104,30 @@ const PATHS: readonly [string, GaussianPath, Grid][] = (() => {
 
 const X0 = Float64Array.from([0.3, -1.2, 1.5, 0.4, -0.7, 2.1, 0.05, -0.4]);
 
+/** The samples of `sampler` on `grid` from X0 (the exact data model of `path`). */
+async function solve(path: GaussianPath, sampler: AnySampler, grid: Grid): Promise<Float64Array> {
+  return (await sample(modelOf(path, "data"), { sampler, grid, x: X0, dim: 2 })).x;
+}
+
+/** Dormand–Prince at rtol = atol = 1e-10 from tMin to tMax, then the data end (one run per path). */
+const references = new Map<GaussianPath, Promise<Float64Array>>();
+function referenceOf(path: GaussianPath): Promise<Float64Array> {
+  let r = references.get(path);
+  if (r === undefined) {
+    r = solve(path, any(dopri({ rtol: 1e-10, atol: 1e-10 })), customGrid(path, [path.tMin, path.tMax], { dataEnd: true }));
+    references.set(path, r);
+  }
+  return r;
+}
+
 describe("every sampler on every kind and path", () => {
   for (const [pathName, path, grid] of PATHS) {
-    it(`reference: a tight adaptive solution on ${pathName}`, async () => {
-      const r = await sample(modelOf(path, "data"), { sampler: any(dopri({ rtol: 1e-10, atol: 1e-10 })), grid: customGrid(path, [path.tMin, path.tMax], { dataEnd: true }), x: X0, dim: 2 });
-      assert.ok(r.x.every(Number.isFinite), "finite reference");
+    it(`reference: the tight adaptive solution on ${pathName} agrees with 200 RK4 steps to 1e-6`, async () => {
+      const ref = await referenceOf(path);
+      const times = Array.from({ length: 201 }, (_, i) => path.tMin + ((path.tMax - path.tMin) * i) / 200);
+      const fixed = await solve(path, rk4(), customGrid(path, times, { dataEnd: true }));
+      const diff = Math.max(...fixed.map((v, i) => Math.abs(v - ref[i]!)));
+      assert.ok(diff <= 1e-6, `max |RK4 − Dormand–Prince| = ${diff}`);
     });
     for (const [name, sampler, stochastic] of SAMPLERS) {
       it(`${name} on ${pathName}: every kind gives the same samples`, async () => {
@@ -122,8 +142,8 @@ describe("every sampler on every kind and path", () => {
           assert.ok(diff <= 1e-8 * (1 + Math.max(...results[0]!.map(Math.abs))), `${name}: ${KINDS[k]} differs from data by ${diff}`);
         }
         if (!stochastic) {
-          const ref = await sample(modelOf(path, "data"), { sampler: any(dopri({ rtol: 1e-10, atol: 1e-10 })), grid: customGrid(path, [path.tMin, path.tMax], { dataEnd: true }), x: X0, dim: 2 });
-          const rms = Math.sqrt(results[0]!.reduce((a, v, i) => a + (v - ref.x[i]!) ** 2, 0) / X0.length);
+          const ref = await referenceOf(path);
+          const rms = Math.sqrt(results[0]!.reduce((a, v, i) => a + (v - ref[i]!) ** 2, 0) / X0.length);
           const tol = sampler.order === 1 ? 0.6 : 0.3; // 12 steps uniform in log-SNR
           assert.ok(rms <= tol, `${name}: rms distance ${rms.toFixed(3)} to the adaptive reference`);
         }
