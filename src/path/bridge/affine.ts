@@ -8,7 +8,7 @@
  */
 import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../../array.js";
 import { tryInverse } from "../../math/dense.js";
-import { type Mat, ZERO, matAdd, matMul, mulVec, scale } from "../../math/matrix.js";
+import { IDENTITY, type Mat, ZERO, matAdd, matMul, matSub, mulVec, scale } from "../../math/matrix.js";
 
 /**
  * q = G·x + H·y1 + k. Targets that are a fixed map of the marginal residual, q = R·(x − μ_p) (epsilon:
@@ -64,12 +64,12 @@ export function affineConversion(
   if (hInv === null) throw new RangeError(`${fn}: singular — ${reason()}`);
   const P = matMul(to.H, hInv);
   const Pk = mulVec(P, from.k, d);
-  return { P, Q: matAdd(to.G, scale(matMul(P, from.G), -1)), c: to.k.map((x, i) => x - Pk[i]!) };
+  return { P, Q: matSub(to.G, matMul(P, from.G)), c: to.k.map((x, i) => x - Pk[i]!) };
 }
 
 /** The identity conversion (from = to). */
 export const identityConversion = (d: number): AffineConversion => ({
-  P: { kind: "scalar", value: 1 },
+  P: IDENTITY,
   Q: ZERO,
   c: new Float64Array(d),
 });

@@ -16,7 +16,7 @@ import { type FloatArray, like } from "../../array.js";
 import { type ConvertOptions, type Kind, checkG2, checkKind } from "../../convert/kernel.js";
 import { tryInverse } from "../../math/dense.js";
 import { gaussianLogProb, gaussianSample } from "../../math/gaussian.js";
-import { matToJson, scale } from "../../math/matrix.js";
+import { ZERO, matToJson, scale } from "../../math/matrix.js";
 import type { ConditionalGaussian, GaussianPath, PathSlice, Prior, Targets } from "../path.js";
 import {
   type AffineConversion,
@@ -58,7 +58,7 @@ export function hubAffine(slice: ProbabilityPathSlice, kind: Kind, g2?: number):
     // v = A_p·ε − Σ_p^{1/2}·y1.
     const eps = mulAffine(slice.y1ToMarginalMean.A, slice.affine("epsilon"), d);
     return addAffine(eps, {
-      G: { kind: "scalar", value: 0 },
+      G: ZERO,
       H: scale(slice.marginalCovSqrt, -1),
       k: new Float64Array(d),
     });
