@@ -30,8 +30,8 @@ export interface UniPcOptions {
 
 /** UniPC state: the data history plus what the corrector needs from the previous step. */
 export interface UniPcState extends DataHistoryState {
-  /** The corrected start of the previous step, its levels, and the order its predictor used. */
-  readonly previous: { readonly x: Float64Array; readonly levels: CoordinateLevels; readonly order: number } | undefined;
+  /** The corrected start of the previous step (node index − 1) and the order its predictor used. */
+  readonly previous: { readonly x: Float64Array; readonly order: number } | undefined;
 }
 
 /** Solves the small system R·a = g by Gaussian elimination with partial pivoting. */
@@ -149,7 +149,7 @@ export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
       let x = state.x;
       const prev = state.previous;
       if (corrector && prev !== undefined) {
-        x = unipcUpdate(prev.x, prev.levels, here, state.history.slice(-prev.order), d, variant, dim);
+        x = unipcUpdate(prev.x, run.levels(run.from - 1), here, state.history.slice(-prev.order), d, variant, dim);
       }
       const history = [...state.history, { ell: halfLogSnr(here), data: d }].slice(-order);
       // Into the data end: the denoising jump.
@@ -157,7 +157,7 @@ export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
       // Predictor UniP-q.
       const q = multistepOrder(order, history, state, lowerOrderFinal);
       const next = unipcUpdate(x, here, run.levels(run.to), history.slice(-q), undefined, variant, dim);
-      return run.finish(next, { history, previous: { x, levels: here, order: q } });
+      return run.finish(next, { history, previous: { x, order: q } });
     },
     (base) => ({ ...base, history: [], previous: undefined }),
   );

@@ -77,8 +77,8 @@ async function errorAt(sampler: AnySampler, n: number, spacing: "t" | "logSnr", 
     state = await sampler.step(model, state);
     if (state.index <= back) {
       state = { ...state, x: exactAt(grid.times[state.index]!) };
-      const prev = (state as { previous?: { x: Float64Array; levels: { t: number } } }).previous;
-      if (prev) state = { ...state, previous: { ...prev, x: exactAt(prev.levels.t) } } as SamplerState;
+      const prev = (state as { previous?: { x: Float64Array } }).previous;
+      if (prev) state = { ...state, previous: { ...prev, x: exactAt(grid.times[state.index - 1]!) } } as SamplerState;
     }
   }
   const exact = exactAt(TB);
