@@ -16,6 +16,7 @@ import {
   checkKind,
   checkLevel,
   pairCoefficients,
+  pairName,
 } from "./kernel.js";
 import { noiseBasis } from "./noise.js";
 import { scoreBasis } from "./score.js";
@@ -50,9 +51,9 @@ export function conversionCoefficients(
   level: NoiseLevel,
   options: { g2?: number } = {},
 ): readonly [p: number, q: number] {
-  const fn = `${from}To${to[0]!.toUpperCase()}${to.slice(1)}`;
   checkKind("conversionCoefficients", "from", from);
   checkKind("conversionCoefficients", "to", to);
+  const fn = pairName(from, to);
   checkLevel(fn, level);
   if (from === to) return [1, 0];
   return pairCoefficients(fn, from, to, basisOf(from, level, options.g2), basisOf(to, level, options.g2), level);

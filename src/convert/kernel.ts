@@ -30,6 +30,15 @@ export interface ConvertOptions<A extends FloatArray = FloatArray> {
   readonly out?: A;
 }
 
+/**
+ * The name of the conversion from → to, as the named functions spell it (design.md §1: `fromToTo`,
+ * e.g. noiseToData); used in error messages. Safe on any input (it runs before validation too).
+ */
+export function pairName(from: unknown, to: unknown): string {
+  const t = String(to);
+  return `${String(from)}To${t.charAt(0).toUpperCase()}${t.slice(1)}`;
+}
+
 /** Throws unless `kind` is one of KINDS. */
 export function checkKind(fn: string, name: string, kind: unknown): asserts kind is Kind {
   if (!KINDS.includes(kind as Kind)) {

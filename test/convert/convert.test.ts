@@ -271,6 +271,7 @@ describe("the conversion hub: singular points and bad input", () => {
     assert.throws(() => convert(new Float64Array(3), "noise", "data", new Float64Array(2), level), /xt has length 2 but value has length 3/);
     assert.throws(() => convert([1, 2] as never, "noise", "data", x, level), /value must be a Float32Array or Float64Array, got Array/);
     assert.throws(() => convert(x, "eps" as never, "data", x, level), /from must be one of "data", "noise"/);
+    assert.throws(() => convert(x, "data", undefined as never, x, level), /to must be one of "data", "noise".*got undefined/);
     assert.throws(() => convert(x, "drift", "data", x, level), /kind "drift" needs options.g2/);
     assert.throws(() => convert(x, "drift", "data", x, level, { g2: -1 }), /g2 must be a finite number ≥ 0/);
     assert.throws(() => convert(new Float32Array(2), "noise", "data", new Float32Array(2), level, { out: new Float64Array(2) as never }), /out is a Float64Array but the input is a Float32Array/);

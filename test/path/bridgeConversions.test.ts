@@ -160,6 +160,10 @@ describe("DiffusionModelConversions", () => {
       /from must be one of y1, epsilon, score, flow, drift/,
     );
     assert.throws(
+      () => conv.convert(new Float64Array(2), "y1", undefined as never, new Float64Array(2)),
+      /y1ToUndefined: to must be one of y1, epsilon, score, flow, drift, got undefined/,
+    );
+    assert.throws(
       () => conv.y1ToFlow([1, 2] as unknown as Float64Array, new Float64Array(2)),
       /value must be a Float32Array or Float64Array/,
     );

@@ -13,7 +13,7 @@
  * degenerate Λ makes drift/velocity → data singular everywhere.
  */
 import { type FloatArray, like } from "../../array.js";
-import { type ConvertOptions, type Kind, checkG2, checkKind } from "../../convert/kernel.js";
+import { type ConvertOptions, type Kind, checkG2, checkKind, pairName } from "../../convert/kernel.js";
 import { tryInverse } from "../../math/dense.js";
 import { gaussianLogProb, gaussianSample } from "../../math/gaussian.js";
 import { ZERO, matToJson, scale } from "../../math/matrix.js";
@@ -65,10 +65,6 @@ export function hubAffine(slice: ProbabilityPathSlice, kind: Kind, g2?: number):
   }
   // drift(g²) = velocity + (g²/2)·score.
   return addScaledAffine(slice.affine("flow"), checkG2("hubAffine", g2) / 2, slice.affine("score"));
-}
-
-function pairName(from: Kind, to: Kind): string {
-  return `${from}To${to[0]!.toUpperCase()}${to.slice(1)}`;
 }
 
 /** One time of a bridge path as a core `PathSlice`; `bridge` is the underlying `ProbabilityPathSlice`. */

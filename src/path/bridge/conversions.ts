@@ -8,13 +8,10 @@
  * Source: linsdex DiffusionModelConversions (seed 000), argument order fixed by design.md §1.
  */
 import type { FloatArray } from "../../array.js";
+import { pairName } from "../../convert/kernel.js";
 import { type AffineConversion, identityConversion, affineConversion, applyAffine } from "./affine.js";
 import type { DiffusionModelComponents } from "./components.js";
 import { BRIDGE_KINDS, type BridgeKind, ProbabilityPathSlice } from "./slice.js";
-
-function nameOf(from: BridgeKind, to: BridgeKind): string {
-  return `${from}To${to[0]!.toUpperCase()}${to.slice(1)}`;
-}
 
 /** Conversions between the bridge kinds at one time (file header). Immutable; pair maps are built once, on first use. */
 export class DiffusionModelConversions {
@@ -41,7 +38,7 @@ export class DiffusionModelConversions {
 
   /** The pair map q_to = P·q_from + Q·x + c (throws where it is singular). */
   conversion(from: BridgeKind, to: BridgeKind): AffineConversion {
-    const fn = `DiffusionModelConversions.${nameOf(from, to)}`;
+    const fn = `DiffusionModelConversions.${pairName(from, to)}`;
     for (const [name, k] of [
       ["from", from],
       ["to", to],
@@ -68,7 +65,7 @@ export class DiffusionModelConversions {
   convert<A extends FloatArray>(value: A, from: BridgeKind, to: BridgeKind, xt: A, out?: A): A {
     const { P, Q, c } = this.conversion(from, to);
     return applyAffine(
-      `DiffusionModelConversions.${nameOf(from, to)}`,
+      `DiffusionModelConversions.${pairName(from, to)}`,
       P,
       value,
       "value",
