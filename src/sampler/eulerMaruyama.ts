@@ -8,6 +8,7 @@
  * `drift` with this g², converted through the slice. Into the data end (σ = 0, where the score is
  * singular) the step is the denoising jump. Strong order ½, weak order 1; works on every path.
  */
+import type { BridgePath } from "../path/bridge/bridgePath.js";
 import type { GaussianPath } from "../path/path.js";
 import { isAffinePath } from "./levels.js";
 import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
@@ -29,14 +30,16 @@ export function diffusionOf(fn: string, spec: DiffusionSpec, path: GaussianPath)
   if (typeof spec === "function") return spec;
   if (spec !== "forward") throw new TypeError(`${fn}: g2 must be a function t → g²(t) ≥ 0 or "forward", got ${JSON.stringify(spec)}`);
   if (isAffinePath(path)) return (t) => path.schedule.sde(t).g2;
-  const components = (path as { components?: { linearSde: { params(t: number): { Lambda: { kind: string; value?: number } } } } }).components;
-  if (components === undefined) throw new TypeError(`${fn}: g2 "forward" needs an affine path or a bridge path; pass g2 as a function`);
+  if (path.kind !== "bridge" || !("components" in path)) {
+    throw new TypeError(`${fn}: g2 "forward" needs an affine path or a bridge path; pass g2 as a function`);
+  }
+  const { linearSde } = (path as BridgePath).components;
   return (t) => {
-    const L = components.linearSde.params(t).Lambda;
+    const L = linearSde.params(t).Lambda;
     if (L.kind !== "scalar") {
       throw new TypeError(`${fn}: the bridge SDE's Λ(t) is not a multiple of the identity at t = ${t}; pass g2 as a function t → g²(t)`);
     }
-    return L.value!;
+    return L.value;
   };
 }
 

@@ -9,6 +9,7 @@
  * nodes and intermediate stages "at a noise level" on any path with a per-coordinate view.
  */
 import type { Mat } from "../math/matrix.js";
+import { solveIncreasing } from "../math/scalar.js";
 import type { AffinePath } from "../path/affine.js";
 import type { GaussianPath, PathSlice } from "../path/path.js";
 
@@ -106,19 +107,13 @@ export function pathTimeAtLogSnr(fn: string, path: GaussianPath, lambda: number)
   if (isAffinePath(path)) return path.schedule.timeAtLogSnr(lambda);
   if (lambda === Number.POSITIVE_INFINITY) return 1;
   if (lambda === Number.NEGATIVE_INFINITY) return 0;
-  let lo = 0;
-  let hi = 1;
-  const l0 = pathLogSnr(fn, path, lo);
-  const l1 = pathLogSnr(fn, path, hi);
+  const l0 = pathLogSnr(fn, path, 0);
+  const l1 = pathLogSnr(fn, path, 1);
   if (!(lambda >= l0 && lambda <= l1)) {
     throw new RangeError(
       `${fn}: log-SNR ${lambda} lies outside the bridge path's range [${l0}, ${l1}]; choose noise levels inside it`,
     );
   }
-  while (hi - lo > 1e-13) {
-    const mid = 0.5 * (lo + hi);
-    if (pathLogSnr(fn, path, mid) < lambda) lo = mid;
-    else hi = mid;
-  }
-  return 0.5 * (lo + hi);
+  // No slope: solveIncreasing bisects.
+  return solveIncreasing((t) => [pathLogSnr(fn, path, t), Number.NaN], lambda, 0, 1, 1e-13);
 }
