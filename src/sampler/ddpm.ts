@@ -7,6 +7,7 @@
  * and no noise on the grid's last step (Alg. 2: z = 0 at t = 1). fixedSmall equals DDIM with η = 1.
  */
 import { anyPositive, renoise, shrink2 } from "./exponential.js";
+import { perCoordinate as at } from "./levels.js";
 import { type Sampler, defineSampler } from "./sampler.js";
 
 /** DDPM's reverse-process variance choice. */
@@ -32,7 +33,6 @@ export function ddpm(options: DdpmOptions = {}): Sampler {
       // Posterior mean: α'·D̂ + b' + σ'e^{−h}·ε̂.
       const e2 = shrink2(from, to);
       const m = e2.length;
-      const at = (a: Float64Array, c: number) => a[a.length === 1 ? 0 : c]!;
       const down = Float64Array.from(e2, (v, c) => at(to.sigma, c) * Math.sqrt(v));
       // Variance of the added noise (none on the last step).
       const up = new Float64Array(m);

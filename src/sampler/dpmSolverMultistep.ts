@@ -15,7 +15,7 @@
  * jump — as in both peers; `lowerOrderFinal` lowers the order to the number of steps left.
  */
 import { coord, halfLogSnr } from "./exponential.js";
-import type { CoordinateLevels } from "./levels.js";
+import { type CoordinateLevels, perCoordinate as at } from "./levels.js";
 import {
   type LowerOrderFinal,
   type Sampler,
@@ -110,7 +110,6 @@ export function dpmSolverUpdate(
   const q = records.length;
   const ellTo = halfLogSnr(to);
   const m = Math.max(from.size, to.size, ...records.map((r) => r.ell.length));
-  const at = (a: Float64Array, c: number) => a[a.length === 1 ? 0 : c]!;
   // Per-coordinate coefficients: xScale, noise, and the weights of D̂ᵢ, D̂ᵢ₋₁, D̂ᵢ₋₂.
   const xScale = new Float64Array(m);
   const noise = new Float64Array(m);

@@ -9,7 +9,7 @@
  * diagonal bridges. Into the data end (σ_down = 0) the step is the denoising jump. Order 2; 2 NFE.
  */
 import { ancestralSplit, anyPositive, coord, halfLogSnr } from "./exponential.js";
-import { type CoordinateLevels, logSnrRange, pathTimeAtLogSnr } from "./levels.js";
+import { type CoordinateLevels, logSnrRange, pathTimeAtLogSnr, perCoordinate as at } from "./levels.js";
 import { dpmSolverUpdate } from "./dpmSolverMultistep.js";
 import { type Sampler, checkEta, defineSampler, denoiseTo } from "./sampler.js";
 
@@ -54,7 +54,6 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
       const ds = (await run.predict(u, stageSlice)).as("data");
       // Second-order step to (α', σ_down) with D = (1 − 1/(2r))·D̂ᵢ + D̂ₛ/(2r).
       const m = Math.max(ell.length, ellS.length, ellDown.length);
-      const at = (a: Float64Array, c: number) => a[a.length === 1 ? 0 : c]!;
       const mix = new Float64Array(d0.length);
       for (let i = 0; i < mix.length; i++) {
         const c = coord(m, i, dim);
@@ -74,6 +73,6 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
 const ODE = { eta: 0, solverType: "midpoint", thirdOrder: "taylor" } as const;
 
 function broadcast(a: Float64Array, m: number): Float64Array {
-  return a.length === m ? a : Float64Array.from({ length: m }, (_, c) => a[a.length === 1 ? 0 : c]!);
+  return a.length === m ? a : Float64Array.from({ length: m }, (_, c) => at(a, c));
 }
 

@@ -8,7 +8,7 @@
  * t̂ is the time of log-SNR λ̂ = λᵢ − 2·log(1 + γᵢ) (clamped to the path's start). S_churn = 0 is the
  * deterministic Heun sampler exactly (no noise is drawn). Default variable "sigma" as in EDM.
  */
-import { logSnrRange, pathTimeAtLogSnr } from "./levels.js";
+import { logSnrRange, pathTimeAtLogSnr, perCoordinate as at } from "./levels.js";
 import { rk2Update } from "./rk2.js";
 import { type Sampler, defineSampler } from "./sampler.js";
 import { type OdeVariable, checkVariable, frameOf } from "./variable.js";
@@ -49,7 +49,6 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
         const a = run.levels(run.from);
         const h = run.levelsOf(fromSlice);
         const z = run.normals();
-        const at = (v: Float64Array, c: number) => v[v.length === 1 ? 0 : c]!;
         const out = new Float64Array(x.length);
         for (let i = 0; i < x.length; i++) {
           const j = i % dim;

@@ -7,7 +7,7 @@
  * η = 1 is the DDPM posterior q(x_{i+1} | xᵢ, data) (its variance σ'²(1 − e^{−2h}) is diffusers'
  * "fixed_small"), η = 0 is DDIM. The split preserves the conditional marginal N(α'·data + b', σ'²).
  */
-import type { CoordinateLevels } from "./levels.js";
+import { type CoordinateLevels, perCoordinate as at } from "./levels.js";
 
 /** ℓ = log(α/σ) per coordinate (−∞ where α = 0, +∞ where σ = 0). */
 export function halfLogSnr(L: CoordinateLevels): Float64Array {
@@ -23,10 +23,10 @@ export function coord(m: number, i: number, dim: number): number {
 export function shrink2(from: CoordinateLevels, to: CoordinateLevels): Float64Array {
   const m = Math.max(from.size, to.size);
   return Float64Array.from({ length: m }, (_, c) => {
-    const a = from.alpha[from.size === 1 ? 0 : c]!;
-    const s = from.sigma[from.size === 1 ? 0 : c]!;
-    const a2 = to.alpha[to.size === 1 ? 0 : c]!;
-    const s2 = to.sigma[to.size === 1 ? 0 : c]!;
+    const a = at(from.alpha, c);
+    const s = at(from.sigma, c);
+    const a2 = at(to.alpha, c);
+    const s2 = at(to.sigma, c);
     if (a === 0 || s2 === 0) return 0;
     return ((a * s2) / (s * a2)) ** 2;
   });
@@ -39,7 +39,7 @@ export function ancestralSplit(from: CoordinateLevels, to: CoordinateLevels, eta
   const down = new Float64Array(m);
   const up = new Float64Array(m);
   for (let c = 0; c < m; c++) {
-    const s2 = to.sigma[to.size === 1 ? 0 : c]!;
+    const s2 = at(to.sigma, c);
     up[c] = Math.min(s2, eta * s2 * Math.sqrt(1 - e2[c]!));
     down[c] = Math.sqrt(Math.max(s2 * s2 - up[c]! * up[c]!, 0));
   }
@@ -62,7 +62,7 @@ export function renoise(
   for (let i = 0; i < out.length; i++) {
     const j = i % dim;
     const c = coord(m, i, dim);
-    const a = to.alpha[to.size === 1 ? 0 : j]!;
+    const a = at(to.alpha, j);
     let v = a * data[i]! + down[c]! * noise[i]!;
     if (b !== null) v += b[j]!;
     if (z !== null) v += up[c]! * z[i]!;

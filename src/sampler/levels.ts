@@ -24,6 +24,11 @@ export interface CoordinateLevels {
   readonly offset: Float64Array | null;
 }
 
+/** Entry c of a per-coordinate array of length 1 (shared by every coordinate) or the dimension. */
+export function perCoordinate(v: Float64Array, c: number): number {
+  return v[v.length === 1 ? 0 : c]!;
+}
+
 /** Whether `path` is an affine path (has a schedule). */
 export function isAffinePath(path: GaussianPath): path is AffinePath {
   return path.kind === "affine" && "schedule" in path;

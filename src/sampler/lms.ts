@@ -12,6 +12,7 @@
  * Karras et al. 2022 (σ̃ variable); Zhang & Chen 2023 (DEIS), eq. 15.
  */
 import { type LowerOrderFinal, type Sampler, type SamplerState, checkOrder, defineSampler, denoiseTo, stepOrder } from "./sampler.js";
+import { perCoordinate as at } from "./levels.js";
 import { type Frame, type OdeVariable, checkVariable, frameOf, slope, toX, toY } from "./variable.js";
 
 /** Options of `lms`. */
@@ -90,7 +91,6 @@ export function lagrangeIntegrals(nodes: readonly number[], a: number, b: number
 export function multistepUpdate(y: Float64Array, from: Frame, to: Frame, records: readonly SlopeRecord[], dim: number, basis: "linear" | "log"): Float64Array {
   const q = records.length;
   const m = Math.max(to.tau.length, ...records.map((r) => r.tau.length));
-  const at = (a: Float64Array, c: number) => a[a.length === 1 ? 0 : c]!;
   const coef: Float64Array[] = [];
   for (let c = 0; c < m; c++) {
     const nodes = records.map((r) => at(r.tau, c)).reverse(); // current first

@@ -13,7 +13,7 @@
  */
 import { type DataHistoryState, type DataRecord, multistepOrder } from "./dpmSolverMultistep.js";
 import { coord, halfLogSnr } from "./exponential.js";
-import type { CoordinateLevels } from "./levels.js";
+import { type CoordinateLevels, perCoordinate as at } from "./levels.js";
 import { type Sampler, checkLowerOrderFinal, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `unipc`. */
@@ -72,7 +72,6 @@ export function unipcUpdate(
   const p = records.length;
   const ellTo = halfLogSnr(to);
   const m = Math.max(from.size, to.size, ...records.map((r) => r.ell.length));
-  const at = (a: Float64Array, c: number) => a[a.length === 1 ? 0 : c]!;
   const cur = records[p - 1]!;
   // Points: history rₘ (m = 1 … p − 1), plus r = 1 for the corrector.
   const npts = p - 1 + (newPoint ? 1 : 0);

@@ -11,7 +11,7 @@
  */
 import type { PathSlice } from "../path/path.js";
 import type { Grid } from "./grid.js";
-import { type CoordinateLevels, coordinateLevels, logSnrRange, pathTimeAtLogSnr } from "./levels.js";
+import { type CoordinateLevels, coordinateLevels, logSnrRange, pathTimeAtLogSnr, perCoordinate as at } from "./levels.js";
 import type { Prediction } from "./sampler.js";
 
 /** The integration variable (file header). */
@@ -53,7 +53,7 @@ function rescale(L: CoordinateLevels, v: Float64Array, dim: number, inverse: boo
   const b = L.offset;
   for (let i = 0; i < v.length; i++) {
     const j = i % dim;
-    const a = L.alpha[L.size === 1 ? 0 : j]!;
+    const a = at(L.alpha, j);
     const bj = b === null ? 0 : b[j]!;
     out[i] = inverse ? a * v[i]! + bj : (v[i]! - bj) / a;
   }
@@ -89,13 +89,12 @@ export function advance(
   const out = Float64Array.from(y);
   const m = Math.max(from.tau.length, to.tau.length);
   const dTau = new Float64Array(m);
-  for (let c = 0; c < m; c++) dTau[c] = to.tau[from.tau.length === 1 ? 0 : c]! - from.tau[from.tau.length === 1 ? 0 : c]!;
-  const dt = (c: number) => dTau[m === 1 ? 0 : c]!;
+  for (let c = 0; c < m; c++) dTau[c] = at(to.tau, c) - at(from.tau, c);
   for (const [w, k] of terms) {
     for (let i = 0; i < out.length; i++) {
       const c = i % dim;
-      const wc = typeof w === "number" ? w : w[w.length === 1 ? 0 : c]!;
-      out[i]! += wc * dt(c) * k[i]!;
+      const wc = typeof w === "number" ? w : at(w, c);
+      out[i]! += wc * at(dTau, c) * k[i]!;
     }
   }
   return out;
