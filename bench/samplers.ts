@@ -61,7 +61,6 @@ const SETTINGS: readonly Setting[] = [
   { name: "flow path (σ = 1 − t), uniform t from 0", path: flow, grid: (n) => uniformTimeGrid(flow, n, { start: 0 }), scale: 1, span: [0, flow.tMax] },
 ];
 
-/** name, sampler, steps for an NFE budget, stochastic. */
 /** name, sampler, steps for an NFE budget, stochastic, runs from α = 0 (the flow path's t = 0). */
 const SOLVERS: readonly [string, () => AnySampler, (nfe: number) => number, boolean, boolean?][] = [
   ["Euler (t)", () => euler(), (n) => n, false, true],
