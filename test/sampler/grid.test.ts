@@ -222,7 +222,7 @@ describe("custom grids", () => {
   it("keep exactly the given times; dataEnd appends the data end", () => {
     const g = customGrid(lin, [0.1, 0.4, 0.8], { dataEnd: true });
     assert.deepEqual(Array.from(g.times), [0.1, 0.4, 0.8, 1]);
-    assert.ok(g.dataEnd);
+    assert.ok(g.dataEnd, "t = 1 appended on the linear path is the data end (σ = 0)");
     const h = customGrid(edm, [0, 0.5, 1], { dataEnd: true });
     assert.deepEqual(Array.from(h.times), [0, 0.5, 1, 1]);
     assert.ok(h.dataEnd && Math.abs(h.slices[2]!.level!.sigma - 0.002) < 1e-15 && h.slices[3]!.level!.sigma === 0, "beyond t = 1 after σmin");
