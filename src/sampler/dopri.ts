@@ -34,6 +34,14 @@ export interface DopriSamplerState extends SamplerState {
 /** Adaptive Dormand–Prince 5(4) (file header). */
 export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
   const fn = "dopri";
+  // Checked here so that bad options fail when the sampler is made, naming dopri.
+  for (const key of ["rtol", "atol"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new RangeError(`${fn}: ${key} must be a finite number ≥ 0, got ${v}; e.g. 1e-6`);
+  }
+  const { maxSteps, maxStep } = options;
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) throw new RangeError(`${fn}: maxSteps must be a positive integer, got ${maxSteps}`);
+  if (maxStep !== undefined && !(maxStep > 0)) throw new RangeError(`${fn}: maxStep must be a positive number, got ${maxStep}`);
   const solver: AdaptiveSolver = {
     kind: "adaptive",
     ...(options.rtol !== undefined ? { rtol: options.rtol } : {}),

@@ -495,7 +495,9 @@ export function resolveGrid(fn: string, grid: Grid | GridFunction | undefined, p
     throw new TypeError(`${fn}: grid must be a Grid (e.g. karrasGrid(path, 10)) or a grid function`);
   }
   if (grid.path !== path) {
-    throw new RangeError(`${fn}: the grid was built on path ${grid.path.name} but the model's path is ${path.name}; build the grid on model.path`);
+    throw new RangeError(
+      `${fn}: the grid was built on path ${grid.path.name} but the model's path is ${path.name}${grid.path.name === path.name ? " (another object of the same name)" : ""}; build the grid on model.path`,
+    );
   }
   return grid;
 }

@@ -73,8 +73,11 @@ export async function sample<S extends SamplerState>(model: Model, options: Samp
     if (noise === undefined) throw new RangeError(`${fn}: pass seed (with batch), noise, or the initial state x`);
     let batch = options.batch;
     if (batch === undefined) {
-      if (typeof options.noise === "object" && options.noise[0] !== undefined) batch = options.noise[0].length / dim;
-      else throw new RangeError(`${fn}: options.batch (number of samples) is required with seed`);
+      if (typeof options.noise === "object" && options.noise[0] !== undefined) {
+        const length = options.noise[0].length;
+        if (length % dim !== 0) throw new RangeError(`${fn}: options.noise[0] has length ${length}, not a multiple of dim = ${dim}; draws are batch × dim`);
+        batch = length / dim;
+      } else throw new RangeError(`${fn}: options.batch (number of samples) is required with seed`);
     }
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`${fn}: batch must be a positive integer, got ${batch}`);
     const z = new Float64Array(batch * dim);

@@ -276,7 +276,9 @@ function checkStep(fn: string, model: Model, state: SamplerState): void {
     throw new TypeError(`${fn}.step: state must come from ${fn}.init or a previous step`);
   }
   if (model.path !== state.grid.path) {
-    throw new RangeError(`${fn}.step: the grid is on path ${state.grid.path.name} but the model's path is ${model.path.name}; build the grid on model.path`);
+    throw new RangeError(
+      `${fn}.step: the grid is on path ${state.grid.path.name} but the model's path is ${model.path.name}${state.grid.path.name === model.path.name ? " (another object of the same name)" : ""}; build the grid on model.path`,
+    );
   }
   if (state.index >= state.grid.times.length - 1) {
     throw new RangeError(`${fn}.step: the state is already at the grid's last node (${state.index}); nothing left to integrate`);

@@ -125,5 +125,10 @@ describe("the sampler contract", () => {
     assert.throws(() => ddim({ eta: -1 }), /ddim: eta must be a finite number ≥ 0/);
     assert.throws(() => deis({ lowerOrderFinal: "yes" as never }), /deis: lowerOrderFinal must be true, false or \{ belowSteps: n \}/);
     assert.throws(() => euler({ variable: "s" as never }), /euler: variable must be "t" or "sigma"/);
+    assert.throws(() => dopri({ rtol: -1 }), /dopri: rtol must be a finite number ≥ 0, got -1/);
+    assert.throws(() => dopri({ maxSteps: 0 }), /dopri: maxSteps must be a positive integer, got 0/);
+    await assert.rejects(sample(model, { sampler: euler(), grid, noise: [new Float64Array(3)], dim: 2 }), /sample: options.noise\[0\] has length 3, not a multiple of dim = 2/);
+    const twin = affinePath(cosineSchedule());
+    await assert.rejects(sample(GMM.denoiser(twin), { sampler: euler(), grid, x: X0, dim: 2 }), /model's path is cosine \(another object of the same name\); build the grid on model.path/);
   });
 });
