@@ -62,6 +62,13 @@ export class Rng {
     }
     const rng = new Rng(state.seed, state.stream);
     split64("Rng.fromState", "block", state.block);
+    const spare = (name: string, x: unknown, ok: (v: number) => boolean): void => {
+      if (x !== null && !(typeof x === "number" && ok(x))) {
+        throw new RangeError(`Rng.fromState: ${name} must be null or a number from getState(), got ${String(x)}`);
+      }
+    };
+    spare("spareNormal", state.spareNormal, Number.isFinite);
+    spare("spareUniform", state.spareUniform, (u) => u >= 0 && u < 1);
     rng.block = state.block;
     rng.spareNormal = state.spareNormal;
     rng.spareUniform = state.spareUniform;

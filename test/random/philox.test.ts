@@ -86,6 +86,10 @@ describe("Rng", () => {
     assert.throws(() => new Rng(-1), /Rng: seed must be a non-negative safe integer/);
     assert.throws(() => new Rng(1.5), /seed/);
     assert.throws(() => Rng.fromState({ algorithm: "mt19937" } as never), /not a philox4x32-10 RngState/);
+    const state = new Rng(1).getState();
+    assert.throws(() => Rng.fromState({ ...state, spareNormal: "0.5" as never }), /spareNormal must be null or a number/);
+    assert.throws(() => Rng.fromState({ ...state, spareUniform: 1 }), /spareUniform must be null or a number/);
+    assert.throws(() => Rng.fromState({ ...state, block: -1 }), /Rng.fromState: block must be a non-negative safe integer/);
   });
 });
 
