@@ -49,7 +49,7 @@ export interface PathSlice {
 export interface Prior {
   /** Dimension if fixed by the path (bridge), undefined if any. */
   readonly dim: number | undefined;
-  /** x₀ from standard-normal noise (length batch·dim). */
+  /** A prior sample x at t = 0 from standard-normal noise (length batch·dim). */
   sample<A extends FloatArray>(noise: A, dim: number, out?: A): A;
   /** log density of each row. */
   logProb(x: FloatArray, dim: number): Float64Array;
