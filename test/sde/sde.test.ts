@@ -98,10 +98,24 @@ describe("solveOde", () => {
     assert.ok(fwd.stats.rhsEvals >= 6 * fwd.stats.steps, "counts every right-hand-side evaluation");
   });
 
-  test("solveOde rejects an output time outside the interval, naming the function", () => {
+  test("solveOde errors name the function: an output time outside the interval, too many steps, a non-finite state", () => {
     assert.throws(
       () => solveOde(() => {}, Float64Array.of(0), 0, 1, [1.5], {}, "myFn"),
       /myFn: output time 1.5 lies outside \[0, 1\]/,
+    );
+    const decay = (_t: number, y: Float64Array, dy: Float64Array): void => {
+      dy[0] = -50 * y[0]!;
+    };
+    assert.throws(
+      () => solveOde(decay, Float64Array.of(1), 0, 1, [1], { maxSteps: 3 }, "myFn"),
+      /myFn: more than 3 steps; .*loosen the tolerances/,
+    );
+    const poisoned = (_t: number, _y: Float64Array, dy: Float64Array): void => {
+      dy[0] = Number.NaN;
+    };
+    assert.throws(
+      () => solveOde(poisoned, Float64Array.of(1), 0, 1, [1], {}, "myFn"),
+      /myFn: the state became non-finite at t = 0/,
     );
   });
 });
