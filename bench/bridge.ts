@@ -12,6 +12,7 @@ import { ProbabilityPathSlice } from "../src/path/bridge/slice.js";
 import { Rng } from "../src/random/rng.js";
 import { linearSde } from "../src/sde/linearSde.js";
 import { linearTimeInvariantSde } from "../src/sde/lti.js";
+import { median } from "./peer.js";
 
 const D = 8;
 const N_TIMES = 1000;
@@ -49,11 +50,6 @@ function time<T>(f: () => T): [T, number] {
   const start = performance.now();
   const r = f();
   return [r, performance.now() - start];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const rows: string[] = [];

@@ -106,16 +106,8 @@ export async function drawSamples(model: Model, o: DrawOptions): Promise<DrawOut
   const sampler = withContext("--sampler", () => makeSampler(lib, o.sampler));
   const grid = withContext("--grid", () => makeGrid(lib, o.grid, model.path, o.steps));
   const m = Math.min(o.trajectories ?? 0, o.n);
-  let states: Float64Array[] | null = null;
-  let x: Float64Array | undefined;
-  if (m > 0) {
-    // The initial state of `sample` (draw 0 of the seeded noise at the grid's first node), made
-    // here so the trajectories start at it.
-    const z = new Float64Array(o.n * o.dim);
-    lib.seededNoise(o.seed)(0, z, { batch: o.n, dim: o.dim });
-    x = grid.slices[0]!.sample(new Float64Array(z.length), z);
-    states = [x.slice(0, m * o.dim)];
-  }
+  // sample() reports the initial state first, so the trajectories start at it.
+  const states: Float64Array[] | null = m > 0 ? [] : null;
   const bar = startProgress(o.progress, o.label ?? "sampling", grid.times.length - 1);
   const began = Date.now();
   try {
@@ -126,7 +118,6 @@ export async function drawSamples(model: Model, o: DrawOptions): Promise<DrawOut
         batch: o.n,
         dim: o.dim,
         seed: o.seed,
-        ...(x !== undefined ? { x } : {}),
         onStep: (state) => {
           if (states !== null) states.push(state.x.slice(0, m * o.dim));
           bar.update(state.index);

@@ -27,7 +27,7 @@ export interface SampleOptions<S extends SamplerState> {
   readonly noise?: NoiseSource | readonly FloatArray[];
   /** The initial state itself (overrides draw 0). */
   readonly x?: FloatArray;
-  /** Called after every step with the new state. */
+  /** Called with the initial state (index 0), then after every step with the new state. */
   readonly onStep?: (state: S) => void;
 }
 
@@ -85,6 +85,7 @@ export async function sample<S extends SamplerState>(model: Model, options: Samp
     x = grid.slices[0]!.sample(new Float64Array(z.length), z);
   }
   let state = sampler.init(x, grid, { dim, ...(noise ? { noise } : {}) });
+  options.onStep?.(state);
   const last = grid.times.length - 1;
   while (state.index < last) {
     state = await sampler.step(model, state);

@@ -91,7 +91,9 @@ describe("diffusers parity", () => {
         x: flat(f.initial_sample).map((v) => v / setup.sampleScale[0]!),
         noise,
         dim: 2,
-        onStep: (s) => states.push(s.x.map((v) => v * setup.sampleScale[s.index]!)),
+        onStep: (s) => {
+          if (s.index > 0) states.push(s.x.map((v) => v * setup.sampleScale[s.index]!));
+        },
       });
       // A last step from table entry 0 to ᾱ₀ (set_alpha_to_one=False) is the identity and is dropped.
       let inputErr = 0;

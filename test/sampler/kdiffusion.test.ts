@@ -64,7 +64,10 @@ describe("k-diffusion parity", () => {
       const rec = recording(GMM.denoiser(path));
       const draws = [flat(f.initial_noise), ...(f.injected_noise ?? []).map((d) => flat(d.noise))];
       const states: Float64Array[] = [];
-      const result = await sample(rec.model, { sampler, grid, x: flat(f.initial_x), noise: draws, dim: 2, onStep: (s) => states.push(s.x) });
+      const result = await sample(rec.model, { sampler, grid, x: flat(f.initial_x), noise: draws, dim: 2, onStep: (s) => {
+          if (s.index > 0) states.push(s.x);
+        },
+      });
       assert.equal(rec.calls.length, f.model_calls.length, "number of model calls");
       assert.equal(result.nfe, f.model_calls.length, "NFE");
       let callErr = 0;
