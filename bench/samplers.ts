@@ -7,7 +7,7 @@
  *     (Dormand–Prince, rtol = atol = 1e-10) from the same initial noise (deterministic solvers), and
  *     sliced W2 to exact mixture samples (every solver; the floor is SW2 between two exact sample sets);
  *   - per-step overhead without the model (µs per step per 10⁵ elements) beside the forward time of a
- *     2→256→256→256→2 SiLU MLP (plain float32 TypeScript).
+ *     2→256→256→256→2 SiLU MLP (the project's `networkModel`).
  * Prints markdown for bench/README.md, "## Samplers". Run: node --import tsx bench/samplers.ts
  */
 import { readFileSync } from "node:fs";
@@ -38,6 +38,9 @@ import type { Sampler, SamplerState } from "../src/sampler/sampler.js";
 import { unipc } from "../src/sampler/unipc.js";
 import { edmSchedule } from "../src/schedule/edm.js";
 import { linearSchedule } from "../src/schedule/linear.js";
+import { initMlpParams, mlpConfig } from "../src/train/mlp.js";
+import { networkModel } from "../src/train/trainer.js";
+import { median } from "./peer.js";
 
 type AnySampler = Sampler<SamplerState>;
 const any = (s: unknown) => s as AnySampler;
@@ -170,29 +173,20 @@ async function errorTables(p: Problem, setting: Setting): Promise<string> {
   ].join("\n");
 }
 
-/** Plain float32 forward of a 2→256→256→256→2 SiLU MLP on `rows` inputs. */
-function mlpForwardTime(rows: number): number {
-  const rng = new Rng(3);
-  const widths = [2, 256, 256, 256, 2];
-  const W = widths.slice(1).map((w, l) => Float32Array.from({ length: w * widths[l]! }, () => rng.normal() / Math.sqrt(widths[l]!)));
-  const B = widths.slice(1).map((w) => new Float32Array(w));
-  let h = Float32Array.from({ length: rows * 2 }, () => rng.normal());
-  const t0 = performance.now();
-  for (let l = 0; l < 4; l++) {
-    const nin = widths[l]!;
-    const nout = widths[l + 1]!;
-    const out = new Float32Array(rows * nout);
-    const w = W[l]!;
-    for (let r = 0; r < rows; r++) {
-      for (let o = 0; o < nout; o++) {
-        let s = B[l]![o]!;
-        for (let i = 0; i < nin; i++) s += h[r * nin + i]! * w[o * nin + i]!;
-        out[r * nout + o] = l < 3 ? s / (1 + Math.exp(-s)) : s;
-      }
-    }
-    h = out;
+/** ms of one forward pass of the project's 2→256→256→256→2 SiLU MLP (`networkModel`, float32) on `rows` rows (median of 3). */
+async function mlpForwardTime(rows: number): Promise<number> {
+  const config = mlpConfig({ dim: 2, width: 256, depth: 3, activation: "silu" });
+  const net = networkModel(initMlpParams(config, new Rng(3)), config, edm, "data");
+  const x = Float64Array.from({ length: rows * 2 }, (_, i) => Math.sin(i));
+  await net.predict(x, 0.5, { batch: rows, dim: 2 }); // warm-up (engine initialization and jit)
+  const times: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    await net.predict(x, 0.5, { batch: rows, dim: 2 });
+    times.push(performance.now() - t0);
   }
-  return performance.now() - t0;
+  net.dispose();
+  return median(times);
 }
 
 async function overheadTable(): Promise<string> {
@@ -202,7 +196,7 @@ async function overheadTable(): Promise<string> {
   const path = edm;
   const free: Model = { kind: "data", path, predict: () => data };
   const x0 = Float64Array.from({ length: batch * dim }, (_, i) => 80 * Math.sin(i));
-  const mlp = mlpForwardTime(5000) * (batch / 5000);
+  const mlp = await mlpForwardTime(batch);
   const rows: string[] = [];
   for (const [name, make, , stochastic] of SOLVERS) {
     const steps = 12;
@@ -217,7 +211,7 @@ async function overheadTable(): Promise<string> {
     rows.push(`| ${name}${stochastic ? " (incl. noise)" : ""} | ${perStep.toFixed(0)} | ${((100 * perEval) / mlp).toFixed(3)} % |`);
   }
   return [
-    `Per-step overhead with a free model (returns a fixed array) on 10⁵ elements (50 000 × 2), 12 Karras steps; the 2→256→256→256→2 SiLU MLP forward on the same 50 000 rows takes ${mlp.toFixed(0)} ms (plain float32 TypeScript, extrapolated from 5 000 rows).`,
+    `Per-step overhead with a free model (returns a fixed array) on 10⁵ elements (50 000 × 2), 12 Karras steps; the project's 2→256→256→256→2 SiLU MLP (networkModel, float32, jax-js engine) takes ${mlp.toFixed(0)} ms for one forward pass on the same 50 000 rows.`,
     "",
     "| solver | µs per step per 10⁵ elements | overhead per model evaluation / MLP forward |",
     "| --- | ---: | ---: |",
