@@ -106,7 +106,9 @@ for (const [name, key] of [
     `| ${name} | ${f2(ns(a))} | ${f2(ns(js[key]))} | ${np === undefined ? "—" : f2(ns(np))} | ${npi === undefined ? "—" : f2(ns(npi))} | ${ratio(np, a)} | ${ratio(npi, a)} | ${f2(a / copy)} |`,
   );
 }
-console.log(`| copy loop (reference) | ${f2(ns(copy))} | | ${peer ? `${f2(ns(peer.copy))} (np.copyto)` : "—"} | | | | 1.00 |`);
+console.log(
+  `| copy loop (reference) | ${f2(ns(copy))} | | ${peer ? `${f2(ns(peer.copy))} (np.copyto)` : "—"} | | | | 1.00 |`,
+);
 console.log(`| copy loop as a function (reference) | ${f2(ns(copyFn))} | | | | | | ${f2(copyFn / copy)} |`);
 console.log(`| TypedArray.set (memcpy) | ${f2(ns(memcpy))} | | | | | | ${f2(memcpy / copy)} |`);
 

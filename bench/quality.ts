@@ -64,7 +64,13 @@ await train({
       const state = info.state();
       const params = state.ema ?? state.params;
       const net = networkModel(params, model, path, "velocity");
-      const { x } = await sample(net, { sampler: heun(), grid: uniformTimeGrid(path, 20), seed: 7, batch: 2000, dim });
+      const { x } = await sample(net, {
+        sampler: heun(),
+        grid: uniformTimeGrid(path, 20),
+        seed: 7,
+        batch: 2000,
+        dim,
+      });
       net.dispose();
       const sw = slicedWasserstein(x, heldOut, dim, { rng: new Rng(5), projections: 256 });
       history.push(`| ${info.step + 1} | ${(trainMs / 1000).toFixed(1)} | ${sw.toFixed(4)} |`);
@@ -75,9 +81,13 @@ await train({
   },
 });
 
-console.log(`Time to quality on checkerboard: MLP 2→${width}×3→2 (silu), batch ${batchSize}, Adam lr 1e-3, EMA 0.999,`);
+console.log(
+  `Time to quality on checkerboard: MLP 2→${width}×3→2 (silu), batch ${batchSize}, Adam lr 1e-3, EMA 0.999,`,
+);
 console.log(`logit-normal t, velocity target on the linear path; evaluation: Heun 20 steps, 2000 samples,`);
-console.log(`sliced W2 (256 projections) to 2000 held-out points; held-out vs held-out floor = ${floor.toFixed(4)}.`);
+console.log(
+  `sliced W2 (256 projections) to 2000 held-out points; held-out vs held-out floor = ${floor.toFixed(4)}.`,
+);
 console.log("");
 console.log("| step | training seconds | sliced W2 |");
 console.log("| ---: | ---: | ---: |");

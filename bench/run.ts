@@ -17,9 +17,13 @@ const names = requested.length > 0 ? requested : [...ALL];
 let failed = 0;
 for (const name of names) {
   process.stdout.write(`\n# bench/${name}.ts\n\n`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", new URL(`./${name}.ts`, import.meta.url).pathname], {
-    stdio: "inherit",
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", new URL(`./${name}.ts`, import.meta.url).pathname],
+    {
+      stdio: "inherit",
+    },
+  );
   if (r.status !== 0) {
     failed++;
     process.stderr.write(`bench: ${name} exited with ${r.status ?? r.signal}\n`);

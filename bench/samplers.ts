@@ -60,8 +60,20 @@ interface Setting {
 const edm = affinePath(edmSchedule());
 const flow = affinePath(linearSchedule());
 const SETTINGS: readonly Setting[] = [
-  { name: "EDM path (σ ∈ [0.002, 80]), Karras grid ρ = 7", path: edm, grid: (n) => karrasGrid(edm, n), scale: 80, span: [0, 1] },
-  { name: "flow path (σ = 1 − t), uniform t from 0", path: flow, grid: (n) => uniformTimeGrid(flow, n, { start: 0 }), scale: 1, span: [0, flow.tMax] },
+  {
+    name: "EDM path (σ ∈ [0.002, 80]), Karras grid ρ = 7",
+    path: edm,
+    grid: (n) => karrasGrid(edm, n),
+    scale: 80,
+    span: [0, 1],
+  },
+  {
+    name: "flow path (σ = 1 − t), uniform t from 0",
+    path: flow,
+    grid: (n) => uniformTimeGrid(flow, n, { start: 0 }),
+    scale: 1,
+    span: [0, flow.tMax],
+  },
 ];
 
 /** name, sampler, steps for an NFE budget, stochastic, runs from α = 0 (the flow path's t = 0). */
@@ -86,7 +98,12 @@ const SOLVERS: readonly [string, () => AnySampler, (nfe: number) => number, bool
   ["DDIM η = 1 / DDPM fixedSmall", () => ddim({ eta: 1 }), (n) => n, true, true],
   ["DDPM fixedLarge", () => ddpm({ variance: "fixedLarge" }), (n) => n, true],
   ["Euler ancestral", () => eulerAncestral(), (n) => n, true],
-  ["EDM stochastic (S_churn = 40)", () => edmStochastic({ sChurn: 40 }), (n) => Math.floor((n + 1) / 2), true],
+  [
+    "EDM stochastic (S_churn = 40)",
+    () => edmStochastic({ sChurn: 40 }),
+    (n) => Math.floor((n + 1) / 2),
+    true,
+  ],
   ["DPM-Solver++(2M) SDE", () => any(dpmSolverMultistep({ eta: 1 })), (n) => n, true, true],
   ["DPM-Solver++(3M) SDE", () => any(dpmSolverMultistep({ order: 3, eta: 1 })), (n) => n, true],
   ["DPM-Solver++(2S) ancestral", () => dpmSolverSinglestep({ eta: 1 }), (n) => Math.floor((n + 1) / 2), true],
@@ -102,7 +119,9 @@ interface Problem {
 }
 
 function problems(): Problem[] {
-  const ref = JSON.parse(readFileSync(new URL("../test/reference/gmm-oracle-checks.json", import.meta.url), "utf8"));
+  const ref = JSON.parse(
+    readFileSync(new URL("../test/reference/gmm-oracle-checks.json", import.meta.url), "utf8"),
+  );
   const fixture = gaussianMixture({ weights: ref.weights, means: ref.means, covariances: ref.std ** 2 });
   const rng = new Rng(64);
   const means = Array.from({ length: 4 }, () => Array.from({ length: 64 }, () => 1.5 * rng.normal()));
@@ -121,7 +140,10 @@ async function errorTables(p: Problem, setting: Setting): Promise<string> {
   const z = perSampleNormals(2024, 0, 0, p.batch, p.dim, new Float64Array(p.batch * p.dim));
   const x0 = z.map((v) => setting.scale * v);
   const exact = p.mixture.sample(new Rng(7), p.batch);
-  const floor = slicedWasserstein(exact, p.mixture.sample(new Rng(8), p.batch), p.dim, { rng: new Rng(1), projections: 64 });
+  const floor = slicedWasserstein(exact, p.mixture.sample(new Rng(8), p.batch), p.dim, {
+    rng: new Rng(1),
+    projections: 64,
+  });
   const sw = (x: Float64Array) => slicedWasserstein(x, exact, p.dim, { rng: new Rng(1), projections: 64 });
   const refRun = await sample(model, {
     sampler: any(dopri({ rtol: 1e-10, atol: 1e-10 })),
@@ -145,7 +167,13 @@ async function errorTables(p: Problem, setting: Setting): Promise<string> {
         w.push("—");
         continue;
       }
-      const r = await sample(model, { sampler: make(), grid: setting.grid(steps), x: x0, dim: p.dim, seed: 11 });
+      const r = await sample(model, {
+        sampler: make(),
+        grid: setting.grid(steps),
+        x: x0,
+        dim: p.dim,
+        seed: 11,
+      });
       if (!stochastic) rmsAt.set(`${name}@${nfe}`, rms(r.x));
       dist.push(stochastic ? "—" : cell(nfe, r.nfe, rms(r.x)));
       w.push(cell(nfe, r.nfe, sw(r.x)));
@@ -154,13 +182,25 @@ async function errorTables(p: Problem, setting: Setting): Promise<string> {
   }
   // Dormand–Prince: its NFE follows the tolerance.
   for (const tol of [1e-2, 1e-3, 1e-4]) {
-    const r = await sample(model, { sampler: any(dopri({ rtol: tol, atol: tol })), grid: customGrid(path, [...setting.span], { dataEnd: true }), x: x0, dim: p.dim });
-    rows.push(`| Dormand–Prince 5(4), tol ${tol} | ${r.nfe} NFE: ${fmt(rms(r.x))} | | | | ${r.nfe} NFE: ${fmt(sw(r.x))} | | | |`);
+    const r = await sample(model, {
+      sampler: any(dopri({ rtol: tol, atol: tol })),
+      grid: customGrid(path, [...setting.span], { dataEnd: true }),
+      x: x0,
+      dim: p.dim,
+    });
+    rows.push(
+      `| Dormand–Prince 5(4), tol ${tol} | ${r.nfe} NFE: ${fmt(rms(r.x))} | | | | ${r.nfe} NFE: ${fmt(sw(r.x))} | | | |`,
+    );
   }
   const fast = ["DPM-Solver++(2M)", "DPM-Solver++(3M)", "UniPC bh2 p=2", "UniPC bh2 p=3"]
     .map((n) => [n, rmsAt.get(`${n}@10`) ?? Number.POSITIVE_INFINITY] as const)
     .sort((a, b) => a[1] - b[1])[0]!;
-  const eulers = ["Euler (t)", "Euler (σ̃)"].filter((n) => rmsAt.has(`${n}@50`)).map((n) => `${n} at 50 NFE ${fmt(rmsAt.get(`${n}@50`)!)} (${fast[1] < rmsAt.get(`${n}@50`)! ? "beaten" : "not beaten"})`);
+  const eulers = ["Euler (t)", "Euler (σ̃)"]
+    .filter((n) => rmsAt.has(`${n}@50`))
+    .map(
+      (n) =>
+        `${n} at 50 NFE ${fmt(rmsAt.get(`${n}@50`)!)} (${fast[1] < rmsAt.get(`${n}@50`)! ? "beaten" : "not beaten"})`,
+    );
   const target = `Target check (RMS to reference): best DPM-Solver++/UniPC at 10 NFE is ${fast[0]} with ${fmt(fast[1])}; ${eulers.join("; ")}.`;
   return [
     `**${p.name}**, ${setting.name}, ${p.batch} samples; reference: Dormand–Prince at 1e-10 (${refRun.nfe} NFE); SW2 floor (two exact sample sets) ${fmt(floor)}.`,
@@ -208,7 +248,9 @@ async function overheadTable(): Promise<string> {
     const ms = performance.now() - t0;
     const perStep = (ms * 1000) / steps;
     const perEval = ms / r.nfe;
-    rows.push(`| ${name}${stochastic ? " (incl. noise)" : ""} | ${perStep.toFixed(0)} | ${((100 * perEval) / mlp).toFixed(3)} % |`);
+    rows.push(
+      `| ${name}${stochastic ? " (incl. noise)" : ""} | ${perStep.toFixed(0)} | ${((100 * perEval) / mlp).toFixed(3)} % |`,
+    );
   }
   return [
     `Per-step overhead with a free model (returns a fixed array) on 10⁵ elements (50 000 × 2), 12 Karras steps; the project's 2→256→256→256→2 SiLU MLP (networkModel, float32, jax-js engine) takes ${mlp.toFixed(0)} ms for one forward pass on the same 50 000 rows.`,

@@ -48,7 +48,14 @@ export async function tour() {
   const v = convert(epsHat, "noise", "v", xt, level);
 
   // The exact Gaussian-mixture oracle is a Model of kind "data" on any path.
-  const mixture = gaussianMixture({ weights: [0.5, 0.5], means: [[-2, 0], [2, 1]], covariances: [0.1, 0.1] });
+  const mixture = gaussianMixture({
+    weights: [0.5, 0.5],
+    means: [
+      [-2, 0],
+      [2, 1],
+    ],
+    covariances: [0.1, 0.1],
+  });
   const path = affinePath(edmSchedule());
   const denoiser = mixture.denoiser(path);
 
@@ -104,6 +111,8 @@ export async function tour() {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await tour();
   console.log(`DPM-Solver++(2M), 10 steps: ${r.nfe} model evaluations for ${r.x.length / 2} samples`);
-  console.log(`mean log-likelihood of 10 samples: ${(r.logp.reduce((a, b) => a + b, 0) / r.logp.length).toFixed(4)} nats`);
+  console.log(
+    `mean log-likelihood of 10 samples: ${(r.logp.reduce((a, b) => a + b, 0) / r.logp.length).toFixed(4)} nats`,
+  );
   console.log(`bridge flow at t = 0.5: ${r.flowValue[0]}`);
 }

@@ -26,9 +26,17 @@ export function checkFloatArray(fn: string, name: string, a: unknown): asserts a
 }
 
 /** Throws a RangeError unless `b` has the same length as `a`. */
-export function checkSameLength(fn: string, aName: string, a: FloatArray, bName: string, b: FloatArray): void {
+export function checkSameLength(
+  fn: string,
+  aName: string,
+  a: FloatArray,
+  bName: string,
+  b: FloatArray,
+): void {
   if (a.length !== b.length) {
-    throw new RangeError(`${fn}: ${bName} has length ${b.length} but ${aName} has length ${a.length}; they must match`);
+    throw new RangeError(
+      `${fn}: ${bName} has length ${b.length} but ${aName} has length ${a.length}; they must match`,
+    );
   }
 }
 
@@ -52,13 +60,16 @@ export function checkShape(fn: string, name: string, a: FloatArray, shape: Shape
     throw new RangeError(`${fn}: shape must have integer batch ≥ 0 and dim ≥ 1, got ${batch}×${dim}`);
   }
   if (a.length !== batch * dim) {
-    throw new RangeError(`${fn}: ${name} has length ${a.length}, expected batch × dim = ${batch}×${dim} = ${batch * dim}`);
+    throw new RangeError(
+      `${fn}: ${name} has length ${a.length}, expected batch × dim = ${batch}×${dim} = ${batch * dim}`,
+    );
   }
 }
 
 /** Throws a RangeError naming the first non-finite entry of `a`. */
 export function checkFinite(fn: string, name: string, a: FloatArray): void {
   for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i]!)) throw new RangeError(`${fn}: ${name}[${i}] is ${a[i]}; every entry must be finite`);
+    if (!Number.isFinite(a[i]!))
+      throw new RangeError(`${fn}: ${name}[${i}] is ${a[i]}; every entry must be finite`);
   }
 }

@@ -29,7 +29,17 @@ export { philox4x32 } from "./random/philox.js";
 export { Rng, type RngState, boxMuller, perSampleNormals } from "./random/rng.js";
 
 // Scalar math
-export { erf, erfc, logit, logSigmoid, logSumExp, normalCdf, normalQuantile, sigmoid, softplus } from "./math/scalar.js";
+export {
+  erf,
+  erfc,
+  logit,
+  logSigmoid,
+  logSumExp,
+  normalCdf,
+  normalQuantile,
+  sigmoid,
+  softplus,
+} from "./math/scalar.js";
 
 // Schedules
 export {
@@ -50,13 +60,25 @@ export { linearVpSchedule } from "./schedule/linearVp.js";
 export { subVpSchedule, vpSchedule } from "./schedule/vp.js";
 export { veSchedule } from "./schedule/ve.js";
 export { edmSchedule } from "./schedule/edm.js";
-export { type BetaScheduleName, type DiscreteSchedule, type DiscreteScheduleOptions, discreteSchedule } from "./schedule/discrete.js";
+export {
+  type BetaScheduleName,
+  type DiscreteSchedule,
+  type DiscreteScheduleOptions,
+  discreteSchedule,
+} from "./schedule/discrete.js";
 export { type ShiftOptions, shiftedSchedule } from "./schedule/shifted.js";
 export { type CustomScheduleOptions, customSchedule, derivative } from "./schedule/custom.js";
 export { scheduleFromSpec } from "./schedule/spec.js";
 
 // The conversion hub
-export { type Basis, type ConvertOptions, type Kind, KINDS, affineCombine, checkKind } from "./convert/kernel.js";
+export {
+  type Basis,
+  type ConvertOptions,
+  type Kind,
+  KINDS,
+  affineCombine,
+  checkKind,
+} from "./convert/kernel.js";
 export { dataAndNoiseToXt, dataBasis } from "./convert/data.js";
 export { dataToNoise, noiseBasis, noiseToData } from "./convert/noise.js";
 export { dataToScore, scoreBasis, scoreToData } from "./convert/score.js";
@@ -127,7 +149,13 @@ export {
   symmetricEigen,
   symmetricFunction,
 } from "./math/dense.js";
-export { type Gaussian, type GaussianOptions, gaussian, gaussianLogProb, gaussianSample } from "./math/gaussian.js";
+export {
+  type Gaussian,
+  type GaussianOptions,
+  gaussian,
+  gaussianLogProb,
+  gaussianSample,
+} from "./math/gaussian.js";
 
 // Linear SDEs
 export type { LinearSde, SdeParams, SdeSpec, Transition, TransitionGrid } from "./sde/sde.js";
@@ -138,7 +166,10 @@ export { type VariancePreservingOptions, variancePreservingSde } from "./sde/var
 export { timeScaledSde } from "./sde/timeScaled.js";
 export { type LtiOptions, linearTimeInvariantSde } from "./sde/lti.js";
 export { type LinearSdeOptions, linearSde } from "./sde/linearSde.js";
-export { type CriticallyDampedLangevinOptions, criticallyDampedLangevin } from "./sde/criticallyDampedLangevin.js";
+export {
+  type CriticallyDampedLangevinOptions,
+  criticallyDampedLangevin,
+} from "./sde/criticallyDampedLangevin.js";
 export { sdeFromSpec } from "./sde/spec.js";
 
 // Bridge paths (the linsdex system)
@@ -147,8 +178,18 @@ export { type AffineMean, type BridgeKind, BRIDGE_KINDS, ProbabilityPathSlice } 
 export { DiffusionModelConversions } from "./path/bridge/conversions.js";
 export { type ProbabilityPath, getProbabilityPath } from "./path/bridge/probabilityPath.js";
 export { type MatchingItems, sampleMatchingItems } from "./path/bridge/matching.js";
-export { type BridgePath, type BridgePathOptions, BridgePathSlice, bridgePath } from "./path/bridge/bridgePath.js";
-export { type AffineConversion, type AffineTarget, affineConversion, applyAffine } from "./path/bridge/affine.js";
+export {
+  type BridgePath,
+  type BridgePathOptions,
+  BridgePathSlice,
+  bridgePath,
+} from "./path/bridge/bridgePath.js";
+export {
+  type AffineConversion,
+  type AffineTarget,
+  affineConversion,
+  applyAffine,
+} from "./path/bridge/affine.js";
 
 // File formats (bytes ↔ arrays; browser-safe)
 export { type NdArray, asMatrixShape, shapeSize } from "./io/ndarray.js";
@@ -162,7 +203,14 @@ export {
   formatCsv,
   parseCsv,
 } from "./io/csv.js";
-export { type EncodeIdxOptions, type IdxArray, type IdxDtype, type ParseIdxOptions, encodeIdx, parseIdx } from "./io/idx.js";
+export {
+  type EncodeIdxOptions,
+  type IdxArray,
+  type IdxDtype,
+  type ParseIdxOptions,
+  encodeIdx,
+  parseIdx,
+} from "./io/idx.js";
 
 // Datasets (browser-safe parts)
 export {
@@ -187,8 +235,19 @@ export {
 } from "./train/datasets/digits.js";
 
 // Sample-quality metrics
-export { type SlicedDirections, slicedWasserstein, slicedWassersteinSquared, wasserstein2Squared1d } from "./metrics/wasserstein.js";
-export { type MmdEstimator, type MmdOptions, type MmdResult, medianBandwidth, mmdRbf } from "./metrics/mmd.js";
+export {
+  type SlicedDirections,
+  slicedWasserstein,
+  slicedWassersteinSquared,
+  wasserstein2Squared1d,
+} from "./metrics/wasserstein.js";
+export {
+  type MmdEstimator,
+  type MmdOptions,
+  type MmdResult,
+  medianBandwidth,
+  mmdRbf,
+} from "./metrics/mmd.js";
 export { type MeanAndError, meanAndStandardError, rmsDistance } from "./metrics/summary.js";
 
 // The exact Gaussian-mixture oracle

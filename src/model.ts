@@ -11,10 +11,18 @@ import type { GaussianPath } from "./path/path.js";
 export type Model = {
   readonly path: GaussianPath;
   predict(xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray>;
-} & ({ readonly kind: Exclude<Kind, "drift"> } | { readonly kind: "drift"; readonly g2: (t: number) => number });
+} & (
+  | { readonly kind: Exclude<Kind, "drift"> }
+  | { readonly kind: "drift"; readonly g2: (t: number) => number }
+);
 
 /** Calls `model.predict`, checks the result's length, and widens it to Float64Array. */
-export async function predict(model: Model, xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
+export async function predict(
+  model: Model,
+  xt: Float64Array,
+  t: number,
+  shape: Shape,
+): Promise<Float64Array> {
   const out = await model.predict(xt, t, shape);
   if (!(out instanceof Float64Array || out instanceof Float32Array) || out.length !== xt.length) {
     throw new RangeError(

@@ -8,7 +8,12 @@ export { writeFileAtomic } from "./io/atomic.js";
 export { readNpy, writeNpy } from "./io/npyFile.js";
 export { readCsv, writeCsv } from "./io/csvFile.js";
 export { readIdx, writeIdx } from "./io/idxFile.js";
-export { type LoadDigitsOptions, type LoadedDigits, digitsPath, loadDigits } from "./train/datasets/digitsFile.js";
+export {
+  type LoadDigitsOptions,
+  type LoadedDigits,
+  digitsPath,
+  loadDigits,
+} from "./train/datasets/digitsFile.js";
 export { type DataFile, type DataFileFormat, dataFileFormat, loadDataFile } from "./train/datasets/file.js";
 export {
   type Dataset,
@@ -83,4 +88,9 @@ export {
   loadCheckpoint,
   saveCheckpoint,
 } from "./train/checkpoint.js";
-export { type Safetensors, type SafetensorsDType, decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
+export {
+  type Safetensors,
+  type SafetensorsDType,
+  decodeSafetensors,
+  encodeSafetensors,
+} from "./io/safetensors.js";

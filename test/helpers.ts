@@ -33,7 +33,11 @@ export function allSchedules(): Schedule[] {
     discreteSchedule({ betaSchedule: "linear", zeroTerminalSnr: true }),
     shiftedSchedule(linearSchedule(), { shift: 3 }),
     shiftedSchedule(cosineSchedule(), { mu: 0.5 }),
-    customSchedule({ name: "custom-cos2", alpha: (t) => Math.sin((Math.PI / 2) * t) ** 2, sigma: (t) => Math.cos((Math.PI / 2) * t) }),
+    customSchedule({
+      name: "custom-cos2",
+      alpha: (t) => Math.sin((Math.PI / 2) * t) ** 2,
+      sigma: (t) => Math.cos((Math.PI / 2) * t),
+    }),
   ];
 }
 
@@ -57,7 +61,9 @@ export function assertClose(
     }
   }
   if (worst >= 0) {
-    assert.fail(`${message} index ${worst}: got ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, atol ${atol})`);
+    assert.fail(
+      `${message} index ${worst}: got ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, atol ${atol})`,
+    );
   }
 }
 

@@ -56,7 +56,14 @@ export function conversionCoefficients(
   const fn = pairName(from, to);
   checkLevel(fn, level);
   if (from === to) return [1, 0];
-  return pairCoefficients(fn, from, to, basisOf(from, level, options.g2), basisOf(to, level, options.g2), level);
+  return pairCoefficients(
+    fn,
+    from,
+    to,
+    basisOf(from, level, options.g2),
+    basisOf(to, level, options.g2),
+    level,
+  );
 }
 
 /**

@@ -15,11 +15,37 @@ export function driftBasis(level: NoiseLevel, g2: number): Basis {
 }
 
 /** drift → data at diffusion level g², data = (σ·b − β·xₜ)/(α'σ − αβ) with β = σ' − g²/(2σ). */
-export function driftToData<A extends FloatArray>(value: A, xt: A, level: NoiseLevel, g2: number, out?: A): A {
-  return convertWithBases("driftToData", "drift", "data", driftBasis(level, g2), dataBasis(level), value, xt, level, out);
+export function driftToData<A extends FloatArray>(
+  value: A,
+  xt: A,
+  level: NoiseLevel,
+  g2: number,
+  out?: A,
+): A {
+  return convertWithBases(
+    "driftToData",
+    "drift",
+    "data",
+    driftBasis(level, g2),
+    dataBasis(level),
+    value,
+    xt,
+    level,
+    out,
+  );
 }
 
 /** data → drift at diffusion level g², b = velocity + (g²/2)·score. */
 export function dataToDrift<A extends FloatArray>(data: A, xt: A, level: NoiseLevel, g2: number, out?: A): A {
-  return convertWithBases("dataToDrift", "data", "drift", dataBasis(level), driftBasis(level, g2), data, xt, level, out);
+  return convertWithBases(
+    "dataToDrift",
+    "data",
+    "drift",
+    dataBasis(level),
+    driftBasis(level, g2),
+    data,
+    xt,
+    level,
+    out,
+  );
 }

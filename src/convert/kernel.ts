@@ -42,16 +42,21 @@ export function pairName(from: unknown, to: unknown): string {
 /** Throws unless `kind` is one of KINDS. */
 export function checkKind(fn: string, name: string, kind: unknown): asserts kind is Kind {
   if (!KINDS.includes(kind as Kind)) {
-    throw new TypeError(`${fn}: ${name} must be one of ${KINDS.map((k) => `"${k}"`).join(", ")}, got ${JSON.stringify(kind)}`);
+    throw new TypeError(
+      `${fn}: ${name} must be one of ${KINDS.map((k) => `"${k}"`).join(", ")}, got ${JSON.stringify(kind)}`,
+    );
   }
 }
 
 /** Throws unless `level` is a NoiseLevel with finite, non-negative α and σ. */
 export function checkLevel(fn: string, level: NoiseLevel): void {
-  if (level === null || typeof level !== "object") throw new TypeError(`${fn}: level must be a NoiseLevel { t, alpha, sigma, dAlpha, dSigma }`);
+  if (level === null || typeof level !== "object")
+    throw new TypeError(`${fn}: level must be a NoiseLevel { t, alpha, sigma, dAlpha, dSigma }`);
   const { alpha, sigma } = level;
   if (!(alpha >= 0 && sigma >= 0 && Number.isFinite(alpha) && Number.isFinite(sigma))) {
-    throw new RangeError(`${fn}: level at t = ${level.t} has alpha = ${alpha}, sigma = ${sigma}; both must be finite and ≥ 0`);
+    throw new RangeError(
+      `${fn}: level at t = ${level.t} has alpha = ${alpha}, sigma = ${sigma}; both must be finite and ≥ 0`,
+    );
   }
 }
 
@@ -195,9 +200,12 @@ function combine64(v: Float64Array, x: Float64Array, p: number, q: number, o: Fl
 /** Checks `g2` for the drift kind: a finite number ≥ 0. */
 export function checkG2(fn: string, g2: number | undefined): number {
   if (g2 === undefined) {
-    throw new TypeError(`${fn}: kind "drift" needs options.g2, the squared diffusion level g² of the generative SDE (0 gives the ODE velocity)`);
+    throw new TypeError(
+      `${fn}: kind "drift" needs options.g2, the squared diffusion level g² of the generative SDE (0 gives the ODE velocity)`,
+    );
   }
-  if (!(g2 >= 0) || !Number.isFinite(g2)) throw new RangeError(`${fn}: g2 must be a finite number ≥ 0, got ${g2}`);
+  if (!(g2 >= 0) || !Number.isFinite(g2))
+    throw new RangeError(`${fn}: g2 must be a finite number ≥ 0, got ${g2}`);
   return g2;
 }
 

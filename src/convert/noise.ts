@@ -15,12 +15,32 @@ export function noiseBasis(_level: NoiseLevel): Basis {
  * noise → data. data = (xₜ − σ·ε)/α
  */
 export function noiseToData<A extends FloatArray>(value: A, xt: A, level: NoiseLevel, out?: A): A {
-  return convertWithBases("noiseToData", "noise", "data", noiseBasis(level), dataBasis(level), value, xt, level, out);
+  return convertWithBases(
+    "noiseToData",
+    "noise",
+    "data",
+    noiseBasis(level),
+    dataBasis(level),
+    value,
+    xt,
+    level,
+    out,
+  );
 }
 
 /**
  * data → noise. ε = (xₜ − α·data)/σ
  */
 export function dataToNoise<A extends FloatArray>(data: A, xt: A, level: NoiseLevel, out?: A): A {
-  return convertWithBases("dataToNoise", "data", "noise", dataBasis(level), noiseBasis(level), data, xt, level, out);
+  return convertWithBases(
+    "dataToNoise",
+    "data",
+    "noise",
+    dataBasis(level),
+    noiseBasis(level),
+    data,
+    xt,
+    level,
+    out,
+  );
 }

@@ -15,12 +15,32 @@ export function scoreBasis(level: NoiseLevel): Basis {
  * score → data. data = (xₜ + σ²·score)/α (Tweedie)
  */
 export function scoreToData<A extends FloatArray>(value: A, xt: A, level: NoiseLevel, out?: A): A {
-  return convertWithBases("scoreToData", "score", "data", scoreBasis(level), dataBasis(level), value, xt, level, out);
+  return convertWithBases(
+    "scoreToData",
+    "score",
+    "data",
+    scoreBasis(level),
+    dataBasis(level),
+    value,
+    xt,
+    level,
+    out,
+  );
 }
 
 /**
  * data → score. score = (α·data − xₜ)/σ²
  */
 export function dataToScore<A extends FloatArray>(data: A, xt: A, level: NoiseLevel, out?: A): A {
-  return convertWithBases("dataToScore", "data", "score", dataBasis(level), scoreBasis(level), data, xt, level, out);
+  return convertWithBases(
+    "dataToScore",
+    "data",
+    "score",
+    dataBasis(level),
+    scoreBasis(level),
+    data,
+    xt,
+    level,
+    out,
+  );
 }

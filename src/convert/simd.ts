@@ -140,21 +140,38 @@ const at = (base: number): Instr[] => [op.localGet(base), op.localGet(I), op.i32
  */
 function prologue(perVector: number, log2Bytes: number): Instr[] {
   return [
-    op.localGet(P), op.f64x2Splat, op.localSet(PP), // PP = (p, p)
-    op.localGet(Q), op.f64x2Splat, op.localSet(QQ), // QQ = (q, q)
-    op.localGet(N), op.i32Const(-perVector), op.i32And, // N rounded down to whole vectors
-    op.i32Const(log2Bytes), op.i32Shl, op.localSet(END), // … in bytes
+    op.localGet(P),
+    op.f64x2Splat,
+    op.localSet(PP), // PP = (p, p)
+    op.localGet(Q),
+    op.f64x2Splat,
+    op.localSet(QQ), // QQ = (q, q)
+    op.localGet(N),
+    op.i32Const(-perVector),
+    op.i32And, // N rounded down to whole vectors
+    op.i32Const(log2Bytes),
+    op.i32Shl,
+    op.localSet(END), // … in bytes
   ];
 }
 
 /** `block loop (br_if 1 when I ≥ END) body; I += step; br 0 end end`. */
 function loopUntilEnd(body: readonly Instr[], step: number): Instr[] {
   return [
-    op.block, op.loop, // for (; I < END; I += step)
-    op.localGet(I), op.localGet(END), op.i32GeU, op.brIf(1), // exit when I ≥ END
+    op.block,
+    op.loop, // for (; I < END; I += step)
+    op.localGet(I),
+    op.localGet(END),
+    op.i32GeU,
+    op.brIf(1), // exit when I ≥ END
     ...body,
-    op.localGet(I), op.i32Const(step), op.i32Add, op.localSet(I), // I += step
-    op.br(0), op.end, op.end, // next iteration; end loop; end block
+    op.localGet(I),
+    op.i32Const(step),
+    op.i32Add,
+    op.localSet(I), // I += step
+    op.br(0),
+    op.end,
+    op.end, // next iteration; end loop; end block
   ];
 }
 
@@ -163,13 +180,23 @@ function scalarTail(log2Bytes: number, f32: boolean): Instr[] {
   const load = f32 ? [op.f32Load, op.f64PromoteF32] : [op.f64Load]; // element → f64
   const store = f32 ? [op.f32DemoteF64, op.f32Store] : [op.f64Store]; // f64 → element, stored
   return [
-    op.localGet(N), op.i32Const(log2Bytes), op.i32Shl, op.localSet(END), // END = N in bytes
+    op.localGet(N),
+    op.i32Const(log2Bytes),
+    op.i32Shl,
+    op.localSet(END), // END = N in bytes
     ...loopUntilEnd(
       [
         ...at(O), // store address O + I
-        ...at(V), ...load, op.localGet(P), op.f64Mul, // p·v
-        ...at(X), ...load, op.localGet(Q), op.f64Mul, // q·x
-        op.f64Add, ...store, // p·v + q·x, rounded once, stored
+        ...at(V),
+        ...load,
+        op.localGet(P),
+        op.f64Mul, // p·v
+        ...at(X),
+        ...load,
+        op.localGet(Q),
+        op.f64Mul, // q·x
+        op.f64Add,
+        ...store, // p·v + q·x, rounded once, stored
       ],
       1 << log2Bytes,
     ),
@@ -183,17 +210,28 @@ function combineF32Body(): number[] {
     const lanes = (local: number): Instr[] =>
       high ? [op.localGet(local), op.localGet(local), op.i8x16Shuffle(HIGH_PAIR_DOWN)] : [op.localGet(local)];
     return [
-      ...lanes(A), op.f64x2PromoteLowF32x4, op.localGet(PP), op.f64x2Mul, // p·v (two lanes, f64)
-      ...lanes(B), op.f64x2PromoteLowF32x4, op.localGet(QQ), op.f64x2Mul, // q·x
-      op.f64x2Add, op.f32x4DemoteF64x2Zero, // p·v + q·x → (f32, f32, 0, 0)
+      ...lanes(A),
+      op.f64x2PromoteLowF32x4,
+      op.localGet(PP),
+      op.f64x2Mul, // p·v (two lanes, f64)
+      ...lanes(B),
+      op.f64x2PromoteLowF32x4,
+      op.localGet(QQ),
+      op.f64x2Mul, // q·x
+      op.f64x2Add,
+      op.f32x4DemoteF64x2Zero, // p·v + q·x → (f32, f32, 0, 0)
     ];
   };
   const body: Instr[] = [
     ...prologue(4, 2),
     ...loopUntilEnd(
       [
-        ...at(V), op.v128Load, op.localSet(A), // A = value[i .. i+3]
-        ...at(X), op.v128Load, op.localSet(B), // B = xt[i .. i+3]
+        ...at(V),
+        op.v128Load,
+        op.localSet(A), // A = value[i .. i+3]
+        ...at(X),
+        op.v128Load,
+        op.localSet(B), // B = xt[i .. i+3]
         ...at(O), // store address O + I
         ...half(false), // lanes 0, 1
         ...half(true), // lanes 2, 3
@@ -215,9 +253,16 @@ function combineF64Body(): number[] {
     ...loopUntilEnd(
       [
         ...at(O), // store address O + I
-        ...at(V), op.v128Load, op.localGet(PP), op.f64x2Mul, // p·value[i .. i+1]
-        ...at(X), op.v128Load, op.localGet(QQ), op.f64x2Mul, // q·xt[i .. i+1]
-        op.f64x2Add, op.v128Store, // out[i .. i+1] = sum
+        ...at(V),
+        op.v128Load,
+        op.localGet(PP),
+        op.f64x2Mul, // p·value[i .. i+1]
+        ...at(X),
+        op.v128Load,
+        op.localGet(QQ),
+        op.f64x2Mul, // q·xt[i .. i+1]
+        op.f64x2Add,
+        op.v128Store, // out[i .. i+1] = sum
       ],
       16,
     ),
@@ -242,7 +287,13 @@ export function simdModuleBytes(): Uint8Array {
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]])),
     ...section(3, vec([uleb(0), uleb(0)])), // function section: two functions of type 0
     // export section: export kind 0x00 (function), function index
-    ...section(7, vec([[...name("combine_f32"), 0x00, ...uleb(0)], [...name("combine_f64"), 0x00, ...uleb(1)]])),
+    ...section(
+      7,
+      vec([
+        [...name("combine_f32"), 0x00, ...uleb(0)],
+        [...name("combine_f64"), 0x00, ...uleb(1)],
+      ]),
+    ),
     ...section(10, vec([code(combineF32Body()), code(combineF64Body())])), // code section: size-prefixed bodies
   ]);
 }

@@ -15,12 +15,32 @@ export function velocityBasis(level: NoiseLevel): Basis {
  * velocity → data. data = (σ·u − σ'·xₜ)/(α'σ − ασ')
  */
 export function velocityToData<A extends FloatArray>(value: A, xt: A, level: NoiseLevel, out?: A): A {
-  return convertWithBases("velocityToData", "velocity", "data", velocityBasis(level), dataBasis(level), value, xt, level, out);
+  return convertWithBases(
+    "velocityToData",
+    "velocity",
+    "data",
+    velocityBasis(level),
+    dataBasis(level),
+    value,
+    xt,
+    level,
+    out,
+  );
 }
 
 /**
  * data → velocity. u = (α'σ − ασ')/σ·data + (σ'/σ)·xₜ
  */
 export function dataToVelocity<A extends FloatArray>(data: A, xt: A, level: NoiseLevel, out?: A): A {
-  return convertWithBases("dataToVelocity", "data", "velocity", dataBasis(level), velocityBasis(level), data, xt, level, out);
+  return convertWithBases(
+    "dataToVelocity",
+    "data",
+    "velocity",
+    dataBasis(level),
+    velocityBasis(level),
+    data,
+    xt,
+    level,
+    out,
+  );
 }

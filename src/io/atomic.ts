@@ -11,7 +11,11 @@ let counter = 0;
  * Writes `data` to `path` atomically (temp file + rename). With `mkdir`, creates missing parent
  * directories. Throws an Error naming the path and the cause; on failure no file is left behind.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, options: { mkdir?: boolean } = {}): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mkdir?: boolean } = {},
+): void {
   const dir = dirname(path);
   if (options.mkdir) mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);

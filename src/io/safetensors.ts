@@ -132,7 +132,12 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== "string") fail(`__metadata__["${k}"] must be a string, got ${JSON.stringify(v)}`);
         // defineProperty, so a key named "__proto__" stays an ordinary entry (assignment would set the prototype).
-        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(metadata, k, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       continue;
     }

@@ -86,9 +86,12 @@ function covarianceMat(spec: CovarianceSpec, dim: number, k: number): Mat {
 export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixture {
   const fn = "gaussianMixture";
   const { weights, means, covariances } = options ?? ({} as GaussianMixtureOptions);
-  if (!Array.isArray(weights) || weights.length === 0) throw new TypeError(`${fn}: weights must be a non-empty array`);
+  if (!Array.isArray(weights) || weights.length === 0)
+    throw new TypeError(`${fn}: weights must be a non-empty array`);
   if (!Array.isArray(means) || means.length !== weights.length) {
-    throw new RangeError(`${fn}: means must have one row per weight (${weights.length}), got ${Array.isArray(means) ? means.length : typeof means}`);
+    throw new RangeError(
+      `${fn}: means must have one row per weight (${weights.length}), got ${Array.isArray(means) ? means.length : typeof means}`,
+    );
   }
   const dim = means[0]!.length;
   if (dim < 1) throw new RangeError(`${fn}: means must have at least one coordinate`);
@@ -101,12 +104,14 @@ export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixtur
   if (!(total > 0)) throw new RangeError(`${fn}: weights must not all be 0`);
   const w = Float64Array.from(weights, (x) => x / total);
   const mu = means.map((m, k) => {
-    if (m.length !== dim) throw new RangeError(`${fn}: means[${k}] has ${m.length} coordinates, expected ${dim}`);
+    if (m.length !== dim)
+      throw new RangeError(`${fn}: means[${k}] has ${m.length} coordinates, expected ${dim}`);
     return Float64Array.from(m);
   });
   let covSpecs: readonly CovarianceSpec[];
   if (typeof covariances === "number") covSpecs = Array<CovarianceSpec>(K).fill(covariances);
-  else if (Array.isArray(covariances) && covariances.length === K) covSpecs = covariances as readonly CovarianceSpec[];
+  else if (Array.isArray(covariances) && covariances.length === K)
+    covSpecs = covariances as readonly CovarianceSpec[];
   else {
     throw new RangeError(
       `${fn}: covariances must be one variance shared by all components, or one spec per component (${K}); got ${Array.isArray(covariances) ? `${covariances.length} entries` : typeof covariances}`,
@@ -118,7 +123,8 @@ export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixtur
   const logW = Array.from(w, Math.log);
 
   const sample = (rng: Rng, n: number): Float64Array => {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`${fn}.sample: n must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`${fn}.sample: n must be a non-negative integer, got ${n}`);
     const out = new Float64Array(n * dim);
     const z = new Float64Array(dim);
     for (let i = 0; i < n; i++) {
@@ -190,7 +196,9 @@ function components(
     if (gain.kind !== "dense" && M.kind !== "dense") {
       const gd = gain.kind === "scalar" ? null : gain.values;
       const md = M.kind === "scalar" ? null : M.values;
-      for (let i = 0; i < dim; i++) traceG += (gd ? gd[i]! : (gain as { value: number }).value) / (md ? md[i]! : (M as { value: number }).value);
+      for (let i = 0; i < dim; i++)
+        traceG +=
+          (gd ? gd[i]! : (gain as { value: number }).value) / (md ? md[i]! : (M as { value: number }).value);
     } else {
       for (let i = 0; i < dim; i++) {
         e.fill(0);
@@ -213,7 +221,8 @@ function evaluate(
   fn: string,
 ): RowQuantities {
   checkFloatArray(fn, "x", x);
-  if (x.length % dim !== 0) throw new RangeError(`${fn}: x has length ${x.length}, not a multiple of the mixture dimension ${dim}`);
+  if (x.length % dim !== 0)
+    throw new RangeError(`${fn}: x has length ${x.length}, not a multiple of the mixture dimension ${dim}`);
   const n = x.length / dim;
   const K = comps.length;
   const logProb = new Float64Array(n);
@@ -288,7 +297,8 @@ function onPathImpl(
   mu: readonly Float64Array[],
   C: readonly Mat[],
 ): MixtureOnPath {
-  if (!path || typeof path.slice !== "function") throw new TypeError("gaussianMixture.on: path must be a GaussianPath");
+  if (!path || typeof path.slice !== "function")
+    throw new TypeError("gaussianMixture.on: path must be a GaussianPath");
   if (path.dim !== undefined && path.dim !== dim) {
     throw new RangeError(`gaussianMixture.on: the path has dimension ${path.dim} but the mixture has ${dim}`);
   }
@@ -299,7 +309,8 @@ function onPathImpl(
     if (!comps) {
       const { A, b, cov } = path.slice(t).conditional;
       const dA = matDim(A);
-      if (dA !== undefined && dA !== dim) throw new RangeError(`${fn}: the path slice has dimension ${dA}, the mixture ${dim}`);
+      if (dA !== undefined && dA !== dim)
+        throw new RangeError(`${fn}: the path slice has dimension ${dA}, the mixture ${dim}`);
       comps = components(A, b, cov, dim, mu, C, fn);
       if (cache.size > 8) cache.delete(cache.keys().next().value!);
       cache.set(t, comps);
@@ -312,7 +323,8 @@ function onPathImpl(
     path,
     predict: (xt: Float64Array, t: number, shape: Shape) => {
       checkShape("gaussianMixture.denoiser", "xt", xt, shape);
-      if (shape.dim !== dim) throw new RangeError(`gaussianMixture.denoiser: shape.dim = ${shape.dim}, the mixture has ${dim}`);
+      if (shape.dim !== dim)
+        throw new RangeError(`gaussianMixture.denoiser: shape.dim = ${shape.dim}, the mixture has ${dim}`);
       return q(t, xt, "gaussianMixture.denoiser").mean;
     },
   };

@@ -28,7 +28,8 @@ export interface AffineSlice extends PathSlice {
  * α(0)·data term is neglected, as every sampler does when it starts from σ(0)·noise).
  */
 export function affinePath(schedule: Schedule): AffinePath {
-  if (!schedule || typeof schedule.at !== "function") throw new TypeError("affinePath: schedule must be a Schedule");
+  if (!schedule || typeof schedule.at !== "function")
+    throw new TypeError("affinePath: schedule must be a Schedule");
   const level0 = schedule.at(0);
   const sigma0 = level0.sigma;
   const prior: Prior = {
@@ -41,8 +42,10 @@ export function affinePath(schedule: Schedule): AffinePath {
     },
     logProb(x: FloatArray, dim: number): Float64Array {
       checkFloatArray("prior.logProb", "x", x);
-      if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`prior.logProb: dim must be a positive integer, got ${dim}`);
-      if (x.length % dim !== 0) throw new RangeError(`prior.logProb: x has length ${x.length}, not a multiple of dim = ${dim}`);
+      if (!Number.isInteger(dim) || dim < 1)
+        throw new RangeError(`prior.logProb: dim must be a positive integer, got ${dim}`);
+      if (x.length % dim !== 0)
+        throw new RangeError(`prior.logProb: x has length ${x.length}, not a multiple of dim = ${dim}`);
       const n = x.length / dim;
       const out = new Float64Array(n);
       const c = -0.5 * dim * Math.log(2 * Math.PI * sigma0 * sigma0);

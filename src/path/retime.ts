@@ -13,7 +13,9 @@ import type { GaussianPath } from "./path.js";
 
 function asAffine(fn: string, name: string, path: GaussianPath): AffinePath {
   if (path?.kind !== "affine" || !("schedule" in path)) {
-    throw new TypeError(`${fn}: ${name} must be an affine path (affinePath(schedule)); bridge paths cannot be retimed by log-SNR`);
+    throw new TypeError(
+      `${fn}: ${name} must be an affine path (affinePath(schedule)); bridge paths cannot be retimed by log-SNR`,
+    );
   }
   return path as AffinePath;
 }
@@ -38,10 +40,17 @@ export function matchLevel(from: AffinePath, level: NoiseLevel): { level: NoiseL
  * retimed (their g² is path-specific).
  * value_new = p·value' + q·x' with (p, q) from the (data, noise) basis (convert/kernel.ts).
  */
-export function retime(model: Model, toPath: GaussianPath, options: { kind?: Exclude<Kind, "drift"> } = {}): Model {
+export function retime(
+  model: Model,
+  toPath: GaussianPath,
+  options: { kind?: Exclude<Kind, "drift"> } = {},
+): Model {
   const fromPath = asAffine("retime", "model.path", model.path);
   const target = asAffine("retime", "toPath", toPath);
-  if (model.kind === "drift") throw new TypeError("retime: drift models depend on their path's g²; retime a velocity or score model instead");
+  if (model.kind === "drift")
+    throw new TypeError(
+      "retime: drift models depend on their path's g²; retime a velocity or score model instead",
+    );
   const kind = options.kind ?? model.kind;
   checkKind("retime", "options.kind", kind);
   return {

@@ -16,7 +16,11 @@ import type { GaussianPath } from "./path.js";
 export type MatJson = number | readonly number[] | readonly (readonly number[])[];
 
 const copy = (m: MatJson): number | number[] | number[][] =>
-  typeof m === "number" ? m : (m as readonly (number | readonly number[])[]).map((r) => (typeof r === "number" ? r : [...r])) as number[] | number[][];
+  typeof m === "number"
+    ? m
+    : ((m as readonly (number | readonly number[])[]).map((r) => (typeof r === "number" ? r : [...r])) as
+        | number[]
+        | number[][]);
 
 /** JSON description of a path (`path.spec`). */
 export type PathSpec =
@@ -37,7 +41,8 @@ export type PathSpec =
  * schedule or a time-varying SDE given as code.
  */
 export function pathFromSpec(spec: PathSpec): GaussianPath {
-  if (spec === null || typeof spec !== "object") throw new TypeError("pathFromSpec: spec must be a path spec object");
+  if (spec === null || typeof spec !== "object")
+    throw new TypeError("pathFromSpec: spec must be a path spec object");
   switch (spec.type) {
     case "affine":
       return affinePath(scheduleFromSpec(spec.schedule));

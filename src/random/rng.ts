@@ -17,7 +17,7 @@ function split64(fn: string, name: string, value: number): [number, number] {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(`${fn}: ${name} must be a non-negative safe integer, got ${value}`);
   }
-  return [value % TWO32 >>> 0, Math.floor(value / TWO32) >>> 0];
+  return [(value % TWO32) >>> 0, Math.floor(value / TWO32) >>> 0];
 }
 
 /** The serializable state of an `Rng` (JSON round-trips it exactly). */
@@ -64,7 +64,9 @@ export class Rng {
     split64("Rng.fromState", "block", state.block);
     const spare = (name: string, x: unknown, ok: (v: number) => boolean): void => {
       if (x !== null && !(typeof x === "number" && ok(x))) {
-        throw new RangeError(`Rng.fromState: ${name} must be null or a number from getState(), got ${String(x)}`);
+        throw new RangeError(
+          `Rng.fromState: ${name} must be null or a number from getState(), got ${String(x)}`,
+        );
       }
     };
     spare("spareNormal", state.spareNormal, Number.isFinite);
@@ -126,7 +128,8 @@ export class Rng {
 
   /** Integer uniform in [0, n), n ≤ 2⁵³ (by rejection-free scaling of a 53-bit uniform). */
   integer(n: number): number {
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`Rng.integer: n must be a positive integer, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new RangeError(`Rng.integer: n must be a positive integer, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 
@@ -178,8 +181,10 @@ export function perSampleNormals<A extends FloatArray>(
   out: A,
 ): A {
   const [k0, k1] = split64("perSampleNormals", "seed", seed);
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`perSampleNormals: dim must be a positive integer, got ${dim}`);
-  if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`perSampleNormals: rows must be a non-negative integer, got ${rows}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new RangeError(`perSampleNormals: dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(rows) || rows < 0)
+    throw new RangeError(`perSampleNormals: rows must be a non-negative integer, got ${rows}`);
   if (out.length !== rows * dim) {
     throw new RangeError(`perSampleNormals: out has length ${out.length}, expected rows·dim = ${rows * dim}`);
   }

@@ -22,18 +22,27 @@ export function annealedLangevin(options: AnnealedLangevinOptions = {}): Sampler
   const fn = "annealedLangevin";
   const rounds = options.steps ?? 100;
   const eps = options.stepSize ?? 2e-5;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`${fn}: steps must be a positive integer, got ${rounds}`);
-  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`${fn}: stepSize must be a positive number, got ${eps}`);
-  return defineSampler(fn, { name: `annealed-langevin(T=${rounds}, eps=${eps})`, order: 1, stochastic: true }, async (run) => {
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new RangeError(`${fn}: steps must be a positive integer, got ${rounds}`);
+  if (!(eps > 0 && Number.isFinite(eps)))
+    throw new RangeError(`${fn}: stepSize must be a positive number, got ${eps}`);
+  return defineSampler(
+    fn,
+    { name: `annealed-langevin(T=${rounds}, eps=${eps})`, order: 1, stochastic: true },
+    async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
       // Into the data end: the denoising jump.
-      if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), (await run.predict(state.x, run.slice(run.from))).as("data")));
+      if (run.toDataEnd)
+        return run.finish(
+          denoiseTo(run.slice(run.to), (await run.predict(state.x, run.slice(run.from))).as("data")),
+        );
       // Langevin steps at the next level, εᵢ = ε·σᵢ²/σ_L².
       const slices = state.grid.slices;
       const lastNoisy = slices[slices.length - (state.grid.dataEnd ? 2 : 1)]!;
       const size = (eps * meanVariance(run.slice(run.to), dim)) / meanVariance(lastNoisy, dim);
       // x + (ε/2)·s + √ε·z is langevinUpdate's x + ε'·s + √(2ε')·z with ε' = ε/2.
       return run.finish(await langevinUpdate(run, state.x, run.slice(run.to), rounds, size / 2));
-  });
+    },
+  );
 }

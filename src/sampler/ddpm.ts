@@ -24,26 +24,31 @@ export function ddpm(options: DdpmOptions = {}): Sampler {
   const fn = "ddpm";
   const variance = options.variance ?? "fixedSmall";
   if (variance !== "fixedSmall" && variance !== "fixedLarge") {
-    throw new RangeError(`${fn}: variance must be "fixedSmall" or "fixedLarge", got ${JSON.stringify(variance)}`);
+    throw new RangeError(
+      `${fn}: variance must be "fixedSmall" or "fixedLarge", got ${JSON.stringify(variance)}`,
+    );
   }
   return defineSampler(fn, { name: `ddpm(${variance})`, order: 1, stochastic: true }, async (run) => {
-      const { state } = run;
-      const dim = state.shape.dim;
-      const { from, to, p } = await run.begin();
-      // Posterior mean: α'·D̂ + b' + σ'e^{−h}·ε̂.
-      const e2 = shrink2(from, to);
-      const m = e2.length;
-      const down = Float64Array.from(e2, (v, c) => at(to.sigma, c) * Math.sqrt(v));
-      // Variance of the added noise (none on the last step).
-      const up = new Float64Array(m);
-      if (!run.last) {
-        for (let c = 0; c < m; c++) {
-          const s2 = at(to.sigma, c);
-          const r = at(from.alpha, c) / at(to.alpha, c);
-          up[c] = variance === "fixedSmall" ? s2 * Math.sqrt(1 - e2[c]!) : Math.sqrt(Math.max(at(from.sigma, c) ** 2 - (r * s2) ** 2, 0));
-        }
+    const { state } = run;
+    const dim = state.shape.dim;
+    const { from, to, p } = await run.begin();
+    // Posterior mean: α'·D̂ + b' + σ'e^{−h}·ε̂.
+    const e2 = shrink2(from, to);
+    const m = e2.length;
+    const down = Float64Array.from(e2, (v, c) => at(to.sigma, c) * Math.sqrt(v));
+    // Variance of the added noise (none on the last step).
+    const up = new Float64Array(m);
+    if (!run.last) {
+      for (let c = 0; c < m; c++) {
+        const s2 = at(to.sigma, c);
+        const r = at(from.alpha, c) / at(to.alpha, c);
+        up[c] =
+          variance === "fixedSmall"
+            ? s2 * Math.sqrt(1 - e2[c]!)
+            : Math.sqrt(Math.max(at(from.sigma, c) ** 2 - (r * s2) ** 2, 0));
       }
-      const z = anyPositive(up) ? run.normals() : null;
-      return run.finish(renoise(to, p.as("data"), p.as("noise"), down, up, z, dim));
+    }
+    const z = anyPositive(up) ? run.normals() : null;
+    return run.finish(renoise(to, p.as("data"), p.as("noise"), down, up, z, dim));
   });
 }

@@ -22,5 +22,12 @@ export interface DeisOptions {
 export function deis(options: DeisOptions = {}): Sampler<LmsState> {
   const fn = "deis";
   const order = checkOrder(fn, options.order ?? 2, 3);
-  return multistepSampler(fn, `deis(order=${order})`, order, "sigma", "log", checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true));
+  return multistepSampler(
+    fn,
+    `deis(order=${order})`,
+    order,
+    "sigma",
+    "log",
+    checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true),
+  );
 }

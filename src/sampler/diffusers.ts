@@ -100,7 +100,11 @@ export interface DiffusersOptions {
 }
 
 /** A diffusers-style network: output = net(modelInput, timestep, shape) in the configured prediction type. */
-export type DiffusersNet = (modelInput: Float64Array, timestep: number, shape: Shape) => FloatArray | Promise<FloatArray>;
+export type DiffusersNet = (
+  modelInput: Float64Array,
+  timestep: number,
+  shape: Shape,
+) => FloatArray | Promise<FloatArray>;
 
 /** The native equivalent of a diffusers scheduler (file header). */
 export interface DiffusersSetup {
@@ -127,15 +131,55 @@ export interface DiffusersSetup {
 }
 
 const KNOWN = new Set([
-  "num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas", "prediction_type",
-  "timestep_spacing", "steps_offset", "rescale_betas_zero_snr", "set_alpha_to_one", "clip_sample",
-  "clip_sample_range", "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas", "final_sigmas_type",
-  "interpolation_type", "sigma_min", "sigma_max", "variance_type", "solver_order", "lower_order_final",
-  "algorithm_type", "solver_type", "predict_x0", "disable_corrector", "shift", "use_dynamic_shifting",
-  "time_shift_type", "thresholding", "dynamic_thresholding_ratio", "sample_max_value", "timestep_type",
-  "euler_at_final", "use_lu_lambdas", "use_flow_sigmas", "flow_shift", "lambda_min_clipped", "solver_p",
-  "base_shift", "max_shift", "base_image_seq_len", "max_image_seq_len", "invert_sigmas", "shift_terminal",
-  "stochastic_sampling", "skip_prk_steps", "_class_name", "_diffusers_version",
+  "num_train_timesteps",
+  "beta_start",
+  "beta_end",
+  "beta_schedule",
+  "trained_betas",
+  "prediction_type",
+  "timestep_spacing",
+  "steps_offset",
+  "rescale_betas_zero_snr",
+  "set_alpha_to_one",
+  "clip_sample",
+  "clip_sample_range",
+  "use_karras_sigmas",
+  "use_exponential_sigmas",
+  "use_beta_sigmas",
+  "final_sigmas_type",
+  "interpolation_type",
+  "sigma_min",
+  "sigma_max",
+  "variance_type",
+  "solver_order",
+  "lower_order_final",
+  "algorithm_type",
+  "solver_type",
+  "predict_x0",
+  "disable_corrector",
+  "shift",
+  "use_dynamic_shifting",
+  "time_shift_type",
+  "thresholding",
+  "dynamic_thresholding_ratio",
+  "sample_max_value",
+  "timestep_type",
+  "euler_at_final",
+  "use_lu_lambdas",
+  "use_flow_sigmas",
+  "flow_shift",
+  "lambda_min_clipped",
+  "solver_p",
+  "base_shift",
+  "max_shift",
+  "base_image_seq_len",
+  "max_image_seq_len",
+  "invert_sigmas",
+  "shift_terminal",
+  "stochastic_sampling",
+  "skip_prk_steps",
+  "_class_name",
+  "_diffusers_version",
 ]);
 
 const FN = "fromDiffusers";
@@ -214,7 +258,10 @@ function discretePath(ac: Float64Array): AffinePath & { schedule: DiscreteSchedu
 /** DDIM/DDPM/PNDM timesteps: grid.ts's `discreteTimesteps` (diffusers' own spacings). */
 function integerTimesteps(spacing: string, N: number, n: number, offset: number): number[] {
   if (spacing !== "linspace" && spacing !== "leading" && spacing !== "trailing") {
-    return unsupported(`timestep_spacing ${JSON.stringify(spacing)}`, 'use "linspace", "leading" or "trailing"');
+    return unsupported(
+      `timestep_spacing ${JSON.stringify(spacing)}`,
+      'use "linspace", "leading" or "trailing"',
+    );
   }
   return discreteTimesteps(N, n, spacing, offset);
 }
@@ -236,7 +283,10 @@ function predictionKind(config: DiffusersConfig, flow: boolean): Exclude<Kind, "
     case "flow_prediction":
       return "velocity";
     default:
-      return unsupported(`prediction_type ${JSON.stringify(p)}`, 'use "epsilon", "v_prediction", "sample" or "flow_prediction"');
+      return unsupported(
+        `prediction_type ${JSON.stringify(p)}`,
+        'use "epsilon", "v_prediction", "sample" or "flow_prediction"',
+      );
   }
 }
 
@@ -265,10 +315,21 @@ function diffusersDdim(targets: readonly PathSlice[], eta: number, alphaBar: (t:
       const down = f32(Math.sqrt(Math.max(f32(f32(1 - a2) - f32(up * up)), 0)));
       const z = up > 0 ? run.normals() : null;
       const to = run.levelsOf(target);
-      return run.finish(renoise(to, p.as("data"), p.as("noise"), Float64Array.of(down), Float64Array.of(up), z, state.shape.dim));
+      return run.finish(
+        renoise(
+          to,
+          p.as("data"),
+          p.as("noise"),
+          Float64Array.of(down),
+          Float64Array.of(up),
+          z,
+          state.shape.dim,
+        ),
+      );
     },
     (base) => {
-      if (targets.length !== base.grid.times.length - 1) throw new RangeError(`${fn}.init: ${targets.length} targets for ${base.grid.times.length - 1} steps`);
+      if (targets.length !== base.grid.times.length - 1)
+        throw new RangeError(`${fn}.init: ${targets.length} targets for ${base.grid.times.length - 1} steps`);
       return base;
     },
   );
@@ -296,7 +357,12 @@ function float32Level(path: AffinePath, t: number): NoiseLevel {
   return { ...l, alpha: f32(Math.sqrt(ab)), sigma: f32(Math.sqrt(f32(1 - ab))) };
 }
 
-function buildDdim(scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler", config: DiffusersConfig, n: number, options: DiffusersOptions): Built {
+function buildDdim(
+  scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler",
+  config: DiffusersConfig,
+  n: number,
+  options: DiffusersOptions,
+): Built {
   const { n: N, ac } = tables(config);
   const path = discretePath(ac);
   const s = path.schedule;
@@ -308,13 +374,23 @@ function buildDdim(scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler
   const times = ks.map((k) => s.timeOfStep(k));
   if (scheduler === "DDPMScheduler") {
     const v = config.variance_type ?? "fixed_small";
-    if (v !== "fixed_small" && v !== "fixed_large") unsupported(`variance_type ${JSON.stringify(v)}`, 'use "fixed_small" or "fixed_large"');
+    if (v !== "fixed_small" && v !== "fixed_large")
+      unsupported(`variance_type ${JSON.stringify(v)}`, 'use "fixed_small" or "fixed_large"');
     // Previous timestep from the list; after the last one ᾱ = 1 (the data end).
     const grid = grid32(times, true);
-    return { path, grid, sampler: ddpm({ variance: v === "fixed_small" ? "fixedSmall" : "fixedLarge" }), timesteps: ks, sigmas: null, nodeTimesteps: [...ks, Number.NaN], initNoiseSigma: 1, scaled: false };
+    return {
+      path,
+      grid,
+      sampler: ddpm({ variance: v === "fixed_small" ? "fixedSmall" : "fixedLarge" }),
+      timesteps: ks,
+      sigmas: null,
+      nodeTimesteps: [...ks, Number.NaN],
+      initNoiseSigma: 1,
+      scaled: false,
+    };
   }
   const eta = options.eta ?? 0;
-  const toOne = config.set_alpha_to_one ?? (scheduler !== "PNDMScheduler");
+  const toOne = config.set_alpha_to_one ?? scheduler !== "PNDMScheduler";
   const stride = Math.floor(N / n);
   // Targets τ − ⌊N/n⌋; below 0 the final level: ᾱ = 1 (data end) or ᾱ₀ (table entry 0).
   const finalTime = toOne ? 1 : s.timeOfStep(0);
@@ -326,7 +402,11 @@ function buildDdim(scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler
   const chain = targetTimes.slice(0, grid.times.length - 1).every((t, i) => t === grid.times[i + 1]);
   const alphaBar = (t: number) => f32(path.schedule.at(t).alpha ** 2);
   if (scheduler === "PNDMScheduler") {
-    if (!chain) unsupported(`timestep_spacing ${JSON.stringify(config.timestep_spacing)} for PNDM`, 'use "leading" (or "trailing")');
+    if (!chain)
+      unsupported(
+        `timestep_spacing ${JSON.stringify(config.timestep_spacing)} for PNDM`,
+        'use "leading" (or "trailing")',
+      );
     const skip = config.skip_prk_steps ?? false;
     // diffusers' call timesteps: PRK repeats every node of the first 3 steps with the midpoint τ − ⌊N/n⌋/2
     // (4 calls per step); skip_prk_steps repeats the second node (the pseudo-Heun first step).
@@ -335,11 +415,33 @@ function buildDdim(scheduler: "DDIMScheduler" | "DDPMScheduler" | "PNDMScheduler
       ? [ks[0]!, ks[1]!, ...ks.slice(1)]
       : [...ks.slice(0, 3).flatMap((k) => [k, k - half, k - half, k - stride]), ...ks.slice(3)];
     const nodeTimesteps = [...ks.slice(0, grid.times.length), Number.NaN].slice(0, grid.times.length);
-    return { path, grid, sampler: pndm({ warmup: skip ? "heun" : "rk4" }) as unknown as Sampler<SamplerState>, timesteps: calls, sigmas: null, nodeTimesteps, initNoiseSigma: 1, scaled: false };
+    return {
+      path,
+      grid,
+      sampler: pndm({ warmup: skip ? "heun" : "rk4" }) as unknown as Sampler<SamplerState>,
+      timesteps: calls,
+      sigmas: null,
+      nodeTimesteps,
+      initNoiseSigma: 1,
+      scaled: false,
+    };
   }
-  const sampler = diffusersDdim(targetTimes.slice(0, grid.times.length - 1).map((t) => affineSlice(float32Level(path, t))), eta, alphaBar);
+  const sampler = diffusersDdim(
+    targetTimes.slice(0, grid.times.length - 1).map((t) => affineSlice(float32Level(path, t))),
+    eta,
+    alphaBar,
+  );
   const nodeTimesteps = [...ks.slice(0, grid.times.length), Number.NaN].slice(0, grid.times.length);
-  return { path, grid, sampler, timesteps: ks, sigmas: null, nodeTimesteps, initNoiseSigma: 1, scaled: false };
+  return {
+    path,
+    grid,
+    sampler,
+    timesteps: ks,
+    sigmas: null,
+    nodeTimesteps,
+    initNoiseSigma: 1,
+    scaled: false,
+  };
 }
 
 function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig, n: number): Built {
@@ -350,16 +452,25 @@ function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig
   const offset = config.steps_offset ?? 0;
   let ts: number[];
   if (spacing === "linspace") ts = npLinspace(0, N - 1, n).reverse();
-  else if (spacing === "leading") ts = Array.from({ length: n }, (_, i) => roundHalfEven(i * Math.floor(N / n)) + offset).reverse();
-  else if (spacing === "trailing") ts = Array.from({ length: n }, (_, i) => roundHalfEven(N - (i * N) / n) - 1);
-  else return unsupported(`timestep_spacing ${JSON.stringify(spacing)}`, 'use "linspace", "leading" or "trailing"');
+  else if (spacing === "leading")
+    ts = Array.from({ length: n }, (_, i) => roundHalfEven(i * Math.floor(N / n)) + offset).reverse();
+  else if (spacing === "trailing")
+    ts = Array.from({ length: n }, (_, i) => roundHalfEven(N - (i * N) / n) - 1);
+  else
+    return unsupported(
+      `timestep_spacing ${JSON.stringify(spacing)}`,
+      'use "linspace", "leading" or "trailing"',
+    );
   const logTable = table.map((v) => f32(Math.log(v)));
   let sig =
     (config.interpolation_type ?? "linear") === "linear"
       ? ts.map((t) => interp(t, table))
       : config.interpolation_type === "log_linear"
         ? ts.map((t) => Math.exp(interp(t, table.map(Math.log))))
-        : unsupported(`interpolation_type ${JSON.stringify(config.interpolation_type)}`, 'use "linear" or "log_linear"');
+        : unsupported(
+            `interpolation_type ${JSON.stringify(config.interpolation_type)}`,
+            'use "linear" or "log_linear"',
+          );
   const lo = config.sigma_min ?? sig[sig.length - 1]!;
   const hi = config.sigma_max ?? sig[0]!;
   if (config.use_karras_sigmas || config.use_exponential_sigmas) {
@@ -367,25 +478,44 @@ function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig
     ts = sig.map((v) => sigmaToT(v, logTable));
   }
   const finalType = config.final_sigmas_type ?? "zero";
-  const last = finalType === "zero" ? 0 : finalType === "sigma_min" ? table[0]! : unsupported(`final_sigmas_type ${JSON.stringify(finalType)}`, 'use "zero" or "sigma_min"');
+  const last =
+    finalType === "zero"
+      ? 0
+      : finalType === "sigma_min"
+        ? table[0]!
+        : unsupported(`final_sigmas_type ${JSON.stringify(finalType)}`, 'use "zero" or "sigma_min"');
   const sigmas = [...sig, last].map(f32);
   const timesteps = ts.map(f32);
-  const grid = customGrid(path, sigmas.map((v) => timeOfSigma(path, v)));
+  const grid = customGrid(
+    path,
+    sigmas.map((v) => timeOfSigma(path, v)),
+  );
   const maxSigma = Math.max(...sigmas);
-  const initNoiseSigma = spacing === "linspace" || spacing === "trailing" ? maxSigma : Math.sqrt(maxSigma * maxSigma + 1);
+  const initNoiseSigma =
+    spacing === "linspace" || spacing === "trailing" ? maxSigma : Math.sqrt(maxSigma * maxSigma + 1);
   let sampler: Sampler<SamplerState>;
   let calls = timesteps;
   let reported = sigmas;
   if (scheduler === "EulerDiscreteScheduler") sampler = euler({ variable: "sigma" });
   else if (scheduler === "EulerAncestralDiscreteScheduler") sampler = eulerAncestral({ eta: 1 });
-  else if (scheduler === "LMSDiscreteScheduler") sampler = lms({ order: 4, variable: "sigma" }) as unknown as Sampler<SamplerState>;
+  else if (scheduler === "LMSDiscreteScheduler")
+    sampler = lms({ order: 4, variable: "sigma" }) as unknown as Sampler<SamplerState>;
   else {
     sampler = heun({ variable: "sigma" });
     // Heun's timesteps repeat every node but the first (two calls per step, one on the last).
     calls = [timesteps[0]!, ...timesteps.slice(1).flatMap((t) => [t, t])];
     reported = [sigmas[0]!, ...sigmas.slice(1, -1).flatMap((v) => [v, v]), sigmas[sigmas.length - 1]!];
   }
-  return { path, grid, sampler, timesteps: calls, sigmas: reported, nodeTimesteps: [...timesteps, Number.NaN], initNoiseSigma, scaled: true };
+  return {
+    path,
+    grid,
+    sampler,
+    timesteps: calls,
+    sigmas: reported,
+    nodeTimesteps: [...timesteps, Number.NaN],
+    initNoiseSigma,
+    scaled: true,
+  };
 }
 
 function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, n: number): Built {
@@ -399,12 +529,24 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
     unsupported("lambda_min_clipped", "leave it at -inf");
   }
   let ts: number[];
-  if (spacing === "linspace") ts = npLinspace(0, N - 1, n + 1).map(roundHalfEven).reverse().slice(0, n);
+  if (spacing === "linspace")
+    ts = npLinspace(0, N - 1, n + 1)
+      .map(roundHalfEven)
+      .reverse()
+      .slice(0, n);
   else if (spacing === "leading") {
     const ratio = Math.floor(N / (n + 1));
-    ts = Array.from({ length: n + 1 }, (_, i) => roundHalfEven(i * ratio)).reverse().slice(0, n).map((k) => k + offset);
-  } else if (spacing === "trailing") ts = Array.from({ length: n }, (_, i) => roundHalfEven(N - (i * N) / n) - 1);
-  else return unsupported(`timestep_spacing ${JSON.stringify(spacing)}`, 'use "linspace", "leading" or "trailing"');
+    ts = Array.from({ length: n + 1 }, (_, i) => roundHalfEven(i * ratio))
+      .reverse()
+      .slice(0, n)
+      .map((k) => k + offset);
+  } else if (spacing === "trailing")
+    ts = Array.from({ length: n }, (_, i) => roundHalfEven(N - (i * N) / n) - 1);
+  else
+    return unsupported(
+      `timestep_spacing ${JSON.stringify(spacing)}`,
+      'use "linspace", "leading" or "trailing"',
+    );
   let sig = ts.map((t) => interp(t, table));
   if (config.use_karras_sigmas || config.use_exponential_sigmas) {
     // The range is the whole table (not the spaced timesteps', as in the Euler family).
@@ -415,20 +557,35 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
   }
   const deisScheduler = scheduler === "DEISMultistepScheduler";
   const finalType = deisScheduler ? "sigma_min" : (config.final_sigmas_type ?? "zero");
-  const last = finalType === "zero" ? 0 : finalType === "sigma_min" ? table[0]! : unsupported(`final_sigmas_type ${JSON.stringify(finalType)}`, 'use "zero" or "sigma_min"');
+  const last =
+    finalType === "zero"
+      ? 0
+      : finalType === "sigma_min"
+        ? table[0]!
+        : unsupported(`final_sigmas_type ${JSON.stringify(finalType)}`, 'use "zero" or "sigma_min"');
   const sigmas = [...sig, last].map(f32);
-  const grid = customGrid(path, sigmas.map((v) => timeOfSigma(path, v)));
-  const order = config.solver_order ?? (scheduler === "DPMSolverMultistepScheduler" ? 2 : scheduler === "UniPCMultistepScheduler" ? 2 : 2);
+  const grid = customGrid(
+    path,
+    sigmas.map((v) => timeOfSigma(path, v)),
+  );
+  const order =
+    config.solver_order ??
+    (scheduler === "DPMSolverMultistepScheduler" ? 2 : scheduler === "UniPCMultistepScheduler" ? 2 : 2);
   const final = config.lower_order_final ?? true;
   let sampler: Sampler<SamplerState>;
   if (scheduler === "DPMSolverMultistepScheduler") {
     const algorithm = config.algorithm_type ?? "dpmsolver++";
     if (algorithm !== "dpmsolver++" && algorithm !== "sde-dpmsolver++") {
-      unsupported(`algorithm_type ${JSON.stringify(algorithm)}`, 'use "dpmsolver++" or "sde-dpmsolver++" (data prediction)');
+      unsupported(
+        `algorithm_type ${JSON.stringify(algorithm)}`,
+        'use "dpmsolver++" or "sde-dpmsolver++" (data prediction)',
+      );
     }
-    if (config.euler_at_final || config.use_lu_lambdas) unsupported("euler_at_final / use_lu_lambdas", "leave them false");
+    if (config.euler_at_final || config.use_lu_lambdas)
+      unsupported("euler_at_final / use_lu_lambdas", "leave them false");
     const type = config.solver_type ?? "midpoint";
-    if (type !== "midpoint" && type !== "heun") unsupported(`solver_type ${JSON.stringify(type)}`, 'use "midpoint" or "heun"');
+    if (type !== "midpoint" && type !== "heun")
+      unsupported(`solver_type ${JSON.stringify(type)}`, 'use "midpoint" or "heun"');
     sampler = dpmSolverMultistep({
       order,
       eta: algorithm === "sde-dpmsolver++" ? 1 : 0,
@@ -438,23 +595,46 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
     }) as unknown as Sampler<SamplerState>;
   } else if (scheduler === "UniPCMultistepScheduler") {
     const type = config.solver_type ?? "bh2";
-    if (type !== "bh1" && type !== "bh2") unsupported(`solver_type ${JSON.stringify(type)}`, 'use "bh1" or "bh2"');
-    if (config.predict_x0 === false) unsupported("predict_x0 = false", "use the data-prediction UniPC (predict_x0 = true)");
+    if (type !== "bh1" && type !== "bh2")
+      unsupported(`solver_type ${JSON.stringify(type)}`, 'use "bh1" or "bh2"');
+    if (config.predict_x0 === false)
+      unsupported("predict_x0 = false", "use the data-prediction UniPC (predict_x0 = true)");
     if ((config.disable_corrector ?? []).length > 0) unsupported("disable_corrector", "leave it empty");
     sampler = unipc({ order, variant: type, lowerOrderFinal: final }) as unknown as Sampler<SamplerState>;
   } else {
     if ((config.algorithm_type ?? "deis") !== "deis" || (config.solver_type ?? "logrho") !== "logrho") {
-      unsupported("DEIS variants other than algorithm_type \"deis\", solver_type \"logrho\"", "use the defaults");
+      unsupported('DEIS variants other than algorithm_type "deis", solver_type "logrho"', "use the defaults");
     }
-    sampler = deis({ order, lowerOrderFinal: final ? { belowSteps: 15 } : false }) as unknown as Sampler<SamplerState>;
+    sampler = deis({
+      order,
+      lowerOrderFinal: final ? { belowSteps: 15 } : false,
+    }) as unknown as Sampler<SamplerState>;
   }
-  return { path, grid, sampler, timesteps: ts, sigmas, nodeTimesteps: [...ts, Number.NaN], initNoiseSigma: 1, scaled: false };
+  return {
+    path,
+    grid,
+    sampler,
+    timesteps: ts,
+    sigmas,
+    nodeTimesteps: [...ts, Number.NaN],
+    initNoiseSigma: 1,
+    scaled: false,
+  };
 }
 
 function buildFlowMatch(config: DiffusersConfig, n: number, options: DiffusersOptions): Built {
   const N = config.num_train_timesteps ?? 1000;
-  if (config.invert_sigmas || config.shift_terminal != null || config.use_karras_sigmas || config.use_exponential_sigmas || config.stochastic_sampling) {
-    unsupported("invert_sigmas / shift_terminal / karras or exponential sigmas / stochastic_sampling", "leave them at their defaults");
+  if (
+    config.invert_sigmas ||
+    config.shift_terminal != null ||
+    config.use_karras_sigmas ||
+    config.use_exponential_sigmas ||
+    config.stochastic_sampling
+  ) {
+    unsupported(
+      "invert_sigmas / shift_terminal / karras or exponential sigmas / stochastic_sampling",
+      "leave them at their defaults",
+    );
   }
   const dynamic = config.use_dynamic_shifting ?? false;
   const shift = config.shift ?? 1;
@@ -462,34 +642,69 @@ function buildFlowMatch(config: DiffusersConfig, n: number, options: DiffusersOp
   let warp: (s: number) => number = shiftFn;
   if (dynamic) {
     const mu = options.mu;
-    if (mu === undefined) throw new RangeError(`${FN}: use_dynamic_shifting needs options.mu (Flux: dynamicShiftMu(imageSeqLen))`);
+    if (mu === undefined)
+      throw new RangeError(
+        `${FN}: use_dynamic_shifting needs options.mu (Flux: dynamicShiftMu(imageSeqLen))`,
+      );
     const type = config.time_shift_type ?? "exponential";
-    warp = type === "exponential" ? (s) => Math.exp(mu) / (Math.exp(mu) + (1 / s - 1)) : type === "linear" ? (s) => mu / (mu + (1 / s - 1)) : unsupported(`time_shift_type ${JSON.stringify(type)}`, 'use "exponential" or "linear"');
+    warp =
+      type === "exponential"
+        ? (s) => Math.exp(mu) / (Math.exp(mu) + (1 / s - 1))
+        : type === "linear"
+          ? (s) => mu / (mu + (1 / s - 1))
+          : unsupported(`time_shift_type ${JSON.stringify(type)}`, 'use "exponential" or "linear"');
   }
   // Training table σ = (N … 1)/N, shifted (static shift) in float32: σmin is the shifted last entry.
   const trainMin = f32(1 / N);
   const sigmaMin = dynamic ? trainMin : f32(f32(shift * trainMin) / f32(1 + f32((shift - 1) * trainMin)));
-  const sig = npLinspace(N, sigmaMin * N, n).map((t) => t / N).map(warp).map(f32);
+  const sig = npLinspace(N, sigmaMin * N, n)
+    .map((t) => t / N)
+    .map(warp)
+    .map(f32);
   const sigmas = [...sig, 0];
   const path = affinePath(linearSchedule());
-  const grid = customGrid(path, sigmas.map((s) => 1 - s));
+  const grid = customGrid(
+    path,
+    sigmas.map((s) => 1 - s),
+  );
   const timesteps = sig.map((s) => f32(s * N));
-  return { path, grid, sampler: euler({ variable: "t" }), timesteps, sigmas, nodeTimesteps: [...timesteps, Number.NaN], initNoiseSigma: 1, scaled: false };
+  return {
+    path,
+    grid,
+    sampler: euler({ variable: "t" }),
+    timesteps,
+    sigmas,
+    nodeTimesteps: [...timesteps, Number.NaN],
+    initNoiseSigma: 1,
+    scaled: false,
+  };
 }
 
 /**
  * The native equivalent of diffusers' `scheduler` with `config` for `numInferenceSteps` (file header).
  * Errors name the unsupported option and what to use instead.
  */
-export function fromDiffusers(scheduler: DiffusersScheduler, config: DiffusersConfig, numInferenceSteps: number, options: DiffusersOptions = {}): DiffusersSetup {
-  if (config === null || typeof config !== "object") throw new TypeError(`${FN}: config must be a diffusers scheduler configuration object`);
+export function fromDiffusers(
+  scheduler: DiffusersScheduler,
+  config: DiffusersConfig,
+  numInferenceSteps: number,
+  options: DiffusersOptions = {},
+): DiffusersSetup {
+  if (config === null || typeof config !== "object")
+    throw new TypeError(`${FN}: config must be a diffusers scheduler configuration object`);
   for (const key of Object.keys(config)) {
-    if (!KNOWN.has(key)) throw new RangeError(`${FN}: unknown configuration key ${JSON.stringify(key)}; check its spelling against diffusers' scheduler_config.json`);
+    if (!KNOWN.has(key))
+      throw new RangeError(
+        `${FN}: unknown configuration key ${JSON.stringify(key)}; check its spelling against diffusers' scheduler_config.json`,
+      );
   }
-  if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) throw new RangeError(`${FN}: numInferenceSteps must be a positive integer, got ${numInferenceSteps}`);
+  if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1)
+    throw new RangeError(`${FN}: numInferenceSteps must be a positive integer, got ${numInferenceSteps}`);
   if (config.thresholding) unsupported("thresholding", "set thresholding: false");
-  if (config.use_beta_sigmas) unsupported("use_beta_sigmas", "use use_karras_sigmas or use_exponential_sigmas");
-  if (config.timestep_type !== undefined && config.timestep_type !== "discrete") unsupported(`timestep_type ${JSON.stringify(config.timestep_type)}`, 'use "discrete"');
+  if (config.use_beta_sigmas)
+    unsupported("use_beta_sigmas", "use use_karras_sigmas or use_exponential_sigmas");
+  if (config.timestep_type !== undefined && config.timestep_type !== "discrete")
+    unsupported(`timestep_type ${JSON.stringify(config.timestep_type)}`, 'use "discrete"');
   if (config.use_flow_sigmas) unsupported("use_flow_sigmas", "use FlowMatchEulerDiscreteScheduler");
   let built: Built;
   switch (scheduler) {
@@ -513,18 +728,27 @@ export function fromDiffusers(scheduler: DiffusersScheduler, config: DiffusersCo
       built = buildFlowMatch(config, numInferenceSteps, options);
       break;
     default:
-      throw new RangeError(`${FN}: scheduler ${JSON.stringify(scheduler)} is not supported; use one of DDIM, DDPM, EulerDiscrete, EulerAncestralDiscrete, HeunDiscrete, LMSDiscrete, DPMSolverMultistep, UniPCMultistep, DEISMultistep, PNDM, FlowMatchEulerDiscrete (…Scheduler)`);
+      throw new RangeError(
+        `${FN}: scheduler ${JSON.stringify(scheduler)} is not supported; use one of DDIM, DDPM, EulerDiscrete, EulerAncestralDiscrete, HeunDiscrete, LMSDiscrete, DPMSolverMultistep, UniPCMultistep, DEISMultistep, PNDM, FlowMatchEulerDiscrete (…Scheduler)`,
+      );
   }
   const flow = scheduler === "FlowMatchEulerDiscreteScheduler";
   const rawKind = predictionKind(config, flow);
-  const clip = (config.clip_sample ?? (scheduler === "DDIMScheduler" || scheduler === "DDPMScheduler")) ? (config.clip_sample_range ?? 1) : undefined;
+  const clip =
+    (config.clip_sample ?? (scheduler === "DDIMScheduler" || scheduler === "DDPMScheduler"))
+      ? (config.clip_sample_range ?? 1)
+      : undefined;
   const { path, grid } = built;
-  const sampleScale = Float64Array.from(grid.slices, (s) => (built.scaled && s.level!.sigma > 0 ? 1 / s.level!.alpha : 1));
+  const sampleScale = Float64Array.from(grid.slices, (s) =>
+    built.scaled && s.level!.sigma > 0 ? 1 / s.level!.alpha : 1,
+  );
   const times = grid.times;
   const nodeTimesteps = Float64Array.from(built.nodeTimesteps);
   const timestepAt = (t: number): number => {
     for (let i = 0; i < times.length; i++) if (times[i] === t) return nodeTimesteps[i]!;
-    return flow ? (1 - t) * (config.num_train_timesteps ?? 1000) : (path.schedule as DiscreteSchedule).stepOfTime(t);
+    return flow
+      ? (1 - t) * (config.num_train_timesteps ?? 1000)
+      : (path.schedule as DiscreteSchedule).stepOfTime(t);
   };
   return {
     scheduler,
@@ -544,12 +768,18 @@ export function fromDiffusers(scheduler: DiffusersScheduler, config: DiffusersCo
       return Float64Array.from(noise, (z) => k * z);
     },
     model(net: DiffusersNet): Model {
-      if (typeof net !== "function") throw new TypeError(`${FN}.model: net must be a function (modelInput, timestep, shape) → output`);
+      if (typeof net !== "function")
+        throw new TypeError(`${FN}.model: net must be a function (modelInput, timestep, shape) → output`);
       return {
         kind: clip === undefined ? rawKind : "data",
         path,
         async predict(xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
-          const raw = await predict({ kind: rawKind, path, predict: (x, _t, s) => net(x, timestepAt(t), s) }, xt, t, shape);
+          const raw = await predict(
+            { kind: rawKind, path, predict: (x, _t, s) => net(x, timestepAt(t), s) },
+            xt,
+            t,
+            shape,
+          );
           // flow_prediction is dσ-direction: velocity in canonical time is its negative.
           const value = flow && rawKind === "velocity" ? raw.map((v) => -v) : raw;
           if (clip === undefined) return value;

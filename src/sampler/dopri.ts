@@ -37,11 +37,14 @@ export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
   // Checked here so that bad options fail when the sampler is made, naming dopri.
   for (const key of ["rtol", "atol"] as const) {
     const v = options[key];
-    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new RangeError(`${fn}: ${key} must be a finite number ≥ 0, got ${v}; e.g. 1e-6`);
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v)))
+      throw new RangeError(`${fn}: ${key} must be a finite number ≥ 0, got ${v}; e.g. 1e-6`);
   }
   const { maxSteps, maxStep } = options;
-  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) throw new RangeError(`${fn}: maxSteps must be a positive integer, got ${maxSteps}`);
-  if (maxStep !== undefined && !(maxStep > 0)) throw new RangeError(`${fn}: maxStep must be a positive number, got ${maxStep}`);
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0))
+    throw new RangeError(`${fn}: maxSteps must be a positive integer, got ${maxSteps}`);
+  if (maxStep !== undefined && !(maxStep > 0))
+    throw new RangeError(`${fn}: maxStep must be a positive number, got ${maxStep}`);
   const solver: AdaptiveSolver = {
     kind: "adaptive",
     ...(options.rtol !== undefined ? { rtol: options.rtol } : {}),
@@ -61,10 +64,15 @@ export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
       // Adaptive steps from tᵢ to tᵢ₊₁, starting from the carried step size.
       const rhs = velocityRhs(run);
       const span = to.t - from.t;
-      const start = state.h === undefined ? solver : { ...solver, initialStep: Math.min(Math.abs(state.h), span) };
+      const start =
+        state.h === undefined ? solver : { ...solver, initialStep: Math.min(Math.abs(state.h), span) };
       let s = await dopriInit(rhs, state.x, from.t, to.t, start);
       while (!s.done) s = (await dopriStep(rhs, s, solver)).state;
-      return run.finish(s.y, { h: s.h, accepted: state.accepted + s.accepted, rejected: state.rejected + s.rejected });
+      return run.finish(s.y, {
+        h: s.h,
+        accepted: state.accepted + s.accepted,
+        rejected: state.rejected + s.rejected,
+      });
     },
     (base) => ({ ...base, h: undefined, accepted: 0, rejected: 0 }),
   );

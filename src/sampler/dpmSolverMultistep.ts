@@ -54,7 +54,12 @@ export interface DataHistoryState extends SamplerState {
 }
 
 /** The order a multistep step may use (`stepOrder`), counting only history at finite ℓ (α > 0). */
-export function multistepOrder(order: number, history: readonly DataRecord[], state: SamplerState, lowerOrderFinal: LowerOrderFinal): number {
+export function multistepOrder(
+  order: number,
+  history: readonly DataRecord[],
+  state: SamplerState,
+  lowerOrderFinal: LowerOrderFinal,
+): number {
   return stepOrder(order, history.filter((r) => r.ell.every(Number.isFinite)).length, state, lowerOrderFinal);
 }
 
@@ -65,8 +70,14 @@ export function dpmSolverMultistep(options: DpmSolverMultistepOptions = {}): Sam
   const eta = checkEta(fn, options.eta ?? 0);
   const solverType = options.solverType ?? "midpoint";
   const thirdOrder = options.thirdOrder ?? "taylor";
-  if (solverType !== "midpoint" && solverType !== "taylor") throw new RangeError(`${fn}: solverType must be "midpoint" or "taylor", got ${JSON.stringify(solverType)}`);
-  if (thirdOrder !== "taylor" && thirdOrder !== "halfTaylor") throw new RangeError(`${fn}: thirdOrder must be "taylor" or "halfTaylor", got ${JSON.stringify(thirdOrder)}`);
+  if (solverType !== "midpoint" && solverType !== "taylor")
+    throw new RangeError(
+      `${fn}: solverType must be "midpoint" or "taylor", got ${JSON.stringify(solverType)}`,
+    );
+  if (thirdOrder !== "taylor" && thirdOrder !== "halfTaylor")
+    throw new RangeError(
+      `${fn}: thirdOrder must be "taylor" or "halfTaylor", got ${JSON.stringify(thirdOrder)}`,
+    );
   const lowerOrderFinal = checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true);
   const info = {
     name: `dpmpp-${order}m${eta > 0 ? `-sde(eta=${eta})` : ""}`,
@@ -86,7 +97,15 @@ export function dpmSolverMultistep(options: DpmSolverMultistepOptions = {}): Sam
       if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d0), { history });
       const q = multistepOrder(order, history, state, lowerOrderFinal);
       const z = eta > 0 ? run.normals() : null;
-      const x = dpmSolverUpdate(state.x, from, to, history.slice(-q), { eta, solverType, thirdOrder }, z, dim);
+      const x = dpmSolverUpdate(
+        state.x,
+        from,
+        to,
+        history.slice(-q),
+        { eta, solverType, thirdOrder },
+        z,
+        dim,
+      );
       return run.finish(x, { history });
     },
     (base) => ({ ...base, history: [] }),
@@ -102,7 +121,11 @@ export function dpmSolverUpdate(
   from: CoordinateLevels,
   to: CoordinateLevels,
   records: readonly DataRecord[],
-  options: { readonly eta: number; readonly solverType: "midpoint" | "taylor"; readonly thirdOrder: "taylor" | "halfTaylor" },
+  options: {
+    readonly eta: number;
+    readonly solverType: "midpoint" | "taylor";
+    readonly thirdOrder: "taylor" | "halfTaylor";
+  },
   z: Float64Array | null,
   dim: number,
 ): Float64Array {

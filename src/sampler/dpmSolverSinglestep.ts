@@ -27,7 +27,10 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
   const eta = checkEta(fn, options.eta ?? 0);
   const r = options.r ?? 0.5;
   if (!(r > 0 && r < 1)) throw new RangeError(`${fn}: r must lie in (0, 1), got ${r}`);
-  return defineSampler(fn, { name: eta === 0 ? "dpmpp-2s" : `dpmpp-2s-ancestral(eta=${eta})`, order: 2, stochastic: eta > 0 }, async (run) => {
+  return defineSampler(
+    fn,
+    { name: eta === 0 ? "dpmpp-2s" : `dpmpp-2s-ancestral(eta=${eta})`, order: 2, stochastic: eta > 0 },
+    async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
       const { from, to, p } = await run.begin();
@@ -36,7 +39,12 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
       if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d0));
       const { down, up } = ancestralSplit(from, to, eta);
       // The target of the deterministic part: (α', σ_down).
-      const target: CoordinateLevels = { ...to, size: down.length, alpha: broadcast(to.alpha, down.length), sigma: down };
+      const target: CoordinateLevels = {
+        ...to,
+        size: down.length,
+        alpha: broadcast(to.alpha, down.length),
+        sigma: down,
+      };
       const ell = halfLogSnr(from);
       const ellDown = halfLogSnr(target);
       const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -67,7 +75,8 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
         for (let i = 0; i < xDown.length; i++) xDown[i]! += up[coord(up.length, i, dim)]! * z[i]!;
       }
       return run.finish(xDown);
-  });
+    },
+  );
 }
 
 const ODE = { eta: 0, solverType: "midpoint", thirdOrder: "taylor" } as const;
@@ -75,4 +84,3 @@ const ODE = { eta: 0, solverType: "midpoint", thirdOrder: "taylor" } as const;
 function broadcast(a: Float64Array, m: number): Float64Array {
   return a.length === m ? a : Float64Array.from({ length: m }, (_, c) => at(a, c));
 }
-

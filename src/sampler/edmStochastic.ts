@@ -28,11 +28,15 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
   const fn = "edmStochastic";
   const { sChurn = 0, sTmin = 0, sTmax = Number.POSITIVE_INFINITY, sNoise = 1 } = options;
   for (const [k, v] of Object.entries({ sChurn, sTmin, sNoise })) {
-    if (!(v >= 0 && Number.isFinite(v))) throw new RangeError(`${fn}: ${k} must be a finite number ≥ 0, got ${v}`);
+    if (!(v >= 0 && Number.isFinite(v)))
+      throw new RangeError(`${fn}: ${k} must be a finite number ≥ 0, got ${v}`);
   }
   if (!(sTmax >= sTmin)) throw new RangeError(`${fn}: sTmax (${sTmax}) must be ≥ sTmin (${sTmin})`);
   const variable = checkVariable(fn, options.variable ?? "sigma");
-  return defineSampler(fn, { name: `edm-stochastic(sChurn=${sChurn})`, order: 2, stochastic: sChurn > 0 }, async (run) => {
+  return defineSampler(
+    fn,
+    { name: `edm-stochastic(sChurn=${sChurn})`, order: 2, stochastic: sChurn > 0 },
+    async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
       const grid = state.grid;
@@ -64,5 +68,6 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
       const from = frameOf(fn, variable, fromSlice, dim);
       const stage = run.toDataEnd ? undefined : run.slice(run.to);
       return run.finish(await rk2Update(run, variable, 1, x, from, stage));
-  });
+    },
+  );
 }

@@ -19,7 +19,10 @@ export interface EulerOptions {
 export function euler(options: EulerOptions = {}): Sampler {
   const fn = "euler";
   const variable = checkVariable(fn, options.variable ?? "t");
-  return defineSampler(fn, { name: variable === "t" ? "euler" : "euler(sigma)", order: 1, stochastic: false }, async (run) => {
+  return defineSampler(
+    fn,
+    { name: variable === "t" ? "euler" : "euler(sigma)", order: 1, stochastic: false },
+    async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
       const from = frameOf(fn, variable, run.slice(run.from), dim);
@@ -30,5 +33,6 @@ export function euler(options: EulerOptions = {}): Sampler {
       // Euler step: y' = y + Δτ·f(y, τ).
       const y = toY(from, state.x, dim);
       return run.finish(toX(to, advance(y, from, to, [[1, slope(from, p)]], dim), dim));
-  });
+    },
+  );
 }

@@ -28,7 +28,10 @@ export interface EulerMaruyamaOptions {
  */
 export function diffusionOf(fn: string, spec: DiffusionSpec, path: GaussianPath): (t: number) => number {
   if (typeof spec === "function") return spec;
-  if (spec !== "forward") throw new TypeError(`${fn}: g2 must be a function t → g²(t) ≥ 0 or "forward", got ${JSON.stringify(spec)}`);
+  if (spec !== "forward")
+    throw new TypeError(
+      `${fn}: g2 must be a function t → g²(t) ≥ 0 or "forward", got ${JSON.stringify(spec)}`,
+    );
   if (isAffinePath(path)) return (t) => path.schedule.sde(t).g2;
   if (path.kind !== "bridge" || !("components" in path)) {
     throw new TypeError(`${fn}: g2 "forward" needs an affine path or a bridge path; pass g2 as a function`);
@@ -37,7 +40,9 @@ export function diffusionOf(fn: string, spec: DiffusionSpec, path: GaussianPath)
   return (t) => {
     const L = linearSde.params(t).Lambda;
     if (L.kind !== "scalar") {
-      throw new TypeError(`${fn}: the bridge SDE's Λ(t) is not a multiple of the identity at t = ${t}; pass g2 as a function t → g²(t)`);
+      throw new TypeError(
+        `${fn}: the bridge SDE's Λ(t) is not a multiple of the identity at t = ${t}; pass g2 as a function t → g²(t)`,
+      );
     }
     return L.value;
   };
@@ -47,7 +52,11 @@ export function diffusionOf(fn: string, spec: DiffusionSpec, path: GaussianPath)
 export function eulerMaruyama(options: EulerMaruyamaOptions = {}): Sampler {
   const fn = "eulerMaruyama";
   const spec = options.g2 ?? "forward";
-  const info = { name: typeof spec === "function" ? "euler-maruyama" : "euler-maruyama(reverse SDE)", order: 1, stochastic: true };
+  const info = {
+    name: typeof spec === "function" ? "euler-maruyama" : "euler-maruyama(reverse SDE)",
+    order: 1,
+    stochastic: true,
+  };
   return defineSampler(
     fn,
     info,
@@ -58,14 +67,16 @@ export function eulerMaruyama(options: EulerMaruyamaOptions = {}): Sampler {
       // Into the data end: the denoising jump.
       if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), p.as("data")));
       const g2 = diffusionOf(fn, spec, state.grid.path)(from.t);
-      if (!(g2 >= 0 && Number.isFinite(g2))) throw new RangeError(`${fn}: g²(${from.t}) = ${g2}; it must be finite and ≥ 0`);
+      if (!(g2 >= 0 && Number.isFinite(g2)))
+        throw new RangeError(`${fn}: g²(${from.t}) = ${g2}; it must be finite and ≥ 0`);
       // Euler–Maruyama step.
       const dt = state.grid.times[run.to]! - from.t;
       const drift = p.drift(g2);
       const z = g2 > 0 ? run.normals() : null;
       const out = new Float64Array(state.x.length);
       const scale = Math.sqrt(g2 * dt);
-      for (let i = 0; i < out.length; i++) out[i] = state.x[i]! + dt * drift[i]! + (z === null ? 0 : scale * z[i]!);
+      for (let i = 0; i < out.length; i++)
+        out[i] = state.x[i]! + dt * drift[i]! + (z === null ? 0 : scale * z[i]!);
       return run.finish(out);
     },
     (base) => {

@@ -33,7 +33,11 @@ export function shrink2(from: CoordinateLevels, to: CoordinateLevels): Float64Ar
 }
 
 /** The ancestral split (σ_down, σ_up) per coordinate, in x units (file header). */
-export function ancestralSplit(from: CoordinateLevels, to: CoordinateLevels, eta: number): { down: Float64Array; up: Float64Array } {
+export function ancestralSplit(
+  from: CoordinateLevels,
+  to: CoordinateLevels,
+  eta: number,
+): { down: Float64Array; up: Float64Array } {
   const e2 = shrink2(from, to);
   const m = e2.length;
   const down = new Float64Array(m);

@@ -18,7 +18,14 @@ import { affineSlice } from "../path/affine.js";
 import type { GaussianPath, PathSlice } from "../path/path.js";
 import type { DiscreteSchedule } from "../schedule/discrete.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
-import { coordinateLevels, isAffinePath, logSnrRange, meanLogSnr, pathLogSnr, pathTimeAtLogSnr } from "./levels.js";
+import {
+  coordinateLevels,
+  isAffinePath,
+  logSnrRange,
+  meanLogSnr,
+  pathLogSnr,
+  pathTimeAtLogSnr,
+} from "./levels.js";
 
 /** Where a grid stops: the data end (σ = 0, default) or the path's tMax. */
 export type GridEnd = "data" | "tMax";
@@ -68,7 +75,8 @@ function checkPath(fn: string, path: GaussianPath): void {
 }
 
 function checkSteps(fn: string, steps: number): void {
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`${fn}: steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`${fn}: steps must be a positive integer, got ${steps}`);
 }
 
 /** Whether the path's data end (σ = 0) lies beyond t = 1 (VE, EDM: σ(1) > 0 on an affine path). */
@@ -104,10 +112,14 @@ function makeGrid(
   levels?: readonly NoiseLevel[],
 ): Grid {
   checkPath(fn, path);
-  if (!Array.isArray(times) && !(times instanceof Float64Array)) throw new TypeError(`${fn}: times must be an array of canonical times`);
+  if (!Array.isArray(times) && !(times instanceof Float64Array))
+    throw new TypeError(`${fn}: times must be an array of canonical times`);
   for (let i = 0; i < times.length; i++) {
     const t = times[i]!;
-    if (!(t >= 0 && t <= 1)) throw new RangeError(`${fn}: times[${i}] = ${t} is outside [0, 1] (canonical time: 0 = noise, 1 = data)`);
+    if (!(t >= 0 && t <= 1))
+      throw new RangeError(
+        `${fn}: times[${i}] = ${t} is outside [0, 1] (canonical time: 0 = noise, 1 = data)`,
+      );
     if (i > 0 && !(t > times[i - 1]!)) {
       throw new RangeError(
         `${fn}: times must be strictly increasing (t = 0 noise → t = 1 data); times[${i}] = ${t} ≤ times[${i - 1}] = ${times[i - 1]} — sort them ascending and drop repeats`,
@@ -118,9 +130,13 @@ function makeGrid(
   let slices: PathSlice[];
   if (levels !== undefined) {
     if (!isAffinePath(path)) throw new TypeError(`${fn}: levels can only be given on an affine path`);
-    if (levels.length !== all.length) throw new RangeError(`${fn}: ${levels.length} levels for ${all.length} times; give one NoiseLevel per time`);
+    if (levels.length !== all.length)
+      throw new RangeError(
+        `${fn}: ${levels.length} levels for ${all.length} times; give one NoiseLevel per time`,
+      );
     slices = levels.map((l, i) => {
-      if (l.t !== all[i]) throw new RangeError(`${fn}: levels[${i}].t = ${l.t} differs from times[${i}] = ${all[i]}`);
+      if (l.t !== all[i])
+        throw new RangeError(`${fn}: levels[${i}].t = ${l.t} differs from times[${i}] = ${all[i]}`);
       return affineSlice(l);
     });
   } else {
@@ -142,7 +158,8 @@ function makeGrid(
       steps?.push(-1);
     }
   }
-  if (all.length < 2) throw new RangeError(`${fn}: a grid needs at least 2 nodes (1 step), got ${all.length}`);
+  if (all.length < 2)
+    throw new RangeError(`${fn}: a grid needs at least 2 nodes (1 step), got ${all.length}`);
   const last = slices[slices.length - 1]!;
   const dataEnd = last.level !== undefined ? last.level.sigma === 0 : last.t === 1 && isZeroMat(last);
   const logSnrs = Float64Array.from(slices, (s) => summary(fn, path, s));
@@ -197,7 +214,12 @@ export function npLinspace(a: number, b: number, n: number): number[] {
  * Karras et al. (2022) eq. 5 on a ramp u ∈ [0, 1]: σ̃(u) = (σmax^{1/ρ} + u·(σmin^{1/ρ} − σmax^{1/ρ}))^ρ
  * (k-diffusion ramps with torch.linspace, diffusers with np.linspace).
  */
-export function karrasSigmas(ramp: readonly number[], sigmaMin: number, sigmaMax: number, rho: number): number[] {
+export function karrasSigmas(
+  ramp: readonly number[],
+  sigmaMin: number,
+  sigmaMax: number,
+  rho: number,
+): number[] {
   const a = sigmaMax ** (1 / rho);
   const b = sigmaMin ** (1 / rho);
   return ramp.map((u) => (a + u * (b - a)) ** rho);
@@ -207,17 +229,29 @@ export function karrasSigmas(ramp: readonly number[], sigmaMin: number, sigmaMax
  * A time-based grid: `place(u, lo, hi)` maps u ∈ [0, 1] to a time; `steps` steps from `start` to the
  * end (one of them the final step into a data end beyond t = 1).
  */
-function timeGrid(fn: string, path: GaussianPath, steps: number, options: TimeGridOptions, place: (u: number, lo: number, hi: number) => number): Grid {
+function timeGrid(
+  fn: string,
+  path: GaussianPath,
+  steps: number,
+  options: TimeGridOptions,
+  place: (u: number, lo: number, hi: number) => number,
+): Grid {
   checkPath(fn, path);
   checkSteps(fn, steps);
   const end = options.end ?? "data";
-  if (end !== "data" && end !== "tMax") throw new RangeError(`${fn}: end must be "data" or "tMax", got ${JSON.stringify(end)}`);
+  if (end !== "data" && end !== "tMax")
+    throw new RangeError(`${fn}: end must be "data" or "tMax", got ${JSON.stringify(end)}`);
   const start = options.start ?? path.tMin;
   const beyond = end === "data" && endsBeyondOne(path);
   const stop = end === "data" ? 1 : path.tMax;
   if (!(start >= 0 && start < stop)) throw new RangeError(`${fn}: start = ${start} must lie in [0, ${stop})`);
   const count = beyond ? steps - 1 : steps;
-  const times = count === 0 ? [start] : Array.from({ length: count + 1 }, (_, i) => (i === 0 ? start : i === count ? stop : place(i / count, start, stop)));
+  const times =
+    count === 0
+      ? [start]
+      : Array.from({ length: count + 1 }, (_, i) =>
+          i === 0 ? start : i === count ? stop : place(i / count, start, stop),
+        );
   return makeGrid(fn, path, times, end === "data");
 }
 
@@ -255,7 +289,8 @@ function sigmaGrid(fn: string, path: GaussianPath, sigmas: readonly number[], en
   const [lo, hi] = logSnrRange(fn, path);
   const near = (a: number, b: number) => Number.isFinite(b) && Math.abs(a - b) <= 1e-12 * (1 + Math.abs(b));
   const times = sigmas.map((s, i) => {
-    if (!(s > 0 && Number.isFinite(s))) throw new RangeError(`${fn}: σ̃[${i}] = ${s} must be positive and finite`);
+    if (!(s > 0 && Number.isFinite(s)))
+      throw new RangeError(`${fn}: σ̃[${i}] = ${s} must be positive and finite`);
     const lambda = -2 * Math.log(s);
     if (lambda < lo && near(lambda, lo)) return 0;
     if (lambda > hi && near(lambda, hi)) return 1;
@@ -265,11 +300,17 @@ function sigmaGrid(fn: string, path: GaussianPath, sigmas: readonly number[], en
 }
 
 /** Number of σ̃ nodes, σmin and σmax of a σ̃ grid with the given options. */
-function sigmaRange(fn: string, path: GaussianPath, steps: number, options: SigmaGridOptions): { n: number; lo: number; hi: number; end: GridEnd } {
+function sigmaRange(
+  fn: string,
+  path: GaussianPath,
+  steps: number,
+  options: SigmaGridOptions,
+): { n: number; lo: number; hi: number; end: GridEnd } {
   checkPath(fn, path);
   checkSteps(fn, steps);
   const end = options.end ?? "data";
-  if (end !== "data" && end !== "tMax") throw new RangeError(`${fn}: end must be "data" or "tMax", got ${JSON.stringify(end)}`);
+  if (end !== "data" && end !== "tMax")
+    throw new RangeError(`${fn}: end must be "data" or "tMax", got ${JSON.stringify(end)}`);
   const hi = options.sigmaMax ?? sigmaAt(fn, path, path.tMin);
   const lo = options.sigmaMin ?? sigmaAt(fn, path, path.tMax);
   if (!(hi > lo && lo > 0 && Number.isFinite(hi))) {
@@ -282,11 +323,16 @@ function sigmaRange(fn: string, path: GaussianPath, steps: number, options: Sigm
  * Karras et al. (2022) eq. 5: σ̃ᵢ = (σmax^{1/ρ} + i/(n−1)·(σmin^{1/ρ} − σmax^{1/ρ}))^ρ, i = 0 … n−1,
  * then the data end (k-diffusion's get_sigmas_karras). ρ = 7 by default; ρ = 1 is uniform in σ̃.
  */
-export function karrasGrid(path: GaussianPath, steps: number, options: SigmaGridOptions & { readonly rho?: number } = {}): Grid {
+export function karrasGrid(
+  path: GaussianPath,
+  steps: number,
+  options: SigmaGridOptions & { readonly rho?: number } = {},
+): Grid {
   const fn = "karrasGrid";
   const { n, lo, hi, end } = sigmaRange(fn, path, steps, options);
   const rho = options.rho ?? 7;
-  if (!(rho > 0 && Number.isFinite(rho))) throw new RangeError(`${fn}: rho must be a positive number, got ${rho}`);
+  if (!(rho > 0 && Number.isFinite(rho)))
+    throw new RangeError(`${fn}: rho must be a positive number, got ${rho}`);
   return sigmaGrid(fn, path, karrasSigmas(linspace(0, 1, n), lo, hi, rho), end);
 }
 
@@ -294,14 +340,24 @@ export function karrasGrid(path: GaussianPath, steps: number, options: SigmaGrid
  * Polyexponential (k-diffusion's get_sigmas_polyexponential): σ̃ᵢ = exp(rᵢ^ρ·(log σmax − log σmin) +
  * log σmin) with r = linspace(1, 0, n), then the data end. ρ = 1 is the exponential grid.
  */
-export function polyexponentialGrid(path: GaussianPath, steps: number, options: SigmaGridOptions & { readonly rho?: number } = {}): Grid {
+export function polyexponentialGrid(
+  path: GaussianPath,
+  steps: number,
+  options: SigmaGridOptions & { readonly rho?: number } = {},
+): Grid {
   const fn = "polyexponentialGrid";
   const { n, lo, hi, end } = sigmaRange(fn, path, steps, options);
   const rho = options.rho ?? 1;
-  if (!(rho > 0 && Number.isFinite(rho))) throw new RangeError(`${fn}: rho must be a positive number, got ${rho}`);
+  if (!(rho > 0 && Number.isFinite(rho)))
+    throw new RangeError(`${fn}: rho must be a positive number, got ${rho}`);
   const logLo = Math.log(lo);
   const span = Math.log(hi) - logLo;
-  return sigmaGrid(fn, path, linspace(1, 0, n).map((r) => Math.exp(r ** rho * span + logLo)), end);
+  return sigmaGrid(
+    fn,
+    path,
+    linspace(1, 0, n).map((r) => Math.exp(r ** rho * span + logLo)),
+    end,
+  );
 }
 
 /**
@@ -335,8 +391,16 @@ export function uniformLogSnrGrid(path: GaussianPath, steps: number, options: Ti
  * EDM's own discretization (Karras et al. 2022, eq. 5 with Table 1's σmin = 0.002, σmax = 80, ρ = 7):
  * the Karras grid with EDM's defaults, then the data end.
  */
-export function edmGrid(path: GaussianPath, steps: number, options: { readonly sigmaMin?: number; readonly sigmaMax?: number; readonly rho?: number } = {}): Grid {
-  return karrasGrid(path, steps, { sigmaMin: options.sigmaMin ?? 0.002, sigmaMax: options.sigmaMax ?? 80, rho: options.rho ?? 7 });
+export function edmGrid(
+  path: GaussianPath,
+  steps: number,
+  options: { readonly sigmaMin?: number; readonly sigmaMax?: number; readonly rho?: number } = {},
+): Grid {
+  return karrasGrid(path, steps, {
+    sigmaMin: options.sigmaMin ?? 0.002,
+    sigmaMax: options.sigmaMax ?? 80,
+    rho: options.rho ?? 7,
+  });
 }
 
 /** Timestep spacings of a discrete table (Lin et al. 2024, Table 2). */
@@ -358,13 +422,19 @@ export interface DiscreteGridOptions {
  * diffusers' DDIM/DDPM/PNDM compute them (numpy; round half to even):
  *   linspace  round(np.linspace(0, N − 1, n)),   leading  ⌊N/n⌋·i + stepsOffset,   trailing  round(N − i·N/n) − 1.
  */
-export function discreteTimesteps(numTrainSteps: number, steps: number, spacing: DiscreteSpacing = "leading", stepsOffset = 0): number[] {
+export function discreteTimesteps(
+  numTrainSteps: number,
+  steps: number,
+  spacing: DiscreteSpacing = "leading",
+  stepsOffset = 0,
+): number[] {
   const fn = "discreteTimesteps";
   checkSteps(fn, steps);
   if (!Number.isInteger(numTrainSteps) || numTrainSteps < steps) {
     throw new RangeError(`${fn}: numTrainSteps = ${numTrainSteps} must be an integer ≥ steps = ${steps}`);
   }
-  if (!Number.isInteger(stepsOffset) || stepsOffset < 0) throw new RangeError(`${fn}: stepsOffset must be a non-negative integer, got ${stepsOffset}`);
+  if (!Number.isInteger(stepsOffset) || stepsOffset < 0)
+    throw new RangeError(`${fn}: stepsOffset must be a non-negative integer, got ${stepsOffset}`);
   const N = numTrainSteps;
   let ks: number[];
   switch (spacing) {
@@ -380,7 +450,9 @@ export function discreteTimesteps(numTrainSteps: number, steps: number, spacing:
       ks = Array.from({ length: steps }, (_, i) => roundHalfEven(N - (i * N) / steps) - 1).reverse();
       break;
     default:
-      throw new RangeError(`${fn}: spacing must be "linspace", "leading" or "trailing", got ${JSON.stringify(spacing)}`);
+      throw new RangeError(
+        `${fn}: spacing must be "linspace", "leading" or "trailing", got ${JSON.stringify(spacing)}`,
+      );
   }
   if (ks.some((k) => k < 0 || k > N - 1)) {
     throw new RangeError(`${fn}: stepsOffset ${stepsOffset} pushes an index outside [0, ${N - 1}]; lower it`);
@@ -399,16 +471,28 @@ export function roundHalfEven(x: number): number {
  * the data end (ᾱ = 1) or table entry 0 (`end: "firstEntry"`, diffusers' set_alpha_to_one=False). The
  * table index of every node is in `trainSteps`. Requires an affine path of a `discreteSchedule`.
  */
-export function discreteGrid(path: GaussianPath, steps: number, options: DiscreteGridOptions = {}): Grid & { readonly trainSteps: Float64Array } {
+export function discreteGrid(
+  path: GaussianPath,
+  steps: number,
+  options: DiscreteGridOptions = {},
+): Grid & { readonly trainSteps: Float64Array } {
   const fn = "discreteGrid";
   checkPath(fn, path);
   const schedule = isAffinePath(path) ? (path.schedule as Partial<DiscreteSchedule>) : undefined;
   if (schedule?.timeOfStep === undefined || schedule.numTrainSteps === undefined) {
-    throw new TypeError(`${fn}: path must be the affine path of a discreteSchedule (diffusers' tables); use uniformTimeGrid on continuous paths`);
+    throw new TypeError(
+      `${fn}: path must be the affine path of a discreteSchedule (diffusers' tables); use uniformTimeGrid on continuous paths`,
+    );
   }
   const end = options.end ?? "data";
-  if (end !== "data" && end !== "firstEntry") throw new RangeError(`${fn}: end must be "data" or "firstEntry", got ${JSON.stringify(end)}`);
-  const ks = discreteTimesteps(schedule.numTrainSteps, steps, options.spacing ?? "leading", options.stepsOffset ?? 0);
+  if (end !== "data" && end !== "firstEntry")
+    throw new RangeError(`${fn}: end must be "data" or "firstEntry", got ${JSON.stringify(end)}`);
+  const ks = discreteTimesteps(
+    schedule.numTrainSteps,
+    steps,
+    options.spacing ?? "leading",
+    options.stepsOffset ?? 0,
+  );
   if (end === "firstEntry" && ks[ks.length - 1] !== 0) ks.push(0);
   const times = ks.map((k) => schedule.timeOfStep!(k));
   return makeGrid(fn, path, times, end === "data", ks) as Grid & { readonly trainSteps: Float64Array };
@@ -429,14 +513,20 @@ export function shiftGrid(
 ): Grid {
   const fn = "shiftGrid";
   checkPath(fn, path);
-  if (options === null || typeof options !== "object") throw new TypeError(`${fn}: options must be { shift } or { mu, exponent }`);
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`${fn}: options must be { shift } or { mu, exponent }`);
   const s = "shift" in options ? options.shift : Math.exp(options.mu);
   const gamma = "mu" in options ? (options.exponent ?? 1) : 1;
-  if (!(s > 0 && Number.isFinite(s))) throw new RangeError(`${fn}: shift (or e^mu) must be a positive number, got ${s}`);
-  if (!(gamma > 0 && Number.isFinite(gamma))) throw new RangeError(`${fn}: exponent must be a positive number, got ${gamma}`);
+  if (!(s > 0 && Number.isFinite(s)))
+    throw new RangeError(`${fn}: shift (or e^mu) must be a positive number, got ${s}`);
+  if (!(gamma > 0 && Number.isFinite(gamma)))
+    throw new RangeError(`${fn}: exponent must be a positive number, got ${gamma}`);
   const baseGrid = options.base
     ? options.base(path, steps)
-    : uniformTimeGrid(path, steps, { ...(options.start !== undefined ? { start: options.start } : {}), end: options.end ?? "data" });
+    : uniformTimeGrid(path, steps, {
+        ...(options.start !== undefined ? { start: options.start } : {}),
+        end: options.end ?? "data",
+      });
   const logS = Math.log(s);
   const n = baseGrid.times.length - (baseGrid.dataEnd ? 1 : 0);
   const times: number[] = [];
@@ -464,7 +554,8 @@ export function dynamicShiftMu(imageSeqLen: number, options: DynamicShiftOptions
   if (!(imageSeqLen > 0 && Number.isFinite(imageSeqLen))) {
     throw new RangeError(`dynamicShiftMu: imageSeqLen must be a positive number, got ${imageSeqLen}`);
   }
-  if (!(maxSeqLen > baseSeqLen)) throw new RangeError(`dynamicShiftMu: maxSeqLen (${maxSeqLen}) must exceed baseSeqLen (${baseSeqLen})`);
+  if (!(maxSeqLen > baseSeqLen))
+    throw new RangeError(`dynamicShiftMu: maxSeqLen (${maxSeqLen}) must exceed baseSeqLen (${baseSeqLen})`);
   return baseShift + ((maxShift - baseShift) * (imageSeqLen - baseSeqLen)) / (maxSeqLen - baseSeqLen);
 }
 
@@ -474,7 +565,8 @@ export function dynamicShiftMu(imageSeqLen: number, options: DynamicShiftOptions
 export function dynamicShiftGrid(
   path: GaussianPath,
   steps: number,
-  options: DynamicShiftOptions & TimeGridOptions & { readonly imageSeqLen: number; readonly exponent?: number },
+  options: DynamicShiftOptions &
+    TimeGridOptions & { readonly imageSeqLen: number; readonly exponent?: number },
 ): Grid {
   const mu = dynamicShiftMu(options.imageSeqLen, options);
   return shiftGrid(path, steps, {
@@ -486,9 +578,15 @@ export function dynamicShiftGrid(
 }
 
 /** The grid made by `grid` (a Grid, or a GridFunction applied to `path` and `steps`). */
-export function resolveGrid(fn: string, grid: Grid | GridFunction | undefined, path: GaussianPath, steps: number | undefined): Grid {
+export function resolveGrid(
+  fn: string,
+  grid: Grid | GridFunction | undefined,
+  path: GaussianPath,
+  steps: number | undefined,
+): Grid {
   if (grid === undefined || typeof grid === "function") {
-    if (steps === undefined) throw new RangeError(`${fn}: pass steps (a positive integer) with a grid function, or a Grid`);
+    if (steps === undefined)
+      throw new RangeError(`${fn}: pass steps (a positive integer) with a grid function, or a Grid`);
     return (grid ?? uniformTimeGrid)(path, steps);
   }
   if (grid === null || typeof grid !== "object" || !(grid.times instanceof Float64Array)) {

@@ -57,7 +57,13 @@ function diagonalOf(m: Mat, dim: number): Float64Array | number | null {
 export function coordinateLevels(fn: string, slice: PathSlice, dim: number): CoordinateLevels {
   const level = slice.level;
   if (level !== undefined) {
-    return { t: slice.t, size: 1, alpha: Float64Array.of(level.alpha), sigma: Float64Array.of(level.sigma), offset: null };
+    return {
+      t: slice.t,
+      size: 1,
+      alpha: Float64Array.of(level.alpha),
+      sigma: Float64Array.of(level.sigma),
+      offset: null,
+    };
   }
   const { A, b, cov } = slice.conditional;
   const a = diagonalOf(A, dim);
@@ -70,7 +76,13 @@ export function coordinateLevels(fn: string, slice: PathSlice, dim: number): Coo
   let offset: Float64Array | null = null;
   if (b?.some((v) => v !== 0)) offset = b;
   if (typeof a === "number" && typeof c === "number") {
-    return { t: slice.t, size: 1, alpha: Float64Array.of(a), sigma: Float64Array.of(Math.sqrt(Math.max(c, 0))), offset };
+    return {
+      t: slice.t,
+      size: 1,
+      alpha: Float64Array.of(a),
+      sigma: Float64Array.of(Math.sqrt(Math.max(c, 0))),
+      offset,
+    };
   }
   const alpha = new Float64Array(dim);
   const sigma = new Float64Array(dim);
@@ -99,7 +111,9 @@ export function pathLogSnr(fn: string, path: GaussianPath, t: number): number {
 
 /** [λ̄(0), λ̄(1)]: the range of noise levels the path covers on t ∈ [0, 1]. */
 export function logSnrRange(fn: string, path: GaussianPath): readonly [number, number] {
-  return isAffinePath(path) ? [path.schedule.logSnr(0), path.schedule.logSnr(1)] : [pathLogSnr(fn, path, 0), pathLogSnr(fn, path, 1)];
+  return isAffinePath(path)
+    ? [path.schedule.logSnr(0), path.schedule.logSnr(1)]
+    : [pathLogSnr(fn, path, 0), pathLogSnr(fn, path, 1)];
 }
 
 /**

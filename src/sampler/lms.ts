@@ -11,7 +11,15 @@
  * Source: Hairer, Nørsett & Wanner, Solving ODEs I, §III.5 (variable step size Adams methods);
  * Karras et al. 2022 (σ̃ variable); Zhang & Chen 2023 (DEIS), eq. 15.
  */
-import { type LowerOrderFinal, type Sampler, type SamplerState, checkOrder, defineSampler, denoiseTo, stepOrder } from "./sampler.js";
+import {
+  type LowerOrderFinal,
+  type Sampler,
+  type SamplerState,
+  checkOrder,
+  defineSampler,
+  denoiseTo,
+  stepOrder,
+} from "./sampler.js";
 import { perCoordinate as at } from "./levels.js";
 import { type Frame, type OdeVariable, checkVariable, frameOf, slope, toX, toY } from "./variable.js";
 
@@ -66,7 +74,12 @@ const GL = gaussLegendre(12);
  * ∫_{a}^{b} ℓⱼ(v)·weight(v) dv for the Lagrange basis ℓⱼ on `nodes` (12-point Gauss–Legendre: exact for
  * polynomials up to degree 23, spectrally accurate for the smooth weight e^v).
  */
-export function lagrangeIntegrals(nodes: readonly number[], a: number, b: number, weight?: (v: number) => number): Float64Array {
+export function lagrangeIntegrals(
+  nodes: readonly number[],
+  a: number,
+  b: number,
+  weight?: (v: number) => number,
+): Float64Array {
   const q = nodes.length;
   const out = new Float64Array(q);
   const half = 0.5 * (b - a);
@@ -88,7 +101,14 @@ export function lagrangeIntegrals(nodes: readonly number[], a: number, b: number
  * "log" uses ℓⱼ(log τ) integrated in τ (substitution τ = e^v). `records` is the history with the current
  * slope last.
  */
-export function multistepUpdate(y: Float64Array, from: Frame, to: Frame, records: readonly SlopeRecord[], dim: number, basis: "linear" | "log"): Float64Array {
+export function multistepUpdate(
+  y: Float64Array,
+  from: Frame,
+  to: Frame,
+  records: readonly SlopeRecord[],
+  dim: number,
+  basis: "linear" | "log",
+): Float64Array {
   const q = records.length;
   const m = Math.max(to.tau.length, ...records.map((r) => r.tau.length));
   const coef: Float64Array[] = [];
@@ -113,7 +133,14 @@ export function multistepUpdate(y: Float64Array, from: Frame, to: Frame, records
 }
 
 /** The LMS family behind `lms` and `deis` (file header). */
-export function multistepSampler(fn: string, name: string, order: number, variable: OdeVariable, basis: "linear" | "log", lowerOrderFinal: LowerOrderFinal): Sampler<LmsState> {
+export function multistepSampler(
+  fn: string,
+  name: string,
+  order: number,
+  variable: OdeVariable,
+  basis: "linear" | "log",
+  lowerOrderFinal: LowerOrderFinal,
+): Sampler<LmsState> {
   return defineSampler<LmsState>(
     fn,
     { name, order, stochastic: false },
@@ -126,12 +153,15 @@ export function multistepSampler(fn: string, name: string, order: number, variab
       const records = [...state.history, { tau: from.tau, k: slope(from, p) }].slice(-order);
       const keep = order > 1 ? records.slice(-(order - 1)) : [];
       // Last step into the data end where the polynomial cannot reach it: the denoising jump.
-      if (run.toDataEnd && (variable === "t" || basis === "log")) return run.finish(denoiseTo(to.slice, p.as("data")), { history: keep });
+      if (run.toDataEnd && (variable === "t" || basis === "log"))
+        return run.finish(denoiseTo(to.slice, p.as("data")), { history: keep });
       // Order of this step: the history available, lowered near the end on request.
       const q = stepOrder(order, records.length, state, lowerOrderFinal);
       // Multistep step: yᵢ₊₁ = yᵢ + Σⱼ cⱼ·kᵢ₋ⱼ.
       const y = toY(from, state.x, dim);
-      return run.finish(toX(to, multistepUpdate(y, from, to, records.slice(-q), dim, basis), dim), { history: keep });
+      return run.finish(toX(to, multistepUpdate(y, from, to, records.slice(-q), dim, basis), dim), {
+        history: keep,
+      });
     },
     (base) => ({ ...base, history: [] }),
   );
@@ -142,5 +172,12 @@ export function lms(options: LmsOptions = {}): Sampler<LmsState> {
   const fn = "lms";
   const order = checkOrder(fn, options.order ?? 4, 6);
   const variable = checkVariable(fn, options.variable ?? "t");
-  return multistepSampler(fn, `lms(order=${order}${variable === "t" ? "" : ", sigma"})`, order, variable, "linear", false);
+  return multistepSampler(
+    fn,
+    `lms(order=${order}${variable === "t" ? "" : ", sigma"})`,
+    order,
+    variable,
+    "linear",
+    false,
+  );
 }

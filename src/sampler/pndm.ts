@@ -27,13 +27,19 @@ export interface PndmState extends SamplerState {
   readonly history: readonly Float64Array[];
 }
 
-const AB: readonly (readonly number[])[] = [[1], [3 / 2, -1 / 2], [23 / 12, -16 / 12, 5 / 12], [55 / 24, -59 / 24, 37 / 24, -9 / 24]];
+const AB: readonly (readonly number[])[] = [
+  [1],
+  [3 / 2, -1 / 2],
+  [23 / 12, -16 / 12, 5 / 12],
+  [55 / 24, -59 / 24, 37 / 24, -9 / 24],
+];
 
 /** PNDM (file header). */
 export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
   const fn = "pndm";
   const warmup = options.warmup ?? "rk4";
-  if (warmup !== "rk4" && warmup !== "heun") throw new RangeError(`${fn}: warmup must be "rk4" or "heun", got ${JSON.stringify(warmup)}`);
+  if (warmup !== "rk4" && warmup !== "heun")
+    throw new RangeError(`${fn}: warmup must be "rk4" or "heun", got ${JSON.stringify(warmup)}`);
   return defineSampler<PndmState>(
     fn,
     { name: `pndm(${warmup})`, order: 2, stochastic: false },
@@ -44,7 +50,8 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
       const to = frameOf(fn, "sigma", run.slice(run.to), dim);
       const y = toY(from, state.x, dim);
       // DDIM's transfer φ(x, ε, tᵢ → target).
-      const transfer = (eps: Float64Array, target: Frame) => toX(target, advance(y, from, target, [[1, eps]], dim), dim);
+      const transfer = (eps: Float64Array, target: Frame) =>
+        toX(target, advance(y, from, target, [[1, eps]], dim), dim);
       const eps = async (x: Float64Array, f: Frame) => (await run.predict(x, f.slice)).as("noise");
       const e1 = await eps(state.x, from);
       const history = [...state.history, e1].slice(-4);
@@ -62,7 +69,13 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
       if (warmup === "heun" && k === 0 && canStage) {
         // Pseudo improved Euler step.
         const e2 = await eps(transfer(e1, to), to);
-        return run.finish(transfer(e1.map((v, i) => (v + e2[i]!) / 2), to), { history });
+        return run.finish(
+          transfer(
+            e1.map((v, i) => (v + e2[i]!) / 2),
+            to,
+          ),
+          { history },
+        );
       }
       // Pseudo linear multistep.
       const w = AB[history.length - 1]!;

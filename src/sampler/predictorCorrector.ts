@@ -28,7 +28,13 @@ export interface PredictorCorrectorOptions<S extends SamplerState> {
  * `rounds` Langevin updates x ← x + ε·∇log p(x) + √(2ε)·z at `slice` (z fresh each round). Counts
  * model calls and draws on `run`.
  */
-export async function langevinUpdate(run: StepRun<SamplerState>, x: Float64Array, slice: PathSlice, rounds: number, eps: number): Promise<Float64Array> {
+export async function langevinUpdate(
+  run: StepRun<SamplerState>,
+  x: Float64Array,
+  slice: PathSlice,
+  rounds: number,
+  eps: number,
+): Promise<Float64Array> {
   let cur = x;
   const noise = Math.sqrt(2 * eps);
   for (let k = 0; k < rounds; k++) {
@@ -52,13 +58,17 @@ export function meanVariance(slice: PathSlice, dim: number): number {
 }
 
 /** Predictor–corrector (file header). */
-export function predictorCorrector<S extends SamplerState = SamplerState>(options: PredictorCorrectorOptions<S> = {}): Sampler<S> {
+export function predictorCorrector<S extends SamplerState = SamplerState>(
+  options: PredictorCorrectorOptions<S> = {},
+): Sampler<S> {
   const fn = "predictorCorrector";
   const predictor = options.predictor ?? (eulerMaruyama() as unknown as Sampler<S>);
   const snr = options.snr ?? 0.16;
   const rounds = options.steps ?? 1;
-  if (!(snr > 0 && Number.isFinite(snr))) throw new RangeError(`${fn}: snr must be a positive number, got ${snr}`);
-  if (!Number.isInteger(rounds) || rounds < 0) throw new RangeError(`${fn}: steps must be a non-negative integer, got ${rounds}`);
+  if (!(snr > 0 && Number.isFinite(snr)))
+    throw new RangeError(`${fn}: snr must be a positive number, got ${snr}`);
+  if (!Number.isInteger(rounds) || rounds < 0)
+    throw new RangeError(`${fn}: steps must be a non-negative integer, got ${rounds}`);
   return {
     name: `pc(${predictor.name}, langevin snr=${snr} × ${rounds})`,
     order: predictor.order,

@@ -59,11 +59,25 @@ export async function rk2Update(
   const k2 = slope(stage, p2);
   // Second-order combination.
   const b2 = 1 / (2 * alpha);
-  return toX(to, advance(y, from, to, [[1 - b2, k1], [b2, k2]], dim), dim);
+  return toX(
+    to,
+    advance(
+      y,
+      from,
+      to,
+      [
+        [1 - b2, k1],
+        [b2, k2],
+      ],
+      dim,
+    ),
+    dim,
+  );
 }
 
 function checkAlpha(fn: string, alpha: number): number {
-  if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`${fn}: alpha must lie in (0, 1], got ${alpha} (½ midpoint, ⅔ Ralston, 1 Heun)`);
+  if (!(alpha > 0 && alpha <= 1))
+    throw new RangeError(`${fn}: alpha must lie in (0, 1], got ${alpha} (½ midpoint, ⅔ Ralston, 1 Heun)`);
   return alpha;
 }
 
@@ -76,8 +90,13 @@ export function rk2(options: Rk2Options & { readonly alpha: number; readonly nam
   const alpha = checkAlpha(fn, options.alpha);
   const variable = checkVariable(fn, options.variable ?? "t");
   const placement = options.stage ?? "linear";
-  if (placement !== "linear" && placement !== "logSnr") throw new RangeError(`${fn}: stage must be "linear" or "logSnr", got ${JSON.stringify(placement)}`);
-  const details = [variable === "t" ? "" : "sigma", alpha === 1 ? "" : `alpha=${alpha}`, placement === "logSnr" ? "logSnr stage" : ""].filter((d) => d);
+  if (placement !== "linear" && placement !== "logSnr")
+    throw new RangeError(`${fn}: stage must be "linear" or "logSnr", got ${JSON.stringify(placement)}`);
+  const details = [
+    variable === "t" ? "" : "sigma",
+    alpha === 1 ? "" : `alpha=${alpha}`,
+    placement === "logSnr" ? "logSnr stage" : "",
+  ].filter((d) => d);
   const name = details.length > 0 ? `${fn}(${details.join(", ")})` : fn;
   return defineSampler(fn, { name, order: 2, stochastic: false }, async (run) => {
     const { state } = run;

@@ -46,7 +46,10 @@ export interface SampleResult<S extends SamplerState> {
  * the first node's conditional with data 0 applied to draw 0 — σ(t₀)·z on an affine path (neglecting
  * α(t₀)·data, as samplers starting from noise do), the prior at t = 0 on a bridge.
  */
-export async function sample<S extends SamplerState>(model: Model, options: SampleOptions<S>): Promise<SampleResult<S>> {
+export async function sample<S extends SamplerState>(
+  model: Model,
+  options: SampleOptions<S>,
+): Promise<SampleResult<S>> {
   const fn = "sample";
   if (model === null || typeof model !== "object" || typeof model.predict !== "function") {
     throw new TypeError(`${fn}: model must be a Model { kind, path, predict }`);
@@ -64,22 +67,28 @@ export async function sample<S extends SamplerState>(model: Model, options: Samp
     noise = seededNoise(options.seed, options.firstRow ?? 0);
   }
   const dim = options.dim ?? model.path.dim;
-  if (dim === undefined) throw new RangeError(`${fn}: options.dim is required (the path does not fix the dimension)`);
+  if (dim === undefined)
+    throw new RangeError(`${fn}: options.dim is required (the path does not fix the dimension)`);
   let x: Float64Array;
   if (options.x !== undefined) {
     checkFloatArray(fn, "options.x", options.x);
     x = Float64Array.from(options.x);
   } else {
-    if (noise === undefined) throw new RangeError(`${fn}: pass seed (with batch), noise, or the initial state x`);
+    if (noise === undefined)
+      throw new RangeError(`${fn}: pass seed (with batch), noise, or the initial state x`);
     let batch = options.batch;
     if (batch === undefined) {
       if (typeof options.noise === "object" && options.noise[0] !== undefined) {
         const length = options.noise[0].length;
-        if (length % dim !== 0) throw new RangeError(`${fn}: options.noise[0] has length ${length}, not a multiple of dim = ${dim}; draws are batch × dim`);
+        if (length % dim !== 0)
+          throw new RangeError(
+            `${fn}: options.noise[0] has length ${length}, not a multiple of dim = ${dim}; draws are batch × dim`,
+          );
         batch = length / dim;
       } else throw new RangeError(`${fn}: options.batch (number of samples) is required with seed`);
     }
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`${fn}: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`${fn}: batch must be a positive integer, got ${batch}`);
     const z = new Float64Array(batch * dim);
     noise(0, z, { batch, dim });
     x = grid.slices[0]!.sample(new Float64Array(z.length), z);

@@ -26,7 +26,8 @@ export type NoiseSource = (draw: number, out: Float64Array, shape: Shape) => voi
  * first sample when a large run is split into batches.
  */
 export function seededNoise(seed: number, firstRow = 0): NoiseSource {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seededNoise: seed must be a non-negative safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new RangeError(`seededNoise: seed must be a non-negative safe integer, got ${seed}`);
   if (!Number.isSafeInteger(firstRow) || firstRow < 0) {
     throw new RangeError(`seededNoise: firstRow must be a non-negative safe integer, got ${firstRow}`);
   }
@@ -40,16 +41,20 @@ export function seededNoise(seed: number, firstRow = 0): NoiseSource {
  * draw when a run needs more than were given.
  */
 export function recordedNoise(draws: readonly FloatArray[]): NoiseSource {
-  if (!Array.isArray(draws)) throw new TypeError("recordedNoise: draws must be an array of Float32Array/Float64Array");
+  if (!Array.isArray(draws))
+    throw new TypeError("recordedNoise: draws must be an array of Float32Array/Float64Array");
   draws.forEach((d, k) => {
     checkFloatArray("recordedNoise", `draws[${k}]`, d);
   });
   return (draw, out) => {
     const d = draws[draw];
     if (d === undefined) {
-      throw new RangeError(`recordedNoise: draw ${draw} was requested but only ${draws.length} were given; supply one array per draw (draws[0] = initial noise)`);
+      throw new RangeError(
+        `recordedNoise: draw ${draw} was requested but only ${draws.length} were given; supply one array per draw (draws[0] = initial noise)`,
+      );
     }
-    if (d.length !== out.length) throw new RangeError(`recordedNoise: draws[${draw}] has length ${d.length}, expected ${out.length}`);
+    if (d.length !== out.length)
+      throw new RangeError(`recordedNoise: draws[${draw}] has length ${d.length}, expected ${out.length}`);
     out.set(d);
   };
 }
@@ -90,17 +95,23 @@ export interface Sampler<S extends SamplerState = SamplerState> {
 
 /** Validates `init`'s arguments and builds the common state. */
 export function initState(fn: string, x: Float64Array, grid: Grid, options: InitOptions = {}): SamplerState {
-  if (!(x instanceof Float64Array)) throw new TypeError(`${fn}.init: x must be a Float64Array (use Float64Array.from(x))`);
+  if (!(x instanceof Float64Array))
+    throw new TypeError(`${fn}.init: x must be a Float64Array (use Float64Array.from(x))`);
   if (grid === null || typeof grid !== "object" || !(grid.times instanceof Float64Array)) {
     throw new TypeError(`${fn}.init: grid must be a Grid (e.g. uniformTimeGrid(path, 20))`);
   }
   const dim = options.dim ?? grid.path.dim;
   if (dim === undefined || !Number.isInteger(dim) || dim < 1) {
-    throw new RangeError(`${fn}.init: options.dim must be a positive integer (the path does not fix the dimension), got ${dim}`);
+    throw new RangeError(
+      `${fn}.init: options.dim must be a positive integer (the path does not fix the dimension), got ${dim}`,
+    );
   }
-  if (x.length % dim !== 0) throw new RangeError(`${fn}.init: x has length ${x.length}, not a multiple of dim = ${dim}`);
+  if (x.length % dim !== 0)
+    throw new RangeError(`${fn}.init: x has length ${x.length}, not a multiple of dim = ${dim}`);
   if (options.noise !== undefined && typeof options.noise !== "function") {
-    throw new TypeError(`${fn}.init: options.noise must be a NoiseSource (seededNoise(seed) or recordedNoise(draws))`);
+    throw new TypeError(
+      `${fn}.init: options.noise must be a NoiseSource (seededNoise(seed) or recordedNoise(draws))`,
+    );
   }
   return { x, index: 0, grid, shape: { batch: x.length / dim, dim }, nfe: 0, draws: 0, noise: options.noise };
 }
@@ -152,7 +163,13 @@ export class Prediction {
       v =
         m.kind === kind
           ? this.value
-          : this.slice.convert(this.value, m.kind, kind, this.x, m.kind === "drift" ? { g2: m.g2(this.slice.t) } : {});
+          : this.slice.convert(
+              this.value,
+              m.kind,
+              kind,
+              this.x,
+              m.kind === "drift" ? { g2: m.g2(this.slice.t) } : {},
+            );
       this.#cache.set(kind, v);
     }
     return v;
@@ -247,7 +264,9 @@ export class StepRun<S extends SamplerState> {
   normals(): Float64Array {
     const { noise, shape, draws } = this.state;
     if (noise === undefined) {
-      throw new RangeError(`${this.fn}: this sampler is stochastic; pass seed or noise to sample() (or options.noise to init)`);
+      throw new RangeError(
+        `${this.fn}: this sampler is stochastic; pass seed or noise to sample() (or options.noise to init)`,
+      );
     }
     const out = new Float64Array(shape.batch * shape.dim);
     this.draws++;
@@ -281,7 +300,9 @@ function checkStep(fn: string, model: Model, state: SamplerState): void {
     );
   }
   if (state.index >= state.grid.times.length - 1) {
-    throw new RangeError(`${fn}.step: the state is already at the grid's last node (${state.index}); nothing left to integrate`);
+    throw new RangeError(
+      `${fn}.step: the state is already at the grid's last node (${state.index}); nothing left to integrate`,
+    );
   }
 }
 
@@ -296,7 +317,8 @@ export function denoiseTo(end: PathSlice, data: Float64Array): Float64Array {
 
 /** Checks an η ≥ 0 option. */
 export function checkEta(fn: string, eta: number): number {
-  if (!(eta >= 0 && Number.isFinite(eta))) throw new RangeError(`${fn}: eta must be a finite number ≥ 0, got ${eta}`);
+  if (!(eta >= 0 && Number.isFinite(eta)))
+    throw new RangeError(`${fn}: eta must be a finite number ≥ 0, got ${eta}`);
   return eta;
 }
 
@@ -306,22 +328,32 @@ export type LowerOrderFinal = boolean | { readonly belowSteps: number };
 /** Checks a lowerOrderFinal option. */
 export function checkLowerOrderFinal(fn: string, v: unknown): LowerOrderFinal {
   if (typeof v === "boolean") return v;
-  if (v !== null && typeof v === "object" && typeof (v as { belowSteps: unknown }).belowSteps === "number") return v as { belowSteps: number };
-  throw new TypeError(`${fn}: lowerOrderFinal must be true, false or { belowSteps: n }, got ${JSON.stringify(v)}`);
+  if (v !== null && typeof v === "object" && typeof (v as { belowSteps: unknown }).belowSteps === "number")
+    return v as { belowSteps: number };
+  throw new TypeError(
+    `${fn}: lowerOrderFinal must be true, false or { belowSteps: n }, got ${JSON.stringify(v)}`,
+  );
 }
 
 /**
  * The order of a multistep step from `state`: at most `order` and the `available` history (start-up),
  * and with `lowerOrderFinal` at most the number of steps left.
  */
-export function stepOrder(order: number, available: number, state: SamplerState, lowerOrderFinal: LowerOrderFinal): number {
+export function stepOrder(
+  order: number,
+  available: number,
+  state: SamplerState,
+  lowerOrderFinal: LowerOrderFinal,
+): number {
   const steps = state.grid.times.length - 1;
-  const lower = lowerOrderFinal === true || (typeof lowerOrderFinal === "object" && steps < lowerOrderFinal.belowSteps);
+  const lower =
+    lowerOrderFinal === true || (typeof lowerOrderFinal === "object" && steps < lowerOrderFinal.belowSteps);
   return Math.max(1, Math.min(order, available, lower ? steps - state.index : order));
 }
 
 /** Checks an integer order in [1, max]. */
 export function checkOrder(fn: string, order: number, max: number): number {
-  if (!Number.isInteger(order) || order < 1 || order > max) throw new RangeError(`${fn}: order must be an integer in [1, ${max}], got ${order}`);
+  if (!Number.isInteger(order) || order < 1 || order > max)
+    throw new RangeError(`${fn}: order must be an integer in [1, ${max}], got ${order}`);
   return order;
 }

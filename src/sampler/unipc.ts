@@ -101,7 +101,13 @@ export function unipcUpdate(
       psi = psi / z - 1 / fact;
       g.push((-psi * fact) / B);
     }
-    const a = npts === 1 && (newPoint ? p === 1 : p === 2) ? [0.5] : solveSmall(rs.map((_, k) => rs.map((r) => r ** k)), g);
+    const a =
+      npts === 1 && (newPoint ? p === 1 : p === 2)
+        ? [0.5]
+        : solveSmall(
+            rs.map((_, k) => rs.map((r) => r ** k)),
+            g,
+          );
     // α'·B(h)·Σ aₘ·Dₘ with Dₘ = (D̂ₘ − D₀)/rₘ.
     const scale = a2 * B;
     for (let k = 0; k < p - 1; k++) {
@@ -118,7 +124,9 @@ export function unipcUpdate(
   for (let i = 0; i < x.length; i++) {
     const j = i % dim;
     const c = coord(m, i, dim);
-    let v = xScale[c]! * (x[i]! - (from.offset === null ? 0 : from.offset[j]!)) + (to.offset === null ? 0 : to.offset[j]!);
+    let v =
+      xScale[c]! * (x[i]! - (from.offset === null ? 0 : from.offset[j]!)) +
+      (to.offset === null ? 0 : to.offset[j]!);
     v += w0[c]! * cur.data[i]!;
     for (let k = 0; k < p - 1; k++) v += wHist[k]![c]! * records[p - 2 - k]!.data[i]!;
     if (newPoint) v += wNew[c]! * newPoint[i]!;
@@ -132,10 +140,15 @@ export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
   const fn = "unipc";
   const order = checkOrder(fn, options.order ?? 2, 3);
   const variant = options.variant ?? "bh2";
-  if (variant !== "bh1" && variant !== "bh2") throw new RangeError(`${fn}: variant must be "bh1" or "bh2", got ${JSON.stringify(variant)}`);
+  if (variant !== "bh1" && variant !== "bh2")
+    throw new RangeError(`${fn}: variant must be "bh1" or "bh2", got ${JSON.stringify(variant)}`);
   const corrector = options.corrector ?? true;
   const lowerOrderFinal = checkLowerOrderFinal(fn, options.lowerOrderFinal ?? true);
-  const info = { name: `unipc-${variant}(order=${order}${corrector ? "" : ", no corrector"})`, order: corrector ? order + 1 : order, stochastic: false };
+  const info = {
+    name: `unipc-${variant}(order=${order}${corrector ? "" : ", no corrector"})`,
+    order: corrector ? order + 1 : order,
+    stochastic: false,
+  };
   return defineSampler<UniPcState>(
     fn,
     info,
@@ -148,7 +161,15 @@ export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
       let x = state.x;
       const prev = state.previous;
       if (corrector && prev !== undefined) {
-        x = unipcUpdate(prev.x, run.levels(run.from - 1), here, state.history.slice(-prev.order), d, variant, dim);
+        x = unipcUpdate(
+          prev.x,
+          run.levels(run.from - 1),
+          here,
+          state.history.slice(-prev.order),
+          d,
+          variant,
+          dim,
+        );
       }
       const history = [...state.history, { ell: halfLogSnr(here), data: d }].slice(-order);
       // Into the data end: the denoising jump.

@@ -11,7 +11,13 @@
  */
 import type { PathSlice } from "../path/path.js";
 import type { Grid } from "./grid.js";
-import { type CoordinateLevels, coordinateLevels, logSnrRange, pathTimeAtLogSnr, perCoordinate as at } from "./levels.js";
+import {
+  type CoordinateLevels,
+  coordinateLevels,
+  logSnrRange,
+  pathTimeAtLogSnr,
+  perCoordinate as at,
+} from "./levels.js";
 import type { Prediction } from "./sampler.js";
 
 /** The integration variable (file header). */
@@ -29,7 +35,8 @@ export interface Frame {
 
 /** Checks the `variable` option. */
 export function checkVariable(fn: string, variable: unknown): OdeVariable {
-  if (variable !== "t" && variable !== "sigma") throw new RangeError(`${fn}: variable must be "t" or "sigma", got ${JSON.stringify(variable)}`);
+  if (variable !== "t" && variable !== "sigma")
+    throw new RangeError(`${fn}: variable must be "t" or "sigma", got ${JSON.stringify(variable)}`);
   return variable;
 }
 

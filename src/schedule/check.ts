@@ -1,9 +1,18 @@
 /** Argument checks shared by the schedule families. */
 
 /** Throws unless x is finite and inside [lo, hi] (or [lo, hi) when `openRight`). */
-export function checkRange(fn: string, name: string, x: number, lo: number, hi: number, openRight = false): void {
+export function checkRange(
+  fn: string,
+  name: string,
+  x: number,
+  lo: number,
+  hi: number,
+  openRight = false,
+): void {
   if (typeof x !== "number" || !Number.isFinite(x) || x < lo || (openRight ? x >= hi : x > hi)) {
-    throw new RangeError(`${fn}: ${name} must be a finite number in [${lo}, ${hi}${openRight ? ")" : "]"}, got ${x}`);
+    throw new RangeError(
+      `${fn}: ${name} must be a finite number in [${lo}, ${hi}${openRight ? ")" : "]"}, got ${x}`,
+    );
   }
 }
 

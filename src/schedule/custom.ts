@@ -41,7 +41,9 @@ export function customSchedule(options: CustomScheduleOptions): Schedule {
     checkTime(t, `${name}.at`);
     const l = { t, alpha: alpha(t), sigma: sigma(t), dAlpha: dAlpha(t), dSigma: dSigma(t) };
     if (!(l.alpha >= 0 && l.sigma >= 0 && Number.isFinite(l.alpha) && Number.isFinite(l.sigma))) {
-      throw new RangeError(`customSchedule(${name}): α(${t}) = ${l.alpha}, σ(${t}) = ${l.sigma}; both must be finite and ≥ 0`);
+      throw new RangeError(
+        `customSchedule(${name}): α(${t}) = ${l.alpha}, σ(${t}) = ${l.sigma}; both must be finite and ≥ 0`,
+      );
     }
     return l;
   };

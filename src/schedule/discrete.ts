@@ -16,7 +16,11 @@ export type DiscreteScheduleOptions =
       /** "float32" (default) rounds every table operation as diffusers' torch float32 code does. */
       readonly precision?: "float32" | "float64";
     }
-  | { readonly betas: ArrayLike<number>; readonly zeroTerminalSnr?: boolean; readonly precision?: "float32" | "float64" }
+  | {
+      readonly betas: ArrayLike<number>;
+      readonly zeroTerminalSnr?: boolean;
+      readonly precision?: "float32" | "float64";
+    }
   | { readonly alphasCumprod: ArrayLike<number> };
 
 /** A discrete (DDPM-style) schedule: a table ᾱ_k, k = 0 … N − 1, plus its continuous interpolation. */
@@ -77,7 +81,8 @@ function cosineAlphaBar(tau: number): number {
 /** diffusers' `betas_for_alpha_bar` with the cosine transform: β_k = min(1 − ᾱ((k+1)/N)/ᾱ(k/N), 0.999). */
 function squaredCosBetas(n: number): Float64Array {
   const betas = new Float64Array(n);
-  for (let i = 0; i < n; i++) betas[i] = Math.min(1 - cosineAlphaBar((i + 1) / n) / cosineAlphaBar(i / n), 0.999);
+  for (let i = 0; i < n; i++)
+    betas[i] = Math.min(1 - cosineAlphaBar((i + 1) / n) / cosineAlphaBar(i / n), 0.999);
   return betas;
 }
 
@@ -136,14 +141,20 @@ function namedBetas(
   }
 }
 
-function buildTable(options: DiscreteScheduleOptions): { betas: Float64Array; alphasCumprod: Float64Array; description: string } {
+function buildTable(options: DiscreteScheduleOptions): {
+  betas: Float64Array;
+  alphasCumprod: Float64Array;
+  description: string;
+} {
   if ("alphasCumprod" in options) {
     const ac = Float64Array.from(options.alphasCumprod);
     if (ac.length < 2) throw new RangeError("discreteSchedule: alphasCumprod needs at least 2 entries");
     for (let i = 0; i < ac.length; i++) {
       const a = ac[i]!;
       if (!(a >= 0 && a < 1) || (i > 0 && !(a < ac[i - 1]!))) {
-        throw new RangeError(`discreteSchedule: alphasCumprod must be strictly decreasing in [0, 1), entry ${i} is ${a}`);
+        throw new RangeError(
+          `discreteSchedule: alphasCumprod must be strictly decreasing in [0, 1), entry ${i} is ${a}`,
+        );
       }
     }
     const betas = ac.map((a, i) => 1 - a / (i === 0 ? 1 : ac[i - 1]!));
@@ -157,7 +168,8 @@ function buildTable(options: DiscreteScheduleOptions): { betas: Float64Array; al
     description = "betas";
   } else {
     const n = options.numTrainSteps ?? 1000;
-    if (!Number.isInteger(n) || n < 2) throw new RangeError(`discreteSchedule: numTrainSteps must be an integer ≥ 2, got ${n}`);
+    if (!Number.isInteger(n) || n < 2)
+      throw new RangeError(`discreteSchedule: numTrainSteps must be an integer ≥ 2, got ${n}`);
     const betaStart = options.betaStart ?? 0.0001;
     const betaEnd = options.betaEnd ?? 0.02;
     checkPositive("discreteSchedule", "betaStart", betaStart);
@@ -166,7 +178,8 @@ function buildTable(options: DiscreteScheduleOptions): { betas: Float64Array; al
     description = `${options.betaSchedule}(${betaStart},${betaEnd},${n})`;
   }
   for (let i = 0; i < betas.length; i++) {
-    if (!(betas[i]! > 0 && betas[i]! <= 1)) throw new RangeError(`discreteSchedule: betas[${i}] = ${betas[i]} must be in (0, 1]`);
+    if (!(betas[i]! > 0 && betas[i]! <= 1))
+      throw new RangeError(`discreteSchedule: betas[${i}] = ${betas[i]} must be in (0, 1]`);
   }
   if (betas.length < 2) throw new RangeError("discreteSchedule: needs at least 2 betas");
   if (options.zeroTerminalSnr) {
@@ -185,7 +198,9 @@ function buildTable(options: DiscreteScheduleOptions): { betas: Float64Array; al
  */
 export function discreteSchedule(options: DiscreteScheduleOptions): DiscreteSchedule {
   if (options === null || typeof options !== "object") {
-    throw new TypeError("discreteSchedule: options must be { betaSchedule, … }, { betas } or { alphasCumprod }");
+    throw new TypeError(
+      "discreteSchedule: options must be { betaSchedule, … }, { betas } or { alphasCumprod }",
+    );
   }
   const { betas, alphasCumprod, description } = buildTable(options);
   const n = alphasCumprod.length;

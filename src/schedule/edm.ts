@@ -14,7 +14,8 @@ export function edmSchedule(options: { sigmaMin?: number; sigmaMax?: number; rho
   checkPositive("edmSchedule", "sigmaMin", sigmaMin);
   checkPositive("edmSchedule", "sigmaMax", sigmaMax);
   checkPositive("edmSchedule", "rho", rho);
-  if (!(sigmaMax > sigmaMin)) throw new RangeError(`edmSchedule: sigmaMax (${sigmaMax}) must exceed sigmaMin (${sigmaMin})`);
+  if (!(sigmaMax > sigmaMin))
+    throw new RangeError(`edmSchedule: sigmaMax (${sigmaMax}) must exceed sigmaMin (${sigmaMin})`);
   const a = sigmaMax ** (1 / rho);
   const b = sigmaMin ** (1 / rho);
   return defineSchedule({
@@ -26,6 +27,6 @@ export function edmSchedule(options: { sigmaMin?: number; sigmaMax?: number; rho
       return { t, alpha: 1, sigma, dAlpha: 0, dSigma: rho * base ** (rho - 1) * (b - a) };
     },
     logSnr: (t) => -2 * rho * Math.log(a + t * (b - a)),
-    timeAtLogSnr: (lambda) => (Math.exp(-0.5 * lambda / rho) - a) / (b - a),
+    timeAtLogSnr: (lambda) => (Math.exp((-0.5 * lambda) / rho) - a) / (b - a),
   });
 }

@@ -28,7 +28,12 @@ export type ScheduleSpec =
   | { readonly family: "ve"; readonly sigmaMin: number; readonly sigmaMax: number }
   | { readonly family: "edm"; readonly sigmaMin: number; readonly sigmaMax: number; readonly rho: number }
   | { readonly family: "discrete"; readonly alphasCumprod: readonly number[]; readonly description: string }
-  | { readonly family: "shifted"; readonly base: ScheduleSpec; readonly shift: number; readonly exponent: number }
+  | {
+      readonly family: "shifted";
+      readonly base: ScheduleSpec;
+      readonly shift: number;
+      readonly exponent: number;
+    }
   | { readonly family: "custom"; readonly name: string };
 
 /** The forward noising SDE in diffusion time s = 1 − t: dx = f·x ds + g dW_s. */
@@ -101,7 +106,9 @@ export function levelDLogSnr(level: NoiseLevel): number {
 export function levelSde(level: NoiseLevel, fn = "sde"): ForwardSde {
   const { alpha, sigma, dAlpha, dSigma, t } = level;
   if (alpha === 0) {
-    throw new RangeError(`${fn}: α = 0 at t = ${t}; the forward SDE drift f = −α'/α is infinite there — use t ≥ tMin`);
+    throw new RangeError(
+      `${fn}: α = 0 at t = ${t}; the forward SDE drift f = −α'/α is infinite there — use t ≥ tMin`,
+    );
   }
   const f = -dAlpha / alpha;
   const g2 = -2 * sigma * dSigma + 2 * (dAlpha / alpha) * sigma * sigma;
@@ -124,11 +131,15 @@ export function defineSchedule(parts: ScheduleParts): Schedule {
     if (Number.isNaN(lambda)) throw new RangeError(`${name}.timeAtLogSnr: λ is NaN`);
     if (lambda <= lambda0) {
       if (lambda === lambda0) return 0;
-      throw new RangeError(`${name}.timeAtLogSnr: λ = ${lambda} is below λ(0) = ${lambda0}; this schedule never gets that noisy`);
+      throw new RangeError(
+        `${name}.timeAtLogSnr: λ = ${lambda} is below λ(0) = ${lambda0}; this schedule never gets that noisy`,
+      );
     }
     if (lambda >= lambda1) {
       if (lambda === lambda1) return 1;
-      throw new RangeError(`${name}.timeAtLogSnr: λ = ${lambda} is above λ(1) = ${lambda1}; this schedule never gets that clean`);
+      throw new RangeError(
+        `${name}.timeAtLogSnr: λ = ${lambda} is above λ(1) = ${lambda1}; this schedule never gets that clean`,
+      );
     }
     if (parts.timeAtLogSnr) return parts.timeAtLogSnr(lambda);
     return solveIncreasing(

@@ -37,7 +37,8 @@ export function shiftedSchedule(base: Schedule, options: ShiftOptions): Schedule
       level: (t) => {
         const p = shift * (1 - t) ** exponent;
         const q = t ** exponent;
-        const dp = t === 1 && exponent < 1 ? Number.NEGATIVE_INFINITY : -exponent * shift * (1 - t) ** (exponent - 1);
+        const dp =
+          t === 1 && exponent < 1 ? Number.NEGATIVE_INFINITY : -exponent * shift * (1 - t) ** (exponent - 1);
         const dq = t === 0 && exponent < 1 ? Number.POSITIVE_INFINITY : exponent * t ** (exponent - 1);
         const sum = p + q;
         const sigma = p / sum;

@@ -14,7 +14,8 @@ import { veSchedule } from "./ve.js";
  * and cannot be rebuilt: they throw.
  */
 export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
-  if (!spec || typeof spec !== "object") throw new TypeError("scheduleFromSpec: spec must be a ScheduleSpec object");
+  if (!spec || typeof spec !== "object")
+    throw new TypeError("scheduleFromSpec: spec must be a ScheduleSpec object");
   switch (spec.family) {
     case "linear":
       return linearSchedule({ sigmaMin: spec.sigmaMin });
@@ -40,8 +41,12 @@ export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
         spec.exponent === 1 ? { shift: spec.shift } : { mu: Math.log(spec.shift), exponent: spec.exponent },
       );
     case "custom":
-      throw new TypeError(`scheduleFromSpec: custom schedule "${spec.name}" holds functions; rebuild it with customSchedule`);
+      throw new TypeError(
+        `scheduleFromSpec: custom schedule "${spec.name}" holds functions; rebuild it with customSchedule`,
+      );
     default:
-      throw new TypeError(`scheduleFromSpec: unknown family ${JSON.stringify((spec as { family: unknown }).family)}`);
+      throw new TypeError(
+        `scheduleFromSpec: unknown family ${JSON.stringify((spec as { family: unknown }).family)}`,
+      );
   }
 }

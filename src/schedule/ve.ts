@@ -12,7 +12,8 @@ export function veSchedule(options: { sigmaMin?: number; sigmaMax?: number } = {
   const sigmaMax = options.sigmaMax ?? 50;
   checkPositive("veSchedule", "sigmaMin", sigmaMin);
   checkPositive("veSchedule", "sigmaMax", sigmaMax);
-  if (!(sigmaMax > sigmaMin)) throw new RangeError(`veSchedule: sigmaMax (${sigmaMax}) must exceed sigmaMin (${sigmaMin})`);
+  if (!(sigmaMax > sigmaMin))
+    throw new RangeError(`veSchedule: sigmaMax (${sigmaMax}) must exceed sigmaMin (${sigmaMin})`);
   const logRatio = Math.log(sigmaMax / sigmaMin);
   const logMin = Math.log(sigmaMin);
   return defineSchedule({

@@ -21,10 +21,15 @@ export type DatasetBatchesOptions = Omit<TrainingBatchOptions, "rng" | "dim"> & 
  * A BatchSource over `data` (rows × dim): rows drawn with `rng.integer(rows)`, then
  * `trainingBatch(path, rows, { ...options, rng })`. The batch has the data's element type.
  */
-export function datasetBatches(path: TrainingPath, data: FloatArray, options: DatasetBatchesOptions): BatchSource {
+export function datasetBatches(
+  path: TrainingPath,
+  data: FloatArray,
+  options: DatasetBatchesOptions,
+): BatchSource {
   const fn = "datasetBatches";
   const { batchSize, dim, ...batchOptions } = options;
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`${fn}: batchSize must be a positive integer, got ${batchSize}`);
   }

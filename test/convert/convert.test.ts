@@ -43,7 +43,10 @@ const batch = 4;
 
 function draw(seed: number): { data: Float64Array; noise: Float64Array } {
   const rng = new Rng(seed);
-  return { data: rng.fillNormal(new Float64Array(batch * dim)), noise: rng.fillNormal(new Float64Array(batch * dim)) };
+  return {
+    data: rng.fillNormal(new Float64Array(batch * dim)),
+    noise: rng.fillNormal(new Float64Array(batch * dim)),
+  };
 }
 
 /** The exact value of `kind` for (data, noise) at a level, from its definition (not the hub). */
@@ -106,12 +109,17 @@ describe("the conversion hub: round trips", () => {
         for (const from of KINDS) {
           const value = Float32Array.from(exact(from, data, noise, level, 0.5));
           for (const to of KINDS) {
-            const back = convert(convert(value, from, to, xt, level, { g2: 0.5 }), to, from, xt, level, { g2: 0.5 });
+            const back = convert(convert(value, from, to, xt, level, { g2: 0.5 }), to, from, xt, level, {
+              g2: 0.5,
+            });
             assert.ok(back instanceof Float32Array);
             const err = relError(back, value);
             // Conditioning of a round trip through the (data, noise) solve: at most e^{|λ|/2} + 1.
             const bound = 2 ** -23 * 4 * (Math.exp(Math.abs(lambda) / 2) + 1);
-            assert.ok(err <= bound, `${schedule.name} ${from}→${to}→${from} at t=${t} (λ=${lambda}): ${err} > ${bound}`);
+            assert.ok(
+              err <= bound,
+              `${schedule.name} ${from}→${to}→${from} at t=${t} (λ=${lambda}): ${err} > ${bound}`,
+            );
             if (Math.abs(lambda) <= 8) assert.ok(err <= 1e-5, `${schedule.name} ${from}→${to}: ${err}`);
           }
         }
@@ -129,7 +137,11 @@ describe("the conversion hub: closed forms and path consistency", () => {
     for (const from of KINDS)
       for (const to of KINDS) {
         const got = convert(exact(from, data, noise, level, 1.3), from, to, xt, level, { g2: 1.3 });
-        assertClose(got, exact(to, data, noise, level, 1.3), { rtol: 1e-12, atol: 1e-12, message: `${from}→${to}` });
+        assertClose(got, exact(to, data, noise, level, 1.3), {
+          rtol: 1e-12,
+          atol: 1e-12,
+          message: `${from}→${to}`,
+        });
       }
   });
 
@@ -141,15 +153,44 @@ describe("the conversion hub: closed forms and path consistency", () => {
     const v = exact("v", data, noise, level, 0);
     const u = exact("velocity", data, noise, level, 0);
     const sc = exact("score", data, noise, level, 0);
-    assertClose(noiseToData(noise, xt, level), data.map((_, i) => (xt[i]! - s * noise[i]!) / a), { rtol: 1e-13 });
+    assertClose(
+      noiseToData(noise, xt, level),
+      data.map((_, i) => (xt[i]! - s * noise[i]!) / a),
+      { rtol: 1e-13 },
+    );
     assertClose(dataToNoise(data, xt, level), noise, { rtol: 1e-12, atol: 1e-14 });
-    assertClose(scoreToData(sc, xt, level), data.map((_, i) => (xt[i]! + s * s * sc[i]!) / a), { rtol: 1e-12 });
-    assertClose(vToData(v, xt, level), data.map((_, i) => (a * xt[i]! - s * v[i]!) / (a * a + s * s)), { rtol: 1e-12 });
-    assertClose(vToNoise(v, xt, level), noise.map((_, i) => (s * xt[i]! + a * v[i]!) / (a * a + s * s)), { rtol: 1e-12 });
-    assertClose(noiseToVelocity(noise, xt, level), noise.map((e, i) => (ds - (da * s) / a) * e + (da / a) * xt[i]!), { rtol: 1e-12 });
-    assertClose(noiseToScore(noise, xt, level), noise.map((e) => -e / s), { rtol: 1e-15 });
+    assertClose(
+      scoreToData(sc, xt, level),
+      data.map((_, i) => (xt[i]! + s * s * sc[i]!) / a),
+      { rtol: 1e-12 },
+    );
+    assertClose(
+      vToData(v, xt, level),
+      data.map((_, i) => (a * xt[i]! - s * v[i]!) / (a * a + s * s)),
+      { rtol: 1e-12 },
+    );
+    assertClose(
+      vToNoise(v, xt, level),
+      noise.map((_, i) => (s * xt[i]! + a * v[i]!) / (a * a + s * s)),
+      { rtol: 1e-12 },
+    );
+    assertClose(
+      noiseToVelocity(noise, xt, level),
+      noise.map((e, i) => (ds - (da * s) / a) * e + (da / a) * xt[i]!),
+      { rtol: 1e-12 },
+    );
+    assertClose(
+      noiseToScore(noise, xt, level),
+      noise.map((e) => -e / s),
+      { rtol: 1e-15 },
+    );
     assertClose(scoreToNoise(sc, xt, level), noise, { rtol: 1e-12, atol: 1e-15 });
-    const pairs: [(x: Float64Array, y: Float64Array, l: NoiseLevel) => Float64Array, Kind, Kind, Float64Array][] = [
+    const pairs: [
+      (x: Float64Array, y: Float64Array, l: NoiseLevel) => Float64Array,
+      Kind,
+      Kind,
+      Float64Array,
+    ][] = [
       [dataToScore, "data", "score", data],
       [dataToVelocity, "data", "velocity", data],
       [dataToV, "data", "v", data],
@@ -164,7 +205,10 @@ describe("the conversion hub: closed forms and path consistency", () => {
     for (const [f, from, to, value] of pairs) {
       assert.deepEqual(f(value, xt, level), convert(value, from, to, xt, level), `${from}→${to}`);
     }
-    assertClose(driftToData(dataToDrift(data, xt, level, 0.9), xt, level, 0.9), data, { rtol: 1e-12, atol: 1e-14 });
+    assertClose(driftToData(dataToDrift(data, xt, level, 0.9), xt, level, 0.9), data, {
+      rtol: 1e-12,
+      atol: 1e-14,
+    });
   });
 
   it("velocity equals the time derivative of the path α(t)·data + σ(t)·noise", () => {
@@ -176,10 +220,14 @@ describe("the conversion hub: closed forms and path consistency", () => {
         const xt = dataAndNoiseToXt(data, noise, level);
         const fromNoise = noiseToVelocity(noise, xt, level);
         const fd = data.map((_, i) =>
-          derivative((u) => {
-            const l = schedule.at(u);
-            return l.alpha * data[i]! + l.sigma * noise[i]!;
-          }, t, 1e-4),
+          derivative(
+            (u) => {
+              const l = schedule.at(u);
+              return l.alpha * data[i]! + l.sigma * noise[i]!;
+            },
+            t,
+            1e-4,
+          ),
         );
         assertClose(fromNoise, fd, { rtol: 1e-7, atol: 1e-8, message: `${schedule.name} t=${t}` });
       }
@@ -208,7 +256,11 @@ describe("the conversion hub: closed forms and path consistency", () => {
       const slice = path.slice(0.6);
       const { data, noise } = draw(5);
       const xt = slice.sample(data, noise);
-      assertClose(slice.convert(noise, "noise", "data", xt), data, { rtol: 1e-12, atol: 1e-13, message: schedule.name });
+      assertClose(slice.convert(noise, "noise", "data", xt), data, {
+        rtol: 1e-12,
+        atol: 1e-13,
+        message: schedule.name,
+      });
     }
   });
 
@@ -231,7 +283,10 @@ describe("the conversion hub: singular points and bad input", () => {
   const x = new Float64Array([1, 2]);
 
   it("noise → data at α = 0 throws naming the conversion, the level and the fix", () => {
-    assert.throws(() => noiseToData(x, x, lin.at(0)), /noiseToData: alpha is 0 at t=0 \(pure noise\); data cannot be recovered from noise there — use a grid that starts after the schedule.s tMin/);
+    assert.throws(
+      () => noiseToData(x, x, lin.at(0)),
+      /noiseToData: alpha is 0 at t=0 \(pure noise\); data cannot be recovered from noise there — use a grid that starts after the schedule.s tMin/,
+    );
   });
 
   it("data → noise and → score at σ = 0 throw; velocity → data at α = 0 is fine", () => {
@@ -268,14 +323,32 @@ describe("the conversion hub: singular points and bad input", () => {
 
   it("rejects mismatched lengths, wrong types, unknown kinds and a missing g2", () => {
     const level = lin.at(0.5);
-    assert.throws(() => convert(new Float64Array(3), "noise", "data", new Float64Array(2), level), /xt has length 2 but value has length 3/);
-    assert.throws(() => convert([1, 2] as never, "noise", "data", x, level), /value must be a Float32Array or Float64Array, got Array/);
+    assert.throws(
+      () => convert(new Float64Array(3), "noise", "data", new Float64Array(2), level),
+      /xt has length 2 but value has length 3/,
+    );
+    assert.throws(
+      () => convert([1, 2] as never, "noise", "data", x, level),
+      /value must be a Float32Array or Float64Array, got Array/,
+    );
     assert.throws(() => convert(x, "eps" as never, "data", x, level), /from must be one of "data", "noise"/);
-    assert.throws(() => convert(x, "data", undefined as never, x, level), /to must be one of "data", "noise".*got undefined/);
+    assert.throws(
+      () => convert(x, "data", undefined as never, x, level),
+      /to must be one of "data", "noise".*got undefined/,
+    );
     assert.throws(() => convert(x, "drift", "data", x, level), /kind "drift" needs options.g2/);
     assert.throws(() => convert(x, "drift", "data", x, level, { g2: -1 }), /g2 must be a finite number ≥ 0/);
-    assert.throws(() => convert(new Float32Array(2), "noise", "data", new Float32Array(2), level, { out: new Float64Array(2) as never }), /out is a Float64Array but the input is a Float32Array/);
-    assert.throws(() => convert(x, "noise", "data", x, { t: 0.5, alpha: Number.NaN, sigma: 1, dAlpha: 0, dSigma: 0 }), /alpha = NaN/);
+    assert.throws(
+      () =>
+        convert(new Float32Array(2), "noise", "data", new Float32Array(2), level, {
+          out: new Float64Array(2) as never,
+        }),
+      /out is a Float64Array but the input is a Float32Array/,
+    );
+    assert.throws(
+      () => convert(x, "noise", "data", x, { t: 0.5, alpha: Number.NaN, sigma: 1, dAlpha: 0, dSigma: 0 }),
+      /alpha = NaN/,
+    );
   });
 
   it("basisOf gives each kind's (data, noise) coefficients", () => {

@@ -16,8 +16,12 @@ type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 function firstDifference(a: FloatArray, b: FloatArray): number {
   if (a.length !== b.length) return 0;
   const wide = a instanceof Float64Array;
-  const ua = wide ? new BigUint64Array(a.buffer, a.byteOffset, a.length) : new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = wide ? new BigUint64Array(b.buffer, b.byteOffset, b.length) : new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const ua = wide
+    ? new BigUint64Array(a.buffer, a.byteOffset, a.length)
+    : new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = wide
+    ? new BigUint64Array(b.buffer, b.byteOffset, b.length)
+    : new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < a.length; i++) {
     if (ua[i] !== ub[i] && !(Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) return i;
   }
@@ -26,7 +30,10 @@ function firstDifference(a: FloatArray, b: FloatArray): number {
 
 function assertSameBits(got: FloatArray, want: FloatArray, what: string): void {
   const i = firstDifference(got, want);
-  assert.ok(i < 0, `${what}: element ${i} is ${got[i]} but the JS loop gives ${want[i]} (length ${want.length})`);
+  assert.ok(
+    i < 0,
+    `${what}: element ${i} is ${got[i]} but the JS loop gives ${want[i]} (length ${want.length})`,
+  );
 }
 
 /** The independent reference: p·v + q·x in float64, rounded once to the element type. */
@@ -37,7 +44,13 @@ function reference(T: Ctor, v: FloatArray, x: FloatArray, p: number, q: number):
 }
 
 /** Runs one path into a fresh array. */
-function run(v: FloatArray, x: FloatArray, p: number, q: number, path: "js" | "auto" | "simd" | "chunks"): FloatArray {
+function run(
+  v: FloatArray,
+  x: FloatArray,
+  p: number,
+  q: number,
+  path: "js" | "auto" | "simd" | "chunks",
+): FloatArray {
   const o = new (v.constructor as Ctor)(v.length);
   if (path === "js") combineInto(v, x, p, q, o, null);
   else if (path === "auto") combineInto(v, x, p, q, o);
@@ -68,7 +81,19 @@ describe("affineCombine's WebAssembly SIMD path", () => {
   });
 
   for (const T of [Float32Array, Float64Array]) {
-    const lengths = [0, 1, 3, 4, 5, 17, 4095, SIMD_MIN_LENGTH - 1, SIMD_MIN_LENGTH, SIMD_MIN_LENGTH + 1, 100_003];
+    const lengths = [
+      0,
+      1,
+      3,
+      4,
+      5,
+      17,
+      4095,
+      SIMD_MIN_LENGTH - 1,
+      SIMD_MIN_LENGTH,
+      SIMD_MIN_LENGTH + 1,
+      100_003,
+    ];
     it(`${T.name}: every path equals the JS loop bit for bit at lengths ${lengths.join(", ")}`, () => {
       for (const n of lengths) {
         const v = draw(T, n, n);
@@ -86,9 +111,26 @@ describe("affineCombine's WebAssembly SIMD path", () => {
     it(`${T.name}: random arrays (NaN, ±Infinity, −0, subnormals) and random p, q match bit for bit`, () => {
       const array =
         T === Float32Array
-          ? fc.integer({ min: 0, max: 70 }).chain((n) => fc.tuple(fc.float32Array({ minLength: n, maxLength: n }), fc.float32Array({ minLength: n, maxLength: n })))
-          : fc.integer({ min: 0, max: 70 }).chain((n) => fc.tuple(fc.float64Array({ minLength: n, maxLength: n }), fc.float64Array({ minLength: n, maxLength: n })));
-      const coefficient = fc.oneof(fc.double(), fc.constantFrom(0, -0, 1e308, -1e308, 5e-324, 1e-40, 3.4e38, Number.NaN, Infinity));
+          ? fc
+              .integer({ min: 0, max: 70 })
+              .chain((n) =>
+                fc.tuple(
+                  fc.float32Array({ minLength: n, maxLength: n }),
+                  fc.float32Array({ minLength: n, maxLength: n }),
+                ),
+              )
+          : fc
+              .integer({ min: 0, max: 70 })
+              .chain((n) =>
+                fc.tuple(
+                  fc.float64Array({ minLength: n, maxLength: n }),
+                  fc.float64Array({ minLength: n, maxLength: n }),
+                ),
+              );
+      const coefficient = fc.oneof(
+        fc.double(),
+        fc.constantFrom(0, -0, 1e308, -1e308, 5e-324, 1e-40, 3.4e38, Number.NaN, Infinity),
+      );
       fc.assert(
         fc.property(array, coefficient, coefficient, ([v, x], p, q) => {
           const want = run(v, x, p, q, "js");
@@ -115,7 +157,10 @@ describe("affineCombine's WebAssembly SIMD path", () => {
         assertSameBits(got, want, `p=${p} q=${q}`);
         got.forEach((g, i) => {
           const expected = p * v[i]! + q * x[i]!;
-          assert.ok(Object.is(Number.isNaN(g), Number.isNaN(expected)), `p=${p} q=${q} element ${i}: ${g} vs ${expected}`);
+          assert.ok(
+            Object.is(Number.isNaN(g), Number.isNaN(expected)),
+            `p=${p} q=${q} element ${i}: ${g} vs ${expected}`,
+          );
         });
       }
     });
@@ -213,6 +258,9 @@ describe("affineCombine's fallback to the JS loops", () => {
   });
 
   it("createSimdKernel rejects a chunk size that is not a positive multiple of 16 bytes", () => {
-    assert.throws(() => createSimdKernel(wasm, { chunkBytes: 40 }), /chunkBytes must be a positive multiple of 16, got 40/);
+    assert.throws(
+      () => createSimdKernel(wasm, { chunkBytes: 40 }),
+      /chunkBytes must be a positive multiple of 16, got 40/,
+    );
   });
 });

@@ -35,7 +35,10 @@ describe("training on two moons", () => {
       coupling: independentCoupling(),
     });
     const model = mlpConfig({ dim, width: 64, depth: 3 });
-    const optimizer = optimizerConfig({ lr: 3e-3, schedule: { kind: "warmupCosine", warmupSteps: 100, totalSteps: 1500, minLr: 1e-4 } });
+    const optimizer = optimizerConfig({
+      lr: 3e-3,
+      schedule: { kind: "warmupCosine", warmupSteps: 100, totalSteps: 1500, minLr: 1e-4 },
+    });
     const result = await train({ model, optimizer, steps: 1500, batchSource, seed: 1 });
     const losses = result.losses;
     const early = losses.slice(0, 100).reduce((a, b) => a + b, 0) / 100;
@@ -43,7 +46,13 @@ describe("training on two moons", () => {
     assert.ok(late < early, `loss should fall: first 100 steps ${early}, last 100 ${late}`);
 
     const net = networkModel(result.state.params, model, path, "velocity");
-    const { x } = await sample(net, { sampler: heun(), grid: uniformTimeGrid(path, 20), seed: 3, batch: 1000, dim });
+    const { x } = await sample(net, {
+      sampler: heun(),
+      grid: uniformTimeGrid(path, 20),
+      seed: 3,
+      batch: 1000,
+      dim,
+    });
     const sw = slicedWasserstein(x, heldOut, dim, { rng: new Rng(5), projections: 128 });
     net.dispose();
     assert.ok(sw < 0.12, `sliced W2 to held-out = ${sw}`);

@@ -13,8 +13,16 @@ describe("the README's API tour (examples/tour.ts)", () => {
     assert.equal(r.slices.length, 3, "three slices");
     assert.equal(r.batch.xt.length, 512, "a 256 × 2 batch");
     // The first 10 samples' log-likelihood under the flow path equals the mixture's own density at the data end.
-    const mixture = gaussianMixture({ weights: [0.5, 0.5], means: [[-2, 0], [2, 1]], covariances: [0.1, 0.1] });
+    const mixture = gaussianMixture({
+      weights: [0.5, 0.5],
+      means: [
+        [-2, 0],
+        [2, 1],
+      ],
+      covariances: [0.1, 0.1],
+    });
     const exact = mixture.logProb(r.x.subarray(0, 20));
-    for (let i = 0; i < 10; i++) assert.ok(Math.abs(r.logp[i]! - exact[i]!) < 1e-3, `sample ${i}: ${r.logp[i]} vs ${exact[i]}`);
+    for (let i = 0; i < 10; i++)
+      assert.ok(Math.abs(r.logp[i]! - exact[i]!) < 1e-3, `sample ${i}: ${r.logp[i]} vs ${exact[i]}`);
   });
 });

@@ -31,15 +31,27 @@ function mlpWithJvp(activation: (typeof ACTIVATIONS)[number], seed: number): Jac
 }
 
 /** The same JVP through the dual algebra directly (checks networkModel's wiring of input tangents). */
-function dualJvp(activation: (typeof ACTIVATIONS)[number], seed: number, xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array {
+function dualJvp(
+  activation: (typeof ACTIVATIONS)[number],
+  seed: number,
+  xt: Float64Array,
+  t: number,
+  shape: Shape,
+  v: Float64Array,
+): Float64Array {
   const config = mlpConfig({ dim: 2, width: 24, depth: 2, activation, timeEmbedding: { scale: 1 } });
   const params = initMlpParams(config, new Rng(seed), "float64");
   const width = featureWidth(config);
   const features = mlpFeatures(config, xt, t, shape, new Float64Array(shape.batch * width));
   const tangent = new Float64Array(shape.batch * width);
-  for (let i = 0; i < shape.batch; i++) for (let j = 0; j < shape.dim; j++) tangent[i * width + j] = v[i * shape.dim + j]!;
-  const input: Dual = { value: { shape: [shape.batch, width], data: features }, tangent: { shape: [shape.batch, width], data: tangent } };
-  return mlpForward(dualOps(hostOps("float64")), config, params.map(constantDual), input).tangent!.data as Float64Array;
+  for (let i = 0; i < shape.batch; i++)
+    for (let j = 0; j < shape.dim; j++) tangent[i * width + j] = v[i * shape.dim + j]!;
+  const input: Dual = {
+    value: { shape: [shape.batch, width], data: features },
+    tangent: { shape: [shape.batch, width], data: tangent },
+  };
+  return mlpForward(dualOps(hostOps("float64")), config, params.map(constantDual), input).tangent!
+    .data as Float64Array;
 }
 
 describe("forward-mode JVP of an MLP (dual tensor algebra)", () => {

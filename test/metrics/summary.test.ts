@@ -43,15 +43,24 @@ describe("rmsDistance", () => {
 
   test("is symmetric, zero on equal sets, and translating one set by v gives ‖v‖", () => {
     fc.assert(
-      fc.property(fc.array(finite, { minLength: 6, maxLength: 30 }), finite, finite, finite, (xs, a, b, c) => {
-        const x = Float64Array.from(xs.slice(0, xs.length - (xs.length % 3)));
-        const y = Float64Array.from(x, (v, i) => v + [a, b, c][i % 3]!);
-        const norm = Math.hypot(a, b, c);
-        assert.equal(rmsDistance(x, x, 3), 0, "zero on equal sets");
-        assert.equal(rmsDistance(x, y, 3), rmsDistance(y, x, 3), "symmetric");
-        const tol = 1e-9 * (1 + Math.max(...xs.map(Math.abs)) + norm);
-        assert.ok(Math.abs(rmsDistance(x, y, 3) - norm) <= tol, `translation: ${rmsDistance(x, y, 3)} vs ${norm}`);
-      }),
+      fc.property(
+        fc.array(finite, { minLength: 6, maxLength: 30 }),
+        finite,
+        finite,
+        finite,
+        (xs, a, b, c) => {
+          const x = Float64Array.from(xs.slice(0, xs.length - (xs.length % 3)));
+          const y = Float64Array.from(x, (v, i) => v + [a, b, c][i % 3]!);
+          const norm = Math.hypot(a, b, c);
+          assert.equal(rmsDistance(x, x, 3), 0, "zero on equal sets");
+          assert.equal(rmsDistance(x, y, 3), rmsDistance(y, x, 3), "symmetric");
+          const tol = 1e-9 * (1 + Math.max(...xs.map(Math.abs)) + norm);
+          assert.ok(
+            Math.abs(rmsDistance(x, y, 3) - norm) <= tol,
+            `translation: ${rmsDistance(x, y, 3)} vs ${norm}`,
+          );
+        },
+      ),
     );
   });
 
@@ -60,6 +69,9 @@ describe("rmsDistance", () => {
       () => rmsDistance(new Float64Array(4), new Float64Array(6), 2),
       /rmsDistance: x has 2 points but y has 3; the rows are paired, so pass sets of the same size/,
     );
-    assert.throws(() => rmsDistance(new Float64Array(3), new Float64Array(3), 2), /rmsDistance: x has length 3/);
+    assert.throws(
+      () => rmsDistance(new Float64Array(3), new Float64Array(3), 2),
+      /rmsDistance: x has length 3/,
+    );
   });
 });

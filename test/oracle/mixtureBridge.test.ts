@@ -15,9 +15,24 @@ import { assertClose } from "../helpers.js";
 
 // A dense, non-commuting LTI SDE with a nonzero prior mean: the conditional A_p, b_p, Σ_p are all dense.
 const components = new DiffusionModelComponents({
-  linearSde: linearTimeInvariantSde({ F: [[-0.7, 1.3], [-0.4, -0.2]], L: [[1, 0], [0.5, 0.8]] }),
+  linearSde: linearTimeInvariantSde({
+    F: [
+      [-0.7, 1.3],
+      [-0.4, -0.2],
+    ],
+    L: [
+      [1, 0],
+      [0.5, 0.8],
+    ],
+  }),
   t0: 0,
-  priorAtT0: gaussian({ mean: [0.3, -0.6], cov: [[1, 0.2], [0.2, 0.7]] }),
+  priorAtT0: gaussian({
+    mean: [0.3, -0.6],
+    cov: [
+      [1, 0.2],
+      [0.2, 0.7],
+    ],
+  }),
   t1: 1,
   evidenceCov: 0.05,
 });
@@ -32,7 +47,10 @@ function solve2(m: Float64Array, b: Float64Array): Float64Array {
 describe("gaussianMixture oracle on a bridge path", () => {
   it("gives E[y1 | x] = μ + C·A_pᵀ(A_p C A_pᵀ + Σ_p)⁻¹(x − A_p μ − b_p) for one dense component", async () => {
     const mu = [1.5, -0.5];
-    const C = [[0.4, 0.1], [0.1, 0.3]];
+    const C = [
+      [0.4, 0.1],
+      [0.1, 0.3],
+    ];
     const single = gaussianMixture({ weights: [1], means: [mu], covariances: [C] });
     const t = 0.55;
     const { A, b, cov } = path.slice(t).conditional;
@@ -55,13 +73,23 @@ describe("gaussianMixture oracle on a bridge path", () => {
     matVec(A, Float64Array.from(mu), mean);
     const r = new Float64Array([x[0]! - mean[0]! - (b?.[0] ?? 0), x[1]! - mean[1]! - (b?.[1] ?? 0)]);
     const w = solve2(M, r);
-    const expected = new Float64Array([mu[0]! + gain[0]! * w[0]! + gain[1]! * w[1]!, mu[1]! + gain[2]! * w[0]! + gain[3]! * w[1]!]);
+    const expected = new Float64Array([
+      mu[0]! + gain[0]! * w[0]! + gain[1]! * w[1]!,
+      mu[1]! + gain[2]! * w[0]! + gain[3]! * w[1]!,
+    ]);
     const got = await predict(single.denoiser(path), x, t, { batch: 1, dim: 2 });
     assertClose(got, expected, { rtol: 1e-12 });
   });
 
   it("its marginal log-density matches a Monte-Carlo estimate of p_t(x) = E_y1[N(x; A_p y1 + b_p, Σ_p)]", () => {
-    const mixture = gaussianMixture({ weights: [0.4, 0.6], means: [[-1, 0], [1, 1]], covariances: [0.2, [0.3, 0.1]] });
+    const mixture = gaussianMixture({
+      weights: [0.4, 0.6],
+      means: [
+        [-1, 0],
+        [1, 1],
+      ],
+      covariances: [0.2, [0.3, 0.1]],
+    });
     const t = 0.4;
     const slice = path.slice(t);
     const x = new Float64Array([0.1, 0.2]);

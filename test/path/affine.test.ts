@@ -26,10 +26,18 @@ describe("affinePath", () => {
     const slice = path.slice(0.3);
     const { alpha, sigma } = slice.level;
     const targets = slice.targets(data, noise, { g2: 0.4 });
-    assertClose(targets.xt, data.map((d, i) => alpha * d + sigma * noise[i]!), { rtol: 1e-15 });
+    assertClose(
+      targets.xt,
+      data.map((d, i) => alpha * d + sigma * noise[i]!),
+      { rtol: 1e-15 },
+    );
     for (const kind of KINDS) {
       const value = targets[kind]!;
-      assertClose(slice.convert(value, kind, "data", targets.xt, { g2: 0.4 }), data, { rtol: 1e-12, atol: 1e-13, message: kind });
+      assertClose(slice.convert(value, kind, "data", targets.xt, { g2: 0.4 }), data, {
+        rtol: 1e-12,
+        atol: 1e-13,
+        message: kind,
+      });
     }
     assert.equal(slice.targets(data, noise).drift, undefined);
   });
@@ -38,7 +46,10 @@ describe("affinePath", () => {
     const path = affinePath(edmSchedule());
     const c = path.slice(0.5).conditional;
     const l = path.slice(0.5).level;
-    assert.deepEqual([c.A, c.cov, c.b], [{ kind: "scalar", value: l.alpha }, { kind: "scalar", value: l.sigma ** 2 }, null]);
+    assert.deepEqual(
+      [c.A, c.cov, c.b],
+      [{ kind: "scalar", value: l.alpha }, { kind: "scalar", value: l.sigma ** 2 }, null],
+    );
     const x = new Float64Array([1, -2]);
     const lp = path.prior.logProb(x, 2)[0]!;
     assertClose(lp, -Math.log(2 * Math.PI * 80 * 80) - 5 / (2 * 6400), { rtol: 1e-14 });
@@ -48,12 +59,19 @@ describe("affinePath", () => {
   it("rejects a non-schedule and times outside [0, 1]", () => {
     assert.throws(() => affinePath({} as never), /affinePath: schedule must be a Schedule/);
     assert.throws(() => affinePath(linearSchedule()).slice(2), /linear\.at: t = 2 is outside \[0, 1\]/);
-    assert.throws(() => affinePath(linearSchedule()).prior.logProb(new Float64Array(3), 1.5), /prior\.logProb: dim must be a positive integer, got 1\.5/);
+    assert.throws(
+      () => affinePath(linearSchedule()).prior.logProb(new Float64Array(3), 1.5),
+      /prior\.logProb: dim must be a positive integer, got 1\.5/,
+    );
   });
 });
 
 /** A model of `kind` on `path` computed from the exact mixture denoiser (the ground truth). */
-function exactModel(kind: Exclude<Kind, "drift">, path: ReturnType<typeof affinePath>, mixture: ReturnType<typeof gaussianMixture>): Model {
+function exactModel(
+  kind: Exclude<Kind, "drift">,
+  path: ReturnType<typeof affinePath>,
+  mixture: ReturnType<typeof gaussianMixture>,
+): Model {
   const denoiser = mixture.denoiser(path);
   return {
     kind,
@@ -66,7 +84,14 @@ function exactModel(kind: Exclude<Kind, "drift">, path: ReturnType<typeof affine
 }
 
 describe("retime", () => {
-  const mixture = gaussianMixture({ weights: [0.6, 0.4], means: [[-1, 0.5], [1.5, -1]], covariances: [0.2, [0.1, 0.3]] });
+  const mixture = gaussianMixture({
+    weights: [0.6, 0.4],
+    means: [
+      [-1, 0.5],
+      [1.5, -1],
+    ],
+    covariances: [0.2, [0.1, 0.3]],
+  });
 
   it("serves a model trained on one path exactly on another, for every kind", async () => {
     const from = affinePath(vpSchedule());
@@ -103,6 +128,9 @@ describe("retime", () => {
     const path = affinePath(linearSchedule());
     const drift: Model = { kind: "drift", g2: () => 1, path, predict: (x) => x };
     assert.throws(() => retime(drift, path), /retime: drift models depend on their path's g²/);
-    assert.throws(() => retime(exactModel("data", path, mixture), { kind: "bridge" } as never), /toPath must be an affine path/);
+    assert.throws(
+      () => retime(exactModel("data", path, mixture), { kind: "bridge" } as never),
+      /toPath must be an affine path/,
+    );
   });
 });

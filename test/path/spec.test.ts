@@ -25,7 +25,13 @@ describe("pathFromSpec", () => {
       new DiffusionModelComponents({
         linearSde: ornsteinUhlenbeck({ lambda: 1, sigma: 1, dim: 2 }),
         t0: 0,
-        priorAtT0: gaussian({ mean: [2, -1], cov: [[1, 0.2], [0.2, 0.5]] }),
+        priorAtT0: gaussian({
+          mean: [2, -1],
+          cov: [
+            [1, 0.2],
+            [0.2, 0.5],
+          ],
+        }),
         t1: 1,
         evidenceCov: 0.1,
       }),
@@ -38,7 +44,10 @@ describe("pathFromSpec", () => {
   });
 
   it("names what cannot be rebuilt: unknown types and SDEs given as code", () => {
-    assert.throws(() => pathFromSpec({ type: "spline" } as never), /pathFromSpec: unknown path type "spline"/);
+    assert.throws(
+      () => pathFromSpec({ type: "spline" } as never),
+      /pathFromSpec: unknown path type "spline"/,
+    );
     const coded = bridgePath(
       new DiffusionModelComponents({
         linearSde: linearSde({ F: () => [[-1]], u: () => [0], L: () => [[1]], dim: 1 }),

@@ -75,7 +75,10 @@ describe("Rng", () => {
   it("permutation is a permutation and integer stays in range", () => {
     const rng = new Rng(3);
     const p = Array.from(rng.permutation(50)).sort((a, b) => a - b);
-    assert.deepEqual(p, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      p,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     for (let i = 0; i < 1000; i++) {
       const k = rng.integer(7);
       assert.ok(Number.isInteger(k) && k >= 0 && k < 7);
@@ -87,9 +90,18 @@ describe("Rng", () => {
     assert.throws(() => new Rng(1.5), /seed/);
     assert.throws(() => Rng.fromState({ algorithm: "mt19937" } as never), /not a philox4x32-10 RngState/);
     const state = new Rng(1).getState();
-    assert.throws(() => Rng.fromState({ ...state, spareNormal: "0.5" as never }), /spareNormal must be null or a number/);
-    assert.throws(() => Rng.fromState({ ...state, spareUniform: 1 }), /spareUniform must be null or a number/);
-    assert.throws(() => Rng.fromState({ ...state, block: -1 }), /Rng.fromState: block must be a non-negative safe integer/);
+    assert.throws(
+      () => Rng.fromState({ ...state, spareNormal: "0.5" as never }),
+      /spareNormal must be null or a number/,
+    );
+    assert.throws(
+      () => Rng.fromState({ ...state, spareUniform: 1 }),
+      /spareUniform must be null or a number/,
+    );
+    assert.throws(
+      () => Rng.fromState({ ...state, block: -1 }),
+      /Rng.fromState: block must be a non-negative safe integer/,
+    );
   });
 });
 
@@ -106,6 +118,9 @@ describe("perSampleNormals", () => {
   it("writes Float32Array outputs too and checks the output length", () => {
     const out = perSampleNormals(1, 0, 0, 2, 3, new Float32Array(6));
     assert.ok(out instanceof Float32Array && out.every(Number.isFinite));
-    assert.throws(() => perSampleNormals(1, 0, 0, 2, 3, new Float64Array(5)), /out has length 5, expected rows·dim = 6/);
+    assert.throws(
+      () => perSampleNormals(1, 0, 0, 2, 3, new Float64Array(5)),
+      /out has length 5, expected rows·dim = 6/,
+    );
   });
 });

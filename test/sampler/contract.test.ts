@@ -38,13 +38,29 @@ const X0 = Float64Array.from([0.3, -1.2, 1.5, 0.4]);
 
 describe("the sampler contract", () => {
   it("step is pure: the input state is unchanged and stepping it again gives the same result", async () => {
-    for (const s of [euler(), heun(), any(dpmSolverMultistep({ order: 3 })), any(unipc({ order: 3 })), any(pndm()), eulerAncestral()]) {
+    for (const s of [
+      euler(),
+      heun(),
+      any(dpmSolverMultistep({ order: 3 })),
+      any(unipc({ order: 3 })),
+      any(pndm()),
+      eulerAncestral(),
+    ]) {
       let state = s.init(Float64Array.from(X0), grid, { dim: 2, noise: seededNoise(3) });
       for (let k = 0; k < 4; k++) {
-        const snapshot = JSON.stringify({ ...state, grid: undefined, noise: undefined, x: Array.from(state.x) });
+        const snapshot = JSON.stringify({
+          ...state,
+          grid: undefined,
+          noise: undefined,
+          x: Array.from(state.x),
+        });
         const a = await s.step(model, state);
         const b = await s.step(model, state);
-        assert.equal(JSON.stringify({ ...state, grid: undefined, noise: undefined, x: Array.from(state.x) }), snapshot, `${s.name}: state mutated`);
+        assert.equal(
+          JSON.stringify({ ...state, grid: undefined, noise: undefined, x: Array.from(state.x) }),
+          snapshot,
+          `${s.name}: state mutated`,
+        );
         assert.deepEqual(Array.from(a.x), Array.from(b.x), `${s.name}: not deterministic in its state`);
         state = a;
       }
@@ -78,9 +94,18 @@ describe("the sampler contract", () => {
       const r = await sample(model, { sampler: s, grid, x: X0, dim: 2, seed: 1 });
       assert.equal(r.nfe, nfe, `${s.name}: NFE`);
     }
-    const d = await sample(model, { sampler: any(dopri()), grid: customGrid(path, [path.tMin, 0.9]), x: X0, dim: 2 });
+    const d = await sample(model, {
+      sampler: any(dopri()),
+      grid: customGrid(path, [path.tMin, 0.9]),
+      x: X0,
+      dim: 2,
+    });
     const st = d.state as unknown as { accepted: number; rejected: number };
-    assert.equal(d.nfe, 2 + 6 * (st.accepted + st.rejected), "dopri: f(t₀), the starting-step probe, 6 per attempt");
+    assert.equal(
+      d.nfe,
+      2 + 6 * (st.accepted + st.rejected),
+      "dopri: f(t₀), the starting-step probe, 6 per attempt",
+    );
   });
 
   it("a seeded run starts from σ(t₀)·z with z = perSampleNormals(seed, draw 0) and draws one array per noisy step", async () => {
@@ -89,46 +114,103 @@ describe("the sampler contract", () => {
     const r = await sample(GMM.denoiser(lin), { sampler: ddim(), grid: g, seed: 9, batch: 3, dim: 2 });
     const z = perSampleNormals(9, 0, 0, 3, 2, new Float64Array(6));
     const s0 = lin.schedule.at(0.2).sigma;
-    let state = ddim().init(z.map((v) => s0 * v), g, { dim: 2 });
+    let state = ddim().init(
+      z.map((v) => s0 * v),
+      g,
+      { dim: 2 },
+    );
     while (state.index < 4) state = await ddim().step(GMM.denoiser(lin), state);
     assert.deepEqual(Array.from(r.x), Array.from(state.x));
-    const anc = await sample(GMM.denoiser(lin), { sampler: eulerAncestral(), grid: g, seed: 9, batch: 3, dim: 2 });
+    const anc = await sample(GMM.denoiser(lin), {
+      sampler: eulerAncestral(),
+      grid: g,
+      seed: 9,
+      batch: 3,
+      dim: 2,
+    });
     assert.equal(anc.state.draws, 3, "no draw on the step into the data end");
   });
 
   it("accepts synchronous, asynchronous and Float32Array-returning models", async () => {
-    const sync: Model = { kind: "data", path, predict: (x, t, shape) => model.predict(x, t, shape) as Float64Array };
-    const f32: Model = { kind: "data", path, predict: async (x, t, shape) => Float32Array.from(await model.predict(x, t, shape)) };
+    const sync: Model = {
+      kind: "data",
+      path,
+      predict: (x, t, shape) => model.predict(x, t, shape) as Float64Array,
+    };
+    const f32: Model = {
+      kind: "data",
+      path,
+      predict: async (x, t, shape) => Float32Array.from(await model.predict(x, t, shape)),
+    };
     const a = await sample(model, { sampler: heun(), grid, x: X0, dim: 2 });
     const b = await sample(sync, { sampler: heun(), grid, x: X0, dim: 2 });
     const c = await sample(f32, { sampler: heun(), grid, x: X0, dim: 2 });
     assert.deepEqual(Array.from(a.x), Array.from(b.x));
-    assert.ok(a.x.every((v, i) => Math.abs(v - c.x[i]!) <= 1e-5), "float32 model outputs widen");
+    assert.ok(
+      a.x.every((v, i) => Math.abs(v - c.x[i]!) <= 1e-5),
+      "float32 model outputs widen",
+    );
   });
 
   it("errors name the argument, the function and the fix", async () => {
-    await assert.rejects(sample(model, { sampler: eulerAncestral(), grid, x: X0, dim: 2 }), /eulerAncestral: this sampler is stochastic; pass seed or noise to sample\(\)/);
-    const other = affinePath(linearSchedule());
-    await assert.rejects(sample(GMM.denoiser(other), { sampler: euler(), grid, x: X0, dim: 2 }), /the grid was built on path .* but the model's path is linear; build the grid on model.path/);
-    await assert.rejects(sample(model, { sampler: euler(), grid, x: X0 }), /options.dim is required/);
-    await assert.rejects(sample(model, { sampler: euler(), grid, dim: 2 }), /pass seed \(with batch\), noise, or the initial state x/);
-    await assert.rejects(sample(model, { sampler: euler(), grid, dim: 2, seed: 1 }), /options.batch \(number of samples\) is required with seed/);
     await assert.rejects(
-      sample(model, { sampler: eulerAncestral(), grid, x: X0, dim: 2, noise: recordedNoise([new Float64Array(4), new Float64Array(4)]) }),
+      sample(model, { sampler: eulerAncestral(), grid, x: X0, dim: 2 }),
+      /eulerAncestral: this sampler is stochastic; pass seed or noise to sample\(\)/,
+    );
+    const other = affinePath(linearSchedule());
+    await assert.rejects(
+      sample(GMM.denoiser(other), { sampler: euler(), grid, x: X0, dim: 2 }),
+      /the grid was built on path .* but the model's path is linear; build the grid on model.path/,
+    );
+    await assert.rejects(sample(model, { sampler: euler(), grid, x: X0 }), /options.dim is required/);
+    await assert.rejects(
+      sample(model, { sampler: euler(), grid, dim: 2 }),
+      /pass seed \(with batch\), noise, or the initial state x/,
+    );
+    await assert.rejects(
+      sample(model, { sampler: euler(), grid, dim: 2, seed: 1 }),
+      /options.batch \(number of samples\) is required with seed/,
+    );
+    await assert.rejects(
+      sample(model, {
+        sampler: eulerAncestral(),
+        grid,
+        x: X0,
+        dim: 2,
+        noise: recordedNoise([new Float64Array(4), new Float64Array(4)]),
+      }),
       /recordedNoise: draw 2 was requested but only 2 were given/,
     );
     const done = await sample(model, { sampler: euler(), grid, x: X0, dim: 2 });
-    await assert.rejects(euler().step(model, done.state), /euler.step: the state is already at the grid's last node/);
-    assert.throws(() => euler().init(Float64Array.from([1, 2, 3]), grid, { dim: 2 }), /euler.init: x has length 3, not a multiple of dim = 2/);
+    await assert.rejects(
+      euler().step(model, done.state),
+      /euler.step: the state is already at the grid's last node/,
+    );
+    assert.throws(
+      () => euler().init(Float64Array.from([1, 2, 3]), grid, { dim: 2 }),
+      /euler.init: x has length 3, not a multiple of dim = 2/,
+    );
     assert.throws(() => seededNoise(-1), /seededNoise: seed must be a non-negative safe integer/);
-    assert.throws(() => dpmSolverMultistep({ order: 4 }), /dpmSolverMultistep: order must be an integer in \[1, 3\]/);
+    assert.throws(
+      () => dpmSolverMultistep({ order: 4 }),
+      /dpmSolverMultistep: order must be an integer in \[1, 3\]/,
+    );
     assert.throws(() => ddim({ eta: -1 }), /ddim: eta must be a finite number ≥ 0/);
-    assert.throws(() => deis({ lowerOrderFinal: "yes" as never }), /deis: lowerOrderFinal must be true, false or \{ belowSteps: n \}/);
+    assert.throws(
+      () => deis({ lowerOrderFinal: "yes" as never }),
+      /deis: lowerOrderFinal must be true, false or \{ belowSteps: n \}/,
+    );
     assert.throws(() => euler({ variable: "s" as never }), /euler: variable must be "t" or "sigma"/);
     assert.throws(() => dopri({ rtol: -1 }), /dopri: rtol must be a finite number ≥ 0, got -1/);
     assert.throws(() => dopri({ maxSteps: 0 }), /dopri: maxSteps must be a positive integer, got 0/);
-    await assert.rejects(sample(model, { sampler: euler(), grid, noise: [new Float64Array(3)], dim: 2 }), /sample: options.noise\[0\] has length 3, not a multiple of dim = 2/);
+    await assert.rejects(
+      sample(model, { sampler: euler(), grid, noise: [new Float64Array(3)], dim: 2 }),
+      /sample: options.noise\[0\] has length 3, not a multiple of dim = 2/,
+    );
     const twin = affinePath(cosineSchedule());
-    await assert.rejects(sample(GMM.denoiser(twin), { sampler: euler(), grid, x: X0, dim: 2 }), /model's path is cosine \(another object of the same name\); build the grid on model.path/);
+    await assert.rejects(
+      sample(GMM.denoiser(twin), { sampler: euler(), grid, x: X0, dim: 2 }),
+      /model's path is cosine \(another object of the same name\); build the grid on model.path/,
+    );
   });
 });

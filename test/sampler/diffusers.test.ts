@@ -46,12 +46,16 @@ function withinUlps(a: number, b: number, n: number): boolean {
 
 /** Calls our run makes: diffusers' minus a dropped identity last step (entry 0 → ᾱ₀). */
 function callsOf(f: DFixture): number {
-  const identityLast = f.timesteps[f.timesteps.length - 1] === 0 && f.constructor_kwargs.set_alpha_to_one === false;
+  const identityLast =
+    f.timesteps[f.timesteps.length - 1] === 0 && f.constructor_kwargs.set_alpha_to_one === false;
   return f.steps.length - (identityLast ? 1 : 0);
 }
 
 function setupOf(f: DFixture) {
-  return fromDiffusers(f.scheduler, f.constructor_kwargs, f.num_inference_steps, { ...f.step_kwargs, ...f.set_timesteps_kwargs });
+  return fromDiffusers(f.scheduler, f.constructor_kwargs, f.num_inference_steps, {
+    ...f.step_kwargs,
+    ...f.set_timesteps_kwargs,
+  });
 }
 
 describe("diffusers parity", () => {
@@ -75,15 +79,24 @@ describe("diffusers parity", () => {
       else {
         assert.equal(setup.sigmas!.length, f.sigmas.length, "number of σ̃");
         f.sigmas.forEach((v, i) => {
-          assert.ok(withinUlps(setup.sigmas![i]!, v, 2), `sigmas[${i}] = ${setup.sigmas![i]}, diffusers ${v}`);
+          assert.ok(
+            withinUlps(setup.sigmas![i]!, v, 2),
+            `sigmas[${i}] = ${setup.sigmas![i]}, diffusers ${v}`,
+          );
         });
       }
-      assert.ok(Math.abs(setup.initNoiseSigma - f.init_noise_sigma) <= 1e-7 * f.init_noise_sigma, `init_noise_sigma ${setup.initNoiseSigma}`);
+      assert.ok(
+        Math.abs(setup.initNoiseSigma - f.init_noise_sigma) <= 1e-7 * f.init_noise_sigma,
+        `init_noise_sigma ${setup.initNoiseSigma}`,
+      );
       const init = setup.initialState(flat(f.initial_noise)).map((v) => v * setup.sampleScale[0]!);
       assert.ok(relErr(init, flat(f.initial_sample)) <= 1e-7, "initial sample");
       // Run from diffusers' initial sample with its recorded noise.
       const rec = recording(oracleOfKind(setup.path, setup.kind));
-      const noise = [flat(f.initial_noise), ...f.steps.filter((s) => s.injected_noise).map((s) => flat(s.injected_noise![0]!))];
+      const noise = [
+        flat(f.initial_noise),
+        ...f.steps.filter((s) => s.injected_noise).map((s) => flat(s.injected_noise![0]!)),
+      ];
       const states: Float64Array[] = [];
       const result = await sample(rec.model, {
         sampler: setup.sampler,
@@ -111,7 +124,9 @@ describe("diffusers parity", () => {
         });
       }
       const finalErr = relErr(result.x, flat(f.final_sample));
-      t.diagnostic(`inputs ${inputErr.toExponential(1)}, steps ${stepErr.toExponential(1)}, final ${finalErr.toExponential(1)}`);
+      t.diagnostic(
+        `inputs ${inputErr.toExponential(1)}, steps ${stepErr.toExponential(1)}, final ${finalErr.toExponential(1)}`,
+      );
       assert.ok(inputErr <= 1e-5, `model inputs: rel ${inputErr}`);
       assert.ok(Number.isNaN(stepErr) || stepErr <= 1e-5, `step states: rel ${stepErr}`);
       assert.ok(finalErr <= 1e-5, `final sample: rel ${finalErr}`);
@@ -128,11 +143,23 @@ describe("diffusers parity", () => {
         seen.push(timestep);
         return flat(f.steps[k++]!.model_output);
       });
-      const noise = [flat(f.initial_noise), ...f.steps.filter((s) => s.injected_noise).map((s) => flat(s.injected_noise![0]!))];
-      const result = await sample(model, { sampler: setup.sampler, grid: setup.grid, x: setup.initialState(flat(f.initial_noise)), noise, dim: 2 });
+      const noise = [
+        flat(f.initial_noise),
+        ...f.steps.filter((s) => s.injected_noise).map((s) => flat(s.injected_noise![0]!)),
+      ];
+      const result = await sample(model, {
+        sampler: setup.sampler,
+        grid: setup.grid,
+        x: setup.initialState(flat(f.initial_noise)),
+        noise,
+        dim: 2,
+      });
       assert.equal(seen.length, callsOf(f), `${file}: number of network calls`);
       seen.forEach((v, i) => {
-        assert.ok(withinUlps(v, f.timesteps[i]!, 4), `${file}: network call ${i} at timestep ${v}, diffusers ${f.timesteps[i]}`);
+        assert.ok(
+          withinUlps(v, f.timesteps[i]!, 4),
+          `${file}: network call ${i} at timestep ${v}, diffusers ${f.timesteps[i]}`,
+        );
       });
       assert.ok(relErr(result.x, flat(f.final_sample)) <= 1e-5, `${file}: replayed final sample`);
     }
@@ -140,19 +167,39 @@ describe("diffusers parity", () => {
 
   it("unsupported options fail with a message naming the option and the fix", () => {
     const base = { beta_schedule: "scaled_linear", beta_start: 0.00085, beta_end: 0.012 } as const;
-    assert.throws(() => fromDiffusers("DDIMScheduler", { ...base, thresholding: true }, 10), /thresholding is not supported — set thresholding: false/);
-    assert.throws(() => fromDiffusers("DPMSolverMultistepScheduler", { ...base, algorithm_type: "dpmsolver" as never }, 10), /algorithm_type "dpmsolver"/);
-    assert.throws(() => fromDiffusers("DDIMScheduler", { ...base, beta_shedule: "linear" }, 10), /unknown configuration key "beta_shedule"/);
-    assert.throws(() => fromDiffusers("DDPMScheduler", { ...base, variance_type: "learned" as never }, 10), /variance_type "learned"/);
+    assert.throws(
+      () => fromDiffusers("DDIMScheduler", { ...base, thresholding: true }, 10),
+      /thresholding is not supported — set thresholding: false/,
+    );
+    assert.throws(
+      () =>
+        fromDiffusers("DPMSolverMultistepScheduler", { ...base, algorithm_type: "dpmsolver" as never }, 10),
+      /algorithm_type "dpmsolver"/,
+    );
+    assert.throws(
+      () => fromDiffusers("DDIMScheduler", { ...base, beta_shedule: "linear" }, 10),
+      /unknown configuration key "beta_shedule"/,
+    );
+    assert.throws(
+      () => fromDiffusers("DDPMScheduler", { ...base, variance_type: "learned" as never }, 10),
+      /variance_type "learned"/,
+    );
     assert.throws(() => fromDiffusers("KarrasVeScheduler" as never, base, 10), /not supported; use one of/);
   });
 
   it("clip_sample (diffusers' DDIM/DDPM default) clamps the predicted data", async () => {
-    const setup = fromDiffusers("DDIMScheduler", { beta_schedule: "scaled_linear", beta_start: 0.00085, beta_end: 0.012 }, 5);
+    const setup = fromDiffusers(
+      "DDIMScheduler",
+      { beta_schedule: "scaled_linear", beta_start: 0.00085, beta_end: 0.012 },
+      5,
+    );
     assert.equal(setup.kind, "data", "clipped models predict data");
     const model = setup.model((x) => x.map(() => 5)); // ε̂ = 5: x̂₀ far outside [−1, 1]
     const x = new Float64Array([0.3, -0.2]);
     const d = await model.predict(x, setup.grid.times[2]!, { batch: 1, dim: 2 });
-    assert.ok(d.every((v) => Math.abs(v) <= 1), `clipped data ${Array.from(d)}`);
+    assert.ok(
+      d.every((v) => Math.abs(v) <= 1),
+      `clipped data ${Array.from(d)}`,
+    );
   });
 });

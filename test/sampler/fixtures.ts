@@ -15,13 +15,19 @@ import type { GaussianPath } from "../../src/path/path.js";
 /** Parses test/reference/<name>, mapping the bare -Infinity token to -Infinity. */
 export function loadFixture<T = Record<string, unknown>>(name: string): T {
   const text = readFileSync(new URL(`../reference/${name}`, import.meta.url), "utf8");
-  return JSON.parse(text.replace(/-Infinity/g, '"-Infinity"'), (_, v) => (v === "-Infinity" ? Number.NEGATIVE_INFINITY : v)) as T;
+  return JSON.parse(text.replace(/-Infinity/g, '"-Infinity"'), (_, v) =>
+    v === "-Infinity" ? Number.NEGATIVE_INFINITY : v,
+  ) as T;
 }
 
 const ORACLE = loadFixture<{ weights: number[]; means: number[][]; std: number }>("gmm-oracle-checks.json");
 
 /** The fixtures' 2-D mixture (README: w = [0.5, 0.3, 0.2], μ = [[−2, 0], [2, 1], [0, −2.5]], s = 0.3). */
-export const GMM = gaussianMixture({ weights: ORACLE.weights, means: ORACLE.means, covariances: ORACLE.std ** 2 });
+export const GMM = gaussianMixture({
+  weights: ORACLE.weights,
+  means: ORACLE.means,
+  covariances: ORACLE.std ** 2,
+});
 
 /** A 2-D Brownian bridge with a diagonal prior N((0.5, 0), diag(1, 2)) and evidence covariance R. */
 export function diagonalBridge(evidenceCov: number) {

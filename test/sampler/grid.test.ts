@@ -37,10 +37,24 @@ const bridge = diagonalBridge;
 
 describe("k-diffusion σ̃ schedules", () => {
   const cases: readonly [string, (n: number, kw: Record<string, number>) => Grid][] = [
-    ["kdiffusion-sigmas-karras-10.json", (n, kw) => karrasGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! })],
-    ["kdiffusion-sigmas-exponential-10.json", (n, kw) => exponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max! })],
-    ["kdiffusion-sigmas-polyexponential-rho1-10.json", (n, kw) => polyexponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! })],
-    ["kdiffusion-sigmas-polyexponential-rho2-10.json", (n, kw) => polyexponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! })],
+    [
+      "kdiffusion-sigmas-karras-10.json",
+      (n, kw) => karrasGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! }),
+    ],
+    [
+      "kdiffusion-sigmas-exponential-10.json",
+      (n, kw) => exponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max! }),
+    ],
+    [
+      "kdiffusion-sigmas-polyexponential-rho1-10.json",
+      (n, kw) =>
+        polyexponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! }),
+    ],
+    [
+      "kdiffusion-sigmas-polyexponential-rho2-10.json",
+      (n, kw) =>
+        polyexponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! }),
+    ],
   ];
   for (const [file, build] of cases) {
     it(`${file.replace(".json", "")} is reproduced to 1e-14 and ends at the data end`, () => {
@@ -55,16 +69,29 @@ describe("k-diffusion σ̃ schedules", () => {
   it("get_sigmas_vp is the VP path on times linspace(0, 1 − 10⁻³) plus the data end", () => {
     const f = loadFixture<{ sigmas: number[] }>("kdiffusion-sigmas-vp-10.json");
     const vp = affinePath(vpSchedule({ betaMin: 0.1, betaMax: 20 }));
-    const grid = customGrid(vp, Array.from({ length: 10 }, (_, i) => (i * (1 - 1e-3)) / 9), { dataEnd: true });
+    const grid = customGrid(
+      vp,
+      Array.from({ length: 10 }, (_, i) => (i * (1 - 1e-3)) / 9),
+      { dataEnd: true },
+    );
     assert.ok(relErr(grid.sigmas, f.sigmas) <= 1e-12, `σ̃ rel ${relErr(grid.sigmas, f.sigmas)}`);
   });
 });
 
 describe("diffusers' discrete spacings", () => {
   it("leading + stepsOffset 1, trailing and linspace give the README's timesteps", () => {
-    assert.deepEqual(discreteTimesteps(1000, 10, "leading", 1), [901, 801, 701, 601, 501, 401, 301, 201, 101, 1]);
-    assert.deepEqual(discreteTimesteps(1000, 10, "trailing"), [999, 899, 799, 699, 599, 499, 399, 299, 199, 99]);
-    assert.deepEqual(discreteTimesteps(1000, 10, "linspace"), [999, 888, 777, 666, 555, 444, 333, 222, 111, 0]);
+    assert.deepEqual(
+      discreteTimesteps(1000, 10, "leading", 1),
+      [901, 801, 701, 601, 501, 401, 301, 201, 101, 1],
+    );
+    assert.deepEqual(
+      discreteTimesteps(1000, 10, "trailing"),
+      [999, 899, 799, 699, 599, 499, 399, 299, 199, 99],
+    );
+    assert.deepEqual(
+      discreteTimesteps(1000, 10, "linspace"),
+      [999, 888, 777, 666, 555, 444, 333, 222, 111, 0],
+    );
   });
 
   it("linspace rounds numpy's linspace (diffusers), not torch's: np.linspace(0, 49, 23)[11] = 24.4999… gives 24", () => {
@@ -74,7 +101,9 @@ describe("diffusers' discrete spacings", () => {
   });
 
   it("discreteGrid puts entry k at t = 1 − (k + 1)/N and ends at ᾱ = 1 or at entry 0", () => {
-    const path = affinePath(discreteSchedule({ betaSchedule: "scaled_linear", betaStart: 0.00085, betaEnd: 0.012 }));
+    const path = affinePath(
+      discreteSchedule({ betaSchedule: "scaled_linear", betaStart: 0.00085, betaEnd: 0.012 }),
+    );
     const g = discreteGrid(path, 10, { spacing: "trailing" });
     assert.deepEqual(Array.from(g.trainSteps), [999, 899, 799, 699, 599, 499, 399, 299, 199, 99, -1]);
     g.trainSteps.forEach((k, i) => {
@@ -84,7 +113,10 @@ describe("diffusers' discrete spacings", () => {
     const h = discreteGrid(path, 10, { spacing: "trailing", end: "firstEntry" });
     assert.equal(h.trainSteps[h.trainSteps.length - 1], 0, "entry 0 last");
     assert.ok(!h.dataEnd, "ᾱ₀ is not the data end");
-    assert.throws(() => discreteGrid(edm, 10), /discreteGrid: path must be the affine path of a discreteSchedule/);
+    assert.throws(
+      () => discreteGrid(edm, 10),
+      /discreteGrid: path must be the affine path of a discreteSchedule/,
+    );
   });
 });
 
@@ -99,7 +131,7 @@ describe("the data end", () => {
     }
   });
 
-  it("is t = 1 where σ(1) = 0, and `end: \"tMax\"` stops at tMax instead", () => {
+  it('is t = 1 where σ(1) = 0, and `end: "tMax"` stops at tMax instead', () => {
     const lin = affinePath(linearSchedule());
     const g = uniformTimeGrid(lin, 4, { start: 0 });
     assert.deepEqual(Array.from(g.times), [0, 0.25, 0.5, 0.75, 1]);
@@ -136,11 +168,17 @@ describe("grid families", () => {
       const expected = i === 8 ? 0 : Math.exp(mu) / (Math.exp(mu) + (1 / s - 1) ** gamma);
       assert.ok(Math.abs(1 - h.times[i]! - expected) <= 1e-13, `μ node ${i}`);
     });
-    assert.ok(relErr(shiftGrid(lin, 8, { shift: 1, start: 0 }).times, base.times) <= 1e-14, "shift 1 is the identity");
+    assert.ok(
+      relErr(shiftGrid(lin, 8, { shift: 1, start: 0 }).times, base.times) <= 1e-14,
+      "shift 1 is the identity",
+    );
   });
 
   it("dynamic shift is Flux's μ(L) between (256, 0.5) and (4096, 1.15)", () => {
-    assert.ok(Math.abs(dynamicShiftMu(256) - 0.5) < 1e-15 && Math.abs(dynamicShiftMu(4096) - 1.15) < 1e-15, "end points");
+    assert.ok(
+      Math.abs(dynamicShiftMu(256) - 0.5) < 1e-15 && Math.abs(dynamicShiftMu(4096) - 1.15) < 1e-15,
+      "end points",
+    );
     const lin = affinePath(linearSchedule());
     const g = dynamicShiftGrid(lin, 6, { imageSeqLen: 1024, start: 0 });
     const h = shiftGrid(lin, 6, { mu: dynamicShiftMu(1024), start: 0 });
@@ -157,18 +195,36 @@ describe("grid families", () => {
     });
     const u = uniformLogSnrGrid(vp, 10, { end: "tMax" });
     const steps = u.logSnrs.slice(1).map((l, i) => l - u.logSnrs[i]!);
-    assert.ok(steps.every((d) => Math.abs(d - steps[0]!) <= 1e-9), `λ steps ${Array.from(steps)}`);
+    assert.ok(
+      steps.every((d) => Math.abs(d - steps[0]!) <= 1e-9),
+      `λ steps ${Array.from(steps)}`,
+    );
   });
 
   it("EDM's grid is the Karras grid with σ ∈ [0.002, 80], ρ = 7", () => {
-    assert.ok(relErr(edmGrid(edm, 18).sigmas, karrasGrid(edm, 18, { sigmaMin: 0.002, sigmaMax: 80, rho: 7 }).sigmas) === 0, "identical");
-    assert.ok(relErr(edmGrid(edm, 18).sigmas.slice(0, 18), uniformTimeGrid(edm, 18, { start: 0 }).sigmas.slice(0, 18)) <= 1e-13, "uniform t on edm");
+    assert.ok(
+      relErr(
+        edmGrid(edm, 18).sigmas,
+        karrasGrid(edm, 18, { sigmaMin: 0.002, sigmaMax: 80, rho: 7 }).sigmas,
+      ) === 0,
+      "identical",
+    );
+    assert.ok(
+      relErr(
+        edmGrid(edm, 18).sigmas.slice(0, 18),
+        uniformTimeGrid(edm, 18, { start: 0 }).sigmas.slice(0, 18),
+      ) <= 1e-13,
+      "uniform t on edm",
+    );
   });
 
   it("σ̃ grids on a diagonal bridge place nodes by the mean log-SNR", () => {
     const g = uniformLogSnrGrid(bridge(0), 6, { end: "tMax" });
     const steps = g.logSnrs.slice(1).map((l, i) => l - g.logSnrs[i]!);
-    assert.ok(steps.every((d) => Math.abs(d - steps[0]!) <= 1e-8), `mean λ steps ${Array.from(steps)}`);
+    assert.ok(
+      steps.every((d) => Math.abs(d - steps[0]!) <= 1e-8),
+      `mean λ steps ${Array.from(steps)}`,
+    );
   });
 
   const FAMILIES: readonly [string, GridFunction][] = [
@@ -186,15 +242,25 @@ describe("grid families", () => {
         fc.assert(
           fc.property(fc.integer({ min: 1, max: 40 }), (steps) => {
             const g = family(path, steps);
-            assert.equal(g.times.length, steps + 1, `${schedule.name}: ${g.times.length} nodes for ${steps} steps`);
+            assert.equal(
+              g.times.length,
+              steps + 1,
+              `${schedule.name}: ${g.times.length} nodes for ${steps} steps`,
+            );
             for (let i = 0; i < g.times.length; i++) {
               const t = g.times[i]!;
               assert.ok(t >= 0 && t <= 1, `${schedule.name}: t = ${t}`);
               const l = g.slices[i]!.level!;
-              assert.ok(Math.abs(g.sigmas[i]! - l.sigma / l.alpha) <= 1e-12 * (1 + g.sigmas[i]!), `${schedule.name}: σ̃[${i}]`);
+              assert.ok(
+                Math.abs(g.sigmas[i]! - l.sigma / l.alpha) <= 1e-12 * (1 + g.sigmas[i]!),
+                `${schedule.name}: σ̃[${i}]`,
+              );
               if (i > 0) {
                 const last = i === g.times.length - 1 && g.dataEnd;
-                assert.ok(t > g.times[i - 1]! || (last && t === 1), `${schedule.name}: t not increasing at ${i}`);
+                assert.ok(
+                  t > g.times[i - 1]! || (last && t === 1),
+                  `${schedule.name}: t not increasing at ${i}`,
+                );
                 assert.ok(g.logSnrs[i]! > g.logSnrs[i - 1]!, `${schedule.name}: λ not increasing at ${i}`);
               }
             }
@@ -210,12 +276,18 @@ describe("grid families", () => {
 describe("custom grids", () => {
   const lin = affinePath(linearSchedule());
   it("are validated: strictly increasing canonical times inside [0, 1], at least 2 nodes", () => {
-    assert.throws(() => customGrid(lin, [0.1, 0.5, 0.5]), /customGrid: times must be strictly increasing .* times\[2\] = 0.5 ≤ times\[1\] = 0.5 — sort them ascending/);
+    assert.throws(
+      () => customGrid(lin, [0.1, 0.5, 0.5]),
+      /customGrid: times must be strictly increasing .* times\[2\] = 0.5 ≤ times\[1\] = 0.5 — sort them ascending/,
+    );
     assert.throws(() => customGrid(lin, [0.2, 0.1]), /strictly increasing/);
     assert.throws(() => customGrid(lin, [-0.1, 0.5]), /customGrid: times\[0\] = -0.1 is outside \[0, 1\]/);
     assert.throws(() => customGrid(lin, [0.5, 1.5]), /outside \[0, 1\]/);
     assert.throws(() => customGrid(lin, [0.5]), /at least 2 nodes/);
-    assert.throws(() => customGrid(lin, [0.2, 0.5], { levels: [lin.schedule.at(0.2)] }), /1 levels for 2 times/);
+    assert.throws(
+      () => customGrid(lin, [0.2, 0.5], { levels: [lin.schedule.at(0.2)] }),
+      /1 levels for 2 times/,
+    );
     assert.throws(() => uniformTimeGrid(lin, 0), /steps must be a positive integer/);
   });
 
@@ -225,6 +297,9 @@ describe("custom grids", () => {
     assert.ok(g.dataEnd, "t = 1 appended on the linear path is the data end (σ = 0)");
     const h = customGrid(edm, [0, 0.5, 1], { dataEnd: true });
     assert.deepEqual(Array.from(h.times), [0, 0.5, 1, 1]);
-    assert.ok(h.dataEnd && Math.abs(h.slices[2]!.level!.sigma - 0.002) < 1e-15 && h.slices[3]!.level!.sigma === 0, "beyond t = 1 after σmin");
+    assert.ok(
+      h.dataEnd && Math.abs(h.slices[2]!.level!.sigma - 0.002) < 1e-15 && h.slices[3]!.level!.sigma === 0,
+      "beyond t = 1 after σmin",
+    );
   });
 });

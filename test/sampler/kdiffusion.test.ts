@@ -46,10 +46,24 @@ const CASES: readonly [string, AnySampler][] = [
   ["dpmpp-2s-ancestral", dpmSolverSinglestep({ eta: 1 }) as unknown as AnySampler],
   ["dpmpp-2m", dpmSolverMultistep({ order: 2, lowerOrderFinal: false }) as unknown as AnySampler],
   ["dpmpp-2m-sde", dpmSolverMultistep({ order: 2, eta: 1, lowerOrderFinal: false }) as unknown as AnySampler],
-  ["dpmpp-2m-sde-heun", dpmSolverMultistep({ order: 2, eta: 1, solverType: "taylor", lowerOrderFinal: false }) as unknown as AnySampler],
+  [
+    "dpmpp-2m-sde-heun",
+    dpmSolverMultistep({
+      order: 2,
+      eta: 1,
+      solverType: "taylor",
+      lowerOrderFinal: false,
+    }) as unknown as AnySampler,
+  ],
   [
     "dpmpp-3m-sde",
-    dpmSolverMultistep({ order: 3, eta: 1, solverType: "taylor", thirdOrder: "halfTaylor", lowerOrderFinal: false }) as unknown as AnySampler,
+    dpmSolverMultistep({
+      order: 3,
+      eta: 1,
+      solverType: "taylor",
+      thirdOrder: "halfTaylor",
+      lowerOrderFinal: false,
+    }) as unknown as AnySampler,
   ],
 ];
 
@@ -64,7 +78,13 @@ describe("k-diffusion parity", () => {
       const rec = recording(GMM.denoiser(path));
       const draws = [flat(f.initial_noise), ...(f.injected_noise ?? []).map((d) => flat(d.noise))];
       const states: Float64Array[] = [];
-      const result = await sample(rec.model, { sampler, grid, x: flat(f.initial_x), noise: draws, dim: 2, onStep: (s) => {
+      const result = await sample(rec.model, {
+        sampler,
+        grid,
+        x: flat(f.initial_x),
+        noise: draws,
+        dim: 2,
+        onStep: (s) => {
           if (s.index > 0) states.push(s.x);
         },
       });
@@ -81,7 +101,9 @@ describe("k-diffusion parity", () => {
         stepErr = Math.max(stepErr, relErr(states[i]!, flat(s.x_after)));
       });
       const finalErr = relErr(result.x, flat(f.final_sample));
-      t.diagnostic(`calls ${callErr.toExponential(1)}, σ ${sigmaErr.toExponential(1)}, steps ${stepErr.toExponential(1)}, final ${finalErr.toExponential(1)}`);
+      t.diagnostic(
+        `calls ${callErr.toExponential(1)}, σ ${sigmaErr.toExponential(1)}, steps ${stepErr.toExponential(1)}, final ${finalErr.toExponential(1)}`,
+      );
       assert.ok(sigmaErr <= 1e-12, `σ of the model calls: rel ${sigmaErr}`);
       assert.ok(callErr <= TOL, `model-call inputs: rel ${callErr} > ${TOL}`);
       assert.ok(stepErr <= TOL, `step states: rel ${stepErr} > ${TOL}`);

@@ -114,7 +114,11 @@ const references = new Map<GaussianPath, Promise<Float64Array>>();
 function referenceOf(path: GaussianPath): Promise<Float64Array> {
   let r = references.get(path);
   if (r === undefined) {
-    r = solve(path, any(dopri({ rtol: 1e-10, atol: 1e-10 })), customGrid(path, [path.tMin, path.tMax], { dataEnd: true }));
+    r = solve(
+      path,
+      any(dopri({ rtol: 1e-10, atol: 1e-10 })),
+      customGrid(path, [path.tMin, path.tMax], { dataEnd: true }),
+    );
     references.set(path, r);
   }
   return r;
@@ -139,7 +143,10 @@ describe("every sampler on every kind and path", () => {
         }
         for (let k = 1; k < KINDS.length; k++) {
           const diff = Math.max(...results[k]!.map((v, i) => Math.abs(v - results[0]![i]!)));
-          assert.ok(diff <= 1e-8 * (1 + Math.max(...results[0]!.map(Math.abs))), `${name}: ${KINDS[k]} differs from data by ${diff}`);
+          assert.ok(
+            diff <= 1e-8 * (1 + Math.max(...results[0]!.map(Math.abs))),
+            `${name}: ${KINDS[k]} differs from data by ${diff}`,
+          );
         }
         if (!stochastic) {
           const ref = await referenceOf(path);
@@ -154,7 +161,14 @@ describe("every sampler on every kind and path", () => {
   it("on a dense bridge the exponential-integrator samplers refuse with a pointer to those that run there", async () => {
     const dense = bridgePath(
       new DiffusionModelComponents({
-        linearSde: linearTimeInvariantSde({ F: [[-0.5, 0.8], [0, -0.3]], L: 1, dim: 2 }),
+        linearSde: linearTimeInvariantSde({
+          F: [
+            [-0.5, 0.8],
+            [0, -0.3],
+          ],
+          L: 1,
+          dim: 2,
+        }),
         t0: 0,
         priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
         t1: 1,
@@ -163,14 +177,32 @@ describe("every sampler on every kind and path", () => {
     );
     const grid = uniformTimeGrid(dense, 6);
     const model = modelOf(dense, "noise");
-    for (const s of [ddim(), any(dpmSolverMultistep()), any(unipc()), dpmSolverSinglestep(), eulerAncestral(), ddpm(), heun({ variable: "sigma" })]) {
+    for (const s of [
+      ddim(),
+      any(dpmSolverMultistep()),
+      any(unipc()),
+      dpmSolverSinglestep(),
+      eulerAncestral(),
+      ddpm(),
+      heun({ variable: "sigma" }),
+    ]) {
       await assert.rejects(
         sample(model, { sampler: s, grid, x: X0, dim: 2, seed: 1 }),
         /is dense .*use euler, heun, midpoint, rk4, dopri or eulerMaruyama/,
         `${s.name} on a dense bridge`,
       );
     }
-    for (const s of [euler(), heun(), midpoint(), rk4(), any(dopri()), any(lms()), eulerMaruyama({ g2: () => 0.5 }), any(predictorCorrector({ predictor: euler() })), annealedLangevin({ steps: 2 })]) {
+    for (const s of [
+      euler(),
+      heun(),
+      midpoint(),
+      rk4(),
+      any(dopri()),
+      any(lms()),
+      eulerMaruyama({ g2: () => 0.5 }),
+      any(predictorCorrector({ predictor: euler() })),
+      annealedLangevin({ steps: 2 }),
+    ]) {
       const r = await sample(model, { sampler: s, grid, x: X0, dim: 2, seed: 1 });
       assert.ok(r.x.every(Number.isFinite), `${s.name} runs on a dense bridge`);
     }

@@ -70,7 +70,12 @@ function gridOf(n: number, spacing: "t" | "logSnr", back: number): Grid {
 }
 
 /** Error at TB after n steps; `back` warm-up steps with every stored solution value reset to exact. */
-async function errorAt(sampler: AnySampler, n: number, spacing: "t" | "logSnr", back: number): Promise<number> {
+async function errorAt(
+  sampler: AnySampler,
+  n: number,
+  spacing: "t" | "logSnr",
+  back: number,
+): Promise<number> {
   const grid = gridOf(n, spacing, back);
   let state = sampler.init(exactAt(grid.times[0]!), grid, { dim: 1 });
   while (state.index < grid.times.length - 1) {
@@ -78,7 +83,8 @@ async function errorAt(sampler: AnySampler, n: number, spacing: "t" | "logSnr", 
     if (state.index <= back) {
       state = { ...state, x: exactAt(grid.times[state.index]!) };
       const prev = (state as { previous?: { x: Float64Array } }).previous;
-      if (prev) state = { ...state, previous: { ...prev, x: exactAt(grid.times[state.index - 1]!) } } as SamplerState;
+      if (prev)
+        state = { ...state, previous: { ...prev, x: exactAt(grid.times[state.index - 1]!) } } as SamplerState;
     }
   }
   const exact = exactAt(TB);
@@ -116,16 +122,52 @@ const CASES: readonly [string, AnySampler, "t" | "logSnr", readonly number[], nu
   ["deis order 3", deis({ order: 3, ...noFinal }) as unknown as AnySampler, "logSnr", HIGH, 4],
   ["ddim", ddim(), "logSnr", LOW, 0],
   ["dpm-solver++ 1", dpmSolverMultistep({ order: 1, ...noFinal }) as unknown as AnySampler, "logSnr", LOW, 4],
-  ["dpm-solver++ 2M (midpoint)", dpmSolverMultistep({ order: 2, ...noFinal }) as unknown as AnySampler, "logSnr", LOW, 4],
-  ["dpm-solver++ 2M (taylor)", dpmSolverMultistep({ order: 2, solverType: "taylor", ...noFinal }) as unknown as AnySampler, "logSnr", LOW, 4],
-  ["dpm-solver++ 3M", dpmSolverMultistep({ order: 3, ...noFinal }) as unknown as AnySampler, "logSnr", HIGH, 4],
-  ["dpm-solver++ 3M (peers' halfTaylor)", dpmSolverMultistep({ order: 3, thirdOrder: "halfTaylor", ...noFinal }) as unknown as AnySampler, "logSnr", HIGH, 4],
+  [
+    "dpm-solver++ 2M (midpoint)",
+    dpmSolverMultistep({ order: 2, ...noFinal }) as unknown as AnySampler,
+    "logSnr",
+    LOW,
+    4,
+  ],
+  [
+    "dpm-solver++ 2M (taylor)",
+    dpmSolverMultistep({ order: 2, solverType: "taylor", ...noFinal }) as unknown as AnySampler,
+    "logSnr",
+    LOW,
+    4,
+  ],
+  [
+    "dpm-solver++ 3M",
+    dpmSolverMultistep({ order: 3, ...noFinal }) as unknown as AnySampler,
+    "logSnr",
+    HIGH,
+    4,
+  ],
+  [
+    "dpm-solver++ 3M (peers' halfTaylor)",
+    dpmSolverMultistep({ order: 3, thirdOrder: "halfTaylor", ...noFinal }) as unknown as AnySampler,
+    "logSnr",
+    HIGH,
+    4,
+  ],
   ["dpm-solver++ 2S", dpmSolverSinglestep(), "logSnr", LOW, 0],
   ["unipc p=1 (bh2)", unipc({ order: 1, ...noFinal }) as unknown as AnySampler, "logSnr", LOW, 4],
   ["unipc p=2 (bh2)", unipc({ order: 2, ...noFinal }) as unknown as AnySampler, "logSnr", HIGH, 4],
-  ["unipc p=2 (bh1)", unipc({ order: 2, variant: "bh1", ...noFinal }) as unknown as AnySampler, "logSnr", HIGH, 4],
+  [
+    "unipc p=2 (bh1)",
+    unipc({ order: 2, variant: "bh1", ...noFinal }) as unknown as AnySampler,
+    "logSnr",
+    HIGH,
+    4,
+  ],
   ["unipc p=3 (bh2)", unipc({ order: 3, ...noFinal }) as unknown as AnySampler, "logSnr", HIGH, 4],
-  ["unipc p=3 without corrector", unipc({ order: 3, corrector: false, ...noFinal }) as unknown as AnySampler, "logSnr", HIGH, 4],
+  [
+    "unipc p=3 without corrector",
+    unipc({ order: 3, corrector: false, ...noFinal }) as unknown as AnySampler,
+    "logSnr",
+    HIGH,
+    4,
+  ],
   ["pndm", pndm() as unknown as AnySampler, "t", LOW, 4],
   ["edm stochastic, S_churn = 0", edmStochastic(), "logSnr", LOW, 0],
 ];
@@ -137,7 +179,10 @@ describe("convergence order on Gaussian data", () => {
       for (const n of ns) errs.push(await errorAt(sampler, n, spacing, back));
       const p = slope(ns.slice(1), errs.slice(1));
       t.diagnostic(`order ${p.toFixed(2)}; errors ${errs.map((e) => e.toExponential(1)).join(", ")}`);
-      assert.ok(Math.abs(p - sampler.order) <= 0.3, `${name}: empirical order ${p.toFixed(3)}, declared ${sampler.order}`);
+      assert.ok(
+        Math.abs(p - sampler.order) <= 0.3,
+        `${name}: empirical order ${p.toFixed(3)}, declared ${sampler.order}`,
+      );
     });
   }
 
@@ -158,7 +203,12 @@ describe("convergence order on Gaussian data", () => {
 
   it("adaptive Dormand–Prince meets its tolerance and reports its work", async () => {
     for (const tol of [1e-6, 1e-9]) {
-      const r = await sample(model, { sampler: dopri({ rtol: tol, atol: tol }), grid: customGrid(path, [TA, TB]), x: X0, dim: 1 });
+      const r = await sample(model, {
+        sampler: dopri({ rtol: tol, atol: tol }),
+        grid: customGrid(path, [TA, TB]),
+        x: X0,
+        dim: 1,
+      });
       const exact = exactAt(TB);
       const err = Math.max(...r.x.map((v, i) => Math.abs(v - exact[i]!)));
       assert.ok(err <= 100 * tol, `tol ${tol}: error ${err}`);

@@ -36,7 +36,10 @@ const N = 4000;
 
 /** Grid uniform in t from tMin to tEnd (the marginal there is N(α·μ, (α²s² + σ²)·I)). */
 function gridTo(tEnd: number, steps: number) {
-  return customGrid(path, Array.from({ length: steps + 1 }, (_, i) => path.tMin + ((tEnd - path.tMin) * i) / steps));
+  return customGrid(
+    path,
+    Array.from({ length: steps + 1 }, (_, i) => path.tMin + ((tEnd - path.tMin) * i) / steps),
+  );
 }
 
 /** z-scores of the sample means, variances and the covariance against N(m, v·I). */
@@ -85,8 +88,13 @@ describe("stochastic samplers", () => {
     it(`${name}: sample mean and covariance match the Gaussian marginal within Monte-Carlo error`, async (t) => {
       const r = await sample(model, { sampler, grid: gridTo(tEnd, steps), seed: 7, batch: N, dim: 2 });
       const z = zScores(r.x, tEnd);
-      t.diagnostic(`z: mean ${z[0]!.toFixed(1)}, ${z[1]!.toFixed(1)}; var ${z[2]!.toFixed(1)}, ${z[3]!.toFixed(1)}; cov ${z[4]!.toFixed(1)}`);
-      assert.ok(z.every((v) => Math.abs(v) <= 5), `${name}: z-scores ${z.map((v) => v.toFixed(2))}`);
+      t.diagnostic(
+        `z: mean ${z[0]!.toFixed(1)}, ${z[1]!.toFixed(1)}; var ${z[2]!.toFixed(1)}, ${z[3]!.toFixed(1)}; cov ${z[4]!.toFixed(1)}`,
+      );
+      assert.ok(
+        z.every((v) => Math.abs(v) <= 5),
+        `${name}: z-scores ${z.map((v) => v.toFixed(2))}`,
+      );
     });
   }
 
@@ -94,15 +102,31 @@ describe("stochastic samplers", () => {
     const tEnd = 0.7;
     const grid = gridTo(tEnd, 30);
     const sigmaL2 = path.schedule.at(tEnd).sigma ** 2;
-    const r = await sample(model, { sampler: annealedLangevin({ steps: 60, stepSize: 0.1 * sigmaL2 }), grid, seed: 11, batch: N, dim: 2 });
+    const r = await sample(model, {
+      sampler: annealedLangevin({ steps: 60, stepSize: 0.1 * sigmaL2 }),
+      grid,
+      seed: 11,
+      batch: N,
+      dim: 2,
+    });
     const z = zScores(r.x, tEnd);
     t.diagnostic(`z: ${z.map((v) => v.toFixed(1)).join(", ")}`);
-    assert.ok(z.every((v) => Math.abs(v) <= 5), `annealed Langevin: z-scores ${z.map((v) => v.toFixed(2))}`);
+    assert.ok(
+      z.every((v) => Math.abs(v) <= 5),
+      `annealed Langevin: z-scores ${z.map((v) => v.toFixed(2))}`,
+    );
   });
 
   it("EDM's stochastic sampler with S_churn = 0 is the deterministic Heun sampler exactly (and draws nothing)", async () => {
     const edm = affinePath(edmSchedule());
-    const m = gaussianMixture({ weights: [0.5, 0.5], means: [[-1, 0], [1, 1]], covariances: 0.1 }).denoiser(edm);
+    const m = gaussianMixture({
+      weights: [0.5, 0.5],
+      means: [
+        [-1, 0],
+        [1, 1],
+      ],
+      covariances: 0.1,
+    }).denoiser(edm);
     const grid = karrasGrid(edm, 12);
     const x = Float64Array.from({ length: 10 }, (_, i) => 80 * Math.sin(i + 1));
     const a = await sample(m, { sampler: edmStochastic({ sChurn: 0 }), grid, x, dim: 2, seed: 1 });
@@ -110,7 +134,10 @@ describe("stochastic samplers", () => {
     assert.deepEqual(Array.from(a.x), Array.from(b.x), "identical samples");
     assert.equal(a.state.draws, 0, "no noise drawn");
     const c = await sample(m, { sampler: edmStochastic({ sChurn: 10 }), grid, x, dim: 2, seed: 1 });
-    assert.ok(c.state.draws > 0 && c.x.some((v, i) => v !== a.x[i]), "S_churn > 0 draws noise and changes the samples");
+    assert.ok(
+      c.state.draws > 0 && c.x.some((v, i) => v !== a.x[i]),
+      "S_churn > 0 draws noise and changes the samples",
+    );
   });
 
   it("Euler–Maruyama with g = 0 is the probability-flow ODE (Euler), and g² = the forward g² is the classic reverse SDE", async () => {
@@ -130,7 +157,10 @@ describe("stochastic samplers", () => {
     const score = p.as("score");
     const drift = p.drift(g2);
     drift.forEach((v, i) => {
-      assert.ok(Math.abs(v - ((dAlpha / alpha) * x[i]! + g2 * score[i]!)) <= 1e-12 * (1 + Math.abs(v)), `drift[${i}]`);
+      assert.ok(
+        Math.abs(v - ((dAlpha / alpha) * x[i]! + g2 * score[i]!)) <= 1e-12 * (1 + Math.abs(v)),
+        `drift[${i}]`,
+      );
     });
   });
 
@@ -151,7 +181,11 @@ describe("stochastic samplers", () => {
       const large = await sample(model, { sampler, grid, seed: 42, batch: 8, dim: 2 });
       assert.deepEqual(Array.from(small.x), Array.from(large.x.subarray(0, 6)), "first rows equal");
       const tail = await sample(model, { sampler, grid, seed: 42, firstRow: 3, batch: 5, dim: 2 });
-      assert.deepEqual(Array.from(tail.x), Array.from(large.x.subarray(6)), "rows 3–7 drawn as their own batch");
+      assert.deepEqual(
+        Array.from(tail.x),
+        Array.from(large.x.subarray(6)),
+        "rows 3–7 drawn as their own batch",
+      );
     });
   }
 });

@@ -40,7 +40,11 @@ describe("schedule families: closed-form values", () => {
       const l = linearSchedule({ sigmaMin: 0.01 }).at(t);
       assertClose([l.alpha, l.sigma, l.dAlpha, l.dSigma], [t, 1 - 0.99 * t, 1, -0.99], { rtol: 1e-15 });
       const c = cosineSchedule().at(t);
-      assertClose([c.alpha, c.sigma], [Math.sin((Math.PI * t) / 2), t === 1 ? 0 : Math.cos((Math.PI * t) / 2)], { rtol: 1e-15 });
+      assertClose(
+        [c.alpha, c.sigma],
+        [Math.sin((Math.PI * t) / 2), t === 1 ? 0 : Math.cos((Math.PI * t) / 2)],
+        { rtol: 1e-15 },
+      );
       const p = polynomialSchedule({ n: 3 }).at(t);
       assertClose([p.alpha, p.sigma, p.dAlpha], [t ** 3, 1 - t ** 3, 3 * t * t], { rtol: 1e-15 });
       const v = linearVpSchedule().at(t);
@@ -70,10 +74,13 @@ describe("schedule families: closed-form values", () => {
 
   it("ve is geometric between σmin and σmax; a uniform grid on edm is k-diffusion's Karras grid", () => {
     const ve = veSchedule({ sigmaMin: 0.01, sigmaMax: 50 });
-    assertClose([ve.at(0).sigma, ve.at(1).sigma, ve.at(0.5).sigma], [50, 0.01, Math.sqrt(0.5)], { rtol: 1e-14 });
-    const ref = loadReference<{ sigmas: number[]; kwargs: { n: number; sigma_min: number; sigma_max: number; rho: number } }>(
-      "kdiffusion-sigmas-karras-10.json",
-    );
+    assertClose([ve.at(0).sigma, ve.at(1).sigma, ve.at(0.5).sigma], [50, 0.01, Math.sqrt(0.5)], {
+      rtol: 1e-14,
+    });
+    const ref = loadReference<{
+      sigmas: number[];
+      kwargs: { n: number; sigma_min: number; sigma_max: number; rho: number };
+    }>("kdiffusion-sigmas-karras-10.json");
     const { n, sigma_min, sigma_max, rho } = ref.kwargs;
     const edm = edmSchedule({ sigmaMin: sigma_min, sigmaMax: sigma_max, rho });
     for (let i = 0; i < n; i++) assertClose(edm.at(i / (n - 1)).sigma, ref.sigmas[i]!, { rtol: 1e-13 });
@@ -92,8 +99,16 @@ describe("schedule derivatives, log-SNR and its inverse", () => {
         if ("alphasCumprod" in schedule) continue;
         const l = schedule.at(t);
         const scale = Math.abs(l.dAlpha) + Math.abs(l.dSigma) + 1;
-        assertClose(l.dAlpha, derivative((u) => schedule.at(u).alpha, t, 1e-4), { atol: 2e-7 * scale, message: `dα at t=${t}` });
-        assertClose(l.dSigma, derivative((u) => schedule.at(u).sigma, t, 1e-4), { atol: 2e-7 * scale, message: `dσ at t=${t}` });
+        assertClose(
+          l.dAlpha,
+          derivative((u) => schedule.at(u).alpha, t, 1e-4),
+          { atol: 2e-7 * scale, message: `dα at t=${t}` },
+        );
+        assertClose(
+          l.dSigma,
+          derivative((u) => schedule.at(u).sigma, t, 1e-4),
+          { atol: 2e-7 * scale, message: `dσ at t=${t}` },
+        );
       }
     });
 
@@ -105,7 +120,10 @@ describe("schedule derivatives, log-SNR and its inverse", () => {
           assertClose(lambda, levelLogSnr(l), { rtol: 1e-12, atol: 1e-12 });
           // dt = dλ / λ'(t): allow the conditioning of λ itself.
           const back = schedule.timeAtLogSnr(lambda);
-          assert.ok(Math.abs(back - t) <= 1e-12 + 1e-12 * Math.abs(t), `${schedule.name}: t=${t}, back=${back}`);
+          assert.ok(
+            Math.abs(back - t) <= 1e-12 + 1e-12 * Math.abs(t),
+            `${schedule.name}: t=${t}, back=${back}`,
+          );
         }),
         { numRuns: 60 },
       );
@@ -148,7 +166,11 @@ describe("the forward SDE implied by a schedule", () => {
         const dSigma2ds = -derivative((u) => schedule.at(u).sigma ** 2, t, 1e-4);
         const dAlphads = -derivative((u) => schedule.at(u).alpha, t, 1e-4);
         assertClose(dAlphads, f * l.alpha, { rtol: 1e-7, atol: 1e-9, message: `${schedule.name} dα/ds` });
-        assertClose(dSigma2ds, 2 * f * l.sigma ** 2 + g2, { rtol: 1e-7, atol: 1e-9, message: `${schedule.name} dσ²/ds` });
+        assertClose(dSigma2ds, 2 * f * l.sigma ** 2 + g2, {
+          rtol: 1e-7,
+          atol: 1e-9,
+          message: `${schedule.name} dσ²/ds`,
+        });
       }
     }
   });
@@ -163,13 +185,18 @@ describe("discrete schedules", () => {
     ["linear", { betaSchedule: "linear", betaStart: 0.0001, betaEnd: 0.02 }],
     ["linear-zsnr", { betaSchedule: "linear", betaStart: 0.0001, betaEnd: 0.02, zeroTerminalSnr: true }],
     ["scaledlinear", { betaSchedule: "scaled_linear", betaStart: 0.00085, betaEnd: 0.012 }],
-    ["scaledlinear-zsnr", { betaSchedule: "scaled_linear", betaStart: 0.00085, betaEnd: 0.012, zeroTerminalSnr: true }],
+    [
+      "scaledlinear-zsnr",
+      { betaSchedule: "scaled_linear", betaStart: 0.00085, betaEnd: 0.012, zeroTerminalSnr: true },
+    ],
     ["squaredcoscapv2", { betaSchedule: "squaredcos_cap_v2" }],
     ["squaredcoscapv2-zsnr", { betaSchedule: "squaredcos_cap_v2", zeroTerminalSnr: true }],
   ] as const;
   for (const [file, options] of cases) {
     it(`reproduces diffusers' ${file} betas and alphas_cumprod to 1e-12`, () => {
-      const ref = loadReference<{ betas: number[]; alphas_cumprod: number[] }>(`diffusers-alphas-cumprod-${file}.json`);
+      const ref = loadReference<{ betas: number[]; alphas_cumprod: number[] }>(
+        `diffusers-alphas-cumprod-${file}.json`,
+      );
       const s = discreteSchedule(options);
       assertClose(s.betas, ref.betas, { rtol: 1e-12 });
       assertClose(s.alphasCumprod, ref.alphas_cumprod, { rtol: 1e-12 });
@@ -184,7 +211,9 @@ describe("discrete schedules", () => {
       assertClose(s.stepOfTime(s.timeOfStep(k)), k, { atol: 1e-9 });
     }
     const mid = s.at(s.timeOfStep(10.5));
-    assertClose(Math.log(mid.sigma / mid.alpha), 0.5 * (Math.log(s.sigmas[10]!) + Math.log(s.sigmas[11]!)), { rtol: 1e-12 });
+    assertClose(Math.log(mid.sigma / mid.alpha), 0.5 * (Math.log(s.sigmas[10]!) + Math.log(s.sigmas[11]!)), {
+      rtol: 1e-12,
+    });
     assert.equal(s.at(1).sigma, 0);
     assert.equal(s.at(1).alpha, 1);
     // The same adapters as trainStepToTime / timeToTrainStep, with their range checks.
@@ -280,12 +309,18 @@ describe("custom schedules and specs", () => {
   it("every schedule rejects NaN, ±∞ and t outside [0, 1] naming the schedule", () => {
     for (const s of allSchedules()) {
       for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -1e-9, 1.0000001]) {
-        assert.throws(() => s.at(bad), new RegExp(`${s.name.replace(/[()|[\]{}.*+?^$\\]/g, "\\$&")}\\.at: t`));
+        assert.throws(
+          () => s.at(bad),
+          new RegExp(`${s.name.replace(/[()|[\]{}.*+?^$\\]/g, "\\$&")}\\.at: t`),
+        );
       }
       assert.throws(() => s.timeAtLogSnr(Number.NaN), /λ is NaN/);
     }
     assert.throws(() => vpSchedule({ betaMin: 5, betaMax: 1 }), /betaMax \(1\) must be ≥ betaMin \(5\)/);
-    assert.throws(() => veSchedule({ sigmaMin: 2, sigmaMax: 1 }), /sigmaMax \(1\) must exceed sigmaMin \(2\)/);
+    assert.throws(
+      () => veSchedule({ sigmaMin: 2, sigmaMax: 1 }),
+      /sigmaMax \(1\) must exceed sigmaMin \(2\)/,
+    );
     assert.throws(() => edmSchedule().timeAtLogSnr(-20), /below λ\(0\)/);
   });
 });
