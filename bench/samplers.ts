@@ -11,7 +11,7 @@
  * Prints markdown for bench/README.md, "## Samplers". Run: node --import tsx bench/samplers.ts
  */
 import { readFileSync } from "node:fs";
-import type { Model } from "../src/model.js";
+import type { Model } from "../src/model/model.js";
 import { slicedWasserstein } from "../src/metrics/wasserstein.js";
 import { type GaussianMixture, gaussianMixture } from "../src/oracle/mixture.js";
 import { type AffinePath, affinePath } from "../src/path/affine.js";

@@ -104,9 +104,16 @@ export {
 // Paths and models
 export type { ConditionalGaussian, GaussianPath, PathSlice, Prior, Targets } from "./path/path.js";
 export { type AffinePath, type AffineSlice, affinePath, affineSlice } from "./path/affine.js";
-export { matchLevel, retime } from "./path/retime.js";
+export { matchLevel, retime } from "./model/retime.js";
 export { type PathSpec, pathFromSpec } from "./path/spec.js";
-export { type Model, predict } from "./model.js";
+export {
+  type Conditioning,
+  type Model,
+  checkConditioning,
+  conditioningRows,
+  predict,
+  unconditional,
+} from "./model/model.js";
 
 // Small matrices and Gaussians
 export {

@@ -18,7 +18,7 @@
  */
 import type { FloatArray, Shape } from "../array.js";
 import { type Mat, matVec, trace } from "../math/matrix.js";
-import { type Model, predict } from "../model.js";
+import { type Model, predict } from "../model/model.js";
 import { perSampleNormals } from "../random/rng.js";
 
 /** Optional exact Jacobian information a model may expose in addition to `predict`. */

@@ -7,7 +7,7 @@
 import type { Shape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { type Mat, matVec, trace } from "../math/matrix.js";
-import { type Model, predict } from "../model.js";
+import { type Model, predict } from "../model/model.js";
 import type { GaussianMixture } from "../oracle/mixture.js";
 import type { GaussianPath } from "../path/path.js";
 import { conversionMap } from "./conversionMap.js";

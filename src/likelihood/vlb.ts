@@ -21,7 +21,7 @@ import { type FloatArray, checkFinite, checkFloatArray } from "../array.js";
 import { logDensityOfResiduals } from "../math/gaussian.js";
 import { scalarMat } from "../math/matrix.js";
 import { normalCdf } from "../math/scalar.js";
-import { predict } from "../model.js";
+import { predict } from "../model/model.js";
 import type { AffinePath } from "../path/affine.js";
 import { perSampleNormals } from "../random/rng.js";
 import type { DiscreteSchedule } from "../schedule/discrete.js";

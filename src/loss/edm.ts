@@ -10,7 +10,7 @@
  * Singular points: cNoise = +∞ at α = 0 and −∞ at σ = 0 (use noiseInput "time" there); cOut = 0 at σ = 0.
  */
 import { type FloatArray, type Shape, checkFloatArray, like } from "../array.js";
-import type { Model } from "../model.js";
+import type { Model } from "../model/model.js";
 import type { AffinePath } from "../path/affine.js";
 import { checkLevel } from "../convert/kernel.js";
 import type { NoiseLevel } from "../schedule/schedule.js";

@@ -26,7 +26,7 @@ import {
   toMat,
   transpose,
 } from "../math/matrix.js";
-import type { Model } from "../model.js";
+import type { Model } from "../model/model.js";
 import type { GaussianPath } from "../path/path.js";
 import type { Rng } from "../random/rng.js";
 

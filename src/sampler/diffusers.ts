@@ -23,8 +23,8 @@
  */
 import { type FloatArray, type Shape, checkFloatArray } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
-import type { Model } from "../model.js";
-import { predict } from "../model.js";
+import type { Model } from "../model/model.js";
+import { predict } from "../model/model.js";
 import { type AffinePath, affinePath, affineSlice } from "../path/affine.js";
 import type { PathSlice } from "../path/path.js";
 import { type BetaScheduleName, type DiscreteSchedule, discreteSchedule } from "../schedule/discrete.js";

@@ -9,7 +9,7 @@
  * keeps ε stable and every sample independent of the batch. No correction at the data end (σ = 0: the
  * score is singular there).
  */
-import type { Model } from "../model.js";
+import type { Model } from "../model/model.js";
 import type { PathSlice } from "../path/path.js";
 import { eulerMaruyama } from "./eulerMaruyama.js";
 import { type Sampler, type SamplerState, StepRun } from "./sampler.js";

@@ -4,7 +4,7 @@
  * samples with the work done. `onStep` observes each state without affecting the math.
  */
 import { type FloatArray, checkFloatArray } from "../array.js";
-import type { Model } from "../model.js";
+import type { Conditioning, Model } from "../model/model.js";
 import { type Grid, type GridFunction, resolveGrid } from "./grid.js";
 import { type NoiseSource, type Sampler, type SamplerState, recordedNoise, seededNoise } from "./sampler.js";
 
@@ -27,6 +27,8 @@ export interface SampleOptions<S extends SamplerState> {
   readonly noise?: NoiseSource | readonly FloatArray[];
   /** The initial state itself (overrides draw 0). */
   readonly x?: FloatArray;
+  /** Per-row conditioning passed to every model call (class labels or embeddings). */
+  readonly condition?: Conditioning;
   /** Called with the initial state (index 0), then after every step with the new state. */
   readonly onStep?: (state: S) => void;
 }
@@ -93,7 +95,11 @@ export async function sample<S extends SamplerState>(
     noise(0, z, { batch, dim });
     x = grid.slices[0]!.sample(new Float64Array(z.length), z);
   }
-  let state = sampler.init(x, grid, { dim, ...(noise ? { noise } : {}) });
+  let state = sampler.init(x, grid, {
+    dim,
+    ...(noise ? { noise } : {}),
+    ...(options.condition ? { condition: options.condition } : {}),
+  });
   options.onStep?.(state);
   const last = grid.times.length - 1;
   while (state.index < last) {

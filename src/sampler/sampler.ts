@@ -8,7 +8,7 @@
  */
 import { type FloatArray, type Shape, checkFloatArray } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
-import { type Model, predict } from "../model.js";
+import { type Conditioning, type Model, checkConditioning, predict } from "../model/model.js";
 import type { PathSlice } from "../path/path.js";
 import { perSampleNormals } from "../random/rng.js";
 import type { Grid } from "./grid.js";
@@ -72,6 +72,8 @@ export interface SamplerState {
   /** Noise draws consumed so far (the next step's first draw is `draws + 1`). */
   readonly draws: number;
   readonly noise: NoiseSource | undefined;
+  /** Per-row conditioning passed to every model call (undefined: unconditional model). */
+  readonly condition?: Conditioning;
 }
 
 /** Options of `Sampler.init`. */
@@ -80,6 +82,8 @@ export interface InitOptions {
   readonly dim?: number;
   /** Noise for stochastic steps (required by stochastic samplers). */
   readonly noise?: NoiseSource;
+  /** Per-row conditioning for every model call (class labels or embeddings; see Conditioning). */
+  readonly condition?: Conditioning;
 }
 
 /** A sampler: one algorithm (file header). */
@@ -113,7 +117,10 @@ export function initState(fn: string, x: Float64Array, grid: Grid, options: Init
       `${fn}.init: options.noise must be a NoiseSource (seededNoise(seed) or recordedNoise(draws))`,
     );
   }
-  return { x, index: 0, grid, shape: { batch: x.length / dim, dim }, nfe: 0, draws: 0, noise: options.noise };
+  const shape = { batch: x.length / dim, dim };
+  checkConditioning(`${fn}.init`, options.condition, shape.batch);
+  const base = { x, index: 0, grid, shape, nfe: 0, draws: 0, noise: options.noise };
+  return options.condition === undefined ? base : { ...base, condition: options.condition };
 }
 
 /** Name, declared order and stochasticity of a sampler. */
@@ -255,7 +262,7 @@ export class StepRun<S extends SamplerState> {
 
   /** Evaluates the model at x on `slice` (one NFE). */
   async predict(x: Float64Array, slice: PathSlice): Promise<Prediction> {
-    const value = await predict(this.model, x, slice.t, this.state.shape);
+    const value = await predict(this.model, x, slice.t, this.state.shape, this.state.condition);
     this.nfe++;
     return new Prediction(this.model, value, x, slice);
   }

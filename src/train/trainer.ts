@@ -16,7 +16,7 @@ import type { FloatArray, Shape } from "../array.js";
 import { checkShape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { type AdaptiveWeighting, adaptiveWeighting, updateAdaptiveWeighting } from "../loss/adaptive.js";
-import type { Model } from "../model.js";
+import type { Model } from "../model/model.js";
 import type { GaussianPath } from "../path/path.js";
 import { Rng, type RngState } from "../random/rng.js";
 import { constantDual, dualOps } from "./dual.js";

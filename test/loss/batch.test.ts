@@ -17,7 +17,7 @@ import {
 } from "../../src/coupling/interpolant.js";
 import { schrodingerBridgeCfm } from "../../src/coupling/schrodinger.js";
 import { KINDS, type Kind } from "../../src/convert/kernel.js";
-import { predict } from "../../src/model.js";
+import { predict } from "../../src/model/model.js";
 import { gaussianMixture } from "../../src/oracle/mixture.js";
 import { affinePath } from "../../src/path/affine.js";
 import type { GaussianPath } from "../../src/path/path.js";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Model } from "../../src/model.js";
+import type { Model } from "../../src/model/model.js";
 import { affinePath } from "../../src/path/affine.js";
 import { perSampleNormals } from "../../src/random/rng.js";
 import { annealedLangevin } from "../../src/sampler/annealedLangevin.js";

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Kind } from "../../src/convert/kernel.js";
-import { type Model, predict } from "../../src/model.js";
+import { type Model, predict } from "../../src/model/model.js";
 import { gaussian } from "../../src/math/gaussian.js";
 import { gaussianMixture } from "../../src/oracle/mixture.js";
 import { bridgePath } from "../../src/path/bridge/bridgePath.js";

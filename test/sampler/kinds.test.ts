@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Kind } from "../../src/convert/kernel.js";
 import { gaussian } from "../../src/math/gaussian.js";
-import { type Model, predict } from "../../src/model.js";
+import { type Model, predict } from "../../src/model/model.js";
 import { affinePath } from "../../src/path/affine.js";
 import { bridgePath } from "../../src/path/bridge/bridgePath.js";
 import { DiffusionModelComponents } from "../../src/path/bridge/components.js";

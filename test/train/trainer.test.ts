@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { predict } from "../../src/model.js";
+import { predict } from "../../src/model/model.js";
 import type { GaussianPath } from "../../src/path/path.js";
 import { Rng } from "../../src/random/rng.js";
 import { jaxEngine } from "../../src/train/engine.js";

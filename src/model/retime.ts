@@ -6,10 +6,10 @@
 import type { Shape } from "../array.js";
 import { type Kind, affineCombine, checkKind, pairCoefficients } from "../convert/kernel.js";
 import { basisOf } from "../convert/convert.js";
-import { type Model, predict } from "../model.js";
+import { type Conditioning, type Model, predict } from "./model.js";
 import { type NoiseLevel, levelLogSnr } from "../schedule/schedule.js";
-import type { AffinePath } from "./affine.js";
-import type { GaussianPath } from "./path.js";
+import type { AffinePath } from "../path/affine.js";
+import type { GaussianPath } from "../path/path.js";
 
 function asAffine(fn: string, name: string, path: GaussianPath): AffinePath {
   if (path?.kind !== "affine" || !("schedule" in path)) {
@@ -56,12 +56,12 @@ export function retime(
   return {
     kind,
     path: target,
-    async predict(xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
+    async predict(xt: Float64Array, t: number, shape: Shape, cond?: Conditioning): Promise<Float64Array> {
       const level = target.schedule.at(t);
       const { level: matched, scale } = matchLevel(fromPath, level);
       const xFrom = new Float64Array(xt.length);
       for (let i = 0; i < xt.length; i++) xFrom[i] = scale * xt[i]!;
-      const value = await predict(model, xFrom, matched.t, shape);
+      const value = await predict(model, xFrom, matched.t, shape, cond);
       const [p, q] = pairCoefficients(
         "retime",
         model.kind,
