@@ -16,7 +16,6 @@ import {
   exactOtCoupling,
   gaussian,
   gaussianMixture,
-  getProbabilityPath,
   karrasGrid,
   linearSchedule,
   logLikelihood,
@@ -90,7 +89,18 @@ export async function tour() {
     rng: new Rng(0),
   });
 
-  // Linear-SDE bridge paths (prior at t0 = noise end, evidence y1 at t1 = data end).
+  // Linear-SDE bridge paths: a prior at t = 0 (noise end), data observed with noise at t = 1.
+  const bridge = bridgePath({
+    sde: ornsteinUhlenbeck({ lambda: 1, sigma: 1, dim: 1 }),
+    prior: gaussian({ mean: 2, cov: 1, dim: 1 }),
+    evidenceCov: 0.1,
+  }); // a GaussianPath: samplers, losses, likelihood work on it
+  const flowValue = bridge
+    .slice(0.5)
+    .convert(new Float64Array([1.5]), "data", "velocity", new Float64Array([0.2])); // 0.44443712
+  const slices = bridge.slices([0.1, 0.5, 0.9]); // every slice from two ODE solves
+
+  // The same in linsdex's names (compat/linsdex.ts): arguments are named, so no order can be swapped.
   const components = new DiffusionModelComponents({
     linearSde: ornsteinUhlenbeck({ lambda: 1, sigma: 1, dim: 1 }),
     t0: 0,
@@ -98,14 +108,12 @@ export async function tour() {
     t1: 1,
     evidenceCov: 0.1,
   });
-  const flowValue = new DiffusionModelConversions(components, 0.5).y1ToFlow(
-    new Float64Array([1.5]),
-    new Float64Array([0.2]),
-  ); // 0.44443712
-  const slices = getProbabilityPath(components, [0.1, 0.5, 0.9]); // every slice from two ODE solves
-  const bridge = bridgePath(components); // a GaussianPath: samplers, losses, likelihood work on it
+  const sameFlow = new DiffusionModelConversions(components, 0.5).y1ToFlow({
+    y1: new Float64Array([1.5]),
+    xt: new Float64Array([0.2]),
+  });
 
-  return { level03, back, sd, sd3, data, v, x, nfe, onVp, logp, batch, flowValue, slices, bridge };
+  return { level03, back, sd, sd3, data, v, x, nfe, onVp, logp, batch, flowValue, slices, bridge, sameFlow };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -102,10 +102,22 @@ export {
 } from "./convert/convert.js";
 
 // Paths and models
-export type { ConditionalGaussian, GaussianPath, PathSlice, Prior, Targets } from "./path/path.js";
+export {
+  type ConditionalGaussian,
+  type ConversionMap,
+  type CoordinateLevels,
+  type GaussianPath,
+  type MatJson,
+  type PathSlice,
+  type PathSpec,
+  type Prior,
+  type Targets,
+  isDataEnd,
+  meanLogSnr,
+} from "./path/path.js";
 export { type AffinePath, type AffineSlice, affinePath, affineSlice } from "./path/affine.js";
 export { matchLevel, retime } from "./model/retime.js";
-export { type PathSpec, pathFromSpec } from "./path/spec.js";
+export { pathFromSpec } from "./path/spec.js";
 export {
   type Conditioning,
   type Model,
@@ -179,18 +191,28 @@ export {
 } from "./sde/criticallyDampedLangevin.js";
 export { sdeFromSpec } from "./sde/spec.js";
 
-// Bridge paths (the linsdex system)
-export { type DiffusionModelComponentsOptions, DiffusionModelComponents } from "./path/bridge/components.js";
-export { type AffineMean, type BridgeKind, BRIDGE_KINDS, ProbabilityPathSlice } from "./path/bridge/slice.js";
-export { DiffusionModelConversions } from "./path/bridge/conversions.js";
-export { type ProbabilityPath, getProbabilityPath } from "./path/bridge/probabilityPath.js";
-export { type MatchingItems, sampleMatchingItems } from "./path/bridge/matching.js";
+// Bridge paths (a linear SDE, a prior at t0 = 0 and noisy evidence at t1 = 1)
+export { Bridge, type BridgeOptions } from "./path/bridge/bridge.js";
+export { type AffineMean, type BridgeTarget, BRIDGE_TARGETS, BridgeSlice } from "./path/bridge/slice.js";
+export { type BridgeSlices, bridgeSlices } from "./path/bridge/slices.js";
 export {
   type BridgePath,
   type BridgePathOptions,
   BridgePathSlice,
   bridgePath,
 } from "./path/bridge/bridgePath.js";
+// The linsdex-named API (compat/linsdex.ts)
+export {
+  DiffusionModelComponents,
+  type DiffusionModelComponentsOptions,
+  DiffusionModelConversions,
+  getProbabilityPath,
+  LINSDEX_KINDS,
+  type LinsdexKind,
+  type MatchingItems,
+  ProbabilityPathSlice,
+  sampleMatchingItems,
+} from "./compat/linsdex.js";
 export {
   type AffineConversion,
   type AffineTarget,
@@ -307,7 +329,6 @@ export {
   traceEstimator,
 } from "./likelihood/divergence.js";
 export { type ModelAsKindOptions, mixtureModel, modelAsKind } from "./likelihood/models.js";
-export { type ConversionMap, conversionMap } from "./likelihood/conversionMap.js";
 export {
   type Dequantization,
   type DiscreteLogLikelihoodOptions,
@@ -329,7 +350,7 @@ export {
 
 // Objectives: training batches, loss weightings, time densities, EDM preconditioning
 export { type TrainingBatch, type TrainingBatchOptions, trainingBatch } from "./loss/batch.js";
-export { type TrainingPath, scheduleOf } from "./loss/trainingPath.js";
+export { type TrainingPath, gaussianPathOf, isInterpolant } from "./loss/trainingPath.js";
 export {
   type LevelWeighting,
   type LogSnrWeighting,
@@ -413,15 +434,7 @@ export {
 export { type SchrodingerBridgeCfm, schrodingerBridgeCfm } from "./coupling/schrodinger.js";
 
 // Samplers
-export {
-  type CoordinateLevels,
-  coordinateLevels,
-  isAffinePath,
-  logSnrRange,
-  meanLogSnr,
-  pathLogSnr,
-  pathTimeAtLogSnr,
-} from "./sampler/levels.js";
+export { coordinateLevels, perCoordinate } from "./sampler/levels.js";
 export {
   type DiscreteGridOptions,
   type DiscreteSpacing,
@@ -494,4 +507,4 @@ export {
   type DiffusersScheduler,
   type DiffusersSetup,
   fromDiffusers,
-} from "./sampler/diffusers.js";
+} from "./compat/diffusers.js";

@@ -11,12 +11,12 @@
  *   data      data                               (the denoiser E[data | xₜ]).
  * γ ≡ 0 is plain (rectified) flow matching: xₜ = α·data + β·noise, b = α'·data + β'·noise.
  * Under independent pairing with Gaussian noise, xₜ | data ~ N(α·data, (β² + γ²)·I): the affine path of
- * the schedule (α, σ = √(β² + γ²)) (`schedule`), and E[b | xₜ] is that path's velocity.
+ * the schedule (α, σ = √(β² + γ²)) (`path`), and E[b | xₜ] is that path's velocity.
  */
 import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../array.js";
 import { type AffinePath, affinePath } from "../path/affine.js";
 import { linearSchedule } from "../schedule/linear.js";
-import { type NoiseLevel, type Schedule, defineSchedule } from "../schedule/schedule.js";
+import { type NoiseLevel, defineSchedule } from "../schedule/schedule.js";
 import { checkTime } from "../time.js";
 
 /** α, β, γ and their canonical-time derivatives at t. */
@@ -51,8 +51,8 @@ export interface StochasticInterpolant {
   readonly latent: "none" | "gaussian";
   /** Coefficients at t ∈ [0, 1]; throws on non-finite values or γ < 0. */
   at(t: number): InterpolantCoefficients;
-  /** The affine schedule (α, σ = √(β² + γ²)): the law of xₜ given data under independent pairing. */
-  readonly schedule: Schedule;
+  /** The effective affine path (α, σ = √(β² + γ²)): the law of xₜ given data under independent pairing. */
+  readonly path: AffinePath;
 }
 
 /** Options of `stochasticInterpolant`. */
@@ -114,11 +114,13 @@ export function stochasticInterpolant(options: StochasticInterpolantOptions): St
     spec,
     latent: gamma === undefined ? "none" : "gaussian",
     at: (t) => coefficients(checkTime(t, `${name}.at`)),
-    schedule: defineSchedule({
-      name: `${name} (effective)`,
-      spec: { family: "custom", name },
-      level: effectiveLevel,
-    }),
+    path: affinePath(
+      defineSchedule({
+        name: `${name} (effective)`,
+        spec: { family: "custom", name },
+        level: effectiveLevel,
+      }),
+    ),
   };
 }
 

@@ -46,8 +46,7 @@ import { logAbsDet } from "../math/dense.js";
 import { type Solver, integrate } from "../math/integrate.js";
 import { type Mat, matMul, matVec } from "../math/matrix.js";
 import { applyAffine } from "../path/bridge/affine.js";
-import type { PathSlice, Prior } from "../path/path.js";
-import { type ConversionMap, conversionMap } from "./conversionMap.js";
+import type { ConversionMap, PathSlice, Prior } from "../path/path.js";
 import {
   DEFAULT_MAX_ROWS,
   type DivergenceOptions,
@@ -153,8 +152,7 @@ export async function logLikelihood(
   }
   const kind: Kind = model.kind;
   const g2At = (t: number): number | undefined => (model.kind === "drift" ? model.g2(t) : undefined);
-  const velocityMap = (slice: PathSlice): ConversionMap =>
-    conversionMap(slice, kind, "velocity", g2At(slice.t));
+  const velocityMap = (slice: PathSlice): ConversionMap => slice.conversion(kind, "velocity", g2At(slice.t));
   const finiteAt = (t: number): boolean => {
     try {
       velocityMap(path.slice(t));
@@ -223,7 +221,7 @@ export async function logLikelihood(
     xs = applyAffine(fn, A, xs, "x", { kind: "scalar", value: 0 }, xs, "x", b ?? new Float64Array(dim), dim);
     if (!isZero(cov, dim)) {
       const g2 = g2At(tStart);
-      const toScore = conversionMap(slice, kind, "score", g2);
+      const toScore = slice.conversion(kind, "score", g2);
       const { pred, traces } = await estimator.evaluate(
         xs,
         tStart,

@@ -1,7 +1,7 @@
 /**
  * Models re-expressed as another kind, keeping their Jacobian capabilities, and the Gaussian-mixture
  * oracle as a model with its closed-form divergence. A conversion value_to = P·value + Q·xₜ + c
- * (conversionMap.ts) has Jacobian P·J + Q, so
+ * (the slice's conversion map, path.ts) has Jacobian P·J + Q, so
  *   jvp_to(v) = P·(J·v) + Q·v,   divergence_to = tr(P·J) + tr(Q) = p·tr J + tr(Q)  (P = p·I).
  */
 import type { Shape } from "../array.js";
@@ -10,7 +10,6 @@ import { type Mat, matVec, trace } from "../math/matrix.js";
 import { type Model, predict } from "../model/model.js";
 import type { GaussianMixture } from "../oracle/mixture.js";
 import type { GaussianPath } from "../path/path.js";
-import { conversionMap } from "./conversionMap.js";
 import type { JacobianModel } from "./divergence.js";
 
 /** Options of `modelAsKind`. */
@@ -45,7 +44,7 @@ export function modelAsKind(
   const g2At = (t: number): number | undefined =>
     model.kind === "drift" ? model.g2(t) : kind === "drift" ? options.g2!(t) : undefined;
   const path = model.path;
-  const mapAt = (t: number) => conversionMap(path.slice(t), model.kind, kind, g2At(t));
+  const mapAt = (t: number) => path.slice(t).conversion(model.kind, kind, g2At(t));
   // tr J gives the new divergence only when P is a multiple of I; that is structural (affine paths,
   // isotropic bridges), so one slice decides whether the capability is kept.
   const scalarConversion = mapAt((path.tMin + path.tMax) / 2).P.kind === "scalar";

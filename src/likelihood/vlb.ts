@@ -22,9 +22,8 @@ import { logDensityOfResiduals } from "../math/gaussian.js";
 import { scalarMat } from "../math/matrix.js";
 import { normalCdf } from "../math/scalar.js";
 import { predict } from "../model/model.js";
-import type { AffinePath } from "../path/affine.js";
 import { perSampleNormals } from "../random/rng.js";
-import type { DiscreteSchedule } from "../schedule/discrete.js";
+import type { TrainStep } from "../time.js";
 import { type Quantization, binIndex, binWidth, bitsPerDim } from "./bitsPerDim.js";
 import type { JacobianModel } from "./divergence.js";
 
@@ -75,9 +74,9 @@ export async function discreteVariationalBound(
   if (model === null || typeof model !== "object" || typeof model.predict !== "function") {
     throw new TypeError(`${fn}: model must be a Model { kind, path, predict }`);
   }
-  const path = model.path as AffinePath;
-  const schedule = (path.kind === "affine" ? path.schedule : undefined) as DiscreteSchedule | undefined;
-  if (schedule === undefined || !(schedule.alphasCumprod instanceof Float64Array)) {
+  const path = model.path;
+  const table = path?.trainSteps;
+  if (table === undefined) {
     throw new TypeError(
       `${fn}: the model's path must be affinePath(discreteSchedule(…)), got ${path.name}; the bound needs a DDPM table`,
     );
@@ -103,8 +102,8 @@ export async function discreteVariationalBound(
   const { seed } = options;
   const rowOffset = options.rowOffset ?? 0;
   const n = data.length / dim;
-  const abar = schedule.alphasCumprod;
-  const betas = schedule.betas;
+  const abar = table.alphasCumprod;
+  const betas = table.betas;
   const N = abar.length;
   const abarPrev = (k: number): number => (k === 0 ? 1 : abar[k - 1]!);
   const posteriorVariance = (k: number): number => ((1 - abarPrev(k)) * betas[k]!) / (1 - abar[k]!);
@@ -116,7 +115,7 @@ export async function discreteVariationalBound(
   };
 
   // L_prior: KL(N(√ᾱ·data, (1 − ᾱ)I) ‖ N(0, σ0²I)), ᾱ = ᾱ_{N−1}.
-  const s0 = path.schedule.at(0).sigma ** 2;
+  const s0 = path.slice(0).level!.sigma ** 2;
   const aT = abar[N - 1]!;
   const prior = new Float64Array(n);
   for (let i = 0; i < n; i++) prior[i] = isotropicKl(dim, 1 - aT, s0, aT * rowSquaredNorm(data, null, i));
@@ -126,7 +125,7 @@ export async function discreteVariationalBound(
   const eps = new Float64Array(n * dim);
   const xk = new Float64Array(n * dim);
   for (let k = 0; k < N; k++) {
-    const t = schedule.timeOfStep(k);
+    const t = table.timeOf(k as TrainStep);
     perSampleNormals(seed, k, rowOffset, n, dim, eps);
     const a = Math.sqrt(abar[k]!);
     const s = Math.sqrt(1 - abar[k]!);

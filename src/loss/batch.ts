@@ -26,14 +26,12 @@ import {
   interpolantTarget,
   interpolate,
 } from "../coupling/interpolant.js";
-import { basisOf } from "../convert/convert.js";
-import { type Kind, affineCombine, checkG2, checkKind } from "../convert/kernel.js";
-import { affineSlice } from "../path/affine.js";
+import { type Kind, checkG2, checkKind } from "../convert/kernel.js";
 import type { GaussianPath, PathSlice } from "../path/path.js";
 import { Rng } from "../random/rng.js";
 import { type TimeDensity, checkDensity, importanceWeight } from "./density.js";
 import { lossWeight } from "./equivalent.js";
-import { type TrainingPath, checkTrainingPath } from "./trainingPath.js";
+import { type TrainingPath, checkTrainingPath, gaussianPathOf, isInterpolant } from "./trainingPath.js";
 import { type Weighting, uniformWeighting } from "./weighting.js";
 
 /** Options of `trainingBatch`. */
@@ -77,11 +75,11 @@ export interface TrainingBatch<A extends FloatArray> {
 const INTERPOLANT_KINDS: readonly InterpolantKind[] = ["velocity", "score", "data"];
 
 function rowDim(fn: string, path: TrainingPath, data: FloatArray, dim: number | undefined): number {
-  const fixed = path.kind === "interpolant" ? undefined : path.dim;
+  const fixed = isInterpolant(path) ? undefined : path.dim;
   const d = dim ?? fixed;
   if (d === undefined) {
     throw new TypeError(
-      `${fn}: options.dim is required on the ${path.kind} path "${path.name}" (it accepts any dimension); pass the data's row length`,
+      `${fn}: options.dim is required on the path "${path.name}" (it accepts any dimension); pass the data's row length`,
     );
   }
   if (!Number.isInteger(d) || d < 1) throw new RangeError(`${fn}: dim must be a positive integer, got ${d}`);
@@ -120,9 +118,7 @@ function checkPairing(fn: string, coupling: Coupling, pairing: unknown, n: numbe
  */
 function slicesAt(path: GaussianPath, times: Float64Array): PathSlice[] {
   const distinct = [...new Set(times)];
-  const batched = (path as { slices?: (times: ArrayLike<number>) => PathSlice[] }).slices;
-  const built =
-    typeof batched === "function" ? batched.call(path, distinct) : distinct.map((t) => path.slice(t));
+  const built = path.slices(distinct);
   const byTime = new Map(distinct.map((t, k) => [t, built[k]!]));
   return Array.from(times, (t) => byTime.get(t)!);
 }
@@ -149,7 +145,7 @@ export function trainingBatch<A extends FloatArray>(
   const { kind, timeDensity, proposal, rng } = options;
   const coupling = options.coupling ?? independentCoupling();
   const weighting = options.weighting ?? uniformWeighting();
-  if (path.kind === "interpolant") {
+  if (isInterpolant(path)) {
     if (!INTERPOLANT_KINDS.includes(kind as InterpolantKind)) {
       throw new TypeError(
         `${fn}: kind must be ${INTERPOLANT_KINDS.map((k) => `"${k}"`).join(", ")} on the stochastic interpolant "${path.name}", got ${JSON.stringify(kind)}`,
@@ -172,6 +168,7 @@ export function trainingBatch<A extends FloatArray>(
       `${fn}: options.coupling must be a Coupling (independentCoupling(), exactOtCoupling(), …)`,
     );
   const dim = rowDim(fn, path, data, options.dim);
+  const gaussian = gaussianPathOf(fn, path);
   checkFinite(fn, "data", data);
   const n = data.length / dim;
 
@@ -187,19 +184,18 @@ export function trainingBatch<A extends FloatArray>(
     }
   }
   // 3. Pairing (cost against the prior samples x at t = 0).
-  const source = path.kind === "interpolant" ? drawn : path.prior.sample(drawn, dim);
+  const source = isInterpolant(path) ? drawn : path.prior.sample(drawn, dim);
   const pairing = checkPairing(fn, coupling, coupling.pair(data, source, dim, rng), n);
   const noise = like(data);
   for (let i = 0; i < n; i++) noise.set(drawn.subarray(pairing[i]! * dim, (pairing[i]! + 1) * dim), i * dim);
   // 4. Latent.
-  const latent =
-    path.kind === "interpolant" && path.latent === "gaussian" ? rng.fillNormal(like(data)) : null;
+  const latent = isInterpolant(path) && path.latent === "gaussian" ? rng.fillNormal(like(data)) : null;
 
   const t = like(data, n);
   const xt = like(data);
   const target = like(data);
   const weight = like(data, n);
-  const slices = path.kind === "interpolant" ? null : slicesAt(path, times);
+  const slices = isInterpolant(path) ? null : slicesAt(path, times);
   const row = <B extends FloatArray>(a: B, i: number): B => a.subarray(i * dim, (i + 1) * dim) as B;
   for (let i = 0; i < n; i++) {
     const ti = times[i]!;
@@ -215,23 +211,17 @@ export function trainingBatch<A extends FloatArray>(
       const z = latent === null ? null : row(latent, i);
       interpolate(c, d, e, z, xRow);
       interpolantTarget(kind as InterpolantKind, c, d, e, z, yRow);
-      weightSlice = affineSlice(ip.schedule.at(ti));
+      weightSlice = ip.path.slice(ti);
     } else {
       const slice = slices[i]!;
       slice.sample(d, e, xRow);
-      if (slice.level !== undefined) {
-        const [a, b] = basisOf(kind, slice.level, g2);
-        affineCombine(fn, d, e, a, b, yRow);
-      } else {
-        const all = slice.targets(d, e, g2 === undefined ? {} : { g2 });
-        yRow.set(all[kind as keyof typeof all] as A);
-      }
+      slice.target(kind, d, e, g2 === undefined ? { out: yRow } : { g2, out: yRow });
       weightSlice = slice;
     }
     for (let j = 0; j < dim; j++) {
       if (!Number.isFinite(yRow[j]!)) {
         throw new RangeError(
-          `${fn}: the ${kind} target is ${yRow[j]} at t = ${ti} (row ${i}); it is singular there — restrict the time density to [path.tMin, path.tMax] = [${path.kind === "interpolant" ? path.schedule.tMin : path.tMin}, ${path.kind === "interpolant" ? path.schedule.tMax : path.tMax}], e.g. uniformTime({ lo, hi })`,
+          `${fn}: the ${kind} target is ${yRow[j]} at t = ${ti} (row ${i}); it is singular there — restrict the time density to [path.tMin, path.tMax] = [${gaussian.tMin}, ${gaussian.tMax}], e.g. uniformTime({ lo, hi })`,
         );
       }
     }

@@ -13,12 +13,13 @@
  * | cosmap           | sin(πu/2)/(sin(πu/2) + cos(πu/2))                 | Esser et al. 2024, §3.1   |
  * | proportional(f)  | inverse CDF of the piecewise-constant density ∝ f | (importance proposals)    |
  * `stratifiedTime(d)` draws uᵢ = (i + Uᵢ)/n instead of n independent uniforms (same marginal law over
- * the batch, lower variance). σ̃ = σ/α; the σ-densities need a schedule (affine paths, interpolants).
+ * the batch, lower variance). σ̃ = σ/α; the σ-densities map through the path's log-SNR (their densities need scalar levels: affine paths, interpolants).
  */
 import type { Rng } from "../random/rng.js";
 import { levelDLogSnr } from "../schedule/schedule.js";
+import type { LogSnr } from "../time.js";
 import { logit, normalCdf, normalQuantile, sigmoid, solveIncreasing } from "../math/scalar.js";
-import { type TrainingPath, scheduleOf } from "./trainingPath.js";
+import { type TrainingPath, gaussianPathOf, levelAt } from "./trainingPath.js";
 
 /** JSON description of a time density. */
 export type TimeDensitySpec =
@@ -147,15 +148,15 @@ export function logitNormalTime(options: { mean?: number; std?: number } = {}): 
 
 /**
  * EDM's log-normal noise levels (Karras et al. 2022, Table 1: ln σ̃ ~ N(P_mean, P_std²), defaults
- * −1.2, 1.2) mapped to canonical time through the path's schedule: t = timeAtLogSnr(−2 ln σ̃). Truncated
- * to the schedule's range [λ(0), λ(1)] by inverse CDF (exact, renormalized):
+ * −1.2, 1.2) mapped to canonical time through the path's log-SNR: t = timeAtLogSnr(−2 ln σ̃). Truncated
+ * to the path's range [λ(0), λ(1)] by inverse CDF (exact, renormalized):
  *   π(t) = φ(z)/(P_std·Z) · λ'(t)/2,  z = (−λ(t)/2 − P_mean)/P_std,  Z = Φ(z(0)) − Φ(z(1)).
  */
 export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = {}): TimeDensity {
   const fn = "logNormalSigmaTime";
   const pMean = finiteNumber(fn, "pMean", options.pMean ?? -1.2);
   const pStd = positiveNumber(fn, "pStd", options.pStd ?? 1.2);
-  // z of ln σ̃ = −λ/2 at the schedule's ends, and the truncated mass (once per path).
+  // z of ln σ̃ = −λ/2 at the path's ends, and the truncated mass (once per path).
   const cache = new WeakMap<TrainingPath, ReturnType<typeof computeBounds>>();
   const bounds = (path: TrainingPath) => {
     let b = cache.get(path);
@@ -163,18 +164,18 @@ export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = 
     return b;
   };
   const computeBounds = (path: TrainingPath) => {
-    const schedule = scheduleOf(fn, path);
-    const lambda0 = schedule.logSnr(0);
-    const lambda1 = schedule.logSnr(1);
+    const gaussian = gaussianPathOf(fn, path);
+    const lambda0 = gaussian.logSnr(0);
+    const lambda1 = gaussian.logSnr(1);
     const zHi = (-0.5 * lambda0 - pMean) / pStd;
     const zLo = (-0.5 * lambda1 - pMean) / pStd;
     const cdfHi = normalCdf(zHi);
     const cdfLo = normalCdf(zLo);
-    return { schedule, lambda0, lambda1, cdfHi, mass: cdfHi - cdfLo, zLo, zHi };
+    return { gaussian, lambda0, lambda1, cdfHi, mass: cdfHi - cdfLo, zLo, zHi };
   };
   const timeAt = (z: number, path: TrainingPath): number => {
-    const { schedule, lambda0, lambda1 } = bounds(path);
-    return schedule.timeAtLogSnr(Math.min(lambda1, Math.max(lambda0, -2 * (pMean + pStd * z))));
+    const { gaussian, lambda0, lambda1 } = bounds(path);
+    return gaussian.timeAtLogSnr(Math.min(lambda1, Math.max(lambda0, -2 * (pMean + pStd * z))) as LogSnr);
   };
   return defineDensity(
     `logNormalSigma(${pMean}, ${pStd})`,
@@ -186,12 +187,12 @@ export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = 
     },
     (t, path) => {
       if (!(t >= 0 && t <= 1)) return 0;
-      const { schedule, mass } = bounds(path);
-      const z = (-0.5 * schedule.logSnr(t) - pMean) / pStd;
+      const { gaussian, mass } = bounds(path);
+      const z = (-0.5 * gaussian.logSnr(t) - pMean) / pStd;
       const phi = Math.exp(-0.5 * z * z);
       // At an end with λ = ±∞ the Gaussian factor is 0 and λ' = ∞; the density's limit is 0.
       if (phi === 0) return 0;
-      return (phi / (Math.sqrt(2 * Math.PI) * pStd * mass)) * 0.5 * levelDLogSnr(schedule.at(t));
+      return (phi / (Math.sqrt(2 * Math.PI) * pStd * mass)) * 0.5 * levelDLogSnr(levelAt(fn, gaussian, t));
     },
     (rng, path) => {
       // Rejection from N(0, 1) is exact and cheaper than Φ⁻¹ when most mass is kept; else inverse CDF.
@@ -209,8 +210,8 @@ export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = 
 /**
  * Log-uniform noise levels: ln σ̃ uniform on [ln σ̃min, ln σ̃max] (λ uniform on [−2 ln σ̃max, −2 ln σ̃min]),
  * t = timeAtLogSnr(λ), π(t) = λ'(t)/(λmax − λmin) (the continuous NCSN/VE geometric ladder, Song &
- * Ermon 2019). Defaults: the schedule's safe range [σ̃(tMax), σ̃(tMin)]. Throws when the range leaves
- * the schedule's.
+ * Ermon 2019). Defaults: the path's safe range [σ̃(tMax), σ̃(tMin)]. Throws when the range leaves
+ * the path's.
  */
 export function logUniformSigmaTime(options: { sigmaMin?: number; sigmaMax?: number } = {}): TimeDensity {
   const fn = "logUniformSigmaTime";
@@ -220,30 +221,30 @@ export function logUniformSigmaTime(options: { sigmaMin?: number; sigmaMax?: num
     throw new RangeError(`${fn}: sigmaMax (${sigmaMax}) must exceed sigmaMin (${sigmaMin})`);
   }
   const range = (path: TrainingPath) => {
-    const schedule = scheduleOf(fn, path);
-    const lo = sigmaMax === null ? schedule.logSnr(schedule.tMin) : -2 * Math.log(sigmaMax);
-    const hi = sigmaMin === null ? schedule.logSnr(schedule.tMax) : -2 * Math.log(sigmaMin);
-    const l0 = schedule.logSnr(0);
-    const l1 = schedule.logSnr(1);
+    const gaussian = gaussianPathOf(fn, path);
+    const lo = sigmaMax === null ? gaussian.logSnr(gaussian.tMin) : -2 * Math.log(sigmaMax);
+    const hi = sigmaMin === null ? gaussian.logSnr(gaussian.tMax) : -2 * Math.log(sigmaMin);
+    const l0 = gaussian.logSnr(0);
+    const l1 = gaussian.logSnr(1);
     if (lo < l0 || hi > l1) {
       throw new RangeError(
-        `${fn}: σ̃ ∈ [${Math.exp(-0.5 * hi)}, ${Math.exp(-0.5 * lo)}] leaves the range of the schedule ${schedule.name} (σ̃ ∈ [${Math.exp(-0.5 * l1)}, ${Math.exp(-0.5 * l0)}]); narrow sigmaMin/sigmaMax`,
+        `${fn}: σ̃ ∈ [${Math.exp(-0.5 * hi)}, ${Math.exp(-0.5 * lo)}] leaves the range of the path ${gaussian.name} (σ̃ ∈ [${Math.exp(-0.5 * l1)}, ${Math.exp(-0.5 * l0)}]); narrow sigmaMin/sigmaMax`,
       );
     }
-    return { schedule, lo, hi };
+    return { gaussian, lo, hi };
   };
   return defineDensity(
     "logUniformSigma",
     { name: "logUniformSigma", sigmaMin, sigmaMax },
     (u, path) => {
-      const { schedule, lo, hi } = range(path);
-      return schedule.timeAtLogSnr(Math.min(hi, lo + (hi - lo) * u));
+      const { gaussian, lo, hi } = range(path);
+      return gaussian.timeAtLogSnr(Math.min(hi, lo + (hi - lo) * u) as LogSnr);
     },
     (t, path) => {
-      const { schedule, lo, hi } = range(path);
-      const lambda = t >= 0 && t <= 1 ? schedule.logSnr(t) : Number.NaN;
+      const { gaussian, lo, hi } = range(path);
+      const lambda = t >= 0 && t <= 1 ? gaussian.logSnr(t) : Number.NaN;
       if (!(lambda >= lo && lambda <= hi)) return 0;
-      return levelDLogSnr(schedule.at(t)) / (hi - lo);
+      return levelDLogSnr(levelAt(fn, gaussian, t)) / (hi - lo);
     },
   );
 }

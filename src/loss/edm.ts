@@ -11,7 +11,7 @@
  */
 import { type FloatArray, type Shape, checkFloatArray, like } from "../array.js";
 import type { Model } from "../model/model.js";
-import type { AffinePath } from "../path/affine.js";
+import type { GaussianPath } from "../path/path.js";
 import { checkLevel } from "../convert/kernel.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
 
@@ -32,12 +32,18 @@ function checkSigmaData(fn: string, sigmaData: number): number {
   return sigmaData;
 }
 
-function checkAffinePath(fn: string, path: AffinePath): void {
-  if (path?.kind !== "affine" || !("schedule" in path)) {
+/** The scalar level of `path` at t (EDM preconditioning needs one α and σ; bridge levels are matrices). */
+function levelOf(fn: string, path: GaussianPath, t: number): NoiseLevel {
+  if (path === null || typeof path !== "object" || typeof path.slice !== "function") {
+    throw new TypeError(`${fn}: path must be a GaussianPath (affinePath(schedule))`);
+  }
+  const level = path.slice(t).level;
+  if (level === undefined) {
     throw new TypeError(
-      `${fn}: path must be an affine path (affinePath(schedule)); EDM preconditioning needs α and σ`,
+      `${fn}: path must be an affine path (affinePath(schedule)); EDM preconditioning needs α and σ, and the bridge path "${path.name}" has matrix levels`,
     );
   }
+  return level;
 }
 
 /**
@@ -77,13 +83,13 @@ export type RawNetwork = (
  */
 export function edmPreconditioned(
   network: RawNetwork,
-  path: AffinePath,
+  path: GaussianPath,
   options: { sigmaData?: number; noiseInput?: EdmNoiseInput } = {},
 ): Model {
   const fn = "edmPreconditioned";
   if (typeof network !== "function")
     throw new TypeError(`${fn}: network must be a function (x, noiseInput, shape) ↦ F`);
-  checkAffinePath(fn, path);
+  levelOf(fn, path, path.tMax);
   const sigmaData = checkSigmaData(fn, options.sigmaData ?? 0.5);
   const noiseInput = options.noiseInput ?? "logSigma";
   if (noiseInput !== "logSigma" && noiseInput !== "time") {
@@ -93,7 +99,7 @@ export function edmPreconditioned(
     kind: "data",
     path,
     async predict(xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
-      const c = edmPreconditioning(path.schedule.at(t), sigmaData);
+      const c = edmPreconditioning(levelOf(fn, path, t), sigmaData);
       const input = noiseInput === "time" ? t : c.cNoise;
       if (!Number.isFinite(input)) {
         throw new RangeError(
@@ -131,11 +137,11 @@ export interface RegressionBatch<A extends FloatArray> {
  */
 export function preconditionBatch<A extends FloatArray>(
   batch: RegressionBatch<A>,
-  path: AffinePath,
+  path: GaussianPath,
   options: { sigmaData?: number; dim: number },
 ): RegressionBatch<A> {
   const fn = "preconditionBatch";
-  checkAffinePath(fn, path);
+  levelOf(fn, path, path.tMax);
   const sigmaData = checkSigmaData(fn, options?.sigmaData ?? 0.5);
   const dim = options?.dim;
   for (const name of ["t", "xt", "target", "weight"] as const)
@@ -156,7 +162,7 @@ export function preconditionBatch<A extends FloatArray>(
   const target = like(batch.target);
   const weight = like(batch.weight);
   for (let i = 0; i < n; i++) {
-    const c = edmPreconditioning(path.schedule.at(batch.t[i]!), sigmaData);
+    const c = edmPreconditioning(levelOf(fn, path, batch.t[i]!), sigmaData);
     if (!(c.cOut > 0)) {
       throw new RangeError(
         `${fn}: c_out = 0 at t = ${batch.t[i]} (σ = 0): the network target is undefined; sample times below tMax`,

@@ -8,17 +8,16 @@
  * p = −α/σ, so ‖ε̂ − ε‖² = SNR·‖x̂₀ − x₀‖²; v → data on a VP path p = −σ, so ‖x̂₀ − x₀‖² = σ²‖v̂ − v‖².
  * Factors compose (p_AC = p_AB·p_BC) and p_AA = 1.
  *
- * Levels of bridge paths: λ = log(a²/c) when the slice's conditional xₜ | data ~ N(a·data + b, c·I) is
- * isotropic, and p is the conversion matrix when it is a multiple of the identity; otherwise a
- * λ-weighting cannot be evaluated there and `lossWeight` throws — weight such paths per time
- * (`timeWeighting`, `uniformWeighting`).
+ * On any path the factor comes from the slice's conversion map (path.ts): λ = log(α²/σ²) when the
+ * conditional xₜ | data ~ N(α·data + b, σ²·I) is isotropic, and p when the conversion's P is a multiple
+ * of the identity; otherwise a λ-weighting cannot be evaluated there and `lossWeight` throws — weight
+ * such paths per time (`timeWeighting`, `uniformWeighting`).
  */
 import { conversionCoefficients } from "../convert/convert.js";
 import { type Kind, checkKind } from "../convert/kernel.js";
 import type { Mat } from "../math/matrix.js";
-import { BridgePathSlice } from "../path/bridge/bridgePath.js";
 import type { PathSlice } from "../path/path.js";
-import { levelLogSnr, type NoiseLevel } from "../schedule/schedule.js";
+import type { NoiseLevel } from "../schedule/schedule.js";
 import type { Weighting } from "./weighting.js";
 
 /**
@@ -59,19 +58,17 @@ function multipleOfIdentity(m: Mat): number | undefined {
 }
 
 /**
- * λ = log(α²/σ²) of a slice: from its level (affine), or log(a²/c) for a bridge slice whose conditional
- * is N(a·data + b, c·I) (file header). ±∞ at the ends. Throws for matrix-valued conditionals.
+ * λ = log(α²/σ²) of a slice whose conditional is N(α·data + b, σ²·I): one (α, σ) for every coordinate
+ * (file header). ±∞ at the ends. Throws for per-coordinate or matrix-valued conditionals.
  */
 export function sliceLogSnr(fn: string, slice: PathSlice): number {
-  if (slice.level !== undefined) return levelLogSnr(slice.level);
-  const a = multipleOfIdentity(slice.conditional.A);
-  const c = multipleOfIdentity(slice.conditional.cov);
-  if (a === undefined || c === undefined) {
+  const levels = slice.coordinates();
+  if (levels === null || levels.size !== 1) {
     throw new TypeError(
-      `${fn}: the bridge slice at t = ${slice.t} has a matrix-valued conditional (A or Σ is not a multiple of I), so it has no scalar log-SNR; weight it per time with timeWeighting(t => …) or uniformWeighting()`,
+      `${fn}: the slice at t = ${slice.t} has a matrix-valued conditional (A or Σ is not a multiple of I), so it has no scalar log-SNR; weight it per time with timeWeighting(t => …) or uniformWeighting()`,
     );
   }
-  return 2 * Math.log(Math.abs(a)) - Math.log(c);
+  return 2 * (Math.log(Math.abs(levels.alpha[0]!)) - Math.log(levels.sigma[0]!));
 }
 
 /**
@@ -85,23 +82,19 @@ function sliceFactor(
   to: Kind,
   g2: number | undefined,
 ): number | undefined {
+  let p: number | undefined;
   try {
-    if (slice.level !== undefined)
-      return equivalentWeight(from, to, slice.level, g2 === undefined ? {} : { g2 });
-    if (slice instanceof BridgePathSlice) {
-      const p = multipleOfIdentity(slice.conversion(from, to, g2).P);
-      if (p === undefined) {
-        throw new TypeError(
-          `${fn}: on the bridge slice at t = ${slice.t} the ${from} → ${to} conversion is a matrix, so a weighting stated on ${to} has no scalar weight on ${from}; train ${to} directly or use timeWeighting(t => …)`,
-        );
-      }
-      return p * p;
-    }
+    p = multipleOfIdentity(slice.conversion(from, to, g2).P);
   } catch (e) {
     if (e instanceof RangeError) return undefined;
     throw e;
   }
-  throw new TypeError(`${fn}: the slice at t = ${slice.t} has neither a level nor bridge conversions`);
+  if (p === undefined) {
+    throw new TypeError(
+      `${fn}: at t = ${slice.t} the ${from} → ${to} conversion is a matrix, so a weighting stated on ${to} has no scalar weight on ${from}; train ${to} directly or use timeWeighting(t => …)`,
+    );
+  }
+  return p * p;
 }
 
 /**

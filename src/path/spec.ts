@@ -4,16 +4,11 @@
  */
 import { gaussian } from "../math/gaussian.js";
 import { scheduleFromSpec } from "../schedule/spec.js";
-import type { ScheduleSpec } from "../schedule/schedule.js";
-import type { SdeSpec } from "../sde/sde.js";
 import { sdeFromSpec } from "../sde/spec.js";
 import { affinePath } from "./affine.js";
+import { Bridge } from "./bridge/bridge.js";
 import { bridgePath } from "./bridge/bridgePath.js";
-import { DiffusionModelComponents } from "./bridge/components.js";
-import type { GaussianPath } from "./path.js";
-
-/** A matrix in JSON: number (c·I), number[] (diagonal) or number[][] (dense rows). */
-export type MatJson = number | readonly number[] | readonly (readonly number[])[];
+import type { GaussianPath, MatJson, PathSpec } from "./path.js";
 
 const copy = (m: MatJson): number | number[] | number[][] =>
   typeof m === "number"
@@ -21,20 +16,6 @@ const copy = (m: MatJson): number | number[] | number[][] =>
     : ((m as readonly (number | readonly number[])[]).map((r) => (typeof r === "number" ? r : [...r])) as
         | number[]
         | number[][]);
-
-/** JSON description of a path (`path.spec`). */
-export type PathSpec =
-  | { readonly type: "affine"; readonly schedule: ScheduleSpec }
-  | {
-      readonly type: "bridge";
-      readonly sde: SdeSpec;
-      readonly t0: number;
-      readonly t1: number;
-      readonly priorMean: readonly number[];
-      /** A variance (isotropic), variances (diagonal) or rows (dense), as `matToJson` writes them. */
-      readonly priorCov: MatJson;
-      readonly evidenceCov: MatJson;
-    };
 
 /**
  * The path described by `spec`. Throws a TypeError naming the problem for an unknown type, a custom
@@ -48,13 +29,16 @@ export function pathFromSpec(spec: PathSpec): GaussianPath {
       return affinePath(scheduleFromSpec(spec.schedule));
     case "bridge":
       return bridgePath(
-        new DiffusionModelComponents({
-          linearSde: sdeFromSpec(spec.sde),
-          t0: spec.t0,
-          priorAtT0: gaussian({ mean: [...spec.priorMean], cov: copy(spec.priorCov) }),
-          t1: spec.t1,
-          evidenceCov: copy(spec.evidenceCov),
-        }),
+        new Bridge(
+          {
+            sde: sdeFromSpec(spec.sde),
+            t0: spec.t0,
+            prior: gaussian({ mean: [...spec.priorMean], cov: copy(spec.priorCov) }),
+            t1: spec.t1,
+            evidenceCov: copy(spec.evidenceCov),
+          },
+          "pathFromSpec",
+        ),
       );
     default:
       throw new TypeError(

@@ -15,7 +15,8 @@
  * jump — as in both peers; `lowerOrderFinal` lowers the order to the number of steps left.
  */
 import { coord, halfLogSnr } from "./exponential.js";
-import { type CoordinateLevels, perCoordinate as at } from "./levels.js";
+import type { CoordinateLevels } from "../path/path.js";
+import { perCoordinate as at } from "./levels.js";
 import {
   type LowerOrderFinal,
   type Sampler,

@@ -9,7 +9,9 @@
  * diagonal bridges. Into the data end (σ_down = 0) the step is the denoising jump. Order 2; 2 NFE.
  */
 import { ancestralSplit, anyPositive, coord, halfLogSnr } from "./exponential.js";
-import { type CoordinateLevels, logSnrRange, pathTimeAtLogSnr, perCoordinate as at } from "./levels.js";
+import type { CoordinateLevels } from "../path/path.js";
+import type { LogSnr } from "../time.js";
+import { perCoordinate as at } from "./levels.js";
 import { dpmSolverUpdate } from "./dpmSolverMultistep.js";
 import { type Sampler, checkEta, defineSampler, denoiseTo } from "./sampler.js";
 
@@ -51,8 +53,8 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
       // Stage at fraction r of the step in log-SNR (on VE/EDM an ancestral target cleaner than σmin can
       // put it beyond t = 1: it is clamped to the path's end; rᵢ below uses the stage's actual level).
       const lambdaS = 2 * (mean(ell) + r * (mean(ellDown) - mean(ell)));
-      const top = logSnrRange(fn, state.grid.path)[1];
-      const stageSlice = run.sliceAt(lambdaS >= top ? 1 : pathTimeAtLogSnr(fn, state.grid.path, lambdaS));
+      const top = state.grid.path.logSnr(1);
+      const stageSlice = run.sliceAt(lambdaS >= top ? 1 : state.grid.path.timeAtLogSnr(lambdaS as LogSnr));
       const stage = run.levelsOf(stageSlice);
       const ellS = halfLogSnr(stage);
       // First-order step to the stage.

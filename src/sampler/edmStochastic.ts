@@ -8,7 +8,8 @@
  * t̂ is the time of log-SNR λ̂ = λᵢ − 2·log(1 + γᵢ) (clamped to the path's start). S_churn = 0 is the
  * deterministic Heun sampler exactly (no noise is drawn). Default variable "sigma" as in EDM.
  */
-import { logSnrRange, pathTimeAtLogSnr, perCoordinate as at } from "./levels.js";
+import type { LogSnr } from "../time.js";
+import { perCoordinate as at } from "./levels.js";
 import { rk2Update } from "./rk2.js";
 import { type Sampler, defineSampler } from "./sampler.js";
 import { type OdeVariable, checkVariable, frameOf } from "./variable.js";
@@ -48,8 +49,8 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
       if (gamma > 0) {
         // Increase noise temporarily: back along the forward process to t̂.
         const path = grid.path;
-        const lambdaHat = Math.max(grid.logSnrs[run.from]! - 2 * Math.log1p(gamma), logSnrRange(fn, path)[0]);
-        fromSlice = run.sliceAt(pathTimeAtLogSnr(fn, path, lambdaHat));
+        const lambdaHat = Math.max(grid.logSnrs[run.from]! - 2 * Math.log1p(gamma), path.logSnr(0));
+        fromSlice = run.sliceAt(path.timeAtLogSnr(lambdaHat as LogSnr));
         const a = run.levels(run.from);
         const h = run.levelsOf(fromSlice);
         const z = run.normals();
@@ -65,7 +66,7 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
         x = out;
       }
       // Heun step from t̂ to tᵢ₊₁.
-      const from = frameOf(fn, variable, fromSlice, dim);
+      const from = frameOf(fn, variable, fromSlice);
       const stage = run.toDataEnd ? undefined : run.slice(run.to);
       return run.finish(await rk2Update(run, variable, 1, x, from, stage));
     },

@@ -25,8 +25,8 @@ export function euler(options: EulerOptions = {}): Sampler {
     async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
-      const from = frameOf(fn, variable, run.slice(run.from), dim);
-      const to = frameOf(fn, variable, run.slice(run.to), dim);
+      const from = frameOf(fn, variable, run.slice(run.from));
+      const to = frameOf(fn, variable, run.slice(run.to));
       const p = await run.predict(state.x, from.slice);
       // Last step into the data end (t variable): the denoising jump.
       if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));

@@ -8,9 +8,7 @@
  * `drift` with this g², converted through the slice. Into the data end (σ = 0, where the score is
  * singular) the step is the denoising jump. Strong order ½, weak order 1; works on every path.
  */
-import type { BridgePath } from "../path/bridge/bridgePath.js";
 import type { GaussianPath } from "../path/path.js";
-import { isAffinePath } from "./levels.js";
 import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
 
 /** g²(t) of the generative SDE, or "forward": the path's own forward-SDE diffusion. */
@@ -23,8 +21,9 @@ export interface EulerMaruyamaOptions {
 }
 
 /**
- * g²(t) of `spec` on `path`: a function as given; "forward" is the schedule's forward g² (affine), or
- * the SDE's Λ(t) = L Lᵀ when it is a multiple of the identity (bridge: the Doob h-transform SDE).
+ * g²(t) of `spec` on `path`: a function as given; "forward" is the path's own forward diffusion
+ * `path.g2(t)` — the schedule's forward g² on an affine path, Λ(t) = L Lᵀ on a bridge (the Doob
+ * h-transform SDE) — which must be a multiple of the identity.
  */
 export function diffusionOf(fn: string, spec: DiffusionSpec, path: GaussianPath): (t: number) => number {
   if (typeof spec === "function") return spec;
@@ -32,19 +31,14 @@ export function diffusionOf(fn: string, spec: DiffusionSpec, path: GaussianPath)
     throw new TypeError(
       `${fn}: g2 must be a function t → g²(t) ≥ 0 or "forward", got ${JSON.stringify(spec)}`,
     );
-  if (isAffinePath(path)) return (t) => path.schedule.sde(t).g2;
-  if (path.kind !== "bridge" || !("components" in path)) {
-    throw new TypeError(`${fn}: g2 "forward" needs an affine path or a bridge path; pass g2 as a function`);
-  }
-  const { linearSde } = (path as BridgePath).components;
   return (t) => {
-    const L = linearSde.params(t).Lambda;
-    if (L.kind !== "scalar") {
+    const g2 = path.g2(t);
+    if (g2.kind !== "scalar") {
       throw new TypeError(
-        `${fn}: the bridge SDE's Λ(t) is not a multiple of the identity at t = ${t}; pass g2 as a function t → g²(t)`,
+        `${fn}: the path's forward diffusion Λ(t) is not a multiple of the identity at t = ${t}; pass g2 as a function t → g²(t)`,
       );
     }
-    return L.value;
+    return g2.value;
   };
 }
 

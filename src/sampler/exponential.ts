@@ -7,7 +7,8 @@
  * η = 1 is the DDPM posterior q(x_{i+1} | xᵢ, data) (its variance σ'²(1 − e^{−2h}) is diffusers'
  * "fixed_small"), η = 0 is DDIM. The split preserves the conditional marginal N(α'·data + b', σ'²).
  */
-import { type CoordinateLevels, perCoordinate as at } from "./levels.js";
+import type { CoordinateLevels } from "../path/path.js";
+import { perCoordinate as at } from "./levels.js";
 
 /** ℓ = log(α/σ) per coordinate (−∞ where α = 0, +∞ where σ = 0). */
 export function halfLogSnr(L: CoordinateLevels): Float64Array {

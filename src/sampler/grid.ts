@@ -15,17 +15,9 @@
  * coordinates on a diagonal bridge, levels.ts); time-based grids work on every path.
  */
 import { affineSlice } from "../path/affine.js";
-import type { GaussianPath, PathSlice } from "../path/path.js";
-import type { DiscreteSchedule } from "../schedule/discrete.js";
+import { type GaussianPath, type PathSlice, isDataEnd, meanLogSnr } from "../path/path.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
-import {
-  coordinateLevels,
-  isAffinePath,
-  logSnrRange,
-  meanLogSnr,
-  pathLogSnr,
-  pathTimeAtLogSnr,
-} from "./levels.js";
+import type { LogSnr, TrainStep } from "../time.js";
 
 /** Where a grid stops: the data end (σ = 0, default) or the path's tMax. */
 export type GridEnd = "data" | "tMax";
@@ -79,24 +71,15 @@ function checkSteps(fn: string, steps: number): void {
     throw new RangeError(`${fn}: steps must be a positive integer, got ${steps}`);
 }
 
-/** Whether the path's data end (σ = 0) lies beyond t = 1 (VE, EDM: σ(1) > 0 on an affine path). */
+/** Whether the path's data end (σ = 0) lies beyond t = 1 (VE, EDM: σ(1) > 0). */
 function endsBeyondOne(path: GaussianPath): boolean {
-  return isAffinePath(path) && path.schedule.at(1).sigma > 0;
+  return path.dataEnd !== undefined && !isDataEnd(path.slice(1));
 }
 
-function isZeroMat(slice: PathSlice): boolean {
-  const cov = slice.conditional.cov;
-  if (cov.kind === "scalar") return cov.value === 0;
-  return cov.values.every((v) => v === 0);
-}
-
-/** λ̄ of a node (levels.ts); NaN on a dense bridge slice, which has no per-coordinate view. */
-function summary(fn: string, path: GaussianPath, slice: PathSlice): number {
-  try {
-    return meanLogSnr(coordinateLevels(fn, slice, path.dim ?? 1));
-  } catch {
-    return Number.NaN;
-  }
+/** λ̄ of a node (path.ts); NaN on a dense slice, which has no per-coordinate view. */
+function summary(slice: PathSlice): number {
+  const levels = slice.coordinates();
+  return levels === null ? Number.NaN : meanLogSnr(levels);
 }
 
 /**
@@ -129,7 +112,9 @@ function makeGrid(
   const all = [...times];
   let slices: PathSlice[];
   if (levels !== undefined) {
-    if (!isAffinePath(path)) throw new TypeError(`${fn}: levels can only be given on an affine path`);
+    if (all.length > 0 && path.slice(all[0]!).level === undefined) {
+      throw new TypeError(`${fn}: levels can only be given on a path with scalar levels (an affine path)`);
+    }
     if (levels.length !== all.length)
       throw new RangeError(
         `${fn}: ${levels.length} levels for ${all.length} times; give one NoiseLevel per time`,
@@ -140,29 +125,23 @@ function makeGrid(
       return affineSlice(l);
     });
   } else {
-    slices =
-      path.kind === "bridge" && "slices" in path && typeof path.slices === "function"
-        ? (path.slices as (t: ArrayLike<number>) => PathSlice[])(all)
-        : all.map((t) => path.slice(t));
+    slices = path.slices(all);
   }
   const steps = trainSteps ? [...trainSteps] : undefined;
   if (appendDataEnd) {
-    if (isAffinePath(path) && endsBeyondOne(path)) {
-      const one = path.schedule.at(1);
+    const end = path.dataEnd;
+    const last = all.length === 0 ? undefined : slices[slices.length - 1]!;
+    if (last === undefined || last.t < 1 || (end !== undefined && !isDataEnd(last))) {
+      // The data end: slice(1), or the level (α(1), σ = 0) beyond t = 1 on VE/EDM.
       all.push(1);
-      slices.push(affineSlice({ t: 1, alpha: one.alpha, sigma: 0, dAlpha: one.dAlpha, dSigma: one.dSigma }));
-      steps?.push(-1);
-    } else if (all.length === 0 || all[all.length - 1]! < 1) {
-      all.push(1);
-      slices.push(path.slice(1));
+      slices.push(end ?? path.slice(1));
       steps?.push(-1);
     }
   }
   if (all.length < 2)
     throw new RangeError(`${fn}: a grid needs at least 2 nodes (1 step), got ${all.length}`);
-  const last = slices[slices.length - 1]!;
-  const dataEnd = last.level !== undefined ? last.level.sigma === 0 : last.t === 1 && isZeroMat(last);
-  const logSnrs = Float64Array.from(slices, (s) => summary(fn, path, s));
+  const dataEnd = isDataEnd(slices[slices.length - 1]!);
+  const logSnrs = Float64Array.from(slices, summary);
   const grid: Grid = {
     path,
     times: Float64Array.from(all),
@@ -276,8 +255,8 @@ export function timeQuadraticGrid(path: GaussianPath, steps: number, options: Ti
 }
 
 /** σ̃ at canonical time t (exp(−λ̄/2)). */
-function sigmaAt(fn: string, path: GaussianPath, t: number): number {
-  return Math.exp(-0.5 * pathLogSnr(fn, path, t));
+function sigmaAt(path: GaussianPath, t: number): number {
+  return Math.exp(-0.5 * path.logSnr(t));
 }
 
 /**
@@ -286,7 +265,8 @@ function sigmaAt(fn: string, path: GaussianPath, t: number): number {
  */
 function sigmaGrid(fn: string, path: GaussianPath, sigmas: readonly number[], end: GridEnd): Grid {
   // σ̃ at the range's ends (σmin, σmax from the path itself) may round an ulp outside [λ(0), λ(1)].
-  const [lo, hi] = logSnrRange(fn, path);
+  const lo = path.logSnr(0);
+  const hi = path.logSnr(1);
   const near = (a: number, b: number) => Number.isFinite(b) && Math.abs(a - b) <= 1e-12 * (1 + Math.abs(b));
   const times = sigmas.map((s, i) => {
     if (!(s > 0 && Number.isFinite(s)))
@@ -294,7 +274,7 @@ function sigmaGrid(fn: string, path: GaussianPath, sigmas: readonly number[], en
     const lambda = -2 * Math.log(s);
     if (lambda < lo && near(lambda, lo)) return 0;
     if (lambda > hi && near(lambda, hi)) return 1;
-    return pathTimeAtLogSnr(fn, path, lambda);
+    return path.timeAtLogSnr(lambda as LogSnr);
   });
   return makeGrid(fn, path, times, end === "data");
 }
@@ -311,8 +291,8 @@ function sigmaRange(
   const end = options.end ?? "data";
   if (end !== "data" && end !== "tMax")
     throw new RangeError(`${fn}: end must be "data" or "tMax", got ${JSON.stringify(end)}`);
-  const hi = options.sigmaMax ?? sigmaAt(fn, path, path.tMin);
-  const lo = options.sigmaMin ?? sigmaAt(fn, path, path.tMax);
+  const hi = options.sigmaMax ?? sigmaAt(path, path.tMin);
+  const lo = options.sigmaMin ?? sigmaAt(path, path.tMax);
   if (!(hi > lo && lo > 0 && Number.isFinite(hi))) {
     throw new RangeError(`${fn}: need 0 < sigmaMin < sigmaMax < ∞, got sigmaMin = ${lo}, sigmaMax = ${hi}`);
   }
@@ -381,8 +361,8 @@ export function uniformLogSnrGrid(path: GaussianPath, steps: number, options: Ti
   checkPath(fn, path);
   const start = options.start ?? path.tMin;
   return exponentialGrid(path, steps, {
-    sigmaMax: sigmaAt(fn, path, start),
-    sigmaMin: sigmaAt(fn, path, path.tMax),
+    sigmaMax: sigmaAt(path, start),
+    sigmaMin: sigmaAt(path, path.tMax),
     end: options.end ?? "data",
   });
 }
@@ -478,8 +458,8 @@ export function discreteGrid(
 ): Grid & { readonly trainSteps: Float64Array } {
   const fn = "discreteGrid";
   checkPath(fn, path);
-  const schedule = isAffinePath(path) ? (path.schedule as Partial<DiscreteSchedule>) : undefined;
-  if (schedule?.timeOfStep === undefined || schedule.numTrainSteps === undefined) {
+  const table = path.trainSteps;
+  if (table === undefined) {
     throw new TypeError(
       `${fn}: path must be the affine path of a discreteSchedule (diffusers' tables); use uniformTimeGrid on continuous paths`,
     );
@@ -487,14 +467,9 @@ export function discreteGrid(
   const end = options.end ?? "data";
   if (end !== "data" && end !== "firstEntry")
     throw new RangeError(`${fn}: end must be "data" or "firstEntry", got ${JSON.stringify(end)}`);
-  const ks = discreteTimesteps(
-    schedule.numTrainSteps,
-    steps,
-    options.spacing ?? "leading",
-    options.stepsOffset ?? 0,
-  );
+  const ks = discreteTimesteps(table.count, steps, options.spacing ?? "leading", options.stepsOffset ?? 0);
   if (end === "firstEntry" && ks[ks.length - 1] !== 0) ks.push(0);
-  const times = ks.map((k) => schedule.timeOfStep!(k));
+  const times = ks.map((k) => table.timeOf(k as TrainStep));
   return makeGrid(fn, path, times, end === "data", ks) as Grid & { readonly trainSteps: Float64Array };
 }
 
@@ -531,8 +506,8 @@ export function shiftGrid(
   const n = baseGrid.times.length - (baseGrid.dataEnd ? 1 : 0);
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
-    const lambda = pathLogSnr(fn, path, baseGrid.times[i]!);
-    times.push(pathTimeAtLogSnr(fn, path, gamma * lambda - 2 * logS));
+    const lambda = path.logSnr(baseGrid.times[i]!);
+    times.push(path.timeAtLogSnr((gamma * lambda - 2 * logS) as LogSnr));
   }
   return makeGrid(fn, path, times, baseGrid.dataEnd);
 }

@@ -147,8 +147,8 @@ export function multistepSampler(
     async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
-      const from = frameOf(fn, variable, run.slice(run.from), dim);
-      const to = frameOf(fn, variable, run.slice(run.to), dim);
+      const from = frameOf(fn, variable, run.slice(run.from));
+      const to = frameOf(fn, variable, run.slice(run.to));
       const p = await run.predict(state.x, from.slice);
       const records = [...state.history, { tau: from.tau, k: slope(from, p) }].slice(-order);
       const keep = order > 1 ? records.slice(-(order - 1)) : [];

@@ -46,8 +46,8 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
     async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
-      const from = frameOf(fn, "sigma", run.slice(run.from), dim);
-      const to = frameOf(fn, "sigma", run.slice(run.to), dim);
+      const from = frameOf(fn, "sigma", run.slice(run.from));
+      const to = frameOf(fn, "sigma", run.slice(run.to));
       const y = toY(from, state.x, dim);
       // DDIM's transfer φ(x, ε, tᵢ → target).
       const transfer = (eps: Float64Array, target: Frame) =>
@@ -59,7 +59,7 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
       const canStage = !run.toDataEnd;
       if (warmup === "rk4" && k < 3 && canStage) {
         // Pseudo-RK4 step.
-        const mid = frameOf(fn, "sigma", run.sliceAt(0.5 * (from.slice.t + to.slice.t)), dim);
+        const mid = frameOf(fn, "sigma", run.sliceAt(0.5 * (from.slice.t + to.slice.t)));
         const e2 = await eps(transfer(e1, mid), mid);
         const e3 = await eps(transfer(e2, mid), mid);
         const e4 = await eps(transfer(e3, to), to);

@@ -45,7 +45,7 @@ export async function rk2Update(
   stageSlice: PathSlice | undefined,
 ): Promise<Float64Array> {
   const dim = run.state.shape.dim;
-  const to = frameOf(run.fn, variable, run.slice(run.to), dim);
+  const to = frameOf(run.fn, variable, run.slice(run.to));
   const p1 = await run.predict(x, from.slice);
   // Last step into the data end (t variable): the denoising jump.
   if (variable === "t" && run.toDataEnd) return denoiseTo(to.slice, p1.as("data"));
@@ -54,7 +54,7 @@ export async function rk2Update(
   // Euler step (also the whole step when the stage is unavailable).
   if (stageSlice === undefined) return toX(to, advance(y, from, to, [[1, k1]], dim), dim);
   // Stage: y + αΔτ·k₁ at τ + αΔτ.
-  const stage = frameOf(run.fn, variable, stageSlice, dim);
+  const stage = frameOf(run.fn, variable, stageSlice);
   const p2 = await run.predict(toX(stage, advance(y, from, stage, [[1, k1]], dim), dim), stageSlice);
   const k2 = slope(stage, p2);
   // Second-order combination.
@@ -100,11 +100,11 @@ export function rk2(options: Rk2Options & { readonly alpha: number; readonly nam
   const name = details.length > 0 ? `${fn}(${details.join(", ")})` : fn;
   return defineSampler(fn, { name, order: 2, stochastic: false }, async (run) => {
     const { state } = run;
-    const from = frameOf(fn, variable, run.slice(run.from), state.shape.dim);
+    const from = frameOf(fn, variable, run.slice(run.from));
     let stageSlice: PathSlice | undefined;
     if (alpha === 1 && placement === "linear") stageSlice = run.toDataEnd ? undefined : run.slice(run.to);
     else {
-      const ts = stageTime(fn, state.grid, run.from, run.to, alpha, variable, placement);
+      const ts = stageTime(state.grid, run.from, run.to, alpha, variable, placement);
       stageSlice = ts === undefined ? undefined : run.sliceAt(ts);
     }
     return run.finish(await rk2Update(run, variable, alpha, state.x, from, stageSlice));

@@ -9,10 +9,10 @@
 import { type FloatArray, type Shape, checkFloatArray } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { type Conditioning, type Model, checkConditioning, predict } from "../model/model.js";
-import type { PathSlice } from "../path/path.js";
+import type { CoordinateLevels, PathSlice } from "../path/path.js";
 import { perSampleNormals } from "../random/rng.js";
 import type { Grid } from "./grid.js";
-import { type CoordinateLevels, coordinateLevels } from "./levels.js";
+import { coordinateLevels } from "./levels.js";
 
 /**
  * Standard normals for draw number `draw` (0 = the initial state, k ≥ 1 = the k-th draw of a run),
@@ -239,11 +239,11 @@ export class StepRun<S extends SamplerState> {
   }
   /** The per-coordinate levels at grid node `i` (throws on dense bridges). */
   levels(i: number): CoordinateLevels {
-    return coordinateLevels(this.fn, this.slice(i), this.state.shape.dim);
+    return coordinateLevels(this.fn, this.slice(i));
   }
   /** The per-coordinate levels of an arbitrary slice. */
   levelsOf(slice: PathSlice): CoordinateLevels {
-    return coordinateLevels(this.fn, slice, this.state.shape.dim);
+    return coordinateLevels(this.fn, slice);
   }
   /** The path slice at an arbitrary canonical time t (an intermediate stage). */
   sliceAt(t: number): PathSlice {

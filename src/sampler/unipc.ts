@@ -13,7 +13,8 @@
  */
 import { type DataHistoryState, type DataRecord, multistepOrder } from "./dpmSolverMultistep.js";
 import { coord, halfLogSnr } from "./exponential.js";
-import { type CoordinateLevels, perCoordinate as at } from "./levels.js";
+import type { CoordinateLevels } from "../path/path.js";
+import { perCoordinate as at } from "./levels.js";
 import { type Sampler, checkLowerOrderFinal, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `unipc`. */

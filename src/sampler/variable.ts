@@ -9,15 +9,10 @@
  * log-SNR ("logSnr": geometric in σ̃, k-diffusion's DPM-2 midpoint), placed in canonical time through
  * the path's (mean) log-SNR; per coordinate the stage's actual fraction cᵢ is used.
  */
-import type { PathSlice } from "../path/path.js";
+import type { CoordinateLevels, PathSlice } from "../path/path.js";
+import type { LogSnr } from "../time.js";
 import type { Grid } from "./grid.js";
-import {
-  type CoordinateLevels,
-  coordinateLevels,
-  logSnrRange,
-  pathTimeAtLogSnr,
-  perCoordinate as at,
-} from "./levels.js";
+import { coordinateLevels, perCoordinate as at } from "./levels.js";
 import type { Prediction } from "./sampler.js";
 
 /** The integration variable (file header). */
@@ -41,9 +36,9 @@ export function checkVariable(fn: string, variable: unknown): OdeVariable {
 }
 
 /** τ at `slice`: [t], or σ̃ per coordinate. */
-export function frameOf(fn: string, variable: OdeVariable, slice: PathSlice, dim: number): Frame {
+export function frameOf(fn: string, variable: OdeVariable, slice: PathSlice): Frame {
   if (variable === "t") return { slice, tau: Float64Array.of(slice.t), levels: undefined };
-  const levels = coordinateLevels(fn, slice, dim);
+  const levels = coordinateLevels(fn, slice);
   if (levels.alpha.some((a) => a === 0)) {
     throw new RangeError(
       `${fn}: α = 0 at t = ${slice.t}, where x̃ = x/α and σ̃ = σ/α are undefined — start the grid after the path's tMin, or use variable "t"`,
@@ -113,7 +108,6 @@ export function advance(
  * (σ̃ = 0, or σ̃ below the path's σ̃ at t = 1): the caller then takes an Euler step.
  */
 export function stageTime(
-  fn: string,
   grid: Grid,
   a: number,
   b: number,
@@ -138,6 +132,6 @@ export function stageTime(
     if (!(s > 0)) return undefined;
     lambda = -2 * Math.log(s);
   }
-  if (lambda >= logSnrRange(fn, path)[1]) return undefined;
-  return pathTimeAtLogSnr(fn, path, lambda);
+  if (lambda >= path.logSnr(1)) return undefined;
+  return path.timeAtLogSnr(lambda as LogSnr);
 }

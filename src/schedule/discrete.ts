@@ -1,6 +1,6 @@
-import { type TrainStep, timeToTrainStep, trainStepToTime } from "../time.js";
+import { timeToTrainStep, trainStepToTime } from "../time.js";
 import { checkPositive } from "./check.js";
-import { defineSchedule, type NoiseLevel, type Schedule } from "./schedule.js";
+import { defineSchedule, type NoiseLevel, type Schedule, type TrainSteps } from "./schedule.js";
 
 /** diffusers' beta schedule names. */
 export type BetaScheduleName = "linear" | "scaled_linear" | "squaredcos_cap_v2" | "sigmoid";
@@ -25,17 +25,14 @@ export type DiscreteScheduleOptions =
 
 /** A discrete (DDPM-style) schedule: a table ᾱ_k, k = 0 … N − 1, plus its continuous interpolation. */
 export interface DiscreteSchedule extends Schedule {
-  readonly numTrainSteps: number;
+  /** The table's N entries and their canonical times. */
+  readonly trainSteps: TrainSteps;
   /** β_k (recovered from ᾱ when built from a table). */
   readonly betas: Float64Array;
   /** ᾱ_k = Π_{j≤k} (1 − β_j), exactly as diffusers computes it for the same configuration. */
   readonly alphasCumprod: Float64Array;
   /** σ̃_k = √((1 − ᾱ_k)/ᾱ_k) (k-diffusion's `sigmas`; +∞ where ᾱ = 0). */
   readonly sigmas: Float64Array;
-  /** Canonical time of table entry k: t = 1 − (k + 1)/N (see `trainStepToTime`). */
-  timeOfStep(k: number): number;
-  /** Fractional table index at canonical time t: k = (1 − t)·N − 1 ∈ [−1, N − 1]. */
-  stepOfTime(t: number): number;
 }
 
 type Round = (x: number) => number;
@@ -206,10 +203,16 @@ export function discreteSchedule(options: DiscreteScheduleOptions): DiscreteSche
   const n = alphasCumprod.length;
   const sigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
   const logSigmas = sigmas.map(Math.log);
-  const stepOfTime = (t: number): number => timeToTrainStep(t, n);
+  const trainSteps: TrainSteps = {
+    count: n,
+    alphasCumprod,
+    betas,
+    timeOf: (k) => trainStepToTime(k, n),
+    stepOf: (t) => timeToTrainStep(t, n),
+  };
 
   const level = (t: number): NoiseLevel => {
-    const k = stepOfTime(t);
+    const k = trainSteps.stepOf(t);
     const dkdt = -n;
     if (k <= 0) {
       // Data-end segment: σ̃ = (k + 1)·σ̃₀.
@@ -237,12 +240,10 @@ export function discreteSchedule(options: DiscreteScheduleOptions): DiscreteSche
   });
   return {
     ...schedule,
-    numTrainSteps: n,
+    trainSteps,
     betas,
     alphasCumprod,
     sigmas,
-    timeOfStep: (k: number) => trainStepToTime(k as TrainStep, n),
-    stepOfTime,
   };
 }
 

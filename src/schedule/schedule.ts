@@ -3,7 +3,7 @@
  * (t = 0 noise, t = 1 data), with its log-SNR, the exact inverse of the log-SNR, a safe range and
  * the forward noising SDE it implies.
  */
-import { type Time, checkTime } from "../time.js";
+import { type LogSnr, type Time, type TrainStep, checkTime } from "../time.js";
 import { solveIncreasing } from "../math/scalar.js";
 
 /** α, σ and their canonical-time derivatives at time t (x_t = α·data + σ·noise). */
@@ -44,6 +44,23 @@ export interface ForwardSde {
   readonly g2: number;
 }
 
+/**
+ * The entries of a discrete (DDPM) training table: k ∈ {0, …, N − 1}, larger = noisier, at canonical
+ * time t = 1 − (k + 1)/N (`trainStepToTime`); the data end is k = −1.
+ */
+export interface TrainSteps {
+  /** N, the number of table entries. */
+  readonly count: number;
+  /** ᾱ_k = Π_{j≤k} (1 − β_j), k = 0 … N − 1. */
+  readonly alphasCumprod: Float64Array;
+  /** β_k. */
+  readonly betas: Float64Array;
+  /** Canonical time of (fractional) entry k ∈ [−1, N − 1]: t = 1 − (k + 1)/N. */
+  timeOf(k: TrainStep): Time;
+  /** The (fractional) entry at canonical time t: k = (1 − t)·N − 1 ∈ [−1, N − 1]. */
+  stepOf(t: Time): TrainStep;
+}
+
 /** An affine noise schedule (see file header). Every method takes canonical time. */
 export interface Schedule {
   readonly name: string;
@@ -58,11 +75,13 @@ export interface Schedule {
   /** α, σ, dα/dt, dσ/dt at t ∈ [0, 1]. */
   at(t: Time): NoiseLevel;
   /** λ(t) = log(α²/σ²), increasing in t; ±∞ where σ or α vanish. */
-  logSnr(t: Time): number;
+  logSnr(t: Time): LogSnr;
   /** The t with λ(t) = λ (exact inverse of `logSnr`: closed form, or a safeguarded solver to 1e-14). */
-  timeAtLogSnr(lambda: number): Time;
+  timeAtLogSnr(lambda: LogSnr): Time;
   /** The forward noising SDE at canonical time t (diffusion time s = 1 − t). */
   sde(t: Time): ForwardSde;
+  /** The discrete training table behind the schedule (discreteSchedule), when there is one. */
+  readonly trainSteps?: TrainSteps;
 }
 
 /**
@@ -82,13 +101,15 @@ export interface ScheduleParts {
   readonly logSnr?: (t: number) => number;
   /** Closed-form inverse of λ; must return a t ∈ [0, 1] or throw. */
   readonly timeAtLogSnr?: (lambda: number) => number;
+  /** The forward SDE at a validated t when `levelSde`'s generic form is 0·∞ somewhere (VP at t = 1). */
+  readonly sde?: (t: number) => ForwardSde;
 }
 
 /**
  * λ = 2·(log α − log σ) from a level (±∞ at the ends).
  */
-export function levelLogSnr(level: NoiseLevel): number {
-  return 2 * (Math.log(level.alpha) - Math.log(level.sigma));
+export function levelLogSnr(level: NoiseLevel): LogSnr {
+  return (2 * (Math.log(level.alpha) - Math.log(level.sigma))) as LogSnr;
 }
 
 /**
@@ -124,10 +145,10 @@ export function defineSchedule(parts: ScheduleParts): Schedule {
   const { name, spec, level } = parts;
   const at = (t: number): NoiseLevel => level(checkTime(t, `${name}.at`));
   const lambdaRaw = parts.logSnr ?? ((t: number) => levelLogSnr(level(t)));
-  const logSnr = (t: number): number => lambdaRaw(checkTime(t, `${name}.logSnr`));
+  const logSnr = (t: number): LogSnr => lambdaRaw(checkTime(t, `${name}.logSnr`)) as LogSnr;
   const lambda0 = lambdaRaw(0);
   const lambda1 = lambdaRaw(1);
-  const solve = (lambda: number): number => {
+  const solve = (lambda: LogSnr): Time => {
     if (Number.isNaN(lambda)) throw new RangeError(`${name}.timeAtLogSnr: λ is NaN`);
     if (lambda <= lambda0) {
       if (lambda === lambda0) return 0;
@@ -152,8 +173,8 @@ export function defineSchedule(parts: ScheduleParts): Schedule {
       1,
     );
   };
-  const tMin = lambda0 >= -SAFE_LOG_SNR ? 0 : solve(-SAFE_LOG_SNR);
-  const tMax = lambda1 <= SAFE_LOG_SNR ? 1 : solve(SAFE_LOG_SNR);
+  const tMin = lambda0 >= -SAFE_LOG_SNR ? 0 : solve(-SAFE_LOG_SNR as LogSnr);
+  const tMax = lambda1 <= SAFE_LOG_SNR ? 1 : solve(SAFE_LOG_SNR as LogSnr);
   return {
     name,
     spec,
@@ -162,6 +183,8 @@ export function defineSchedule(parts: ScheduleParts): Schedule {
     at,
     logSnr,
     timeAtLogSnr: solve,
-    sde: (t: number) => levelSde(at(t), `${name}.sde`),
+    sde: parts.sde
+      ? (t: number) => parts.sde!(checkTime(t, `${name}.sde`))
+      : (t: number) => levelSde(at(t), `${name}.sde`),
   };
 }

@@ -1,4 +1,5 @@
 import { sigmoid } from "../math/scalar.js";
+import { logSnr } from "../time.js";
 import { checkPositive } from "./check.js";
 import { defineSchedule, levelDLogSnr, type NoiseLevel, type Schedule } from "./schedule.js";
 
@@ -53,7 +54,7 @@ export function shiftedSchedule(base: Schedule, options: ShiftOptions): Schedule
     });
   }
 
-  const warp = (t: number): number => base.timeAtLogSnr(exponent * base.logSnr(t) - 2 * logShift);
+  const warp = (t: number): number => base.timeAtLogSnr(logSnr(exponent * base.logSnr(t) - 2 * logShift));
   const dWarp = (t: number, tau: number): number =>
     (exponent * levelDLogSnr(base.at(t))) / levelDLogSnr(base.at(tau));
   return defineSchedule({
@@ -68,6 +69,6 @@ export function shiftedSchedule(base: Schedule, options: ShiftOptions): Schedule
       return { t, alpha: l.alpha, sigma: l.sigma, dAlpha: l.dAlpha * d, dSigma: l.dSigma * d };
     },
     logSnr: (t) => exponent * base.logSnr(t) - 2 * logShift,
-    timeAtLogSnr: (lambda) => base.timeAtLogSnr((lambda + 2 * logShift) / exponent),
+    timeAtLogSnr: (lambda) => base.timeAtLogSnr(logSnr((lambda + 2 * logShift) / exponent)),
   });
 }

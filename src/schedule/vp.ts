@@ -51,6 +51,11 @@ export function vpSchedule(options: { betaMin?: number; betaMax?: number } = {})
       return 2 * logAlpha - Math.log(-Math.expm1(2 * logAlpha));
     },
     timeAtLogSnr: (lambda) => 1 - vpTimeOfLogAlpha(-0.5 * softplus(-lambda), betaMin, betaMax),
+    // f = −β(s)/2, g² = β(s) in closed form: the generic −2σσ' + 2(α'/α)σ² is 0·∞ at t = 1.
+    sde: (t) => {
+      const beta = betaMin + (1 - t) * (betaMax - betaMin);
+      return { f: -0.5 * beta, g2: beta };
+    },
   });
 }
 

@@ -63,7 +63,7 @@ export function criticallyDampedLangevin({ mass, beta, dim }: CriticallyDampedLa
     params: () => params,
     transition: (s, t) => {
       const tr = ltiTransition(F2, zero2, Lambda2, t - s, 2);
-      return { A: kronIdentity(tr.A, dim), u: new Float64Array(2 * dim), Sigma: kronIdentity(tr.Sigma, dim) };
+      return { A: kronIdentity(tr.A, dim), u: new Float64Array(2 * dim), cov: kronIdentity(tr.cov, dim) };
     },
   });
 }

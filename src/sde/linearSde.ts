@@ -38,7 +38,7 @@ function unpack(y: Float64Array, d: number): Transition {
   return {
     A: denseMat(y.slice(0, dd), d),
     u: y.slice(dd, dd + d),
-    Sigma: symmetrize(denseMat(y.slice(dd + d), d)),
+    cov: symmetrize(denseMat(y.slice(dd + d), d)),
   };
 }
 

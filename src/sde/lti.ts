@@ -50,11 +50,11 @@ export function ltiTransition(F: Mat, u: Float64Array, Lambda: Mat, delta: numbe
     const fi = (i: number): number => (f ? f[i]! : (F as { value: number }).value);
     const A: Mat = f ? diagonalMat(f.map((x) => Math.exp(x * delta))) : scalarMat(Math.exp(fi(0) * delta));
     const uOut = u.map((ui, i) => ui * delta * phi1(fi(i) * delta));
-    let Sigma: Mat;
-    if (Lambda.kind === "scalar" && !f) Sigma = scalarMat(Lambda.value * delta * phi1(2 * fi(0) * delta));
+    let cov: Mat;
+    if (Lambda.kind === "scalar" && !f) cov = scalarMat(Lambda.value * delta * phi1(2 * fi(0) * delta));
     else if (Lambda.kind !== "dense") {
       const lam = Lambda.kind === "scalar" ? null : Lambda.values;
-      Sigma = diagonalMat(
+      cov = diagonalMat(
         Array.from(
           { length: d },
           (_, i) => (lam ? lam[i]! : (Lambda as { value: number }).value) * delta * phi1(2 * fi(i) * delta),
@@ -65,9 +65,9 @@ export function ltiTransition(F: Mat, u: Float64Array, Lambda: Mat, delta: numbe
       for (let i = 0; i < d; i++)
         for (let j = 0; j < d; j++)
           S[i * d + j] = Lambda.values[i * d + j]! * delta * phi1((fi(i) + fi(j)) * delta);
-      Sigma = symmetrize({ kind: "dense", dim: d, values: S });
+      cov = symmetrize({ kind: "dense", dim: d, values: S });
     }
-    return { A, u: uOut, Sigma };
+    return { A, u: uOut, cov };
   }
   const n = 2 * d + 1;
   const Fd = toDense(F, d);
@@ -93,7 +93,7 @@ export function ltiTransition(F: Mat, u: Float64Array, Lambda: Mat, delta: numbe
     uOut[i] = E[i * n + 2 * d]!;
   }
   const Amat = denseMat(A, d);
-  return { A: Amat, u: uOut, Sigma: symmetrize(matMulT(denseMat(E12, d), Amat)) };
+  return { A: Amat, u: uOut, cov: symmetrize(matMulT(denseMat(E12, d), Amat)) };
 }
 
 /** Options of `linearTimeInvariantSde`. */
@@ -161,6 +161,6 @@ export function composeTransitions(first: Transition, second: Transition, d: num
   return {
     A: matMul(second.A, first.A),
     u,
-    Sigma: symmetrize(matAdd(congruence(second.A, first.Sigma), second.Sigma)),
+    cov: symmetrize(matAdd(congruence(second.A, first.cov), second.cov)),
   };
 }

@@ -19,7 +19,7 @@ export interface SdeParams {
 export interface Transition {
   readonly A: Mat;
   readonly u: Float64Array;
-  readonly Sigma: Mat;
+  readonly cov: Mat;
 }
 
 /** Transitions at many times and the ODE work spent computing them. */

@@ -42,7 +42,7 @@ export function variancePreservingSde({ betaMin, betaMax, dim }: VariancePreserv
       return {
         A: scalarMat(Math.exp(-0.5 * B)),
         u: new Float64Array(dim),
-        Sigma: scalarMat(-Math.expm1(-B)),
+        cov: scalarMat(-Math.expm1(-B)),
       };
     },
   });

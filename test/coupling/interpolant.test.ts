@@ -37,11 +37,11 @@ describe("stochastic interpolants", () => {
           atol: 1e-10,
           message: `t = ${t}`,
         });
-        const l = ip.schedule.at(t);
+        const l = ip.path.schedule.at(t);
         assertClose(l.sigma, Math.hypot(c.beta, c.gamma), { rtol: 1e-15, message: "effective σ" });
         assertClose(
           l.dSigma,
-          derivative((s) => ip.schedule.at(s).sigma, t),
+          derivative((s) => ip.path.schedule.at(s).sigma, t),
           { rtol: 1e-8, message: "effective σ'" },
         );
       }

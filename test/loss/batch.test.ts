@@ -142,7 +142,7 @@ describe("trainingBatch minimizers", () => {
       linearInterpolant({ gammaScale: 0.5 }),
       trigonometricInterpolant({ gammaScale: 1 }),
     ]) {
-      const path = affinePath(interpolant.schedule);
+      const path = interpolant.path;
       const oracle = gmm.on(path);
       const t = 0.4;
       const slice = path.slice(t);
@@ -484,7 +484,7 @@ describe("EDM preconditioning", () => {
     const pre = preconditionBatch(b, path, { dim });
     assert.throws(
       () => preconditionBatch(b, linearInterpolant() as never, { dim }),
-      /preconditionBatch: path must be an affine path \(affinePath\(schedule\)\)/,
+      /preconditionBatch: path must be a GaussianPath \(affinePath\(schedule\)\)/,
       "a stochastic interpolant has no EDM preconditioning",
     );
     for (let i = 0; i < 32; i++) {
@@ -533,7 +533,7 @@ describe("trainingBatch errors", () => {
       [
         "missing dim",
         () => trainingBatch(path, data, { ...base, dim: undefined }),
-        /trainingBatch: options.dim is required on the affine path/,
+        /trainingBatch: options.dim is required on the path "linear"/,
       ],
       [
         "ragged data",

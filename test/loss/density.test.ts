@@ -3,6 +3,7 @@
  * (Kolmogorov–Smirnov), the SD3/EDM parameterizations match their source formulas, stratification
  * puts one time per stratum, and the importance correction is unbiased.
  */
+import { logSnr } from "../../src/time.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { normalCdf } from "../../src/math/scalar.js";
@@ -64,7 +65,7 @@ function integrate(
   return s;
 }
 
-const edmAt = (sigma: number) => edmSchedule().timeAtLogSnr(-2 * Math.log(sigma));
+const edmAt = (sigma: number) => edmSchedule().timeAtLogSnr(logSnr(-2 * Math.log(sigma)));
 
 /** [name, density, path, the density's jumps]. */
 const CASES: [string, TimeDensity, TrainingPath, number[]?][] = [
@@ -140,7 +141,7 @@ describe("time densities", () => {
     const lo = -0.5 * schedule.logSnr(1);
     const mass = normalCdf((hi - 0.5) / 2) - normalCdf((lo - 0.5) / 2);
     const d = logNormalSigmaTime({ pMean: 0.5, pStd: 2 });
-    const t = schedule.timeAtLogSnr(0); // σ̃ = 1, z = −0.25
+    const t = schedule.timeAtLogSnr(logSnr(0)); // σ̃ = 1, z = −0.25
     const dLambda =
       2 * (schedule.at(t).dAlpha / schedule.at(t).alpha - schedule.at(t).dSigma / schedule.at(t).sigma);
     assertClose(
@@ -278,16 +279,23 @@ describe("time densities", () => {
     );
     assert.throws(
       () => logUniformSigmaTime({ sigmaMin: 1e-4, sigmaMax: 1 }).quantile(0.5, edm),
-      /leaves the range of the schedule/,
+      /leaves the range of the path/,
     );
     assert.throws(
       () => proportionalTime((t) => t - 0.5),
       /proportionalTime: f\(.*\) = .*; f must be finite and ≥ 0/,
     );
+    // On an isotropic bridge λ(t) exists, so σ-densities sample; their pdf needs dλ/dt, which only
+    // paths with scalar levels state.
     const bridge = brownianBridge(1);
+    const drawn = logNormalSigmaTime().sample(new Rng(0), 2, bridge);
+    assert.ok(
+      drawn.every((t) => t > 0 && t < 1),
+      "samples inside (0, 1)",
+    );
     assert.throws(
-      () => logNormalSigmaTime().sample(new Rng(0), 2, bridge),
-      /logNormalSigmaTime: the bridge path .* has no log-SNR ↔ time map .*; use a time density defined in t/,
+      () => logNormalSigmaTime().pdf(0.5, bridge),
+      /the path "bridge\(.*\)" has no scalar level at t = 0.5 \(a bridge path: its levels are matrices\); use a time density defined in t/,
     );
   });
 });

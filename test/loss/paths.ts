@@ -5,7 +5,7 @@
 import { gaussian } from "../../src/math/gaussian.js";
 import { type AffinePath, affinePath } from "../../src/path/affine.js";
 import { type BridgePath, bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
+import { Bridge } from "../../src/path/bridge/bridge.js";
 import { customSchedule } from "../../src/schedule/custom.js";
 import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import { linearTimeInvariantSde } from "../../src/sde/lti.js";
@@ -13,10 +13,10 @@ import { linearTimeInvariantSde } from "../../src/sde/lti.js";
 /** Brownian motion (σ = 1) from N(0, I) pinned at the data: xₜ | data ~ N(t·data, (1 − t)·I). */
 export function brownianBridge(dim: number): BridgePath {
   return bridgePath(
-    new DiffusionModelComponents({
-      linearSde: brownianMotion({ sigma: 1, dim }),
+    new Bridge({
+      sde: brownianMotion({ sigma: 1, dim }),
       t0: 0,
-      priorAtT0: gaussian({ mean: new Array<number>(dim).fill(0), cov: 1 }),
+      prior: gaussian({ mean: new Array<number>(dim).fill(0), cov: 1 }),
       t1: 1,
       evidenceCov: 0,
     }),
@@ -38,8 +38,8 @@ export function brownianBridgeTwin(): AffinePath {
 /** A 2-D bridge of a dense, non-symmetric LTI SDE with a correlated prior and evidence noise. */
 export function denseBridge(): BridgePath {
   return bridgePath(
-    new DiffusionModelComponents({
-      linearSde: linearTimeInvariantSde({
+    new Bridge({
+      sde: linearTimeInvariantSde({
         F: [
           [-0.5, 0.3],
           [0.1, -0.2],
@@ -50,7 +50,7 @@ export function denseBridge(): BridgePath {
         ],
       }),
       t0: 0,
-      priorAtT0: gaussian({
+      prior: gaussian({
         mean: [0.2, 0],
         cov: [
           [1, 0.3],

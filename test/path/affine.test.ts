@@ -7,8 +7,11 @@ import {
   type Model,
   Rng,
   affinePath,
+  bridgePath,
+  brownianMotion,
   cosineSchedule,
   edmSchedule,
+  gaussian,
   gaussianMixture,
   linearSchedule,
   predict,
@@ -130,7 +133,16 @@ describe("retime", () => {
     assert.throws(() => retime(drift, path), /retime: drift models depend on their path's g²/);
     assert.throws(
       () => retime(exactModel("data", path, mixture), { kind: "bridge" } as never),
-      /toPath must be an affine path/,
+      /retime: toPath must be a GaussianPath/,
+    );
+    const bridge = bridgePath({
+      sde: brownianMotion({ sigma: 1, dim: 2 }),
+      prior: gaussian({ mean: [0, 0], cov: 1 }),
+      evidenceCov: 0.1,
+    });
+    assert.throws(
+      () => retime(exactModel("data", path, mixture), bridge),
+      /retime: toPath has no scalar level at t = 1 \(a bridge path\); only paths with scalar levels \(affine paths\) can be retimed/,
     );
   });
 });

@@ -4,16 +4,18 @@
  * t0 = the prior, a Monte Carlo of the conditioned SDE, getProbabilityPath = per-slice results from
  * exactly two ODE solves, the pinned end R = 0, degenerate noise, and argument errors.
  */
+import {
+  DiffusionModelComponents,
+  DiffusionModelConversions,
+  ProbabilityPathSlice,
+  getProbabilityPath,
+  sampleMatchingItems,
+} from "../../src/compat/linsdex.js";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Matrix, inverse } from "ml-matrix";
 import { gaussian } from "../../src/math/gaussian.js";
 import { type Mat, toDense, toRows } from "../../src/math/matrix.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
-import { DiffusionModelConversions } from "../../src/path/bridge/conversions.js";
-import { sampleMatchingItems } from "../../src/path/bridge/matching.js";
-import { getProbabilityPath } from "../../src/path/bridge/probabilityPath.js";
-import { ProbabilityPathSlice } from "../../src/path/bridge/slice.js";
 import { perSampleNormals } from "../../src/random/rng.js";
 import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import { criticallyDampedLangevin } from "../../src/sde/criticallyDampedLangevin.js";
@@ -110,8 +112,8 @@ function jointConditioning(comp: DiffusionModelComponents, t: number) {
   const A1 = ml(f.A, d);
   const A2 = ml(b.A, d);
   const P0 = ml(comp.priorCov, d);
-  const S1 = ml(f.Sigma, d);
-  const S2R = ml(b.Sigma, d).add(ml(comp.evidenceCov, d));
+  const S1 = ml(f.cov, d);
+  const S2R = ml(b.cov, d).add(ml(comp.evidenceCov, d));
   const m0 = Matrix.columnVector(Array.from(comp.priorMean));
   // Means and covariance blocks of (x0, xt, y).
   const mt = A1.mmul(m0).add(Matrix.columnVector(Array.from(f.u)));
@@ -339,11 +341,11 @@ describe("singular points", () => {
     const conv = new DiffusionModelConversions(s);
     const y1 = Float64Array.of(1, 2);
     assert.throws(
-      () => conv.y1ToScore(y1, y1),
+      () => conv.y1ToScore({ y1, xt: y1 }),
       /Σ_p is singular at t = 1 \(the path is pinned to y1\).*evidenceCov R > 0/,
     );
-    assert.throws(() => conv.y1ToDrift(y1, y1), /W = Σ_\{t1\|t\} \+ R is singular at t = 1/);
-    assert.throws(() => conv.y1ToFlow(y1, y1), /singular at t = 1/);
+    assert.throws(() => conv.y1ToDrift({ y1, xt: y1 }), /W = Σ_\{t1\|t\} \+ R is singular at t = 1/);
+    assert.throws(() => conv.y1ToFlow({ y1, xt: y1 }), /singular at t = 1/);
     const items = sampleMatchingItems(new ProbabilityPathSlice(comp, 0.999), y1, Float64Array.of(0.1, -0.2));
     assert.ok(items.drift?.every(Number.isFinite), "finite just before t1");
   });
@@ -362,8 +364,8 @@ describe("singular points", () => {
       );
     }
     // Forward conversions and epsilon ↔ score stay defined at t0.
-    assert.ok(conv.epsilonToScore(v, v).every(Number.isFinite));
-    assert.ok(conv.y1ToFlow(v, v).every(Number.isFinite));
+    assert.ok(conv.epsilonToScore({ epsilon: v, xt: v }).every(Number.isFinite));
+    assert.ok(conv.y1ToFlow({ y1: v, xt: v }).every(Number.isFinite));
   });
 
   test("with degenerate noise (CLD) drift → y1 and flow → y1 throw, while score and epsilon invert", () => {
@@ -372,12 +374,15 @@ describe("singular points", () => {
     const xt = Float64Array.of(0.3, -0.1);
     const y1 = Float64Array.of(1, 0.5);
     assert.throws(
-      () => conv.driftToY1(conv.y1ToDrift(y1, xt), xt),
+      () => conv.driftToY1({ drift: conv.y1ToDrift({ y1, xt }), xt }),
       /driftToY1: singular — Λ = LLᵀ is singular \(degenerate noise\)/,
     );
-    assert.throws(() => conv.flowToY1(conv.y1ToFlow(y1, xt), xt), /flowToY1: singular — Λ = LLᵀ is singular/);
-    assert.ok(relErr(conv.scoreToY1(conv.y1ToScore(y1, xt), xt), y1) < 1e-12);
-    assert.ok(relErr(conv.epsilonToY1(conv.y1ToEpsilon(y1, xt), xt), y1) < 1e-12);
+    assert.throws(
+      () => conv.flowToY1({ flow: conv.y1ToFlow({ y1, xt }), xt }),
+      /flowToY1: singular — Λ = LLᵀ is singular/,
+    );
+    assert.ok(relErr(conv.scoreToY1({ score: conv.y1ToScore({ y1, xt }), xt }), y1) < 1e-12);
+    assert.ok(relErr(conv.epsilonToY1({ epsilon: conv.y1ToEpsilon({ y1, xt }), xt }), y1) < 1e-12);
   });
 
   test("a path with no noise anywhere (σ = 0, R = 0) is rejected with the fix", () => {

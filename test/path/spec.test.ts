@@ -37,7 +37,7 @@ describe("pathFromSpec", () => {
       }),
     );
     const rebuilt = pathFromSpec(JSON.parse(JSON.stringify(path.spec)));
-    assert.equal(rebuilt.kind, "bridge");
+    assert.equal(rebuilt.spec.type, "bridge");
     const a = path.slice(0.4).conditional;
     const b = rebuilt.slice(0.4).conditional;
     assert.deepEqual(b, a);

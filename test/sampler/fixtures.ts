@@ -8,7 +8,7 @@ import { type Model, predict } from "../../src/model/model.js";
 import { gaussian } from "../../src/math/gaussian.js";
 import { gaussianMixture } from "../../src/oracle/mixture.js";
 import { bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
+import { Bridge } from "../../src/path/bridge/bridge.js";
 import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import type { GaussianPath } from "../../src/path/path.js";
 
@@ -32,10 +32,10 @@ export const GMM = gaussianMixture({
 /** A 2-D Brownian bridge with a diagonal prior N((0.5, 0), diag(1, 2)) and evidence covariance R. */
 export function diagonalBridge(evidenceCov: number) {
   return bridgePath(
-    new DiffusionModelComponents({
-      linearSde: brownianMotion({ sigma: 1, dim: 2 }),
+    new Bridge({
+      sde: brownianMotion({ sigma: 1, dim: 2 }),
       t0: 0,
-      priorAtT0: gaussian({ mean: [0.5, 0], cov: [1, 2] }),
+      prior: gaussian({ mean: [0.5, 0], cov: [1, 2] }),
       t1: 1,
       evidenceCov,
     }),

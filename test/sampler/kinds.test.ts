@@ -13,7 +13,7 @@ import { gaussian } from "../../src/math/gaussian.js";
 import { type Model, predict } from "../../src/model/model.js";
 import { affinePath } from "../../src/path/affine.js";
 import { bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
+import { Bridge } from "../../src/path/bridge/bridge.js";
 import type { GaussianPath } from "../../src/path/path.js";
 import { annealedLangevin } from "../../src/sampler/annealedLangevin.js";
 import { ddim } from "../../src/sampler/ddim.js";
@@ -160,8 +160,8 @@ describe("every sampler on every kind and path", () => {
 
   it("on a dense bridge the exponential-integrator samplers refuse with a pointer to those that run there", async () => {
     const dense = bridgePath(
-      new DiffusionModelComponents({
-        linearSde: linearTimeInvariantSde({
+      new Bridge({
+        sde: linearTimeInvariantSde({
           F: [
             [-0.5, 0.8],
             [0, -0.3],
@@ -170,7 +170,7 @@ describe("every sampler on every kind and path", () => {
           dim: 2,
         }),
         t0: 0,
-        priorAtT0: gaussian({ mean: [0, 0], cov: 1 }),
+        prior: gaussian({ mean: [0, 0], cov: 1 }),
         t1: 1,
         evidenceCov: 0.05,
       }),

@@ -15,6 +15,7 @@
  * every stored solution value is reset to the exact one during those steps. Run from noise instead,
  * their lower-order start-up and `lowerOrderFinal` limit the observed order (last test).
  */
+import { logSnr } from "../../src/time.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { gaussianMixture } from "../../src/oracle/mixture.js";
@@ -64,7 +65,9 @@ function gridOf(n: number, spacing: "t" | "logSnr", back: number): Grid {
     const i = j - back;
     if (i === 0) return TA;
     if (i === n) return TB;
-    return spacing === "t" ? TA + ((TB - TA) * i) / n : path.schedule.timeAtLogSnr(la + ((lb - la) * i) / n);
+    return spacing === "t"
+      ? TA + ((TB - TA) * i) / n
+      : path.schedule.timeAtLogSnr(logSnr(la + ((lb - la) * i) / n));
   });
   return customGrid(path, times);
 }

@@ -1,3 +1,4 @@
+import type { LogSnr, TrainStep } from "../../src/time.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -145,11 +146,12 @@ describe("schedule derivatives, log-SNR and its inverse", () => {
 
 describe("the forward SDE implied by a schedule", () => {
   it("vp's f = −β/2 and g² = β(s) (Song et al. 2021, eq. 11)", () => {
-    for (const t of [0, 0.3, 0.7, 0.95]) {
+    for (const t of [0, 0.3, 0.7, 0.95, 1]) {
       const s = 1 - t;
       const beta = 0.1 + s * (20 - 0.1);
       const { f, g2 } = vpSchedule().sde(t);
       assertClose([f, g2], [-beta / 2, beta], { rtol: 1e-12 });
+      assert.ok(Number.isFinite(g2), `vp g² at t = ${t} is finite (β_min at the data end)`);
       const sub = subVpSchedule().sde(t);
       const a = vpSchedule().at(t).alpha;
       assertClose([sub.f, sub.g2], [-beta / 2, beta * (1 - a ** 4)], { rtol: 1e-12 });
@@ -206,19 +208,22 @@ describe("discrete schedules", () => {
   it("puts table entry k at t = 1 − (k + 1)/N with α² = ᾱ_k, interpolates log σ̃, and reaches σ = 0 at t = 1", () => {
     const s = discreteSchedule({ betaSchedule: "scaled_linear", betaStart: 0.00085, betaEnd: 0.012 });
     for (const k of [0, 1, 10, 500, 998, 999]) {
-      const l = s.at(s.timeOfStep(k));
+      const l = s.at(s.trainSteps.timeOf(k as TrainStep));
       assertClose(l.alpha * l.alpha, s.alphasCumprod[k]!, { rtol: 1e-12 });
-      assertClose(s.stepOfTime(s.timeOfStep(k)), k, { atol: 1e-9 });
+      assertClose(s.trainSteps.stepOf(s.trainSteps.timeOf(k as TrainStep)), k, { atol: 1e-9 });
     }
-    const mid = s.at(s.timeOfStep(10.5));
+    const mid = s.at(s.trainSteps.timeOf(10.5 as TrainStep));
     assertClose(Math.log(mid.sigma / mid.alpha), 0.5 * (Math.log(s.sigmas[10]!) + Math.log(s.sigmas[11]!)), {
       rtol: 1e-12,
     });
     assert.equal(s.at(1).sigma, 0);
     assert.equal(s.at(1).alpha, 1);
     // The same adapters as trainStepToTime / timeToTrainStep, with their range checks.
-    assert.throws(() => s.timeOfStep(1000), /trainStepToTime: k = 1000 is outside \[-1, 999\]/);
-    assert.throws(() => s.stepOfTime(1.5), /timeToTrainStep: t = 1.5 is outside \[0, 1\]/);
+    assert.throws(
+      () => s.trainSteps.timeOf(1000 as TrainStep),
+      /trainStepToTime: k = 1000 is outside \[-1, 999\]/,
+    );
+    assert.throws(() => s.trainSteps.stepOf(1.5), /timeToTrainStep: t = 1.5 is outside \[0, 1\]/);
   });
 
   it("zero terminal SNR gives α = 0 exactly at t = 0 and a finite tMin", () => {
@@ -314,13 +319,13 @@ describe("custom schedules and specs", () => {
           new RegExp(`${s.name.replace(/[()|[\]{}.*+?^$\\]/g, "\\$&")}\\.at: t`),
         );
       }
-      assert.throws(() => s.timeAtLogSnr(Number.NaN), /λ is NaN/);
+      assert.throws(() => s.timeAtLogSnr(Number.NaN as LogSnr), /λ is NaN/);
     }
     assert.throws(() => vpSchedule({ betaMin: 5, betaMax: 1 }), /betaMax \(1\) must be ≥ betaMin \(5\)/);
     assert.throws(
       () => veSchedule({ sigmaMin: 2, sigmaMax: 1 }),
       /sigmaMax \(1\) must exceed sigmaMin \(2\)/,
     );
-    assert.throws(() => edmSchedule().timeAtLogSnr(-20), /below λ\(0\)/);
+    assert.throws(() => edmSchedule().timeAtLogSnr(-20 as LogSnr), /below λ\(0\)/);
   });
 });

@@ -5,7 +5,7 @@
 import { loadReference } from "../reference/load.js";
 import { gaussian } from "../../src/math/gaussian.js";
 import { type Mat, toRows } from "../../src/math/matrix.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
+import { DiffusionModelComponents } from "../../src/compat/linsdex.js";
 import { brownianMotion } from "../../src/sde/brownianMotion.js";
 import { linearSde } from "../../src/sde/linearSde.js";
 import { ornsteinUhlenbeck } from "../../src/sde/ornsteinUhlenbeck.js";

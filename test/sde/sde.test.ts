@@ -45,7 +45,7 @@ function transitionErr(a: Transition, b: Transition, d: number): number {
   return Math.max(
     relErr(toRows(a.A, d), toRows(b.A, d)),
     relErr(a.u.length ? a.u : [0], b.u.length ? b.u : [0]),
-    relErr(toRows(a.Sigma, d), toRows(b.Sigma, d)),
+    relErr(toRows(a.cov, d), toRows(b.cov, d)),
   );
 }
 
@@ -57,7 +57,7 @@ function absTransitionErr(a: Transition, b: Transition, d: number): number {
     for (let i = 0; i < d * d; i++) e = Math.max(e, Math.abs(X[i]! - Y[i]!));
   };
   cmp(a.A, b.A);
-  cmp(a.Sigma, b.Sigma);
+  cmp(a.cov, b.cov);
   for (let i = 0; i < d; i++) e = Math.max(e, Math.abs(a.u[i]! - b.u[i]!));
   return e;
 }
@@ -156,7 +156,7 @@ describe("transitions", () => {
                     {
                       A: { kind: "scalar", value: 0 },
                       u: new Float64Array(d),
-                      Sigma: { kind: "scalar", value: 0 },
+                      cov: { kind: "scalar", value: 0 },
                     },
                     d,
                   ))
@@ -184,10 +184,10 @@ describe("transitions", () => {
       const tr = at(t);
       const Fd = toDense(F, d);
       const A = toDense(tr.A, d);
-      const S = toDense(tr.Sigma, d);
+      const S = toDense(tr.cov, d);
       const L = toDense(Lambda, d);
       const dA = deriv((x) => toDense(x.A, d));
-      const dS = deriv((x) => toDense(x.Sigma, d));
+      const dS = deriv((x) => toDense(x.cov, d));
       const du = deriv((x) => x.u);
       let worst = 0;
       for (let i = 0; i < d; i++) {
@@ -210,12 +210,12 @@ describe("transitions", () => {
 
   test("Brownian motion and OU keep scalar matrices (O(d)) and OU at λ = 0 is Brownian motion", () => {
     const bm = brownianMotion({ sigma: 2, dim: 1000 }).transition(0.25, 1);
-    assert.equal(bm.Sigma.kind, "scalar");
-    assert.equal((bm.Sigma as { value: number }).value, 3);
+    assert.equal(bm.cov.kind, "scalar");
+    assert.equal((bm.cov as { value: number }).value, 3);
     const ou0 = ornsteinUhlenbeck({ sigma: 2, lambda: 0, dim: 3 }).transition(0.25, 1);
-    assert.equal((ou0.Sigma as { value: number }).value, 3);
+    assert.equal((ou0.cov as { value: number }).value, 3);
     const ou = ornsteinUhlenbeck({ sigma: 1, lambda: 1e-12, dim: 1 }).transition(0, 1);
-    assert.ok(Math.abs((ou.Sigma as { value: number }).value - 1) < 1e-11, "no cancellation as λ → 0");
+    assert.ok(Math.abs((ou.cov as { value: number }).value - 1) < 1e-11, "no cancellation as λ → 0");
   });
 
   test("the critically-damped transition matrix is e^{−βδ/√M}(I + (F₂ + βI/√M)δ) and its noise is degenerate", () => {

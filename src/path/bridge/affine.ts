@@ -9,6 +9,7 @@
 import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../../array.js";
 import { tryInverse } from "../../math/dense.js";
 import { IDENTITY, type Mat, ZERO, matAdd, matMul, matSub, mulVec, scale } from "../../math/matrix.js";
+import type { ConversionMap } from "../path.js";
 
 /**
  * q = G·x + H·y1 + k. Targets that are a fixed map of the marginal residual, q = R·(x − μ_p) (epsilon:
@@ -22,10 +23,8 @@ export interface AffineTarget {
   readonly residual?: Mat;
 }
 
-/** A conversion q_b = P·q_a + Q·x + c. */
-export interface AffineConversion {
-  readonly P: Mat;
-  readonly Q: Mat;
+/** A conversion q_b = P·q_a + Q·x + c (the path contract's ConversionMap with c always present). */
+export interface AffineConversion extends ConversionMap {
   readonly c: Float64Array;
 }
 
@@ -95,7 +94,7 @@ export function applyAffine<A extends FloatArray>(
   N: Mat,
   b: A,
   bName: string,
-  c: Float64Array,
+  c: Float64Array | null,
   d: number,
   out?: A,
 ): A {
@@ -109,7 +108,8 @@ export function applyAffine<A extends FloatArray>(
   const n = a.length / d;
   for (let r = 0; r < n; r++) {
     const off = r * d;
-    for (let i = 0; i < d; i++) row[i] = rowOp(M, a, off, i, d) + rowOp(N, b, off, i, d) + c[i]!;
+    for (let i = 0; i < d; i++)
+      row[i] = rowOp(M, a, off, i, d) + rowOp(N, b, off, i, d) + (c === null ? 0 : c[i]!);
     for (let i = 0; i < d; i++) o[off + i] = row[i]!;
   }
   return o;

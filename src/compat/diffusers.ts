@@ -30,18 +30,26 @@ import type { PathSlice } from "../path/path.js";
 import { type BetaScheduleName, type DiscreteSchedule, discreteSchedule } from "../schedule/discrete.js";
 import { linearSchedule } from "../schedule/linear.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
-import { ddpm } from "./ddpm.js";
-import { deis } from "./deis.js";
-import { dpmSolverMultistep } from "./dpmSolverMultistep.js";
-import { euler } from "./euler.js";
-import { eulerAncestral } from "./eulerAncestral.js";
-import { type Grid, customGrid, discreteTimesteps, karrasSigmas, npLinspace, roundHalfEven } from "./grid.js";
-import { heun } from "./heun.js";
-import { lms } from "./lms.js";
-import { pndm } from "./pndm.js";
-import { type Sampler, type SamplerState, checkEta, defineSampler } from "./sampler.js";
-import { unipc } from "./unipc.js";
-import { renoise } from "./exponential.js";
+import { type Sigma, type TrainStep, sigmaToLogSnr } from "../time.js";
+import { ddpm } from "../sampler/ddpm.js";
+import { deis } from "../sampler/deis.js";
+import { dpmSolverMultistep } from "../sampler/dpmSolverMultistep.js";
+import { euler } from "../sampler/euler.js";
+import { eulerAncestral } from "../sampler/eulerAncestral.js";
+import {
+  type Grid,
+  customGrid,
+  discreteTimesteps,
+  karrasSigmas,
+  npLinspace,
+  roundHalfEven,
+} from "../sampler/grid.js";
+import { heun } from "../sampler/heun.js";
+import { lms } from "../sampler/lms.js";
+import { pndm } from "../sampler/pndm.js";
+import { type Sampler, type SamplerState, checkEta, defineSampler } from "../sampler/sampler.js";
+import { unipc } from "../sampler/unipc.js";
+import { renoise } from "../sampler/exponential.js";
 
 /** The diffusers schedulers this layer reproduces. */
 export type DiffusersScheduler =
@@ -268,7 +276,7 @@ function integerTimesteps(spacing: string, N: number, n: number, offset: number)
 
 /** Time of a σ̃ on a discrete path (data end for 0). */
 function timeOfSigma(path: AffinePath, sigma: number): number {
-  return sigma === 0 ? 1 : path.schedule.timeAtLogSnr(-2 * Math.log(sigma));
+  return sigma === 0 ? 1 : path.timeAtLogSnr(sigmaToLogSnr(sigma as Sigma));
 }
 
 function predictionKind(config: DiffusersConfig, flow: boolean): Exclude<Kind, "drift"> {
@@ -371,7 +379,7 @@ function buildDdim(
     return customGrid(path, all, { levels: all.map((t) => float32Level(path, t)) });
   };
   const ks = integerTimesteps(config.timestep_spacing ?? "leading", N, n, config.steps_offset ?? 0);
-  const times = ks.map((k) => s.timeOfStep(k));
+  const times = ks.map((k) => s.trainSteps.timeOf(k as TrainStep));
   if (scheduler === "DDPMScheduler") {
     const v = config.variance_type ?? "fixed_small";
     if (v !== "fixed_small" && v !== "fixed_large")
@@ -393,8 +401,10 @@ function buildDdim(
   const toOne = config.set_alpha_to_one ?? scheduler !== "PNDMScheduler";
   const stride = Math.floor(N / n);
   // Targets τ − ⌊N/n⌋; below 0 the final level: ᾱ = 1 (data end) or ᾱ₀ (table entry 0).
-  const finalTime = toOne ? 1 : s.timeOfStep(0);
-  const targetTimes = ks.map((k) => (k - stride >= 0 ? s.timeOfStep(k - stride) : finalTime));
+  const finalTime = toOne ? 1 : s.trainSteps.timeOf(0 as TrainStep);
+  const targetTimes = ks.map((k) =>
+    k - stride >= 0 ? s.trainSteps.timeOf((k - stride) as TrainStep) : finalTime,
+  );
   // A last step from entry 0 to ᾱ₀ is the identity: it is dropped (one call fewer, same states).
   const identityLast = targetTimes[n - 1] === times[n - 1];
   const evalTimes = identityLast ? times : [...times, finalTime];
@@ -748,7 +758,7 @@ export function fromDiffusers(
     for (let i = 0; i < times.length; i++) if (times[i] === t) return nodeTimesteps[i]!;
     return flow
       ? (1 - t) * (config.num_train_timesteps ?? 1000)
-      : (path.schedule as DiscreteSchedule).stepOfTime(t);
+      : (path.schedule as DiscreteSchedule).trainSteps.stepOf(t);
   };
   return {
     scheduler,

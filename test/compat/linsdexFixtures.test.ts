@@ -3,13 +3,15 @@
  * A_p, b_p, Σ_p, J_β, Σ_p^{-1/2}, the affine maps (G, H, k) of every target, and the point values of
  * drift, score, flow, epsilon and log-density — all to ≤ 1e-9 relative.
  */
+import {
+  DiffusionModelComponents,
+  DiffusionModelConversions,
+  ProbabilityPathSlice,
+  getProbabilityPath,
+} from "../../src/compat/linsdex.js";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gaussian } from "../../src/math/gaussian.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
-import { DiffusionModelConversions } from "../../src/path/bridge/conversions.js";
-import { getProbabilityPath } from "../../src/path/bridge/probabilityPath.js";
-import { ProbabilityPathSlice } from "../../src/path/bridge/slice.js";
 import { ornsteinUhlenbeck } from "../../src/sde/ornsteinUhlenbeck.js";
 import { allCases, componentsOf, relErr, rows } from "../sde/bridgeCases.js";
 
@@ -39,10 +41,10 @@ describe("bridge fixtures", () => {
         assert.equal(sl.t, s.t);
         check(`${at} A_t_t0`, rows(sl.transitionFromT0.A, d), s.A_t_t0);
         check(`${at} u_t_t0`, sl.transitionFromT0.u, s.u_t_t0);
-        check(`${at} Sigma_t_t0`, rows(sl.transitionFromT0.Sigma, d), s.Sigma_t_t0);
+        check(`${at} Sigma_t_t0`, rows(sl.transitionFromT0.cov, d), s.Sigma_t_t0);
         check(`${at} A_t1_t`, rows(sl.transitionToT1.A, d), s.A_t1_t);
         check(`${at} u_t1_t`, sl.transitionToT1.u, s.u_t1_t);
-        check(`${at} Sigma_t1_t`, rows(sl.transitionToT1.Sigma, d), s.Sigma_t1_t);
+        check(`${at} Sigma_t1_t`, rows(sl.transitionToT1.cov, d), s.Sigma_t1_t);
         check(`${at} F`, rows(sl.params.F, d), s.F);
         check(`${at} u`, sl.params.u, s.u);
         check(`${at} Lambda`, rows(sl.params.Lambda, d), s.Lambda);
@@ -65,10 +67,10 @@ describe("bridge fixtures", () => {
           const x = Float64Array.from(p.x);
           const y1 = Float64Array.from(p.y1);
           check(`${at} mu_p`, sl.marginalMean(y1), p.mu_p);
-          if (p.drift) check(`${at} drift`, conv.y1ToDrift(y1, x), p.drift);
-          if (p.score) check(`${at} score`, conv.y1ToScore(y1, x), p.score);
-          if (p.flow) check(`${at} flow`, conv.y1ToFlow(y1, x), p.flow);
-          if (p.epsilon) check(`${at} epsilon`, conv.y1ToEpsilon(y1, x), p.epsilon);
+          if (p.drift) check(`${at} drift`, conv.y1ToDrift({ y1, xt: x }), p.drift);
+          if (p.score) check(`${at} score`, conv.y1ToScore({ y1, xt: x }), p.score);
+          if (p.flow) check(`${at} flow`, conv.y1ToFlow({ y1, xt: x }), p.flow);
+          if (p.epsilon) check(`${at} epsilon`, conv.y1ToEpsilon({ y1, xt: x }), p.epsilon);
           if (p.log_prob !== undefined) check(`${at} log_prob`, sl.logProb(x, y1), [p.log_prob]);
         }
       });
@@ -98,8 +100,8 @@ describe("bridge fixtures", () => {
         for (const p of s.points) {
           const x = Float64Array.from(p.x);
           const y1 = Float64Array.from(p.y1);
-          check(`t=${s.t} flow`, conv.y1ToFlow(y1, x), p.flow!);
-          check(`t=${s.t} epsilon`, conv.y1ToEpsilon(y1, x), p.epsilon!);
+          check(`t=${s.t} flow`, conv.y1ToFlow({ y1, xt: x }), p.flow!);
+          check(`t=${s.t} epsilon`, conv.y1ToEpsilon({ y1, xt: x }), p.epsilon!);
         }
       }
     }
@@ -109,15 +111,15 @@ describe("bridge fixtures", () => {
     const c = cases.find((k) => k.composition_order_trap)!;
     const trap = c.composition_order_trap!;
     const conv = new DiffusionModelConversions(componentsOf(c), trap.t);
-    const flow = conv.y1ToFlow(Float64Array.from(trap.y1), Float64Array.from(trap.x));
+    const flow = conv.y1ToFlow({ y1: Float64Array.from(trap.y1), xt: Float64Array.from(trap.x) });
     check("trap flow", flow, trap.flow_correct);
     // And through epsilon and score (a wrong inversion order would break these, not the round trips).
     const x = Float64Array.from(trap.x);
-    const eps = conv.y1ToEpsilon(Float64Array.from(trap.y1), x);
-    check("trap flow via epsilon", conv.epsilonToFlow(eps, x), trap.flow_correct);
+    const eps = conv.y1ToEpsilon({ y1: Float64Array.from(trap.y1), xt: x });
+    check("trap flow via epsilon", conv.epsilonToFlow({ epsilon: eps, xt: x }), trap.flow_correct);
     check(
       "trap flow via score",
-      conv.scoreToFlow(conv.y1ToScore(Float64Array.from(trap.y1), x), x),
+      conv.scoreToFlow({ score: conv.y1ToScore({ y1: Float64Array.from(trap.y1), xt: x }), xt: x }),
       trap.flow_correct,
     );
   });
@@ -132,7 +134,7 @@ describe("bridge fixtures", () => {
     });
     const conv = new DiffusionModelConversions(comp, 0.5);
     const x = Float64Array.of(0.2);
-    const flow = conv.y1ToFlow(Float64Array.of(1.5), x);
+    const flow = conv.y1ToFlow({ y1: Float64Array.of(1.5), xt: x });
     assert.ok(Math.abs(flow[0]! - 0.44443712) < 5e-9, `flow ${flow[0]}`);
     // Independent closed form: every quantity is a scalar.
     const a1 = Math.exp(-0.5);

@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { describe, it } from "node:test";
-import { type DiffusersConfig, type DiffusersScheduler, fromDiffusers } from "../../src/sampler/diffusers.js";
+import { type DiffusersConfig, type DiffusersScheduler, fromDiffusers } from "../../src/compat/diffusers.js";
 import { sample } from "../../src/sampler/sample.js";
-import { flat, loadFixture, oracleOfKind, recording, relErr } from "./fixtures.js";
+import { flat, loadFixture, oracleOfKind, recording, relErr } from "../sampler/fixtures.js";
 
 interface DStep {
   timestep: number;

@@ -4,6 +4,14 @@
  * GaussianPath interface (every hub kind, v and drift with g²) against the affine hub where the
  * bridge is isotropic, sampleMatchingItems, the prior, and argument errors.
  */
+import {
+  DiffusionModelComponents,
+  DiffusionModelConversions,
+  LINSDEX_KINDS,
+  type LinsdexKind,
+  ProbabilityPathSlice,
+  sampleMatchingItems,
+} from "../../src/compat/linsdex.js";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
@@ -12,10 +20,6 @@ import { KINDS } from "../../src/convert/kernel.js";
 import { gaussian } from "../../src/math/gaussian.js";
 import { toDense } from "../../src/math/matrix.js";
 import { bridgePath } from "../../src/path/bridge/bridgePath.js";
-import { DiffusionModelComponents } from "../../src/path/bridge/components.js";
-import { DiffusionModelConversions } from "../../src/path/bridge/conversions.js";
-import { sampleMatchingItems } from "../../src/path/bridge/matching.js";
-import { BRIDGE_KINDS, type BridgeKind, ProbabilityPathSlice } from "../../src/path/bridge/slice.js";
 import { criticallyDampedLangevin } from "../../src/sde/criticallyDampedLangevin.js";
 import { linearTimeInvariantSde } from "../../src/sde/lti.js";
 import { ornsteinUhlenbeck } from "../../src/sde/ornsteinUhlenbeck.js";
@@ -77,9 +81,9 @@ const vec = (n: number) =>
 
 describe("DiffusionModelConversions", () => {
   for (const [name, comp, singular] of [
-    ["the time-varying dense SDE", case5, [] as BridgeKind[]],
-    ["a dense non-commuting LTI SDE", denseLti, [] as BridgeKind[]],
-    ["the degenerate-noise CLD SDE", cld, ["flow", "drift"] as BridgeKind[]],
+    ["the time-varying dense SDE", case5, [] as LinsdexKind[]],
+    ["a dense non-commuting LTI SDE", denseLti, [] as LinsdexKind[]],
+    ["the degenerate-noise CLD SDE", cld, ["flow", "drift"] as LinsdexKind[]],
   ] as const) {
     test(`every conversion pair on ${name} equals the direct y1 map and round-trips`, () => {
       const d = comp.dim;
@@ -88,9 +92,9 @@ describe("DiffusionModelConversions", () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 2 }), vec(3 * d), vec(3 * d), (ti, x, y1) => {
           const conv = convs[ti]!;
-          const direct = Object.fromEntries(BRIDGE_KINDS.map((k) => [k, conv.convert(y1, "y1", k, x)]));
-          for (const a of BRIDGE_KINDS)
-            for (const b of BRIDGE_KINDS) {
+          const direct = Object.fromEntries(LINSDEX_KINDS.map((k) => [k, conv.convert(y1, "y1", k, x)]));
+          for (const a of LINSDEX_KINDS)
+            for (const b of LINSDEX_KINDS) {
               if (singular.includes(a) && a !== b) {
                 assert.throws(
                   () => conv.convert(direct[a]!, a, b, x),
@@ -106,13 +110,13 @@ describe("DiffusionModelConversions", () => {
     });
   }
 
-  test("named methods are the seed's API with one argument order (value, xt) and keep the array type", () => {
+  test("named methods are linsdex's API with named arguments, refuse positional ones, and keep the array type", () => {
     const conv = new DiffusionModelConversions(case5, 0.5);
     const x = Float32Array.of(0.2, -0.4, 1, 2);
     const y1 = Float32Array.of(1.5, 0.5, -1, 0);
-    const flow = conv.y1ToFlow(y1, x);
+    const flow = conv.y1ToFlow({ y1, xt: x });
     assert.ok(flow instanceof Float32Array);
-    const back = conv.flowToY1(flow, x);
+    const back = conv.flowToY1({ flow, xt: x });
     close(back, y1, 1e-5, "float32 round trip");
     const names = Object.getOwnPropertyNames(DiffusionModelConversions.prototype).filter((n) =>
       /To[A-Z]/.test(n),
@@ -122,13 +126,16 @@ describe("DiffusionModelConversions", () => {
     const y64 = Float64Array.from(y1);
     for (const n of names) {
       const [from, to] = n.split("To") as [string, string];
-      const a = from as BridgeKind;
-      const b = (to[0]!.toLowerCase() + to.slice(1)) as BridgeKind;
+      const a = from as LinsdexKind;
+      const b = (to[0]!.toLowerCase() + to.slice(1)) as LinsdexKind;
       const value = conv.convert(y64, "y1", a, x64);
-      const m = (conv as unknown as Record<string, (v: Float64Array, xt: Float64Array) => Float64Array>)[
-        n
-      ]!.bind(conv);
-      close(m(value, x64), conv.convert(y64, "y1", b, x64), 1e-9, n);
+      const m = (conv as unknown as Record<string, (args: unknown, xt?: unknown) => Float64Array>)[n]!.bind(
+        conv,
+      );
+      close(m({ [a]: value, xt: x64 }), conv.convert(y64, "y1", b, x64), 1e-9, n);
+      // A positional call (linsdex's order, or difflux's) is refused, never silently swapped.
+      assert.throws(() => m(value, x64), new RegExp(`${n}: pass named arguments \\{ ${a}, xt \\}`));
+      assert.throws(() => m({ xt: x64 }), new RegExp(`${n}: pass \\{ ${a}, xt \\}; missing ${a}`));
     }
   });
 
@@ -136,27 +143,27 @@ describe("DiffusionModelConversions", () => {
     const conv = new DiffusionModelConversions(denseLti, 0.3);
     const x = Float64Array.of(0.2, -0.4, 1, 2);
     const eps = Float64Array.of(1.5, 0.5, -1, 0);
-    const fresh = conv.epsilonToDrift(eps, x);
+    const fresh = conv.epsilonToDrift({ epsilon: eps, xt: x });
     const v = Float64Array.from(eps);
-    assert.equal(conv.epsilonToDrift(v, x, v), v);
+    assert.equal(conv.epsilonToDrift({ epsilon: v, xt: x, out: v }), v);
     close(v, fresh, 0, "alias value");
     const xt = Float64Array.from(x);
-    conv.epsilonToDrift(eps, xt, xt);
+    conv.epsilonToDrift({ epsilon: eps, xt, out: xt });
     close(xt, fresh, 0, "alias xt");
   });
 
   test("bad conversion inputs throw errors naming the conversion and the argument", () => {
     const conv = new DiffusionModelConversions(denseLti, 0.3);
     assert.throws(
-      () => conv.y1ToFlow(new Float64Array(4), new Float64Array(2)),
-      /DiffusionModelConversions.y1ToFlow: xt has length 2 but value has length 4/,
+      () => conv.y1ToFlow({ y1: new Float64Array(4), xt: new Float64Array(2) }),
+      /DiffusionModelConversions.y1ToFlow: xt has length 2 but y1 has length 4/,
     );
     assert.throws(
-      () => conv.y1ToFlow(new Float64Array(3), new Float64Array(3)),
-      /y1ToFlow: value has length 3, not a multiple of the dimension 2/,
+      () => conv.y1ToFlow({ y1: new Float64Array(3), xt: new Float64Array(3) }),
+      /y1ToFlow: y1 has length 3, not a multiple of the dimension 2/,
     );
     assert.throws(
-      () => conv.convert(new Float64Array(2), "x0" as BridgeKind, "y1", new Float64Array(2)),
+      () => conv.convert(new Float64Array(2), "x0" as LinsdexKind, "y1", new Float64Array(2)),
       /from must be one of y1, epsilon, score, flow, drift/,
     );
     assert.throws(
@@ -164,8 +171,8 @@ describe("DiffusionModelConversions", () => {
       /y1ToUndefined: to must be one of y1, epsilon, score, flow, drift, got undefined/,
     );
     assert.throws(
-      () => conv.y1ToFlow([1, 2] as unknown as Float64Array, new Float64Array(2)),
-      /value must be a Float32Array or Float64Array/,
+      () => conv.y1ToFlow({ y1: [1, 2] as unknown as Float64Array, xt: new Float64Array(2) }),
+      /y1 must be a Float32Array or Float64Array/,
     );
     assert.throws(() => new DiffusionModelConversions(denseLti, 2), /t = 2 is outside \[t0, t1\]/);
     assert.throws(
@@ -174,7 +181,7 @@ describe("DiffusionModelConversions", () => {
     );
     assert.throws(
       () => conv.slice.logProb(new Float64Array(3), new Float64Array(3)),
-      /marginalMean: y1 has length 3, not a multiple of the dimension 2/,
+      /ProbabilityPathSlice.logProb: y1 has length 3, not a multiple of the dimension 2/,
     );
   });
 });
@@ -218,8 +225,8 @@ describe("bridge GaussianPath", () => {
     const noise = Float64Array.of(0.2, -1, 0.7, 0.1);
     const tg = slice.targets(data, noise, { g2: 0.5 });
     const b = slice.bridge;
-    const Ap = toDense(b.y1ToMarginalMean.A, 2);
-    const R = toDense(b.marginalCovSqrt, 2);
+    const Ap = toDense(b.dataToMean.A, 2);
+    const R = toDense(b.covSqrt, 2);
     for (let r = 0; r < 2; r++)
       for (let i = 0; i < 2; i++) {
         let v = 0;
@@ -245,10 +252,10 @@ describe("bridge GaussianPath", () => {
     const conv = new DiffusionModelConversions(slice.bridge);
     const x = Float64Array.of(0.3, -1.2);
     const y1 = Float64Array.of(0.8, 0.1);
-    close(slice.convert(y1, "data", "drift", x, { g2: 1 }), conv.y1ToDrift(y1, x), 1e-12, "drift");
+    close(slice.convert(y1, "data", "drift", x, { g2: 1 }), conv.y1ToDrift({ y1, xt: x }), 1e-12, "drift");
     close(
       slice.convert(y1, "data", "drift", x, { g2: 0 }),
-      conv.y1ToFlow(y1, x),
+      conv.y1ToFlow({ y1, xt: x }),
       1e-12,
       "g² = 0 is the flow",
     );
@@ -263,7 +270,7 @@ describe("bridge GaussianPath", () => {
     close(path.prior.logProb(x, 2), s0.bridge.logProb(x, new Float64Array(4)), 1e-14, "logProb");
     const many = path.slices([0.3, 0.8]);
     close(toDense(many[1]!.conditional.cov, 2), toDense(path.slice(0.8).conditional.cov, 2), 1e-10, "slices");
-    assert.equal(path.kind, "bridge");
+    assert.equal(path.spec.type, "bridge");
     assert.equal(s0.level, undefined);
     assert.ok(path.tMin > 0 && path.tMax === 1, "R > 0: every conversion finite up to t = 1");
     assert.equal(JSON.parse(JSON.stringify(path.spec)).sde.type, "linearSde");
@@ -276,10 +283,10 @@ describe("bridge GaussianPath", () => {
     const eps = Float32Array.of(0.2, -1, 0.7, 0.1);
     const items = sampleMatchingItems(slice, y1, eps);
     assert.ok(items.xt instanceof Float32Array);
-    close(conv.y1ToEpsilon(y1, items.xt), eps, 1e-5, "epsilon");
-    close(items.score, conv.y1ToScore(y1, items.xt), 1e-6, "score");
-    close(items.flow, conv.y1ToFlow(y1, items.xt), 1e-6, "flow");
-    close(items.drift!, conv.y1ToDrift(y1, items.xt), 1e-6, "drift");
+    close(conv.y1ToEpsilon({ y1, xt: items.xt }), eps, 1e-5, "epsilon");
+    close(items.score, conv.y1ToScore({ y1, xt: items.xt }), 1e-6, "score");
+    close(items.flow, conv.y1ToFlow({ y1, xt: items.xt }), 1e-6, "flow");
+    close(items.drift!, conv.y1ToDrift({ y1, xt: items.xt }), 1e-6, "drift");
   });
 
   test("bridgePath errors name the function, the argument and the fix", () => {
