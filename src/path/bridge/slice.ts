@@ -96,7 +96,13 @@ export class BridgeSlice {
    * Conditions the transitions at t ∈ [t0, t1] (file header). Without `transitions`, computes them
    * (two ODE solves for a time-varying SDE). Throws naming `fn` when V is singular.
    */
-  constructor(bridge: Bridge, t: number, transitions?: SliceTransitions, fn = "BridgeSlice", dataName = "the data") {
+  constructor(
+    bridge: Bridge,
+    t: number,
+    transitions?: SliceTransitions,
+    fn = "BridgeSlice",
+    dataName = "the data",
+  ) {
     if (bridge === null || typeof bridge !== "object" || typeof bridge.checkTime !== "function") {
       throw new TypeError(`${fn}: bridge must be a Bridge`);
     }
