@@ -10,12 +10,11 @@ export {
   type Sigma,
   type Time,
   type TrainStep,
-  checkTime,
   diffusionTime,
   diffusionTimeToTime,
   logSnr,
   logSnrToSigma,
-  sigma,
+  sigmaTilde,
   sigmaToLogSnr,
   time,
   timeToDiffusionTime,
@@ -25,21 +24,9 @@ export {
 } from "./time.js";
 
 // Random numbers
-export { philox4x32 } from "./random/philox.js";
-export { Rng, type RngState, boxMuller, perSampleNormals } from "./random/rng.js";
+export { Rng, type RngState, perSampleNormals } from "./random/rng.js";
 
 // Scalar math
-export {
-  erf,
-  erfc,
-  logit,
-  logSigmoid,
-  logSumExp,
-  normalCdf,
-  normalQuantile,
-  sigmoid,
-  softplus,
-} from "./math/scalar.js";
 
 // Schedules
 export {
@@ -48,10 +35,7 @@ export {
   type Schedule,
   type ScheduleSpec,
   SAFE_LOG_SNR,
-  defineSchedule,
-  levelDLogSnr,
   levelLogSnr,
-  levelSde,
 } from "./schedule/schedule.js";
 export { linearSchedule } from "./schedule/linear.js";
 export { cosineSchedule } from "./schedule/cosine.js";
@@ -67,26 +51,18 @@ export {
   discreteSchedule,
 } from "./schedule/discrete.js";
 export { type ShiftOptions, shiftedSchedule } from "./schedule/shifted.js";
-export { type CustomScheduleOptions, customSchedule, derivative } from "./schedule/custom.js";
+export { type CustomScheduleOptions, customSchedule } from "./schedule/custom.js";
 export { scheduleFromSpec } from "./schedule/spec.js";
 
 // The conversion hub
+export { type Basis, type ConvertOptions, type Kind, KINDS } from "./convert/kernel.js";
+export { dataAndNoiseToXt } from "./convert/data.js";
+export { dataToNoise, noiseToData } from "./convert/noise.js";
+export { dataToScore, scoreToData } from "./convert/score.js";
+export { dataToVelocity, velocityToData } from "./convert/velocity.js";
+export { dataToV, vToData } from "./convert/v.js";
+export { dataToDrift, driftToData } from "./convert/drift.js";
 export {
-  type Basis,
-  type ConvertOptions,
-  type Kind,
-  KINDS,
-  affineCombine,
-  checkKind,
-} from "./convert/kernel.js";
-export { dataAndNoiseToXt, dataBasis } from "./convert/data.js";
-export { dataToNoise, noiseBasis, noiseToData } from "./convert/noise.js";
-export { dataToScore, scoreBasis, scoreToData } from "./convert/score.js";
-export { dataToVelocity, velocityBasis, velocityToData } from "./convert/velocity.js";
-export { dataToV, vBasis, vToData } from "./convert/v.js";
-export { dataToDrift, driftBasis, driftToData } from "./convert/drift.js";
-export {
-  basisOf,
   conversionCoefficients,
   convert,
   noiseToScore,
@@ -102,18 +78,16 @@ export {
 } from "./convert/convert.js";
 
 // Paths and models
-export {
-  type ConditionalGaussian,
-  type ConversionMap,
-  type CoordinateLevels,
-  type GaussianPath,
-  type MatJson,
-  type PathSlice,
-  type PathSpec,
-  type Prior,
-  type Targets,
-  isDataEnd,
-  meanLogSnr,
+export type {
+  ConditionalGaussian,
+  ConversionMap,
+  CoordinateLevels,
+  GaussianPath,
+  MatJson,
+  PathSlice,
+  PathSpec,
+  Prior,
+  Targets,
 } from "./path/path.js";
 export { type AffinePath, type AffineSlice, affinePath, affineSlice } from "./path/affine.js";
 export { matchLevel, retime } from "./model/retime.js";
@@ -128,46 +102,7 @@ export {
 } from "./model/model.js";
 
 // Small matrices and Gaussians
-export {
-  type DenseMat,
-  type DiagonalMat,
-  type Mat,
-  type MatLike,
-  type ScalarMat,
-  IDENTITY,
-  ZERO,
-  congruence,
-  denseMat,
-  diagonalMat,
-  matAdd,
-  matDim,
-  matEntry,
-  matMul,
-  matMulT,
-  matSub,
-  matToJson,
-  matVec,
-  matVecBatch,
-  scalarMat,
-  scale,
-  toDense,
-  toMat,
-  toRows,
-  toVector,
-  trace,
-  transpose,
-} from "./math/matrix.js";
-export {
-  type SymmetricEigen,
-  expm,
-  inverse,
-  invSqrtPd,
-  logAbsDet,
-  solve,
-  sqrtPsd,
-  symmetricEigen,
-  symmetricFunction,
-} from "./math/dense.js";
+export type { SymmetricEigen } from "./math/dense.js";
 export {
   type Gaussian,
   type GaussianOptions,
@@ -178,7 +113,7 @@ export {
 
 // Linear SDEs
 export type { LinearSde, SdeParams, SdeSpec, Transition, TransitionGrid } from "./sde/sde.js";
-export { type OdeOptions, type OdeSolution, type OdeStats, solveOde } from "./sde/ode.js";
+export type { OdeOptions, OdeSolution, OdeStats } from "./sde/ode.js";
 export { type BrownianMotionOptions, brownianMotion } from "./sde/brownianMotion.js";
 export { type OrnsteinUhlenbeckOptions, ornsteinUhlenbeck } from "./sde/ornsteinUhlenbeck.js";
 export { type VariancePreservingOptions, variancePreservingSde } from "./sde/variancePreserving.js";
@@ -213,15 +148,9 @@ export {
   ProbabilityPathSlice,
   sampleMatchingItems,
 } from "./compat/linsdex.js";
-export {
-  type AffineConversion,
-  type AffineTarget,
-  affineConversion,
-  applyAffine,
-} from "./path/bridge/affine.js";
 
 // File formats (bytes ↔ arrays; browser-safe)
-export { type NdArray, asMatrixShape, shapeSize } from "./io/ndarray.js";
+export type { NdArray } from "./io/ndarray.js";
 export { type EncodeNpyOptions, type NpyArray, encodeNpy, parseNpy } from "./io/npy.js";
 export {
   type CsvDelimiter,
@@ -302,10 +231,7 @@ export {
   type StepInfo as IntegratorStepInfo,
   DEFAULT_TOLERANCE,
   FIXED_SCHEME_ORDER,
-  dopriInit,
-  dopriStep,
   fixedGrid,
-  integrate,
 } from "./math/integrate.js";
 
 // Likelihood through the probability-flow ODE
@@ -334,7 +260,6 @@ export {
   type DiscreteLogLikelihoodOptions,
   type DiscreteLogLikelihoodResult,
   type Quantization,
-  binIndex,
   binWidth,
   bitsPerDim,
   dequantize,
@@ -369,20 +294,18 @@ export {
   truncatedSnrWeighting,
   uniformWeighting,
 } from "./loss/weighting.js";
-export { equivalentWeight, lossWeight, sliceLogSnr } from "./loss/equivalent.js";
+export { equivalentWeight, lossWeight } from "./loss/equivalent.js";
 export {
   type AdaptiveWeighting,
   adaptiveWeighting,
   adaptiveWeightingGradient,
   adaptiveWeightingObjective,
-  timeBin,
   updateAdaptiveWeighting,
 } from "./loss/adaptive.js";
 export {
   type TimeDensity,
   type TimeDensitySpec,
   cosmapTime,
-  importanceWeight,
   logNormalSigmaTime,
   logUniformSigmaTime,
   logitNormalTime,
@@ -410,11 +333,9 @@ export {
   couplingFromSpec,
   exactOtCoupling,
   independentCoupling,
-  samplePlanRows,
   sinkhornCoupling,
 } from "./coupling/coupling.js";
-export { squaredDistances } from "./coupling/cost.js";
-export { type Assignment, linearAssignment } from "./coupling/hungarian.js";
+export type { Assignment } from "./coupling/hungarian.js";
 export { type SinkhornOptions, type SinkhornResult, sinkhorn } from "./coupling/sinkhorn.js";
 export {
   type Coefficient,
@@ -424,8 +345,6 @@ export {
   type StochasticInterpolant,
   type StochasticInterpolantOptions,
   interpolantFromSpec,
-  interpolantTarget,
-  interpolate,
   linearInterpolant,
   lipmanPath,
   stochasticInterpolant,
@@ -434,7 +353,6 @@ export {
 export { type SchrodingerBridgeCfm, schrodingerBridgeCfm } from "./coupling/schrodinger.js";
 
 // Samplers
-export { coordinateLevels, perCoordinate } from "./sampler/levels.js";
 export {
   type DiscreteGridOptions,
   type DiscreteSpacing,
@@ -454,8 +372,6 @@ export {
   exponentialGrid,
   karrasGrid,
   polyexponentialGrid,
-  resolveGrid,
-  roundHalfEven,
   shiftGrid,
   timeQuadraticGrid,
   uniformLogSnrGrid,
@@ -465,13 +381,7 @@ export {
   type InitOptions,
   type NoiseSource,
   type Sampler,
-  type SamplerInfo,
   type SamplerState,
-  Prediction,
-  StepRun,
-  defineSampler,
-  denoiseTo,
-  initState,
   recordedNoise,
   seededNoise,
 } from "./sampler/sampler.js";
@@ -482,7 +392,7 @@ export { type HeunOptions, heun } from "./sampler/heun.js";
 export { type Rk2Options, dpm2, midpoint, rk2 } from "./sampler/rk2.js";
 export { rk4 } from "./sampler/rk4.js";
 export { type DopriOptions, type DopriSamplerState, dopri } from "./sampler/dopri.js";
-export { type LmsOptions, type LmsState, lagrangeIntegrals, lms } from "./sampler/lms.js";
+export { type LmsOptions, type LmsState, lms } from "./sampler/lms.js";
 export { type DeisOptions, deis } from "./sampler/deis.js";
 export { type PndmOptions, type PndmState, pndm } from "./sampler/pndm.js";
 export { type DdimOptions, ddim } from "./sampler/ddim.js";

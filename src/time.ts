@@ -60,9 +60,9 @@ export function diffusionTime(s: number): DiffusionTime {
 }
 
 /** Brands a number as a scaled noise level σ̃ ≥ 0 (+∞ allowed: pure noise). */
-export function sigma(value: number): Sigma {
+export function sigmaTilde(value: number): Sigma {
   if (Number.isNaN(value) || value < 0) {
-    throw new RangeError(`sigma: σ̃ must be ≥ 0, got ${value}`);
+    throw new RangeError(`sigmaTilde: σ̃ must be ≥ 0, got ${value}`);
   }
   return value as Sigma;
 }

@@ -9,7 +9,7 @@ import {
   linearSchedule,
   logSnr,
   logSnrToSigma,
-  sigma,
+  sigmaTilde,
   sigmaToLogSnr,
   time,
   timeToDiffusionTime,
@@ -25,7 +25,7 @@ describe("time conventions", () => {
     // @ts-expect-error DiffusionTime is a different convention (s = 1 − t)
     takesTime(s);
     // @ts-expect-error a Sigma is not a time either
-    takesTime(sigma(1));
+    takesTime(sigmaTilde(1));
     // A plain number is a canonical time, and so is the adapter's output.
     assert.equal(takesTime(0.5), 0.5);
     assert.equal(takesTime(diffusionTimeToTime(s)), 0.75);
@@ -48,15 +48,15 @@ describe("time conventions", () => {
   it("sigma and log-SNR adapters round-trip (λ = −2 log σ̃), including 0 and ∞", () => {
     fc.assert(
       fc.property(fc.double({ min: 1e-8, max: 1e8, noNaN: true }), (s) => {
-        const l = sigmaToLogSnr(sigma(s));
+        const l = sigmaToLogSnr(sigmaTilde(s));
         // exp∘log has condition number |log σ̃|.
         assert.ok(Math.abs(logSnrToSigma(l) - s) <= 4e-16 * s * (1 + Math.abs(Math.log(s))));
       }),
     );
-    assert.equal(sigmaToLogSnr(sigma(0)), Number.POSITIVE_INFINITY);
-    assert.equal(sigmaToLogSnr(sigma(Number.POSITIVE_INFINITY)), Number.NEGATIVE_INFINITY);
+    assert.equal(sigmaToLogSnr(sigmaTilde(0)), Number.POSITIVE_INFINITY);
+    assert.equal(sigmaToLogSnr(sigmaTilde(Number.POSITIVE_INFINITY)), Number.NEGATIVE_INFINITY);
     assert.equal(logSnrToSigma(logSnr(Number.POSITIVE_INFINITY)), 0);
-    assert.equal(sigmaToLogSnr(sigma(1)), -0);
+    assert.equal(sigmaToLogSnr(sigmaTilde(1)), -0);
   });
 
   it("train steps map to canonical time as t = 1 − (k + 1)/N and back", () => {
@@ -75,7 +75,7 @@ describe("time conventions", () => {
       assert.throws(() => time(bad), /time: t/);
     }
     assert.throws(() => diffusionTime(2), /diffusionTime: s = 2 is outside \[0, 1\]/);
-    assert.throws(() => sigma(-1), /σ̃ must be ≥ 0/);
+    assert.throws(() => sigmaTilde(-1), /σ̃ must be ≥ 0/);
     assert.throws(() => trainStep(1.5), /non-negative integer/);
     assert.throws(() => trainStepToTime(trainStep(1000), 1000), /outside \[-1, 999\]/);
   });

@@ -7,7 +7,6 @@ import {
   type NoiseLevel,
   Rng,
   affinePath,
-  basisOf,
   convert,
   conversionCoefficients,
   cosineSchedule,
@@ -17,7 +16,6 @@ import {
   dataToScore,
   dataToV,
   dataToVelocity,
-  derivative,
   driftToData,
   linearSchedule,
   noiseToData,
@@ -36,6 +34,7 @@ import {
   velocityToV,
   vpSchedule,
 } from "../../src/index.js";
+import { basisOf, derivative } from "../../src/extend.js";
 import { allSchedules, assertClose, relError } from "../helpers.js";
 
 const dim = 3;

@@ -6,14 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import {
-  Rng,
-  affinePath,
-  discreteSchedule,
-  gaussianMixture,
-  linearSchedule,
-  normalCdf,
-} from "../../src/index.js";
+import { Rng, affinePath, discreteSchedule, gaussianMixture, linearSchedule } from "../../src/index.js";
+import { normalCdf } from "../../src/extend.js";
 import {
   binWidth,
   bitsPerDim,

@@ -7,10 +7,9 @@ import {
   gaussian,
   gaussianMixture,
   linearTimeInvariantSde,
-  matVec,
   predict,
-  toDense,
 } from "../../src/index.js";
+import { matVec, toDense } from "../../src/extend.js";
 import { assertClose } from "../helpers.js";
 
 // A dense, non-commuting LTI SDE with a nonzero prior mean: the conditional A_p, b_p, Σ_p are all dense.

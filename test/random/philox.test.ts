@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { Rng, perSampleNormals, philox4x32 } from "../../src/index.js";
+import { Rng, perSampleNormals } from "../../src/index.js";
+import { philox4x32 } from "../../src/extend.js";
 
 const hex = (w: Uint32Array) => Array.from(w, (x) => x.toString(16).padStart(8, "0")).join(" ");
 

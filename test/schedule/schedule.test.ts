@@ -5,7 +5,6 @@ import fc from "fast-check";
 import {
   cosineSchedule,
   customSchedule,
-  derivative,
   discreteSchedule,
   edmSchedule,
   levelLogSnr,
@@ -18,6 +17,7 @@ import {
   veSchedule,
   vpSchedule,
 } from "../../src/index.js";
+import { derivative } from "../../src/extend.js";
 import { allSchedules, assertClose } from "../helpers.js";
 import { loadReference } from "../reference/load.js";
 
