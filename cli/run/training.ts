@@ -137,7 +137,10 @@ function timeDensity(lib: Library, c: TrainSettings["timeDensity"]) {
     case "log-normal-sigma":
       return lib.logNormalSigmaTime({ pMean: p.pMean, pStd: p.pStd });
     case "log-uniform-sigma":
-      return lib.logUniformSigmaTime({ sigmaMin: p.sigmaMin, sigmaMax: p.sigmaMax });
+      return lib.logUniformSigmaTime({
+        ...(p.sigmaMin === undefined ? {} : { sigmaMin: lib.sigmaTilde(p.sigmaMin) }),
+        ...(p.sigmaMax === undefined ? {} : { sigmaMax: lib.sigmaTilde(p.sigmaMax) }),
+      });
     case "mode":
       return lib.modeTime({ scale: p.scale });
     case "cosmap":

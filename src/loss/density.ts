@@ -17,7 +17,7 @@
  */
 import type { Rng } from "../random/rng.js";
 import { levelDLogSnr } from "../schedule/schedule.js";
-import type { LogSnr } from "../time.js";
+import type { LogSnr, Sigma } from "../time.js";
 import { logit, normalCdf, normalQuantile, sigmoid, solveIncreasing } from "../math/scalar.js";
 import { type TrainingPath, gaussianPathOf, levelAt } from "./trainingPath.js";
 
@@ -213,7 +213,7 @@ export function logNormalSigmaTime(options: { pMean?: number; pStd?: number } = 
  * Ermon 2019). Defaults: the path's safe range [σ̃(tMax), σ̃(tMin)]. Throws when the range leaves
  * the path's.
  */
-export function logUniformSigmaTime(options: { sigmaMin?: number; sigmaMax?: number } = {}): TimeDensity {
+export function logUniformSigmaTime(options: { sigmaMin?: Sigma; sigmaMax?: Sigma } = {}): TimeDensity {
   const fn = "logUniformSigmaTime";
   const sigmaMin = options.sigmaMin === undefined ? null : positiveNumber(fn, "sigmaMin", options.sigmaMin);
   const sigmaMax = options.sigmaMax === undefined ? null : positiveNumber(fn, "sigmaMax", options.sigmaMax);

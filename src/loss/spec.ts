@@ -2,6 +2,7 @@
  * Rebuilding weightings and time densities from their JSON specs (checkpoint configs, the CLI).
  * Unknown names throw listing the known ones; custom (function-valued) ones cannot be rebuilt.
  */
+import { sigmaTilde } from "../time.js";
 import { adaptiveWeighting } from "./adaptive.js";
 import {
   type TimeDensity,
@@ -106,8 +107,8 @@ export function timeDensityFromSpec(spec: TimeDensitySpec): TimeDensity {
       return logNormalSigmaTime({ pMean: spec.pMean, pStd: spec.pStd });
     case "logUniformSigma":
       return logUniformSigmaTime({
-        ...(spec.sigmaMin === null ? {} : { sigmaMin: spec.sigmaMin }),
-        ...(spec.sigmaMax === null ? {} : { sigmaMax: spec.sigmaMax }),
+        ...(spec.sigmaMin === null ? {} : { sigmaMin: sigmaTilde(spec.sigmaMin) }),
+        ...(spec.sigmaMax === null ? {} : { sigmaMax: sigmaTilde(spec.sigmaMax) }),
       });
     case "mode":
       return modeTime({ scale: spec.scale });

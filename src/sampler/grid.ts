@@ -17,7 +17,7 @@
 import { affineSlice } from "../path/affine.js";
 import { type GaussianPath, type PathSlice, isDataEnd, meanLogSnr } from "../path/path.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
-import type { LogSnr, TrainStep } from "../time.js";
+import { type LogSnr, type Sigma, type TrainStep, logSnrToSigma } from "../time.js";
 
 /** Where a grid stops: the data end (σ = 0, default) or the path's tMax. */
 export type GridEnd = "data" | "tMax";
@@ -53,9 +53,9 @@ export interface TimeGridOptions {
 /** Options shared by the σ̃-based grids (k-diffusion's names). */
 export interface SigmaGridOptions {
   /** Smallest positive σ̃ (default σ̃ at path.tMax). */
-  readonly sigmaMin?: number;
+  readonly sigmaMin?: Sigma;
   /** Largest σ̃ (default σ̃ at path.tMin). */
-  readonly sigmaMax?: number;
+  readonly sigmaMax?: Sigma;
   /** Append the data end after σmin (default) or stop at σmin ("tMax"). */
   readonly end?: GridEnd;
 }
@@ -255,8 +255,8 @@ export function timeQuadraticGrid(path: GaussianPath, steps: number, options: Ti
 }
 
 /** σ̃ at canonical time t (exp(−λ̄/2)). */
-function sigmaAt(path: GaussianPath, t: number): number {
-  return Math.exp(-0.5 * path.logSnr(t));
+function sigmaAt(path: GaussianPath, t: number): Sigma {
+  return logSnrToSigma(path.logSnr(t));
 }
 
 /**
@@ -374,11 +374,11 @@ export function uniformLogSnrGrid(path: GaussianPath, steps: number, options: Ti
 export function edmGrid(
   path: GaussianPath,
   steps: number,
-  options: { readonly sigmaMin?: number; readonly sigmaMax?: number; readonly rho?: number } = {},
+  options: { readonly sigmaMin?: Sigma; readonly sigmaMax?: Sigma; readonly rho?: number } = {},
 ): Grid {
   return karrasGrid(path, steps, {
-    sigmaMin: options.sigmaMin ?? 0.002,
-    sigmaMax: options.sigmaMax ?? 80,
+    sigmaMin: options.sigmaMin ?? (0.002 as Sigma),
+    sigmaMax: options.sigmaMax ?? (80 as Sigma),
     rho: options.rho ?? 7,
   });
 }

@@ -3,7 +3,7 @@
  * (Kolmogorov–Smirnov), the SD3/EDM parameterizations match their source formulas, stratification
  * puts one time per stratum, and the importance correction is unbiased.
  */
-import { logSnr } from "../../src/time.js";
+import { logSnr, sigmaTilde } from "../../src/time.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { normalCdf } from "../../src/math/scalar.js";
@@ -89,7 +89,7 @@ const CASES: [string, TimeDensity, TrainingPath, number[]?][] = [
   ],
   [
     "logUniformSigma on EDM [0.01, 10]",
-    logUniformSigmaTime({ sigmaMin: 0.01, sigmaMax: 10 }),
+    logUniformSigmaTime({ sigmaMin: sigmaTilde(0.01), sigmaMax: sigmaTilde(10) }),
     edm,
     [edmAt(10), edmAt(0.01)],
   ],
@@ -274,11 +274,11 @@ describe("time densities", () => {
     assert.throws(() => logitNormalTime({ std: 0 }), /logitNormalTime: std must be > 0/);
     assert.throws(() => modeTime({ scale: 2 }), /modeTime: scale must be in \[−1, 2\/\(π − 2\)/);
     assert.throws(
-      () => logUniformSigmaTime({ sigmaMin: 1, sigmaMax: 0.5 }),
+      () => logUniformSigmaTime({ sigmaMin: sigmaTilde(1), sigmaMax: sigmaTilde(0.5) }),
       /sigmaMax \(0.5\) must exceed sigmaMin \(1\)/,
     );
     assert.throws(
-      () => logUniformSigmaTime({ sigmaMin: 1e-4, sigmaMax: 1 }).quantile(0.5, edm),
+      () => logUniformSigmaTime({ sigmaMin: sigmaTilde(1e-4), sigmaMax: sigmaTilde(1) }).quantile(0.5, edm),
       /leaves the range of the path/,
     );
     assert.throws(

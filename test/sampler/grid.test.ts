@@ -2,6 +2,7 @@
  * Sampling grids: k-diffusion's σ̃ schedules (fixtures), diffusers' spacings, the data end, shifts,
  * custom-grid validation, and properties of every family on every schedule.
  */
+import { sigmaTilde } from "../../src/time.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -31,7 +32,7 @@ import { vpSchedule } from "../../src/schedule/vp.js";
 import { allSchedules } from "../helpers.js";
 import { diagonalBridge, loadFixture, relErr } from "./fixtures.js";
 
-const edm = affinePath(edmSchedule({ sigmaMin: 0.002, sigmaMax: 80, rho: 7 }));
+const edm = affinePath(edmSchedule({ sigmaMin: sigmaTilde(0.002), sigmaMax: sigmaTilde(80), rho: 7 }));
 
 const bridge = diagonalBridge;
 
@@ -39,21 +40,35 @@ describe("k-diffusion σ̃ schedules", () => {
   const cases: readonly [string, (n: number, kw: Record<string, number>) => Grid][] = [
     [
       "kdiffusion-sigmas-karras-10.json",
-      (n, kw) => karrasGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! }),
+      (n, kw) =>
+        karrasGrid(edm, n, {
+          sigmaMin: sigmaTilde(kw.sigma_min!),
+          sigmaMax: sigmaTilde(kw.sigma_max!),
+          rho: kw.rho!,
+        }),
     ],
     [
       "kdiffusion-sigmas-exponential-10.json",
-      (n, kw) => exponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max! }),
+      (n, kw) =>
+        exponentialGrid(edm, n, { sigmaMin: sigmaTilde(kw.sigma_min!), sigmaMax: sigmaTilde(kw.sigma_max!) }),
     ],
     [
       "kdiffusion-sigmas-polyexponential-rho1-10.json",
       (n, kw) =>
-        polyexponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! }),
+        polyexponentialGrid(edm, n, {
+          sigmaMin: sigmaTilde(kw.sigma_min!),
+          sigmaMax: sigmaTilde(kw.sigma_max!),
+          rho: kw.rho!,
+        }),
     ],
     [
       "kdiffusion-sigmas-polyexponential-rho2-10.json",
       (n, kw) =>
-        polyexponentialGrid(edm, n, { sigmaMin: kw.sigma_min!, sigmaMax: kw.sigma_max!, rho: kw.rho! }),
+        polyexponentialGrid(edm, n, {
+          sigmaMin: sigmaTilde(kw.sigma_min!),
+          sigmaMax: sigmaTilde(kw.sigma_max!),
+          rho: kw.rho!,
+        }),
     ],
   ];
   for (const [file, build] of cases) {
@@ -205,7 +220,7 @@ describe("grid families", () => {
     assert.ok(
       relErr(
         edmGrid(edm, 18).sigmas,
-        karrasGrid(edm, 18, { sigmaMin: 0.002, sigmaMax: 80, rho: 7 }).sigmas,
+        karrasGrid(edm, 18, { sigmaMin: sigmaTilde(0.002), sigmaMax: sigmaTilde(80), rho: 7 }).sigmas,
       ) === 0,
       "identical",
     );

@@ -4,6 +4,7 @@
  * model call (its x and σ) and every step's state to ≤ 1e-13 relative (measured ≤ 4e-15; k-diffusion's
  * LMS coefficients come from scipy's quad, accurate to rounding on these cubics).
  */
+import { sigmaTilde } from "../../src/time.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { affinePath } from "../../src/path/affine.js";
@@ -33,7 +34,7 @@ interface KFixture {
   final_sample: number[][];
 }
 
-const path = affinePath(edmSchedule({ sigmaMin: 0.002, sigmaMax: 80, rho: 7 }));
+const path = affinePath(edmSchedule({ sigmaMin: sigmaTilde(0.002), sigmaMax: sigmaTilde(80), rho: 7 }));
 /** Relative tolerance of model-call inputs and states (float64 on both sides). */
 const TOL = 1e-13;
 
@@ -72,7 +73,11 @@ describe("k-diffusion parity", () => {
     it(`sample_${name.replaceAll("-", "_")} reproduces k-diffusion's grid, model calls and states`, async (t) => {
       const f = loadFixture<KFixture>(`kdiffusion-${name}-karras-10.json`);
       const { n, sigma_min, sigma_max, rho } = f.sigma_schedule;
-      const grid = karrasGrid(path, n, { sigmaMin: sigma_min, sigmaMax: sigma_max, rho });
+      const grid = karrasGrid(path, n, {
+        sigmaMin: sigmaTilde(sigma_min),
+        sigmaMax: sigmaTilde(sigma_max),
+        rho,
+      });
       const gridErr = relErr(grid.sigmas, f.sigmas);
       assert.ok(gridErr <= 1e-14, `σ grid: rel ${gridErr}`);
       const rec = recording(GMM.denoiser(path));
