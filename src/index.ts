@@ -323,14 +323,12 @@ export {
   edmPreconditioning,
   preconditionBatch,
 } from "./loss/edm.js";
-export { timeDensityFromSpec, weightingFromSpec } from "./loss/spec.js";
 
 // Couplings and interpolants
 export {
   type Coupling,
   type CouplingSpec,
   MAX_COUPLING_BATCH,
-  couplingFromSpec,
   exactOtCoupling,
   independentCoupling,
   sinkhornCoupling,
@@ -418,3 +416,22 @@ export {
   type DiffusersSetup,
   fromDiffusers,
 } from "./compat/diffusers.js";
+
+// Named components (the registry: every name of a sampler, grid, path, weighting, time density,
+// coupling and kind, with the names other tools use for the samplers)
+export {
+  type Alias,
+  type AliasSource,
+  type Choice,
+  type Entry,
+  type ParamSpec,
+  type ParamType,
+  type ParamValue,
+  type Resolution,
+  Registry,
+  nameKey,
+} from "./registry/component.js";
+export { type NamedSampler, registry, samplerByName } from "./registry/registry.js";
+export type { GridContext } from "./registry/grids.js";
+export { couplingFromSpec } from "./registry/couplings.js";
+export { adaptiveTrainingOf, timeDensityFromSpec, weightingFromSpec } from "./registry/losses.js";

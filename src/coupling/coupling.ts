@@ -123,21 +123,3 @@ export function samplePlanRows(plan: Float64Array, n: number, m: number, rng: Rn
   }
   return out;
 }
-
-const COUPLINGS = ["independent", "exactOt", "sinkhorn"] as const;
-
-/** Rebuilds a coupling from its `spec`; unknown names throw listing the known ones. */
-export function couplingFromSpec(spec: CouplingSpec): Coupling {
-  switch (spec?.name) {
-    case "independent":
-      return independentCoupling();
-    case "exactOt":
-      return exactOtCoupling();
-    case "sinkhorn":
-      return sinkhornCoupling(spec);
-    default:
-      throw new TypeError(
-        `couplingFromSpec: spec.name must be one of ${COUPLINGS.map((c) => `"${c}"`).join(", ")}, got ${JSON.stringify((spec as { name?: unknown })?.name)}`,
-      );
-  }
-}

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
-  couplingFromSpec,
   exactOtCoupling,
   independentCoupling,
   MAX_COUPLING_BATCH,
@@ -15,6 +14,7 @@ import {
   sinkhornCoupling,
 } from "../../src/coupling/coupling.js";
 import { squaredDistances } from "../../src/coupling/cost.js";
+import { couplingFromSpec } from "../../src/registry/couplings.js";
 import { linearAssignment } from "../../src/coupling/hungarian.js";
 import { sinkhorn } from "../../src/coupling/sinkhorn.js";
 import { Rng } from "../../src/random/rng.js";
@@ -292,7 +292,7 @@ describe("couplings", () => {
     }
     assert.throws(
       () => couplingFromSpec({ name: "hungarian" } as never),
-      /couplingFromSpec: spec.name must be one of "independent", "exactOt", "sinkhorn", got "hungarian"/,
+      /couplingFromSpec: spec: must be one of independent, exact-ot, sinkhorn; got "hungarian"/,
     );
     assert.throws(() => sinkhornCoupling({ reg: -1 }), /sinkhornCoupling: reg must be a finite number > 0/);
   });

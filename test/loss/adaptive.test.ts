@@ -14,7 +14,7 @@ import {
 } from "../../src/loss/adaptive.js";
 import { trainingBatch } from "../../src/loss/batch.js";
 import { logitNormalTime, uniformTime } from "../../src/loss/density.js";
-import { weightingFromSpec } from "../../src/loss/spec.js";
+import { weightingFromSpec } from "../../src/registry/losses.js";
 import { uniformWeighting } from "../../src/loss/weighting.js";
 import { affinePath } from "../../src/path/affine.js";
 import { linearSchedule } from "../../src/schedule/linear.js";

@@ -26,7 +26,7 @@ import {
   uniformTime,
 } from "../../src/loss/density.js";
 import { lossWeight } from "../../src/loss/equivalent.js";
-import { timeDensityFromSpec } from "../../src/loss/spec.js";
+import { timeDensityFromSpec } from "../../src/registry/losses.js";
 import { sd3CosmapWeighting } from "../../src/loss/weighting.js";
 import type { TrainingPath } from "../../src/loss/trainingPath.js";
 import { assertClose } from "../helpers.js";
@@ -267,8 +267,8 @@ describe("time densities", () => {
       "stratified spec",
     );
     assert.throws(
-      () => timeDensityFromSpec({ name: "logit_normal" } as never),
-      /timeDensityFromSpec: spec.name must be one of "uniform", .*got "logit_normal"/,
+      () => timeDensityFromSpec({ name: "logitGaussian" } as never),
+      /timeDensityFromSpec: spec: must be one of uniform, .*; got "logitGaussian"/,
     );
     assert.throws(() => uniformTime({ lo: 0.6, hi: 0.2 }), /uniformTime: need 0 ≤ lo < hi ≤ 1/);
     assert.throws(() => logitNormalTime({ std: 0 }), /logitNormalTime: std must be > 0/);

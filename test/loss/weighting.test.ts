@@ -16,7 +16,7 @@ import { linearSchedule } from "../../src/schedule/linear.js";
 import { levelLogSnr, type NoiseLevel } from "../../src/schedule/schedule.js";
 import { vpSchedule } from "../../src/schedule/vp.js";
 import { equivalentWeight, lossWeight } from "../../src/loss/equivalent.js";
-import { weightingFromSpec } from "../../src/loss/spec.js";
+import { weightingFromSpec } from "../../src/registry/losses.js";
 import {
   type LogSnrWeighting,
   edmWeighting,
@@ -299,8 +299,8 @@ describe("loss weightings", () => {
       "likelihood spec",
     );
     assert.throws(
-      () => weightingFromSpec({ name: "minSNR" } as never),
-      /weightingFromSpec: spec.name must be one of "uniform", .*got "minSNR"/,
+      () => weightingFromSpec({ name: "minimumSnr" } as never),
+      /weightingFromSpec: spec: must be one of uniform, .*; got "minimumSnr"/,
     );
     assert.throws(
       () => weightingFromSpec(timeWeighting(() => 1, "mine").spec),
