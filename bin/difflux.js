@@ -24,5 +24,5 @@ if (existsSync(source)) {
   entry = source;
 }
 
-const { run } = await import(entry.href);
-process.exitCode = await run(process.argv.slice(2));
+const { main } = await import(entry.href);
+await main(process.argv.slice(2));

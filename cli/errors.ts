@@ -2,7 +2,8 @@
  * Errors of the command line. Everything that stops a command — an unknown flag, an invalid value, a
  * missing, corrupt or mismatched file, an unwritable output, or an error raised by the library — is
  * reported by `reportError` as ONE line on stderr ("difflux convert: <problem> — <fix>") with exit
- * code 2 and no stack trace (DIFFLUX_DEBUG=1 adds the stack for bug reports).
+ * code 2 and no stack trace (DIFFLUX_DEBUG=1 adds the stack for bug reports); with `--json` also as a
+ * JSON document on stdout.
  */
 import { CommanderError } from "commander";
 import { io } from "./io.js";
@@ -60,12 +61,19 @@ export function commanderMessage(err: CommanderError, command: string): string {
 }
 
 /**
- * Writes the one-line report of `err` for `command` ("difflux" or "difflux convert") to stderr and
- * returns the exit code.
+ * Writes the one-line report of `err` for `command` ("difflux" or "difflux convert") to stderr —
+ * and, when `json` is set, the same as one JSON document on stdout
+ * (`{"command": "convert", "error": "…", "exitCode": 2}`) — and returns the exit code.
  */
-export function reportError(err: unknown, command: string): number {
+export function reportError(err: unknown, command: string, json = false): number {
   const message = err instanceof CommanderError ? commanderMessage(err, command) : oneLine(messageOf(err));
   io().err(`${command}: ${message}\n`);
+  if (json) {
+    const name = command.replace(/^difflux ?/, "");
+    io().out(
+      `${JSON.stringify({ command: name === "" ? null : name, error: message, exitCode: EXIT_USAGE }, null, 2)}\n`,
+    );
+  }
   if (process.env.DIFFLUX_DEBUG === "1" && err instanceof Error && err.stack) {
     io().err(`${err.stack}\n`);
   }

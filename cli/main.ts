@@ -8,9 +8,11 @@ import { Command, CommanderError } from "commander";
 import { benchSamplersCommand } from "./commands/benchSamplers.js";
 import { convertCommand } from "./commands/convert.js";
 import { demoCommand } from "./commands/demo.js";
+import { evalCommand } from "./commands/eval.js";
 import { likelihoodCommand } from "./commands/likelihood.js";
 import { sampleCommand } from "./commands/sample.js";
 import { trainCommand } from "./commands/train.js";
+import { session } from "./command.js";
 import { reportError } from "./errors.js";
 import { type Io, io, withIo } from "./io.js";
 
@@ -51,11 +53,12 @@ export function buildProgram(): Command {
     .addCommand(trainCommand())
     .addCommand(sampleCommand())
     .addCommand(likelihoodCommand())
+    .addCommand(evalCommand())
     .addCommand(benchSamplersCommand())
     .addCommand(convertCommand());
   program.addHelpText(
     "after",
-    "\nEvery command has --help with examples and --json for machine-readable output. Errors are one line on\nstderr with exit code 2 (set DIFFLUX_DEBUG=1 to also print the stack trace).\n",
+    "\nEvery command has --help with examples, --json for machine-readable output (results, files written,\nerrors), --config FILE to read its options from JSON and --print-config to write them. Errors are one\nline on stderr with exit code 2 (set DIFFLUX_DEBUG=1 to also print the stack trace). Long work reports\nprogress on stderr: a bar on a terminal, else a line every 10 s (DIFFLUX_PROGRESS_SECONDS).\n",
   );
   configure(program);
   return program;
@@ -76,6 +79,7 @@ export async function run(argv: readonly string[], sinks?: Io): Promise<number> 
     program.outputHelp();
     return 0;
   }
+  session.json = argv.includes("--json");
   try {
     await program.parseAsync([...argv], { from: "user" });
     return 0;
@@ -88,6 +92,20 @@ export async function run(argv: readonly string[], sinks?: Io): Promise<number> 
     ) {
       return 0;
     }
-    return reportError(err, active);
+    return reportError(err, active, session.json);
   }
+}
+
+/**
+ * The `difflux` process: runs `argv` and sets the exit code. A reader that goes away (`difflux … |
+ * head -1`) ends the process quietly instead of with an EPIPE stack trace.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+  process.exitCode = await run(argv);
 }

@@ -1,42 +1,95 @@
 /**
- * Option values: commander hands every option over as a string (or a boolean for flags); a zod
- * schema per command turns them into typed values. Each helper's message names the problem and the
- * fix, with `{flag}` standing for the option ("--t: must be a number in [0, 1], got "abc" — e.g.
- * --t 0.5"); `parseOptions` fills it in and throws a UsageError with the first problem.
+ * The options of a command, declared once: a table (key → `OptionSpec`) drives commander (flags and
+ * help), the `--config` file, validation (a strict zod object: an unknown key is an error) and
+ * `--print-config`. The key spells the option: `timeDensity` is `--time-density` on the command line
+ * and `"timeDensity"` in a config file; a flag that defaults to true is written `--no-<flag>`.
+ *
+ * A value arrives as text from the command line or as JSON from a config file; each spec's `parse`
+ * accepts both and throws an `OptionProblem` whose message names the problem and the fix, with `{flag}`
+ * standing for the option ("must be a number in [0, 1], got "2" — e.g. {flag} 0.5").
  */
 import { extname } from "node:path";
-import { z } from "zod";
-import { UsageError } from "./errors.js";
+import type { Registry, Resolution } from "../src/index.js";
 import { extensionOf, inputFileProblem, outputDirProblem, outputFileProblem } from "./files.js";
 
-/** "--g2" for the key "g2", "--time-density" for "timeDensity". */
-export function flagOf(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** A value a config file may hold and `--print-config` prints. */
+export type ConfigValue = string | number | boolean | null | readonly number[] | readonly string[];
+
+/** What a value is parsed for: a run (files checked) or `--print-config` (files not checked). */
+export interface ParseContext {
+  readonly checkFiles: boolean;
 }
 
-function required(example: string) {
-  return (issue: { input?: unknown }) =>
-    issue.input === undefined
-      ? `is required — e.g. {flag} ${example}`
-      : `needs a value — e.g. {flag} ${example}`;
+/** A problem with one option's value; `{flag}` in the message stands for the option. */
+export class OptionProblem extends Error {
+  override readonly name = "OptionProblem";
 }
 
-function fail(ctx: z.RefinementCtx, message: string, input: unknown): never {
-  ctx.addIssue({ code: "custom", message, input });
-  return z.NEVER;
+/** One option: help, value placeholder, default and how to parse and print it. */
+export interface OptionSpec<T> {
+  readonly help: string;
+  /** The value placeholder in help ("n", "file.npy"); absent for a flag. */
+  readonly value?: string;
+  /** A value for the help's "(default: …)" and for absent options; absent = required or optional. */
+  readonly default?: ConfigValue;
+  /** Whether the option must be given (no default). */
+  readonly required?: boolean;
+  /** A command-line value that parses (help tests; messages' "e.g."). */
+  readonly example: string;
+  /** The typed value of a raw value (undefined: not given and no default). */
+  readonly parse: (raw: unknown, context: ParseContext) => T;
+  /** The config-file form of a parsed value (`--print-config`). */
+  print(value: T): ConfigValue;
 }
 
-/** Options of a numeric option: bounds, integer-ness and an example value for the fix. */
-export interface NumberRule {
+/** A command's options. */
+export type OptionTable = Readonly<Record<string, OptionSpec<unknown>>>;
+
+/** The parsed values of a table. */
+export type OptionValues<O extends OptionTable> = { -readonly [K in keyof O]: ReturnType<O[K]["parse"]> };
+
+/** "--g2" for the key "g2", "--time-density" for "timeDensity", "--no-ema" for a default-true flag. */
+export function flagOf(key: string, spec?: OptionSpec<unknown>): string {
+  const base = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return spec !== undefined && spec.value === undefined && spec.default === true
+    ? `--no-${base}`
+    : `--${base}`;
+}
+
+function fail(message: string): never {
+  throw new OptionProblem(message);
+}
+
+function missing(required: boolean | undefined, example: string): undefined {
+  return required ? fail(`is required — e.g. {flag} ${example}`) : undefined;
+}
+
+/** Options of every builder: help, default or required, and an example. */
+interface Common<D extends ConfigValue> {
+  readonly help: string;
+  readonly default?: D;
+  readonly required?: boolean;
+  readonly example?: string;
+}
+
+type Value<T, C extends Common<ConfigValue>> = C extends { default: ConfigValue } | { required: true }
+  ? T
+  : T | undefined;
+
+/** Bounds, integer-ness and an example of a number option. */
+export interface NumberRule extends Common<number> {
   readonly min?: number;
   readonly max?: number;
   /** Exclusive lower bound (e.g. 0 for "> 0"). */
   readonly above?: number;
   readonly integer?: boolean;
-  readonly example: string;
+  readonly value?: string;
 }
 
-function describeRule(rule: NumberRule): string {
+/** The checked part of a number rule. */
+type Bounds = Pick<NumberRule, "min" | "max" | "above" | "integer">;
+
+function describeRule(rule: Bounds): string {
   const kind = rule.integer ? "an integer" : "a number";
   if (rule.min !== undefined && rule.max !== undefined) return `${kind} in [${rule.min}, ${rule.max}]`;
   if (rule.min !== undefined) return `${kind} ≥ ${rule.min}`;
@@ -45,7 +98,8 @@ function describeRule(rule: NumberRule): string {
   return `a finite ${rule.integer ? "integer" : "number"}`;
 }
 
-function checkNumber(text: string, rule: NumberRule): number | string {
+function checkNumber(raw: unknown, rule: Bounds): number | undefined {
+  const text = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw : "";
   const x = text.trim() === "" ? Number.NaN : Number(text);
   const ok =
     Number.isFinite(x) &&
@@ -53,106 +107,259 @@ function checkNumber(text: string, rule: NumberRule): number | string {
     (rule.min === undefined || x >= rule.min) &&
     (rule.max === undefined || x <= rule.max) &&
     (rule.above === undefined || x > rule.above);
-  return ok ? x : `must be ${describeRule(rule)}, got ${JSON.stringify(text)} — e.g. {flag} ${rule.example}`;
+  return ok ? x : undefined;
 }
 
-/** A number option (string on the command line) checked against `rule`. */
-export function numberOption(rule: NumberRule) {
-  return z.unknown().transform((value, ctx) => {
-    if (typeof value !== "string" && typeof value !== "number")
-      return fail(ctx, required(rule.example)({ input: value }), value);
-    const r = checkNumber(String(value), rule);
-    return typeof r === "number" ? r : fail(ctx, r, value);
-  });
+const show = (raw: unknown) => JSON.stringify(typeof raw === "string" ? raw : (raw ?? null));
+
+/** A number (text on the command line, a number in a config file) checked against `rule`. */
+export function numberOption<const R extends NumberRule>(rule: R): OptionSpec<Value<number, R>> {
+  const example = rule.example ?? String(rule.default ?? rule.min ?? 1);
+  return {
+    help: rule.help,
+    value: rule.value ?? (rule.integer ? "n" : "x"),
+    default: rule.default,
+    required: rule.required,
+    example,
+    parse: (raw) => {
+      if (raw === undefined) return missing(rule.required, example) as Value<number, R>;
+      const x = checkNumber(raw, rule);
+      return x !== undefined
+        ? (x as Value<number, R>)
+        : fail(`must be ${describeRule(rule)}, got ${show(raw)} — e.g. {flag} ${example}`);
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
 }
 
-/** A comma-separated list of numbers, each checked against `rule` ("5,10,20,50"). */
-export function numberListOption(rule: NumberRule) {
-  return z.string({ error: required(rule.example) }).transform((value, ctx) => {
-    const parts = value.split(",").map((s) => s.trim());
-    const out: number[] = [];
-    for (const p of parts) {
-      const r = checkNumber(p, { ...rule, example: rule.example });
-      if (typeof r === "string") {
+/** A comma-separated list of numbers ("5,10,20,50"; an array in a config file), each checked. */
+export function numberListOption<const R extends Omit<NumberRule, "default"> & Common<string>>(
+  rule: R,
+): OptionSpec<Value<number[], R>> {
+  const example = rule.example ?? String(rule.default ?? "1,2");
+  return {
+    help: rule.help,
+    value: rule.value ?? "list",
+    default: rule.default,
+    required: rule.required,
+    example,
+    parse: (raw) => {
+      if (raw === undefined) return missing(rule.required, example) as Value<number[], R>;
+      const parts = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : [raw];
+      const out = parts.map((p) => checkNumber(typeof p === "string" ? p.trim() : p, rule));
+      if (parts.length === 0 || out.some((x) => x === undefined)) {
         return fail(
-          ctx,
-          `must be a comma-separated list of ${describeRule(rule).replace(/^an? /, "")}s, got ${JSON.stringify(value)} — e.g. {flag} ${rule.example}`,
-          value,
+          `must be a comma-separated list of ${describeRule(rule).replace(/^an? /, "")}s, got ${show(Array.isArray(raw) ? raw.join(",") : raw)} — e.g. {flag} ${example}`,
         );
       }
-      out.push(r);
-    }
-    return out;
-  });
+      return out as Value<number[], R>;
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
 }
 
 /** One of `values` (the fix lists them). */
-export function choiceOption<const T extends string>(values: readonly T[], example: T = values[0]!) {
-  return z.string({ error: required(example) }).transform((value, ctx): T => {
-    if ((values as readonly string[]).includes(value)) return value as T;
-    return fail(ctx, `must be one of ${values.join(", ")}; got ${JSON.stringify(value)}`, value);
-  });
+export function choiceOption<const T extends string, const C extends Common<T> & { readonly value?: string }>(
+  values: readonly T[],
+  common: C,
+): OptionSpec<Value<T, C>> {
+  const example = common.example ?? common.default ?? values[0]!;
+  return {
+    help: common.help,
+    value: common.value ?? "name",
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw) => {
+      if (raw === undefined) return missing(common.required, example) as Value<T, C>;
+      if (typeof raw === "string" && (values as readonly string[]).includes(raw)) return raw as Value<T, C>;
+      return fail(`must be one of ${values.join(", ")}; got ${show(raw)}`);
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
 }
 
-/** An existing, readable input file whose name ends with one of `extensions` (".npy"). */
-export function inputFileOption(extensions: readonly string[], example: string) {
-  return z.string({ error: required(example) }).transform((path, ctx) => {
-    const ext = extensionOf(path);
-    if (!extensions.includes(ext) && !extensions.includes(extname(path).toLowerCase())) {
-      return fail(
-        ctx,
-        `must be a ${extensions.join(" or ")} file, got ${JSON.stringify(path)} — e.g. {flag} ${example}`,
-        path,
-      );
-    }
-    const problem = inputFileProblem(path);
-    return problem === null ? path : fail(ctx, problem, path);
-  });
+/** Free text (a checkpoint directory, a dataset name or file). */
+export function textOption<const C extends Common<string> & { readonly value: string }>(
+  common: C,
+): OptionSpec<Value<string, C>> {
+  const example = common.example ?? common.default ?? "x";
+  return {
+    help: common.help,
+    value: common.value,
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw) => {
+      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
+      if (typeof raw === "string" && raw !== "") return raw as Value<string, C>;
+      return fail(`needs a value — e.g. {flag} ${example}`);
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
 }
 
-/** A writable output file whose name ends with one of `extensions`. */
-export function outputFileOption(extensions: readonly string[], example: string) {
-  return z.string({ error: required(example) }).transform((path, ctx) => {
-    const ext = extname(path).toLowerCase();
-    if (!extensions.includes(ext)) {
-      return fail(
-        ctx,
-        `must end with ${extensions.join(" or ")}, got ${JSON.stringify(path)} — e.g. {flag} ${example}`,
-        path,
-      );
-    }
-    const problem = outputFileProblem(path);
-    return problem === null ? path : fail(ctx, problem, path);
-  });
+/** An existing, readable input file whose name ends with one of `extensions` (".npy", ".csv"). */
+export function inputFileOption<const C extends Common<string>>(
+  extensions: readonly string[],
+  common: C & { readonly example: string },
+): OptionSpec<Value<string, C>> {
+  const example = common.example;
+  return {
+    help: common.help,
+    value: `file${extensions[0]}`,
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw, context) => {
+      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
+      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
+      const ext = extensionOf(raw);
+      if (!extensions.includes(ext) && !extensions.includes(extname(raw).toLowerCase())) {
+        return fail(
+          `must be a ${extensions.join(" or ")} file, got ${JSON.stringify(raw)} — e.g. {flag} ${example}`,
+        );
+      }
+      const problem = context.checkFiles ? inputFileProblem(raw) : null;
+      return problem === null ? (raw as Value<string, C>) : fail(problem);
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
+}
+
+/** A writable output file whose name ends with one of `extensions` (not created here). */
+export function outputFileOption<const C extends Common<string>>(
+  extensions: readonly string[],
+  common: C & { readonly example: string },
+): OptionSpec<Value<string, C>> {
+  const example = common.example;
+  return {
+    help: common.help,
+    value: `file${extensions[0]}`,
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw, context) => {
+      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
+      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
+      if (!extensions.includes(extname(raw).toLowerCase())) {
+        return fail(
+          `must end with ${extensions.join(" or ")}, got ${JSON.stringify(raw)} — e.g. {flag} ${example}`,
+        );
+      }
+      const problem = context.checkFiles ? outputFileProblem(raw) : null;
+      return problem === null ? (raw as Value<string, C>) : fail(problem);
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
 }
 
 /** A writable output directory (created when the command succeeds). */
-export function outputDirOption(example: string) {
-  return z.string({ error: required(example) }).transform((path, ctx) => {
-    const problem = outputDirProblem(path);
-    return problem === null ? path : fail(ctx, problem, path);
-  });
+export function outputDirOption<const C extends Common<string>>(
+  common: C & { readonly example: string },
+): OptionSpec<Value<string, C>> {
+  const example = common.example;
+  return {
+    help: common.help,
+    value: "dir",
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw, context) => {
+      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
+      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
+      const problem = context.checkFiles ? outputDirProblem(raw) : null;
+      return problem === null ? (raw as Value<string, C>) : fail(problem);
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
 }
 
-/** A boolean flag (absent = false). */
-export const flagOption = z.boolean().default(false);
+/** A switch: absent = `default` (false unless given; a default-true switch is written `--no-…`). */
+export function flagOption(help: string, defaultValue = false): OptionSpec<boolean> {
+  return {
+    help,
+    default: defaultValue,
+    example: "",
+    parse: (raw) => {
+      if (raw === undefined) return defaultValue;
+      if (typeof raw === "boolean") return raw;
+      return fail(`must be true or false, got ${show(raw)}`);
+    },
+    print: (v) => v,
+  };
+}
+
+function registryText<T, C>(registry: Registry<T, C>, raw: unknown, example: string): Resolution {
+  if (typeof raw !== "string" || raw.trim() === "") return fail(`needs a value — e.g. {flag} ${example}`);
+  try {
+    return registry.resolve(raw, "{flag}");
+  } catch (err) {
+    // The registry's message starts with the label "{flag}: ".
+    return fail((err as Error).message.replace(/^\{flag\}: /, ""));
+  }
+}
 
 /**
- * Validates commander's option values against `schema`; throws a UsageError with the first problem,
- * naming the option ("--t: must be a number in [0, 1], got "2" — e.g. --t 0.5").
+ * A named component of `registry` (`NAME` or `NAME:key=value,…`), parsed into its canonical choice;
+ * for samplers the resolution also carries the grid an alias implies.
  */
-export function parseOptions<S extends z.ZodType>(schema: S, values: Record<string, unknown>): z.output<S> {
-  const result = schema.safeParse(values);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const key = issue.path.length > 0 ? String(issue.path[0]) : "";
-  const flag = key === "" ? "an option" : flagOf(key);
-  const message =
-    issue.message.includes("{flag}") || issue.code === "custom"
-      ? issue.message
-      : `invalid value: ${issue.message}`;
-  throw new UsageError(`${flag}: ${message.replaceAll("{flag}", flag)}`);
+export function componentOption<T, Ctx, const C extends Common<string> & { readonly value?: string }>(
+  registry: Registry<T, Ctx>,
+  common: C,
+): OptionSpec<Value<Resolution, C>> {
+  const example = common.example ?? common.default ?? registry.names[0]!;
+  return {
+    help: common.help,
+    value: common.value ?? "name",
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw) =>
+      (raw === undefined ? missing(common.required, example) : registryText(registry, raw, example)) as Value<
+        Resolution,
+        C
+      >,
+    print: (v) => (v === undefined ? null : registry.format(v.choice)),
+  };
 }
 
-/** zod itself, for the commands' option schemas (loaded with this module, when a command runs). */
-export { z };
+/** A comma-separated list of components of `registry` (an array of names in a config file). */
+export function componentListOption<T, Ctx, const C extends Common<string>>(
+  registry: Registry<T, Ctx>,
+  common: C,
+): OptionSpec<Value<Resolution[], C>> {
+  const example = common.example ?? common.default ?? registry.names.slice(0, 2).join(",");
+  return {
+    help: common.help,
+    value: "list",
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw) => {
+      if (raw === undefined) return missing(common.required, example) as Value<Resolution[], C>;
+      const parts = Array.isArray(raw) ? raw : typeof raw === "string" ? splitList(raw) : [raw];
+      if (parts.length === 0) return fail(`needs at least one name — e.g. {flag} ${example}`);
+      return parts.map((p) => registryText(registry, typeof p === "string" ? p.trim() : p, example)) as Value<
+        Resolution[],
+        C
+      >;
+    },
+    print: (v) => (v === undefined ? null : v.map((r) => registry.format(r.choice))),
+  };
+}
+
+/**
+ * Splits a list of components at the commas between them, not at those between one component's
+ * parameters: "dpm-solver:order=3,eta=1,heun" → ["dpm-solver:order=3,eta=1", "heun"].
+ */
+export function splitList(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(",")) {
+    const p = part.trim();
+    if (out.length > 0 && /^[A-Za-z_][\w]*=/.test(p) && out[out.length - 1]!.includes(":")) {
+      out[out.length - 1] += `,${p}`;
+    } else if (p !== "") out.push(p);
+  }
+  return out;
+}

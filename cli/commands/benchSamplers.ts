@@ -1,14 +1,74 @@
 /**
  * `difflux bench-samplers`: error against NFE of several samplers on an exact Gaussian mixture (no
- * training): the ODE error of deterministic samplers and the sliced W₂ of every sampler, as a
- * table, a CSV/JSON file and a two-panel plot.
+ * training): the ODE error of deterministic samplers and the sliced W₂ of every sampler, each as a
+ * mean and spread over seeds, as a table, a CSV/JSON file and a two-panel plot.
  */
 import type { Command } from "commander";
-import { defineCommand } from "../command.js";
-import { componentHelp, GRIDS, parseComponent, SAMPLERS } from "../components.js";
-import { formatTable, printJson, say } from "../output.js";
-import { PATH_NAMES } from "../paths.js";
-import { progressEnabled } from "../progress.js";
+import { registry } from "../../src/index.js";
+import { type CommandValues, defineCommand } from "../command.js";
+import {
+  choiceOption,
+  componentListOption,
+  componentOption,
+  numberListOption,
+  numberOption,
+  outputFileOption,
+} from "../options.js";
+import { formatNumber, formatTable, printJson, say } from "../output.js";
+import type { Spread } from "../run/metrics.js";
+import { SAMPLER_NAMES_NOTE, samplerGrid } from "./shared.js";
+
+/** The options of `bench-samplers`. */
+export const BENCH_OPTIONS = {
+  dim: choiceOption(["2", "64"] as const, {
+    help: "2 (the reference 3-component mixture) or 64 (an 8-component mixture)",
+    default: "2",
+    value: "d",
+  }),
+  nfe: numberListOption({
+    help: "comma-separated NFE budgets",
+    integer: true,
+    min: 1,
+    max: 10000,
+    default: "5,10,20,50",
+  }),
+  samplers: componentListOption(registry.samplers, {
+    help: "comma-separated samplers (see Samplers below)",
+    default: "euler,heun,dpm-solver,euler-ancestral",
+  }),
+  path: componentOption(registry.paths, {
+    help: "probability path (see convert --help)",
+    default: "rectified-flow",
+  }),
+  grid: componentOption(registry.grids, {
+    help: "time grid (see Grids below) for samplers whose name implies none",
+    default: "uniform",
+  }),
+  n: numberOption({ help: "samples per run", integer: true, min: 2, max: 1_000_000, default: 2000 }),
+  seed: numberOption({
+    help: "first seed of the noise, the exact samples and the projections",
+    integer: true,
+    min: 0,
+    default: 0,
+  }),
+  seeds: numberOption({
+    help: "number of seeds; the table gives each metric's mean ± standard deviation",
+    integer: true,
+    min: 1,
+    max: 100,
+    default: 3,
+  }),
+  out: outputFileOption([".csv", ".json"], {
+    help: "write the table as .csv or .json",
+    example: "bench.csv",
+  }),
+  plot: outputFileOption([".png", ".svg"], {
+    help: "plot both errors against NFE (log–log)",
+    example: "nfe.png",
+  }),
+} as const;
+
+type Values = CommandValues<typeof BENCH_OPTIONS>;
 
 /** The `bench-samplers` command (see the file header). */
 export function benchSamplersCommand(): Command {
@@ -16,25 +76,11 @@ export function benchSamplersCommand(): Command {
     name: "bench-samplers",
     summary: "error vs NFE of samplers on an exact Gaussian mixture (no training)",
     description:
-      "Compare samplers at equal numbers of function evaluations (NFE) with the exact denoiser of a Gaussian mixture as the model, so every error is the sampler's: the RMS distance to the exact probability-flow solution from the same noise (deterministic samplers) and the sliced W₂ distance to exact samples (every sampler, with the sample-size floor for scale).",
-    options: (cmd) =>
-      cmd
-        .option("--dim <d>", "2 (the reference 3-component mixture) or 64 (an 8-component mixture)", "2")
-        .option("--nfe <list>", "comma-separated NFE budgets", "5,10,20,50")
-        .option(
-          "--samplers <list>",
-          "comma-separated samplers (see Samplers below)",
-          "euler,heun,dpm-solver,euler-ancestral",
-        )
-        .option("--path <name>", `probability path: ${PATH_NAMES.join(", ")}`, "rectified-flow")
-        .option("--grid <name>", "time grid (see Grids below)", "uniform")
-        .option("--n <n>", "samples per run", "2000")
-        .option("--seed <n>", "seed of the noise and the exact samples", "0")
-        .option("--out <file>", "write the table as .csv or .json")
-        .option("--plot <file.png>", "plot both errors against NFE (log–log)"),
+      "Compare samplers at equal numbers of function evaluations (NFE) with the exact denoiser of a Gaussian mixture as the model, so every error is the sampler's: the RMS distance to the exact probability-flow solution from the same noise (deterministic samplers) and the sliced W₂ distance to exact samples (every sampler, with the sample-size floor for scale), each as mean ± standard deviation over --seeds seeds.",
+    options: BENCH_OPTIONS,
     notes: [
-      ["Samplers (NAME or NAME:param=value)", componentHelp(SAMPLERS)],
-      ["Grids", componentHelp(GRIDS)],
+      ["Samplers (NAME or NAME:param=value)", `${registry.samplers.help()}\n${SAMPLER_NAMES_NOTE}`],
+      ["Grids", registry.grids.help()],
     ],
     examples: [
       ["the default comparison in 2-D, with a plot", "difflux bench-samplers --plot nfe.png"],
@@ -42,67 +88,75 @@ export function benchSamplersCommand(): Command {
         "higher-order solvers in 64-D on the VP path with a Karras grid",
         "difflux bench-samplers --dim 64 --path vp --grid karras --samplers heun,dpm-solver:order=3,unipc:order=3,rk4 --nfe 10,20,40",
       ],
+      [
+        "UI names bring their grid; five seeds",
+        'difflux bench-samplers --path edm --samplers "DPM++ 2M Karras,Euler a,sample_heun" --seeds 5',
+      ],
     ],
-    action: runBench,
+    check: (o, given) => {
+      o.samplers = o.samplers.map((s) => ({
+        choice: s.choice,
+        ...(s.grid === undefined
+          ? {}
+          : { grid: samplerGrid(s, o.grid, given.has("grid"), "--samplers").choice }),
+      }));
+    },
+    run: runBench,
   });
 }
 
-async function runBench(values: Record<string, unknown>): Promise<void> {
-  const opt = await import("../options.js");
-  const o = opt.parseOptions(
-    opt.z.object({
-      dim: opt.choiceOption(["2", "64"] as const),
-      nfe: opt.numberListOption({ integer: true, min: 1, max: 10000, example: "5,10,20,50" }),
-      samplers: opt.z.string(),
-      path: opt.choiceOption(PATH_NAMES, "rectified-flow"),
-      grid: opt.z.string(),
-      n: opt.numberOption({ integer: true, min: 2, max: 1_000_000, example: "2000" }),
-      seed: opt.numberOption({ integer: true, min: 0, example: "0" }),
-      out: opt.outputFileOption([".csv", ".json"], "bench.csv").optional(),
-      plot: opt.outputFileOption([".png", ".svg"], "nfe.png").optional(),
-      json: opt.flagOption,
-    }),
-    values,
-  );
-  const samplers = o.samplers.split(",").map((s) => parseComponent("--samplers", s.trim(), SAMPLERS));
-  const grid = parseComponent("--grid", o.grid, GRIDS);
-  const { pathByName } = await import("../paths.js");
+/** "0.0123 ± 0.0004" (or the mean alone for one seed). */
+function formatSpread(s: Spread | null): string | null {
+  if (s === null) return null;
+  return s.sd === null ? formatNumber(s.mean) : `${formatNumber(s.mean)} ± ${formatNumber(s.sd)}`;
+}
+
+async function runBench(o: Values): Promise<void> {
   const { benchSamplers } = await import("../run/bench.js");
-  const { benchFiles } = await import("../run/figures.js");
+  const { benchFiles, benchLabel } = await import("../run/figures.js");
   const { writeFilesAtomic } = await import("../files.js");
+  const pathName = registry.paths.format(o.path.choice);
   const r = await benchSamplers({
     dim: o.dim === "2" ? 2 : 64,
     nfe: o.nfe,
-    samplers,
-    grid,
-    path: await pathByName(o.path),
+    samplers: o.samplers.map((s) => ({ sampler: s.choice, grid: s.grid ?? o.grid.choice })),
+    path: registry.paths.build(o.path.choice, undefined),
     n: o.n,
     seed: o.seed,
-    progress: progressEnabled(o.json),
+    seeds: o.seeds,
   });
-  const title = `${r.mixture.components}-component Gaussian mixture, dim ${r.mixture.dim}, ${o.path}, ${o.grid} grid`;
-  writeFilesAtomic(benchFiles(r, { title, out: o.out, plot: o.plot }));
+  const grids = [...new Set(r.rows.map((row) => row.grid))];
+  const title = `${r.mixture.components}-component Gaussian mixture, dim ${r.mixture.dim}, ${pathName}, ${grids.join("/")} grid`;
+  const files = benchFiles(r, { title, out: o.out, plot: o.plot });
+  writeFilesAtomic(files);
   if (o.json) {
     printJson({
       command: "bench-samplers",
       title,
       n: o.n,
-      seed: o.seed,
+      seeds: r.seeds,
       floor: r.floor,
       rows: r.rows,
-      out: o.out ?? null,
-      plot: o.plot ?? null,
+      files: files.map((f) => f.path),
     });
     return;
   }
-  say(`${title}, ${o.n} samples`);
+  const seeds =
+    r.seeds.length === 1 ? `seed ${o.seed}` : `mean ± sd over seeds ${o.seed}…${o.seed + o.seeds - 1}`;
+  say(`${title}, ${o.n} samples, ${seeds}`);
   say(
     formatTable({
       columns: ["sampler", "NFE", "steps", "ODE error", "sliced W₂", "seconds"],
-      rows: r.rows.map((row) => [row.label, row.nfe, row.steps, row.odeError, row.slicedW2, row.seconds]),
+      rows: r.rows.map((row) => [
+        benchLabel(r, row),
+        row.nfe,
+        row.steps,
+        formatSpread(row.odeError),
+        formatSpread(row.slicedW2),
+        row.seconds,
+      ]),
     }),
   );
-  say(`sliced W₂ between two exact sample sets of this size (floor): ${r.floor.toPrecision(3)}`);
-  const written = [o.out, o.plot].filter((f) => f !== undefined);
-  if (written.length > 0) say(`wrote ${written.join(", ")}`);
+  say(`sliced W₂ between two exact sample sets of this size (floor): ${formatSpread(r.floor)}`);
+  if (files.length > 0) say(`wrote ${files.map((f) => f.path).join(", ")}`);
 }

@@ -5,11 +5,70 @@
  * uniform dequantization (a lower bound, the default) or at the bin centres, in nats and bits/dim.
  */
 import type { Command } from "commander";
-import { defineCommand } from "../command.js";
+import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
 import { UsageError, withContext } from "../errors.js";
+import { choiceOption, flagOption, numberOption, outputFileOption, textOption } from "../options.js";
 import { formatNumber, printJson, say } from "../output.js";
-import { progressEnabled } from "../progress.js";
+
+/** The options of `likelihood`. */
+export const LIKELIHOOD_OPTIONS = {
+  ckpt: textOption({
+    help: "checkpoint directory written by difflux train",
+    value: "dir",
+    required: true,
+    example: "runs/moons",
+  }),
+  data: textOption({
+    help: `data to evaluate (default: the training dataset's held-out split): ${DATASET_HELP}`,
+    value: "name|file",
+    example: "moons",
+  }),
+  split: choiceOption(["heldout", "train"] as const, {
+    help: "heldout or train, for a named dataset",
+    default: "heldout",
+    value: "split",
+  }),
+  n: numberOption({
+    help: "number of points (default 1000 for toys, all for digits and files)",
+    integer: true,
+    min: 1,
+    example: "1000",
+  }),
+  hutchinson: numberOption({
+    help: "use Hutchinson's estimator with k probes instead of the exact divergence",
+    integer: true,
+    min: 1,
+    max: 1000,
+    example: "4",
+    value: "k",
+  }),
+  dequantization: choiceOption(["uniform", "none"] as const, {
+    help: "discrete data (digits): uniform (noise in each bin, a lower bound on log P; default) or none (bin centres)",
+    example: "uniform",
+    value: "kind",
+  }),
+  draws: numberOption({
+    help: "discrete data: dequantization draws averaged per point (default 1)",
+    integer: true,
+    min: 1,
+    max: 1000,
+    example: "4",
+  }),
+  ema: flagOption("use the raw weights instead of their EMA", true),
+  out: outputFileOption([".npy", ".csv"], {
+    help: "write per-sample log-likelihoods (nats) to a .npy or .csv file",
+    example: "logp.npy",
+  }),
+  seed: numberOption({
+    help: "seed of toy data and Hutchinson probes (seed + 1: the dequantization noise)",
+    integer: true,
+    min: 0,
+    default: 0,
+  }),
+} as const;
+
+type Values = CommandValues<typeof LIKELIHOOD_OPTIONS>;
 
 /** The `likelihood` command (see the file header). */
 export function likelihoodCommand(): Command {
@@ -18,31 +77,7 @@ export function likelihoodCommand(): Command {
     summary: "log-likelihood and bits/dim of data under a trained model (probability-flow ODE)",
     description:
       "Evaluate log p(x) of data under a trained model by integrating the probability-flow ODE with the exact divergence (finite differences, d + 1 model rows per step) or Hutchinson's estimator with K probes. Prints the mean log-likelihood (nats) with its standard error and the bits per dimension. Discrete data (digits: 17 levels per pixel) is evaluated as discrete: log P(pixels) = E_u[log p(dequantized pixels)] + d·log Δ, a lower bound with uniform dequantization noise u (Theis et al. 2016), or log p at the bin centres + d·log Δ with --dequantization none.",
-    options: (cmd) =>
-      cmd
-        .option("--ckpt <dir>", "checkpoint directory written by difflux train")
-        .option(
-          "--data <name|file>",
-          `data to evaluate (default: the training dataset's held-out split): ${DATASET_HELP}`,
-        )
-        .option("--split <split>", "heldout or train, for a named dataset", "heldout")
-        .option("--n <n>", "number of points (default 1000 for toys, all for digits and files)")
-        .option(
-          "--hutchinson <k>",
-          "use Hutchinson's estimator with k probes instead of the exact divergence",
-        )
-        .option(
-          "--dequantization <kind>",
-          "discrete data (digits): uniform (noise in each bin, a lower bound on log P; default) or none (bin centres)",
-        )
-        .option("--draws <n>", "discrete data: dequantization draws averaged per point (default 1)")
-        .option("--no-ema", "use the raw weights instead of their EMA")
-        .option("--out <file>", "write per-sample log-likelihoods (nats) to a .npy or .csv file")
-        .option(
-          "--seed <n>",
-          "seed of toy data and Hutchinson probes (seed + 1: the dequantization noise)",
-          "0",
-        ),
+    options: LIKELIHOOD_OPTIONS,
     examples: [
       ["held-out log-likelihood of a model trained on moons", "difflux likelihood --ckpt runs/moons"],
       [
@@ -58,28 +93,11 @@ export function likelihoodCommand(): Command {
         "difflux likelihood --ckpt runs/mine --data test.csv --out logp.npy --json",
       ],
     ],
-    action: runLikelihood,
+    run: runLikelihood,
   });
 }
 
-async function runLikelihood(values: Record<string, unknown>): Promise<void> {
-  const opt = await import("../options.js");
-  const o = opt.parseOptions(
-    opt.z.object({
-      ckpt: opt.z.string({ error: () => "is required — e.g. --ckpt runs/moons" }),
-      data: opt.z.string().optional(),
-      split: opt.choiceOption(["heldout", "train"] as const),
-      n: opt.numberOption({ integer: true, min: 1, example: "1000" }).optional(),
-      hutchinson: opt.numberOption({ integer: true, min: 1, max: 1000, example: "4" }).optional(),
-      dequantization: opt.choiceOption(["uniform", "none"] as const).optional(),
-      draws: opt.numberOption({ integer: true, min: 1, max: 1000, example: "4" }).optional(),
-      ema: opt.z.boolean(),
-      out: opt.outputFileOption([".npy", ".csv"], "logp.npy").optional(),
-      seed: opt.numberOption({ integer: true, min: 0, example: "0" }),
-      json: opt.flagOption,
-    }),
-    values,
-  );
+async function runLikelihood(o: Values): Promise<void> {
   const { loadTrainedModel } = await import("../run/model.js");
   const { loadData } = await import("../data.js");
   const { evaluateLikelihood } = await import("../run/likelihood.js");
@@ -119,7 +137,6 @@ async function runLikelihood(values: Record<string, unknown>): Promise<void> {
     discrete,
     divergence: o.hutchinson === undefined ? { kind: "exact" } : { kind: "hutchinson", probes: o.hutchinson },
     seed: o.seed,
-    progress: progressEnabled(o.json),
   });
   if (o.out !== undefined) {
     const lib = await import("../../src/node.js");
@@ -159,7 +176,7 @@ async function runLikelihood(values: Record<string, unknown>): Promise<void> {
       bitsPerDim: r.meanBitsPerDim,
       nfe: r.nfe,
       seconds: r.seconds,
-      ...(o.out !== undefined ? { out: o.out } : {}),
+      files: o.out === undefined ? [] : [o.out],
     });
     return;
   }

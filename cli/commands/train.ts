@@ -5,17 +5,101 @@
  * library's `trainingBatch`; the loop, optimizer and checkpoints are the library's `train`.
  */
 import type { Command } from "commander";
-import { defineCommand } from "../command.js";
-import { COUPLINGS, componentHelp, parseComponent, TIME_DENSITIES, WEIGHTINGS } from "../components.js";
+import { KINDS, registry } from "../../src/index.js";
+import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
-import { KIND_NAMES } from "../kinds.js";
+import { choiceOption, componentOption, numberOption, outputDirOption, textOption } from "../options.js";
 import { formatNumber, printJson, say } from "../output.js";
-import { PATH_NAMES } from "../paths.js";
-import { progressEnabled } from "../progress.js";
-import type { TrainSettings } from "../run/training.js";
 
 /** Kinds a network can be trained to predict (drift needs a g² schedule the CLI does not take). */
-export const TRAIN_KINDS = KIND_NAMES.filter((k) => k !== "drift");
+export const TRAIN_KINDS = KINDS.filter((k): k is Exclude<typeof k, "drift"> => k !== "drift");
+
+/** The options of `train`. */
+export const TRAIN_OPTIONS = {
+  data: textOption({
+    help: `training data: ${DATASET_HELP}`,
+    value: "name|file",
+    required: true,
+    example: "moons",
+  }),
+  out: outputDirOption({
+    help: "checkpoint directory (created; resumed when it holds a checkpoint)",
+    required: true,
+    example: "runs/moons",
+  }),
+  path: componentOption(registry.paths, {
+    help: "probability path (see convert --help)",
+    default: "rectified-flow",
+  }),
+  predict: choiceOption(TRAIN_KINDS, {
+    help: `what the network predicts: ${TRAIN_KINDS.join(", ")}`,
+    default: "velocity",
+    value: "kind",
+  }),
+  weighting: componentOption(registry.weightings, {
+    help: "loss weighting (see Weightings below)",
+    default: "uniform",
+  }),
+  timeDensity: componentOption(registry.timeDensities, {
+    help: "density of the training time t (see Time densities below)",
+    default: "uniform",
+  }),
+  coupling: componentOption(registry.couplings, {
+    help: "data–noise pairing per batch (see Couplings below)",
+    default: "independent",
+  }),
+  steps: numberOption({
+    help: "total optimizer steps (counting a resumed run's)",
+    integer: true,
+    min: 1,
+    default: 2000,
+  }),
+  batch: numberOption({ help: "batch size", integer: true, min: 1, max: 65536, default: 256 }),
+  lr: numberOption({ help: "Adam learning rate", above: 0, default: 0.001, value: "lr" }),
+  lrSchedule: choiceOption(["constant", "cosine"] as const, {
+    help: "constant, or cosine (linear warmup, cosine decay to lr/10 at --steps)",
+    default: "constant",
+  }),
+  ema: numberOption({
+    help: "EMA decay of the weights used for sampling (0 = no EMA)",
+    min: 0,
+    max: 0.999999,
+    default: 0.999,
+    value: "decay",
+  }),
+  clip: numberOption({
+    help: "clip gradients to this global norm (0 = no clipping)",
+    min: 0,
+    default: 1,
+    value: "norm",
+  }),
+  width: numberOption({ help: "hidden width of the MLP", integer: true, min: 1, max: 4096, default: 256 }),
+  depth: numberOption({ help: "hidden layers of the MLP", integer: true, min: 1, max: 64, default: 3 }),
+  activation: choiceOption(["silu", "gelu", "relu", "tanh"] as const, {
+    help: "activation of the MLP",
+    default: "silu",
+  }),
+  n: numberOption({
+    help: "training points drawn from a toy dataset (files and digits: the first n)",
+    integer: true,
+    min: 1,
+    example: "10000",
+  }),
+  checkpointEvery: numberOption({
+    help: "save a checkpoint every n steps (and at the end)",
+    integer: true,
+    min: 1,
+    default: 500,
+  }),
+  seed: numberOption({
+    help: "seed of the initial weights, batches and toy data",
+    integer: true,
+    min: 0,
+    default: 0,
+  }),
+} as const;
+
+type Values = CommandValues<typeof TRAIN_OPTIONS>;
 
 /** The `train` command (see the file header). */
 export function trainCommand(): Command {
@@ -24,39 +108,11 @@ export function trainCommand(): Command {
     summary: "train a model on a dataset or data file, checkpointing into a directory (resumable)",
     description:
       "Train the time-conditioned MLP to predict one kind on a probability path, with a chosen loss weighting, time density and data–noise coupling. Checkpoints, the loss history (loss.csv, loss.png) and the run record (train.json) go to --out; if --out already holds a checkpoint, training resumes from it (pass a larger --steps to continue).",
-    options: (cmd) =>
-      cmd
-        .option("--data <name|file>", `training data: ${DATASET_HELP}`)
-        .option("--out <dir>", "checkpoint directory (created; resumed when it holds a checkpoint)")
-        .option("--path <name>", `probability path: ${PATH_NAMES.join(", ")}`, "rectified-flow")
-        .option("--predict <kind>", `what the network predicts: ${TRAIN_KINDS.join(", ")}`, "velocity")
-        .option("--weighting <name>", "loss weighting (see Weightings below)", "uniform")
-        .option(
-          "--time-density <name>",
-          "density of the training time t (see Time densities below)",
-          "uniform",
-        )
-        .option("--coupling <name>", "data–noise pairing per batch (see Couplings below)", "independent")
-        .option("--steps <n>", "total optimizer steps (counting a resumed run's)", "2000")
-        .option("--batch <n>", "batch size", "256")
-        .option("--lr <lr>", "Adam learning rate", "0.001")
-        .option(
-          "--lr-schedule <name>",
-          "constant, or cosine (linear warmup, cosine decay to lr/10 at --steps)",
-          "constant",
-        )
-        .option("--ema <decay>", "EMA decay of the weights used for sampling (0 = no EMA)", "0.999")
-        .option("--clip <norm>", "clip gradients to this global norm (0 = no clipping)", "1")
-        .option("--width <n>", "hidden width of the MLP", "256")
-        .option("--depth <n>", "hidden layers of the MLP", "3")
-        .option("--activation <name>", "silu, gelu, relu or tanh", "silu")
-        .option("--n <n>", "training points drawn from a toy dataset (files and digits: the first n)")
-        .option("--checkpoint-every <n>", "save a checkpoint every n steps (and at the end)", "500")
-        .option("--seed <n>", "seed of the initial weights, batches and toy data", "0"),
+    options: TRAIN_OPTIONS,
     notes: [
-      ["Weightings (NAME or NAME:param=value)", componentHelp(WEIGHTINGS)],
-      ["Time densities", componentHelp(TIME_DENSITIES)],
-      ["Couplings", componentHelp(COUPLINGS)],
+      ["Weightings (NAME or NAME:param=value)", registry.weightings.help()],
+      ["Time densities", registry.timeDensities.help()],
+      ["Couplings", registry.couplings.help()],
     ],
     examples: [
       [
@@ -76,46 +132,24 @@ export function trainCommand(): Command {
         "difflux train --data moons --weighting adaptive:bins=16 --out runs/adaptive",
       ],
       ["resume the first run up to 4000 steps", "difflux train --data moons --out runs/moons --steps 4000"],
+      [
+        "keep a run's options in a file",
+        "difflux train --data moons --out runs/moons --print-config > moons.json",
+      ],
     ],
-    action: runTrain,
+    run: runTrain,
   });
 }
 
-async function runTrain(values: Record<string, unknown>): Promise<void> {
-  const opt = await import("../options.js");
-  const o = opt.parseOptions(
-    opt.z.object({
-      data: opt.z.string({ error: () => "is required — e.g. --data moons, or --data points.csv" }),
-      out: opt.outputDirOption("runs/moons"),
-      path: opt.choiceOption(PATH_NAMES, "rectified-flow"),
-      predict: opt.choiceOption(TRAIN_KINDS, "velocity"),
-      weighting: opt.z.string(),
-      timeDensity: opt.z.string(),
-      coupling: opt.z.string(),
-      steps: opt.numberOption({ integer: true, min: 1, example: "2000" }),
-      batch: opt.numberOption({ integer: true, min: 1, max: 65536, example: "256" }),
-      lr: opt.numberOption({ above: 0, example: "0.001" }),
-      lrSchedule: opt.choiceOption(["constant", "cosine"] as const),
-      ema: opt.numberOption({ min: 0, max: 0.999999, example: "0.999" }),
-      clip: opt.numberOption({ min: 0, example: "1" }),
-      width: opt.numberOption({ integer: true, min: 1, max: 4096, example: "256" }),
-      depth: opt.numberOption({ integer: true, min: 1, max: 64, example: "3" }),
-      activation: opt.choiceOption(["silu", "gelu", "relu", "tanh"] as const),
-      n: opt.numberOption({ integer: true, min: 1, example: "10000" }).optional(),
-      checkpointEvery: opt.numberOption({ integer: true, min: 1, example: "500" }),
-      seed: opt.numberOption({ integer: true, min: 0, example: "0" }),
-      json: opt.flagOption,
-    }),
-    values,
-  );
-  const settings: TrainSettings = {
-    ...o,
-    weighting: parseComponent("--weighting", o.weighting, WEIGHTINGS),
-    timeDensity: parseComponent("--time-density", o.timeDensity, TIME_DENSITIES),
-    coupling: parseComponent("--coupling", o.coupling, COUPLINGS),
-  };
+async function runTrain(o: Values): Promise<void> {
   const { trainModel } = await import("../run/training.js");
-  const r = await trainModel(settings, progressEnabled(o.json));
+  const r = await trainModel({
+    ...o,
+    path: o.path.choice,
+    weighting: o.weighting.choice,
+    timeDensity: o.timeDensity.choice,
+    coupling: o.coupling.choice,
+  });
   if (o.json) {
     printJson({
       command: "train",
@@ -141,10 +175,5 @@ async function runTrain(values: Record<string, unknown>): Promise<void> {
       `learned loss weights over ${w.length} time bins: lowest ${formatNumber(w[lowest]!)} (bin ${lowest + 1}), highest ${formatNumber(w[highest]!)} (bin ${highest + 1}; bins run from t = 0, noise, to t = 1, data)`,
     );
   }
-  say(
-    `wrote ${r.dir}/ (checkpoint, ${r.files
-      .slice(1)
-      .map((f) => f.split("/").pop())
-      .join(", ")})`,
-  );
+  say(`wrote ${r.dir}/ (${r.files.map((f) => f.split("/").pop()).join(", ")})`);
 }

@@ -1,7 +1,8 @@
 /**
  * Sampler error against NFE on an exact Gaussian mixture (used by `bench-samplers`): the model is
  * the mixture's exact denoiser on the path (no training), so every error is the sampler's own.
- * Two errors per run:
+ * Two errors per run, each repeated over `seeds` seeds (noise, exact samples and projections all
+ * change with the seed) and reported as mean and standard deviation:
  *   ODE error  — RMS distance to the probability-flow solution from the same initial noise
  *                (reference: RK4 on 1000 steps of the same grid family, whose last step to the data
  *                end is the same denoising jump as every sampler's, ~1e-6 away);
@@ -9,45 +10,54 @@
  *   sliced W₂  — to fresh exact samples of the mixture (every sampler), with the floor between two
  *                independent exact sample sets of the same size for scale.
  */
-import type { GaussianMixture, GaussianPath } from "../../src/index.js";
-import type { ComponentChoice, GRIDS, SAMPLERS } from "../components.js";
-import { withContext } from "../errors.js";
+import type { Choice, GaussianMixture, GaussianPath } from "../../src/index.js";
+import { registry } from "../../src/index.js";
 import { startProgress } from "../progress.js";
-import { drawSamples, makeSampler, stepsForNfe } from "./sampling.js";
+import { type Spread, spreadOf } from "./metrics.js";
+import { drawSamples, stepsForNfe } from "./sampling.js";
 
-/** One sampler run at one NFE budget. */
+/** One sampler at one NFE budget, over the seeds. */
 export interface BenchRow {
+  /** Canonical sampler and grid (registry names, accepted as input). */
   readonly sampler: string;
-  readonly label: string;
+  readonly grid: string;
   readonly stochastic: boolean;
   /** The NFE budget asked for and the NFE used. */
   readonly targetNfe: number;
   readonly nfe: number;
   readonly steps: number;
   /** RMS distance to the reference ODE solution (null for stochastic samplers). */
-  readonly odeError: number | null;
-  readonly slicedW2: number;
+  readonly odeError: Spread | null;
+  readonly slicedW2: Spread;
+  /** Mean wall time of one run. */
   readonly seconds: number;
+}
+
+/** A sampler to benchmark with its grid. */
+export interface BenchSampler {
+  readonly sampler: Choice;
+  readonly grid: Choice;
 }
 
 /** Options of `benchSamplers`. */
 export interface BenchSettings {
   readonly dim: 2 | 64;
   readonly nfe: readonly number[];
-  readonly samplers: readonly ComponentChoice<keyof typeof SAMPLERS>[];
-  readonly grid: ComponentChoice<keyof typeof GRIDS>;
+  readonly samplers: readonly BenchSampler[];
   readonly path: GaussianPath;
   readonly n: number;
+  /** First seed and number of seeds. */
   readonly seed: number;
-  readonly progress: boolean;
+  readonly seeds: number;
 }
 
 /** The benchmark's result. */
 export interface BenchOutcome {
   readonly rows: readonly BenchRow[];
   /** Sliced W₂ between two independent exact sample sets of size n (the metric's noise floor). */
-  readonly floor: number;
+  readonly floor: Spread;
   readonly mixture: { readonly components: number; readonly dim: number };
+  readonly seeds: readonly number[];
 }
 
 type Library = typeof import("../../src/node.js");
@@ -78,57 +88,77 @@ export async function benchSamplers(s: BenchSettings): Promise<BenchOutcome> {
   const lib = await import("../../src/node.js");
   const mix = mixture(lib, s.dim);
   const model = mix.denoiser(s.path);
-  const exact = mix.sample(new lib.Rng(s.seed, 1), s.n);
-  const floor = lib.slicedWasserstein(exact, mix.sample(new lib.Rng(s.seed, 2), s.n), s.dim, {
-    rng: new lib.Rng(s.seed, 3),
-  });
-  const reference = await drawSamples(model, {
-    sampler: { name: "rk4", params: {} },
-    grid: s.grid,
-    steps: 1000,
-    n: s.n,
-    dim: s.dim,
-    seed: s.seed,
-    progress: false,
-  });
-  const plan = await Promise.all(s.samplers.map((c) => stepsForNfe(model, c, s.grid, s.dim, s.nfe)));
-  const bar = startProgress(s.progress, "benchmark", s.samplers.length * s.nfe.length);
+  const seeds = Array.from({ length: s.seeds }, (_, k) => s.seed + k);
+  const exact = seeds.map((seed) => mix.sample(new lib.Rng(seed, 1), s.n));
+  const directions = (seed: number) => ({ rng: new lib.Rng(seed, 3) });
+  const floor = spreadOf(
+    seeds.map((seed, k) =>
+      lib.slicedWasserstein(exact[k]!, mix.sample(new lib.Rng(seed, 2), s.n), s.dim, directions(seed)),
+    ),
+  );
+  // The reference ODE solution per grid family and seed.
+  const references = new Map<string, Float64Array>();
+  const reference = async (grid: Choice, k: number) => {
+    const key = `${registry.grids.format(grid)} ${k}`;
+    if (!references.has(key)) {
+      const r = await drawSamples(model, {
+        sampler: { name: "rk4", params: {} },
+        grid,
+        steps: 1000,
+        n: s.n,
+        dim: s.dim,
+        seed: seeds[k]!,
+        label: false,
+      });
+      references.set(key, r.x);
+    }
+    return references.get(key)!;
+  };
+  const plan = await Promise.all(s.samplers.map((c) => stepsForNfe(model, c.sampler, c.grid, s.dim, s.nfe)));
+  const bar = startProgress("benchmark", s.samplers.length * s.nfe.length * seeds.length);
   const rows: BenchRow[] = [];
+  let done = 0;
   try {
-    for (const [k, choice] of s.samplers.entries()) {
-      const sampler = withContext("--samplers", () => makeSampler(lib, choice));
+    for (const [i, c] of s.samplers.entries()) {
       for (const [j, target] of s.nfe.entries()) {
-        const steps = plan[k]![j]!;
-        const r = await drawSamples(model, {
-          sampler: choice,
-          grid: s.grid,
-          steps,
-          n: s.n,
-          dim: s.dim,
-          seed: s.seed,
-          progress: false,
-        });
+        const steps = plan[i]![j]!;
+        const ode: number[] = [];
+        const w2: number[] = [];
+        let seconds = 0;
+        let nfe = 0;
+        let stochastic = false;
+        for (const [k, seed] of seeds.entries()) {
+          const r = await drawSamples(model, {
+            sampler: c.sampler,
+            grid: c.grid,
+            steps,
+            n: s.n,
+            dim: s.dim,
+            seed,
+            label: false,
+          });
+          stochastic = r.stochastic;
+          nfe = r.nfe;
+          seconds += r.seconds;
+          if (!stochastic) ode.push(lib.rmsDistance(r.x, await reference(c.grid, k), s.dim));
+          w2.push(lib.slicedWasserstein(r.x, exact[k]!, s.dim, directions(seed)));
+          bar.update(++done);
+        }
         rows.push({
-          sampler: sampler.name,
-          label:
-            Object.keys(choice.params).length > 0
-              ? `${choice.name}:${Object.entries(choice.params)
-                  .map(([p, v]) => `${p}=${v}`)
-                  .join(",")}`
-              : choice.name,
-          stochastic: sampler.stochastic,
+          sampler: registry.samplers.format(c.sampler),
+          grid: registry.grids.format(c.grid),
+          stochastic,
           targetNfe: target,
-          nfe: r.nfe,
+          nfe,
           steps,
-          odeError: sampler.stochastic ? null : lib.rmsDistance(r.x, reference.x, s.dim),
-          slicedW2: lib.slicedWasserstein(r.x, exact, s.dim, { rng: new lib.Rng(s.seed, 3) }),
-          seconds: r.seconds,
+          odeError: stochastic ? null : spreadOf(ode),
+          slicedW2: spreadOf(w2),
+          seconds: seconds / seeds.length,
         });
-        bar.update(rows.length);
       }
     }
   } finally {
     bar.stop();
   }
-  return { rows, floor, mixture: { components: mix.weights.length, dim: s.dim } };
+  return { rows, floor, mixture: { components: mix.weights.length, dim: s.dim }, seeds };
 }

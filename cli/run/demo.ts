@@ -6,16 +6,18 @@
  * removed by the next demo into the same --out).
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import type { ComponentChoice, SAMPLERS } from "../components.js";
+import { basename, dirname, join, relative } from "node:path";
+import { registry } from "../../src/index.js";
 import { loadData } from "../data.js";
 import { UsageError } from "../errors.js";
-import type { Table } from "../output.js";
+import { formatNumber, type Table } from "../output.js";
 import { type LineOptions, linePanels, lossPlot, scatterPlot, trajectoryPlot } from "../plot/plots.js";
 import { renderPng } from "../plot/render.js";
 import { PALETTE } from "../plot/svg.js";
 import { buildReport } from "../report.js";
+import { DEMO_SAMPLERS, demoConfiguration } from "./demoConfig.js";
 import { evaluateLikelihood } from "./likelihood.js";
+import { distances, spreads } from "./metrics.js";
 import { loadTrainedModel } from "./model.js";
 import { drawSamples, stepsForNfe } from "./sampling.js";
 import { trainModel } from "./training.js";
@@ -27,43 +29,18 @@ export interface DemoSettings {
   readonly steps?: number;
   readonly seed: number;
   readonly quick: boolean;
-  readonly progress: boolean;
 }
 
 /** What the demo produced: the summary table, the metrics (metrics.json) and the files written. */
 export interface DemoOutcome {
   readonly summary: Table;
   readonly metrics: Record<string, unknown>;
+  /** Every file written, relative to --out (the checkpoint's files included). */
   readonly files: readonly string[];
 }
 
-const SAMPLER_CHOICES: readonly ComponentChoice<keyof typeof SAMPLERS>[] = [
-  { name: "euler", params: {} },
-  { name: "heun", params: {} },
-  { name: "dpm-solver", params: {} },
-];
-
-/** The embedded configuration: full and --quick. */
-function configuration(s: DemoSettings) {
-  const quick = s.quick;
-  return {
-    data: s.data,
-    path: "rectified-flow" as const,
-    predict: "velocity" as const,
-    steps: s.steps ?? (quick ? 300 : 6000),
-    batch: quick ? 128 : 512,
-    width: quick ? 64 : 128,
-    depth: quick ? 2 : 3,
-    lr: quick ? 1e-3 : 2e-3,
-    ema: quick ? 0.99 : 0.999,
-    nfe: quick ? [4, 8] : [4, 8, 16, 32],
-    samples: quick ? 300 : 2000,
-    heldout: quick ? 300 : 2000,
-    likelihoodPoints: quick ? 40 : 200,
-    trajectories: quick ? 40 : 120,
-    seed: s.seed,
-  };
-}
+/** Seeds of the data-vs-data floor's spread (the first is the floor the samplers are compared with). */
+const FLOOR_SEEDS = { full: 5, quick: 3 } as const;
 
 /** Refuses an --out that holds something other than an earlier demo (it is replaced as a whole). */
 function checkReplaceable(out: string): void {
@@ -117,7 +94,7 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
   checkReplaceable(s.out);
   removeStaleStaging(s.out);
   const lib = await import("../../src/node.js");
-  const c = configuration(s);
+  const c = demoConfiguration(s);
   const parent = dirname(s.out);
   const createdParent = !existsSync(parent);
   const staging = join(parent, `.${basename(s.out)}.tmp-${process.pid}`);
@@ -129,45 +106,44 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
   try {
     // 1. Train.
     const modelDir = join(staging, "model");
-    const trained = await trainModel(
-      {
-        data: c.data,
-        n: 10000,
-        out: modelDir,
-        path: c.path,
-        predict: c.predict,
-        weighting: { name: "uniform", params: {} },
-        timeDensity: { name: "uniform", params: {} },
-        coupling: { name: "independent", params: {} },
-        steps: c.steps,
-        batch: c.batch,
-        lr: c.lr,
-        lrSchedule: "cosine",
-        ema: c.ema,
-        clip: 1,
-        width: c.width,
-        depth: c.depth,
-        activation: "silu",
-        checkpointEvery: c.steps,
-        seed: c.seed,
-      },
-      s.progress,
-    );
+    const trained = await trainModel({
+      data: c.data,
+      n: 10000,
+      out: modelDir,
+      path: registry.paths.parse(c.path),
+      predict: c.predict,
+      weighting: registry.weightings.parse("uniform"),
+      timeDensity: registry.timeDensities.parse("uniform"),
+      coupling: registry.couplings.parse("independent"),
+      steps: c.steps,
+      batch: c.batch,
+      lr: c.lr,
+      lrSchedule: "cosine",
+      ema: c.ema,
+      clip: 1,
+      width: c.width,
+      depth: c.depth,
+      activation: "silu",
+      checkpointEvery: c.steps,
+      seed: c.seed,
+    });
     const model = await loadTrainedModel(modelDir, true);
     const model64 = await loadTrainedModel(modelDir, true, true);
 
     // 2. Sample with each sampler at each NFE budget; measure against held-out data.
     const heldout = await loadData(c.data, { split: "heldout", n: c.heldout, seed: c.seed });
     const reference = await loadData(c.data, { split: "train", n: c.heldout, seed: c.seed + 1 });
-    const directions = () => ({ rng: new lib.Rng(c.seed, 7) });
     const bandwidth = lib.medianBandwidth(reference.data, heldout.data, 2);
-    const floor = {
-      slicedW2: lib.slicedWasserstein(reference.data, heldout.data, 2, directions()),
-      mmd2: lib.mmdRbf(reference.data, heldout.data, 2, { bandwidth }).mmd2,
-    };
+    // The floor: another draw of data against the held-out set, over several seeds for its spread.
+    const floorRuns = [distances(lib, reference.data, heldout.data, 2, c.seed, bandwidth)];
+    for (let k = 1; k < (s.quick ? FLOOR_SEEDS.quick : FLOOR_SEEDS.full); k++) {
+      const other = await loadData(c.data, { split: "train", n: c.heldout, seed: c.seed + 1 + k });
+      floorRuns.push(distances(lib, other.data, heldout.data, 2, c.seed + k, bandwidth));
+    }
+    const floor = floorRuns[0]!;
+    const floorSpread = spreads(floorRuns);
     const runs: {
       sampler: string;
-      name: string;
       targetNfe: number;
       nfe: number;
       steps: number;
@@ -176,32 +152,34 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       seconds: number;
     }[] = [];
     const best: Record<string, { x: Float64Array; states: Float64Array[] | null; nfe: number }> = {};
-    for (const choice of SAMPLER_CHOICES) {
-      const plan = await stepsForNfe(model.model, choice, { name: "uniform", params: {} }, 2, c.nfe);
+    const grid = registry.grids.parse("uniform");
+    // Warm-up: the first evaluation at the sampling batch size compiles the network for it, which
+    // would otherwise be timed as part of the first sampler's run.
+    await model.model.predict(new Float64Array(2 * c.samples), 0.5, { batch: c.samples, dim: 2 });
+    for (const name of DEMO_SAMPLERS) {
+      const choice = registry.samplers.parse(name);
+      const plan = await stepsForNfe(model.model, choice, grid, 2, c.nfe);
       for (const [j, target] of c.nfe.entries()) {
         const last = j === c.nfe.length - 1;
         const r = await drawSamples(model.model, {
           sampler: choice,
-          grid: { name: "uniform", params: {} },
+          grid,
           steps: plan[j]!,
           n: c.samples,
           dim: 2,
           seed: c.seed,
           trajectories: last ? c.trajectories : 0,
-          progress: s.progress,
-          label: `${choice.name} ${target}`,
+          label: `${name} ${target}`,
         });
         runs.push({
-          sampler: choice.name,
-          name: r.samplerName,
+          sampler: registry.samplers.format(choice),
           targetNfe: target,
           nfe: r.nfe,
           steps: plan[j]!,
-          slicedW2: lib.slicedWasserstein(r.x, heldout.data, 2, directions()),
-          mmd2: lib.mmdRbf(r.x, heldout.data, 2, { bandwidth }).mmd2,
+          ...distances(lib, r.x, heldout.data, 2, c.seed, bandwidth),
           seconds: r.seconds,
         });
-        if (last) best[choice.name] = { x: r.x, states: r.states, nfe: r.nfe };
+        if (last) best[name] = { x: r.x, states: r.states, nfe: r.nfe };
       }
     }
 
@@ -209,11 +187,10 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
     const lik = await evaluateLikelihood(model64.model, heldout.data.subarray(0, 2 * c.likelihoodPoints), 2, {
       divergence: { kind: "exact" },
       seed: c.seed,
-      progress: s.progress,
     });
 
     // 4. Figures.
-    const shown = SAMPLER_CHOICES[1]!.name;
+    const shown = DEMO_SAMPLERS[1];
     const showcase = best[shown]!;
     const figures = [
       {
@@ -250,8 +227,8 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       {
         file: "error-vs-nfe.png",
         title: "Error vs NFE",
-        caption: "sliced W₂ and MMD² to held-out data; dashed: the same metric between two data samples",
-        svg: errorVsNfe(runs, floor),
+        caption: `sliced W₂ and MMD² to held-out data; dashed: the same metric between two data samples (mean over ${floorRuns.length} seeds)`,
+        svg: errorVsNfe(runs, { slicedW2: floorSpread.slicedW2.mean, mmd2: floorSpread.mmd2.mean }),
       },
     ].map((f) => ({ ...f, png: renderPng(f.svg) }));
 
@@ -265,6 +242,7 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       },
       samplers: runs,
       floor,
+      floorSpread,
       likelihood: {
         points: c.likelihoodPoints,
         meanLogLikelihood: lik.mean,
@@ -278,7 +256,13 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       columns: ["sampler", "NFE", "sliced W₂", "MMD²", "seconds"],
       rows: [
         ...runs.map((r) => [r.sampler, r.nfe, r.slicedW2, r.mmd2, r.seconds] as const),
-        ["data vs data (floor)", null, floor.slicedW2, floor.mmd2, null] as const,
+        [
+          `data vs data (floor, ${floorRuns.length} seeds)`,
+          null,
+          `${formatNumber(floorSpread.slicedW2.mean)} ± ${formatNumber(floorSpread.slicedW2.sd ?? 0)}`,
+          `${formatNumber(floorSpread.mmd2.mean)} ± ${formatNumber(floorSpread.mmd2.sd ?? 0)}`,
+          null,
+        ] as const,
       ],
     };
     const html = buildReport({
@@ -292,7 +276,8 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
         {
           title: "Samplers",
           table: summary,
-          caption: "sliced W₂ and unbiased MMD² (RBF, median bandwidth) of the samples to held-out data",
+          caption:
+            "sliced W₂ and unbiased MMD² (RBF, median bandwidth) of the samples to held-out data; the floor is another data sample against the same held-out data, mean ± sd over seeds; seconds after a warm-up evaluation",
         },
       ],
       figures: figures.map((f) => ({
@@ -304,7 +289,12 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       })),
       config: c,
     });
-    const files = ["report.html", "metrics.json", ...figures.map((f) => f.file), "model/"];
+    const files = [
+      "report.html",
+      "metrics.json",
+      ...figures.map((f) => f.file),
+      ...trained.files.map((f) => join("model", relative(modelDir, f))),
+    ];
     writeFileSync(join(staging, "report.html"), html);
     writeFileSync(join(staging, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
     for (const f of figures) writeFileSync(join(staging, f.file), f.png);

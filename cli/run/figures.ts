@@ -89,13 +89,19 @@ export async function samplePlots(o: SamplePlotOptions): Promise<OutputFile[]> {
   return out;
 }
 
-/** The error-vs-NFE figure of a benchmark: ODE error (left) and sliced W₂ (right), log–log. */
+/** The label of a benchmark row: its sampler, and its grid when the rows use several grids. */
+export function benchLabel(r: BenchOutcome, row: BenchOutcome["rows"][number]): string {
+  const grids = new Set(r.rows.map((x) => x.grid));
+  return grids.size > 1 ? `${row.sampler} (${row.grid})` : row.sampler;
+}
+
+/** The error-vs-NFE figure of a benchmark: ODE error (left) and sliced W₂ (right), means over seeds, log–log. */
 export function benchFigure(r: BenchOutcome, title: string): string {
-  const labels = [...new Set(r.rows.map((row) => row.label))];
+  const labels = [...new Set(r.rows.map((row) => benchLabel(r, row)))];
   const series = (metric: (row: BenchOutcome["rows"][number]) => number | null) =>
     labels
       .map((label, k) => {
-        const rows = r.rows.filter((row) => row.label === label && metric(row) !== null);
+        const rows = r.rows.filter((row) => benchLabel(r, row) === label && metric(row) !== null);
         return {
           label,
           color: PALETTE[k % PALETTE.length]!,
@@ -105,14 +111,15 @@ export function benchFigure(r: BenchOutcome, title: string): string {
       })
       .filter((s) => s.x.length > 0);
   const nfes = r.rows.map((row) => row.nfe);
+  const seeds = r.seeds.length === 1 ? "one seed" : `mean over ${r.seeds.length} seeds`;
   const left: LineOptions = {
     title: "ODE solution error (deterministic samplers)",
     xLabel: "function evaluations (NFE)",
     yLabel: "RMS distance to the exact ODE solution",
     xLog: true,
     yLog: true,
-    series: series((row) => row.odeError),
-    note: title,
+    series: series((row) => row.odeError?.mean ?? null),
+    note: `${title}; ${seeds}`,
   };
   const floor = {
     label: "floor (exact vs exact)",
@@ -120,7 +127,7 @@ export function benchFigure(r: BenchOutcome, title: string): string {
     dashed: true,
     markers: false,
     x: [Math.min(...nfes), Math.max(...nfes)],
-    y: [r.floor, r.floor],
+    y: [r.floor.mean, r.floor.mean],
   };
   const right: LineOptions = {
     title: "distribution error (every sampler)",
@@ -128,7 +135,7 @@ export function benchFigure(r: BenchOutcome, title: string): string {
     yLabel: "sliced W₂ to exact samples",
     xLog: true,
     yLog: true,
-    series: [...series((row) => row.slicedW2), floor],
+    series: [...series((row) => row.slicedW2.mean), floor],
   };
   return linePanels([left, right]);
 }
@@ -140,20 +147,25 @@ export function benchFiles(r: BenchOutcome, o: { title: string; out?: string; pl
     if (o.out.toLowerCase().endsWith(".json")) {
       files.push({
         path: o.out,
-        data: `${JSON.stringify({ title: o.title, floor: r.floor, rows: r.rows }, null, 2)}\n`,
+        data: `${JSON.stringify({ title: o.title, seeds: r.seeds, floor: r.floor, rows: r.rows }, null, 2)}\n`,
       });
     } else {
-      const head = "sampler,label,stochastic,target_nfe,nfe,steps,ode_error,sliced_w2,seconds";
+      const head =
+        "sampler,grid,stochastic,target_nfe,nfe,steps,ode_error,ode_error_sd,sliced_w2,sliced_w2_sd,seeds,seconds";
+      const cell = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(v));
       const lines = r.rows.map((row) =>
         [
           row.sampler,
-          row.label,
+          row.grid,
           row.stochastic,
           row.targetNfe,
           row.nfe,
           row.steps,
-          row.odeError ?? "",
-          row.slicedW2,
+          cell(row.odeError?.mean),
+          cell(row.odeError?.sd),
+          row.slicedW2.mean,
+          cell(row.slicedW2.sd),
+          r.seeds.length,
           row.seconds,
         ]
           .map((v) => (typeof v === "string" && /[",]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v)))

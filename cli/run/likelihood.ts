@@ -30,7 +30,6 @@ export interface LikelihoodSettings {
   readonly seed: number;
   /** Rows per chunk (default 250). */
   readonly chunk?: number;
-  readonly progress: boolean;
 }
 
 /** Per-sample results and their summary. */
@@ -68,7 +67,7 @@ export async function evaluateLikelihood(
   const discreteBits = new Float64Array(n);
   const discrete = s.discrete ?? null;
   let nfe = 0;
-  const bar = startProgress(s.progress, "likelihood", n);
+  const bar = startProgress("likelihood", n);
   const began = Date.now();
   try {
     for (let start = 0; start < n; start += chunk) {

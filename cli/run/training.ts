@@ -6,12 +6,10 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Kind } from "../../src/index.js";
-import type { ComponentChoice, COUPLINGS, TIME_DENSITIES, WEIGHTINGS } from "../components.js";
+import { adaptiveTrainingOf, type Choice, type Kind, type Registry, registry } from "../../src/index.js";
 import { loadData } from "../data.js";
 import { messageOf, UsageError, withContext, withContextAsync } from "../errors.js";
 import { type OutputFile, writeFilesAtomic } from "../files.js";
-import { type PathName, pathByName } from "../paths.js";
 import { lossPlot } from "../plot/plots.js";
 import { RUN_FILES } from "./model.js";
 import { renderPng } from "../plot/render.js";
@@ -24,11 +22,12 @@ export interface TrainSettings {
   readonly data: string;
   readonly n?: number;
   readonly out: string;
-  readonly path: PathName;
+  /** Canonical choices of the registry. */
+  readonly path: Choice;
   readonly predict: Exclude<Kind, "drift">;
-  readonly weighting: ComponentChoice<keyof typeof WEIGHTINGS>;
-  readonly timeDensity: ComponentChoice<keyof typeof TIME_DENSITIES>;
-  readonly coupling: ComponentChoice<keyof typeof COUPLINGS>;
+  readonly weighting: Choice;
+  readonly timeDensity: Choice;
+  readonly coupling: Choice;
   readonly steps: number;
   readonly batch: number;
   readonly lr: number;
@@ -62,6 +61,7 @@ export interface TrainOutcome {
   readonly seconds: number;
   readonly dataPoints: number;
   readonly dim: number;
+  /** Every file of the run directory this run wrote (checkpoint config and weights included). */
   readonly files: readonly string[];
   /** The learned loss weights (--weighting adaptive), else null. */
   readonly adaptive: {
@@ -72,92 +72,48 @@ export interface TrainOutcome {
   } | null;
 }
 
-/** The run record written next to the checkpoint: what a resumed run must match. */
+/**
+ * The run record written next to the checkpoint: what a resumed run must match. Components are
+ * stored as canonical choices `{ name, params }` of the registry.
+ */
 interface RunRecord {
   readonly format: "difflux-train-run";
   readonly data: string;
   readonly n: number | null;
-  readonly path: PathName;
+  readonly path: Choice;
   readonly predict: Kind;
-  readonly weighting: ComponentChoice;
-  readonly timeDensity: ComponentChoice;
-  readonly coupling: ComponentChoice;
+  readonly weighting: Choice;
+  readonly timeDensity: Choice;
+  readonly coupling: Choice;
   readonly batch: number;
   readonly seed: number;
 }
 
+/** The registry of each component field of a run record. */
+const RECORD_COMPONENTS = {
+  path: registry.paths,
+  weighting: registry.weightings,
+  timeDensity: registry.timeDensities,
+  coupling: registry.couplings,
+} as const satisfies Record<string, Registry<unknown, never>>;
+
 /**
- * The batches' weighting and the trainer's adaptive config: a fixed weighting goes to the batches;
- * "adaptive" makes the batches uniform and the trainer learn the weights.
+ * The batches' weighting and the trainer's adaptive config: a fixed weighting goes to the batches; a
+ * learned one ("adaptive") makes the batches uniform and the trainer learn the weights.
  */
-function objective(lib: Library, c: TrainSettings["weighting"]) {
-  if (c.name === "adaptive") {
-    const adaptive = lib.adaptiveTraining({ bins: c.params.bins, learningRate: c.params.lr });
-    return { weighting: lib.uniformWeighting(), adaptive };
-  }
-  return { weighting: weighting(lib, c.name, c.params), adaptive: null };
+function objective(lib: Library, c: Choice) {
+  const learned = adaptiveTrainingOf(c);
+  if (learned !== null) return { weighting: lib.uniformWeighting(), adaptive: lib.adaptiveTraining(learned) };
+  return { weighting: registry.weightings.build(c, undefined), adaptive: null };
 }
 
-function weighting(
-  lib: Library,
-  name: Exclude<TrainSettings["weighting"]["name"], "adaptive">,
-  p: TrainSettings["weighting"]["params"],
-) {
-  switch (name) {
-    case "uniform":
-      return lib.uniformWeighting();
-    case "snr":
-      return lib.snrWeighting();
-    case "truncated-snr":
-      return lib.truncatedSnrWeighting();
-    case "min-snr":
-      return lib.minSnrWeighting({ gamma: p.gamma });
-    case "soft-min-snr":
-      return lib.softMinSnrWeighting({ gamma: p.gamma });
-    case "edm":
-      return lib.edmWeighting({ sigmaData: p.sigmaData });
-    case "sd3-sigma-sqrt":
-      return lib.sd3SigmaSqrtWeighting();
-    case "sd3-cosmap":
-      return lib.sd3CosmapWeighting();
-    case "likelihood":
-      return lib.likelihoodWeighting();
-  }
-}
-
-function timeDensity(lib: Library, c: TrainSettings["timeDensity"]) {
-  const p = c.params;
-  switch (c.name) {
-    case "uniform":
-      return lib.uniformTime({ lo: p.lo, hi: p.hi });
-    case "stratified":
-      return lib.stratifiedTime();
-    case "logit-normal":
-      return lib.logitNormalTime({ mean: p.mean, std: p.std });
-    case "log-normal-sigma":
-      return lib.logNormalSigmaTime({ pMean: p.pMean, pStd: p.pStd });
-    case "log-uniform-sigma":
-      return lib.logUniformSigmaTime({
-        ...(p.sigmaMin === undefined ? {} : { sigmaMin: lib.sigmaTilde(p.sigmaMin) }),
-        ...(p.sigmaMax === undefined ? {} : { sigmaMax: lib.sigmaTilde(p.sigmaMax) }),
-      });
-    case "mode":
-      return lib.modeTime({ scale: p.scale });
-    case "cosmap":
-      return lib.cosmapTime();
-  }
-}
-
-function coupling(lib: Library, c: TrainSettings["coupling"]) {
-  const p = c.params;
-  switch (c.name) {
-    case "independent":
-      return lib.independentCoupling();
-    case "exact-ot":
-      return lib.exactOtCoupling();
-    case "sinkhorn":
-      return lib.sinkhornCoupling({ reg: p.reg ?? 0.05, tol: p.tol, maxIterations: p.maxIterations });
-  }
+/** A record field in canonical form (a component is compared by its canonical text). */
+function canonical(key: keyof RunRecord, value: unknown): unknown {
+  if (!(key in RECORD_COMPONENTS)) return value;
+  const family = RECORD_COMPONENTS[key as keyof typeof RECORD_COMPONENTS] as Registry<unknown, unknown>;
+  // Records before the registry stored a path by name.
+  const choice = typeof value === "string" ? family.parse(value) : family.check(value);
+  return family.format(choice);
 }
 
 function sameRecord(a: RunRecord, b: RunRecord): string | null {
@@ -172,8 +128,9 @@ function sameRecord(a: RunRecord, b: RunRecord): string | null {
     "batch",
     "seed",
   ] as const) {
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
-      return `${key} is ${JSON.stringify(a[key])} in the saved run but ${JSON.stringify(b[key])} now`;
+    const [was, now] = [canonical(key, a[key]), canonical(key, b[key])];
+    if (JSON.stringify(was) !== JSON.stringify(now)) {
+      return `${key} is ${JSON.stringify(was)} in the saved run but ${JSON.stringify(now)} now`;
     }
   }
   return null;
@@ -210,6 +167,14 @@ function readRecord(dir: string): RunRecord {
   }
 }
 
+/** The weights file the checkpoint config in `dir` names (`weights-<step>.safetensors`). */
+function weightsFile(dir: string, config: string): string {
+  const parsed = JSON.parse(readFileSync(join(dir, config), "utf8")) as { weights?: { file?: unknown } };
+  const file = parsed.weights?.file;
+  if (typeof file !== "string") throw new Error(`trainModel: ${join(dir, config)} names no weights file`);
+  return file;
+}
+
 /** The loss history as CSV: step, loss (`losses[0]` is the loss of step `firstStep`). */
 function lossCsv(lib: Library, losses: readonly number[], firstStep: number): string {
   const table = new Float64Array(2 * losses.length);
@@ -221,20 +186,20 @@ function lossCsv(lib: Library, losses: readonly number[], firstStep: number): st
 }
 
 /**
- * Trains as configured by `s` (see the file header); draws a progress bar when `progress` is true.
+ * Trains as configured by `s` (see the file header), reporting progress (progress.ts).
  * On failure before the first checkpoint, a directory created by this run is removed again. (The
  * checkpoint directory only appears with the first complete checkpoint, so Ctrl-C, which ends the
  * process at once, leaves either nothing or a resumable checkpoint.)
  */
-export async function trainModel(s: TrainSettings, progress: boolean): Promise<TrainOutcome> {
+export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
   const lib = await import("../../src/node.js");
   const data = await loadData(s.data, { split: "train", n: s.n, seed: s.seed });
-  const path = await pathByName(s.path);
+  const path = registry.paths.build(s.path, undefined);
   const { weighting: lossWeighting, adaptive } = withContext("--weighting", () =>
     objective(lib, s.weighting),
   );
-  const density = withContext("--time-density", () => timeDensity(lib, s.timeDensity));
-  const pairing = withContext("--coupling", () => coupling(lib, s.coupling));
+  const density = withContext("--time-density", () => registry.timeDensities.build(s.timeDensity, undefined));
+  const pairing = withContext("--coupling", () => registry.couplings.build(s.coupling, undefined));
   const model = withContext("--width/--depth", () =>
     lib.mlpConfig({ dim: data.dim, width: s.width, depth: s.depth, activation: s.activation }),
   );
@@ -317,7 +282,7 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     weighting: lossWeighting,
   });
 
-  const bar = startProgress(progress, "training", s.steps - start);
+  const bar = startProgress("training", s.steps - start);
   const began = Date.now();
   let result: Awaited<ReturnType<Library["train"]>>;
   try {
@@ -355,7 +320,11 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
   const seconds = (Date.now() - began) / 1000;
   const all = Float64Array.from(losses);
   const png = renderPng(
-    lossPlot({ title: `training loss (${s.predict} on ${s.path}, ${s.data})`, losses: all, firstStep }),
+    lossPlot({
+      title: `training loss (${s.predict} on ${registry.paths.format(s.path)}, ${s.data})`,
+      losses: all,
+      firstStep,
+    }),
   );
   const last = all.subarray(Math.max(0, all.length - 100));
   writeFilesAtomic([...sideFiles(), { path: join(s.out, RUN_FILES.plot), data: png }]);
@@ -369,9 +338,13 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     seconds,
     dataPoints: data.n,
     dim: data.dim,
-    files: [lib.CHECKPOINT_CONFIG, RUN_FILES.record, RUN_FILES.losses, RUN_FILES.plot].map((f) =>
-      join(s.out, f),
-    ),
+    files: [
+      lib.CHECKPOINT_CONFIG,
+      weightsFile(s.out, lib.CHECKPOINT_CONFIG),
+      RUN_FILES.record,
+      RUN_FILES.losses,
+      RUN_FILES.plot,
+    ].map((f) => join(s.out, f)),
     adaptive:
       adaptive === null || result.state.adaptive === null
         ? null

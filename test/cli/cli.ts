@@ -1,6 +1,7 @@
 /**
- * Helpers of the command-line tests: run bin/difflux.js as a user would (a child process) and make
- * scratch directories.
+ * Helpers of the command-line tests: run the command line in this process (`diffluxInProcess`, the
+ * same code path as the binary without a process start: most tests) or run bin/difflux.js as a user
+ * would (`difflux`, a child process: the tests of the process boundary), and make scratch directories.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -17,13 +18,20 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `difflux ...args` in `cwd` (stdout and stderr are pipes, so progress bars are off). */
-export function difflux(args: readonly string[], cwd: string): Promise<CliResult> {
+/**
+ * Runs `difflux ...args` in `cwd` as a child process (stdout and stderr are pipes, so progress comes
+ * as lines), with `env` added to the environment.
+ */
+export function difflux(
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd, timeout: 60_000, env: { ...process.env, DIFFLUX_DEBUG: "", FORCE_COLOR: "0" } },
+      { cwd, timeout: 60_000, env: { ...process.env, DIFFLUX_DEBUG: "", FORCE_COLOR: "0", ...env } },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
         resolve({ code, stdout, stderr });
@@ -45,17 +53,26 @@ export function listing(dir: string): string[] {
 
 /**
  * Runs `difflux ...args` inside this process (cli/main.ts `run` with its output captured and the
- * working directory set to `cwd`): the same code path as the binary without a process start, for
- * tables of cases. Calls must not overlap (they share the working directory).
+ * working directory set to `cwd`): the same code path as the binary without a process start.
+ * Progress is off unless `progress` asks for lines. Calls must not overlap (they share the working
+ * directory).
  */
-export async function diffluxInProcess(args: readonly string[], cwd: string): Promise<CliResult> {
+export async function diffluxInProcess(
+  args: readonly string[],
+  cwd: string,
+  progress?: { readonly lines: true; readonly seconds: number },
+): Promise<CliResult> {
   const { run } = await import("../../cli/main.js");
   const out: string[] = [];
   const err: string[] = [];
   const home = process.cwd();
   process.chdir(cwd);
   try {
-    const code = await run(args, { out: (t) => void out.push(t), err: (t) => void err.push(t) });
+    const code = await run(args, {
+      out: (t) => void out.push(t),
+      err: (t) => void err.push(t),
+      ...(progress === undefined ? {} : { progress: "lines" as const, progressSeconds: progress.seconds }),
+    });
     return { code, stdout: out.join(""), stderr: err.join("") };
   } finally {
     process.chdir(home);

@@ -1,6 +1,6 @@
 /**
- * End-to-end: `difflux convert` writes exactly what the library's conversion hub computes (two runs
- * through the spawned binary, the round trip in-process).
+ * `difflux convert` writes exactly what the library's conversion hub computes, for .npy (float64 and
+ * float32) and .csv arrays, and round-trips through a second kind. In-process.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,8 +13,8 @@ import {
   Rng,
   vpSchedule,
 } from "../../src/index.js";
-import { readNpy, writeNpy } from "../../src/node.js";
-import { difflux, diffluxInProcess, listing, scratch } from "./cli.js";
+import { readCsv, readNpy, writeCsv, writeNpy } from "../../src/node.js";
+import { diffluxInProcess, listing, scratch } from "./cli.js";
 
 /** A command line as its words. */
 const words = (line: string) => line.split(" ");
@@ -24,7 +24,7 @@ function normals(seed: number, n: number): Float64Array {
   return Float64Array.from({ length: n }, () => rng.normal());
 }
 
-describe("difflux convert", { concurrency: 3 }, () => {
+describe("difflux convert", () => {
   const { dir, cleanup } = scratch("convert");
   const xt = normals(1, 12);
   const value = normals(2, 12);
@@ -33,11 +33,13 @@ describe("difflux convert", { concurrency: 3 }, () => {
     writeNpy(join(dir, "eps.npy"), value, [6, 2]);
     writeNpy(join(dir, "xt32.npy"), Float32Array.from(xt), [3, 4]);
     writeNpy(join(dir, "eps32.npy"), Float32Array.from(value), [3, 4]);
+    writeCsv(join(dir, "xt.csv"), xt, [6, 2], { header: ["x", "y"] });
+    writeCsv(join(dir, "eps.csv"), value, [6, 2], { header: ["x", "y"] });
   });
   after(cleanup);
 
   it("converts a VP noise prediction into the velocity exactly as convert() does, and reports the coefficients", async () => {
-    const r = await difflux(
+    const r = await diffluxInProcess(
       words(
         "convert --path vp --t 0.3 --from noise --to velocity --xt xt.npy --value eps.npy --out u.npy --json",
       ),
@@ -58,14 +60,29 @@ describe("difflux convert", { concurrency: 3 }, () => {
       coefficients: { p: number; q: number };
       dtype: string;
       shape: number[];
+      files: string[];
     };
     const [p, q] = conversionCoefficients("noise", "velocity", level);
     assert.deepEqual(report.coefficients, { p, q }, "--json reports the conversion coefficients");
     assert.equal(report.dtype, "float64", "--json reports the dtype");
+    assert.deepEqual(report.files, ["u.npy"], "--json lists the file written");
+  });
+
+  it("reads and writes CSV like the other commands (header kept), bit-identical to the .npy route", async () => {
+    const r = await diffluxInProcess(
+      words("convert --path vp --t 0.3 --from noise --to velocity --xt xt.csv --value eps.csv --out u.csv"),
+      dir,
+    );
+    assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
+    const got = readCsv(join(dir, "u.csv"));
+    assert.deepEqual(got.header, ["x", "y"], "the columns keep their names");
+    assert.deepEqual(got.shape, [6, 2], "one row per point");
+    const expected = convert(value, "noise", "velocity", xt, vpSchedule().at(0.3));
+    assert.deepEqual(Array.from(got.data), Array.from(expected), "the CSV round trip is exact");
   });
 
   it("keeps float32 inputs float32 and converts score → drift with --g2 on the EDM path", async () => {
-    const r = await difflux(
+    const r = await diffluxInProcess(
       words(
         "convert --path edm --t 0.6 --from score --to drift --g2 1.5 --xt xt32.npy --value eps32.npy --out f.npy",
       ),

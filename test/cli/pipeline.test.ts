@@ -1,29 +1,31 @@
 /**
- * End-to-end (spawned binary): the demo on its --quick configuration, and the train (with a resume)
- * → sample → likelihood round trip on a tiny network; bad inputs of these commands (exit code 2, one
- * line, nothing written) run in-process.
+ * End to end, in-process: the demo on its --quick configuration; the train (with a resume) → sample →
+ * eval → likelihood round trip on a tiny network, whose printed names read back as input; the
+ * sampler benchmark; and bad inputs of these commands (exit code 2, one line, nothing written).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { readNpy } from "../../src/node.js";
-import { difflux, diffluxInProcess, listing, scratch } from "./cli.js";
+import { diffluxInProcess, listing, scratch } from "./cli.js";
 
 const PNG = [0x89, 0x50, 0x4e, 0x47];
 const isPng = (file: string) => PNG.every((b, i) => readFileSync(file)[i] === b);
 const tiny = ["--data", "moons", "--n", "400", "--batch", "32", "--width", "16", "--depth", "1"];
 
-describe("difflux pipeline", { concurrency: 3 }, () => {
+describe("difflux pipeline", () => {
   const { dir, cleanup } = scratch("pipeline");
   after(cleanup);
 
   it("demo --quick writes a self-contained report, plots, metrics and the model, and a JSON summary", async () => {
     const out = join(dir, "demo");
-    const r = await difflux(["demo", "--quick", "--steps", "60", "--out", out, "--json"], dir);
+    const r = await diffluxInProcess(["demo", "--quick", "--steps", "60", "--out", out, "--json"], dir);
     assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
     const summary = JSON.parse(r.stdout) as {
       samplers: { sampler: string; nfe: number; slicedW2: number }[];
+      floorSpread: { slicedW2: { mean: number; sd: number; values: number[] } };
+      files: string[];
     };
     assert.deepEqual(
       [...new Set(summary.samplers.map((s) => s.sampler))],
@@ -45,6 +47,14 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
     };
     assert.ok(Number.isFinite(metrics.likelihood.bitsPerDim), "metrics.json has the likelihood");
     assert.ok(existsSync(join(out, "model", "config.json")), "the trained checkpoint is kept");
+    assert.ok(
+      summary.files.some((f) => /model\/weights-60\.safetensors$/.test(f)) &&
+        summary.files.every((f) => existsSync(f)),
+      `--json lists every file written, the weights included: ${summary.files}`,
+    );
+    const floor = summary.floorSpread.slicedW2;
+    assert.equal(floor.values.length, 3, "the floor is measured over three seeds in the quick demo");
+    assert.ok(floor.sd > 0 && floor.mean > 0, `the floor's spread over seeds: ${JSON.stringify(floor)}`);
     assert.deepEqual(
       listing(dir).filter((f) => f.startsWith(".")),
       [],
@@ -54,23 +64,28 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
 
   it("trains (and resumes bit for bit), samples and evaluates the likelihood of a tiny model", async () => {
     const [whole, run] = [join(dir, "whole"), join(dir, "run")];
-    const w = await difflux(
+    const w = await diffluxInProcess(
       ["train", ...tiny, "--steps", "20", "--checkpoint-every", "7", "--out", whole],
       dir,
     );
     assert.equal(w.code, 0, `uninterrupted run: stderr: ${w.stderr}`);
-    const first = await difflux(
+    const first = await diffluxInProcess(
       ["train", ...tiny, "--steps", "12", "--checkpoint-every", "7", "--out", run],
       dir,
     );
     assert.equal(first.code, 0, `first part: stderr: ${first.stderr}`);
-    const t = await difflux(
+    const t = await diffluxInProcess(
       ["train", ...tiny, "--steps", "20", "--checkpoint-every", "7", "--out", run, "--json"],
       dir,
     );
     assert.equal(t.code, 0, `resumed part: stderr: ${t.stderr}`);
-    const summary = JSON.parse(t.stdout) as { resumedFrom: number; steps: number };
+    const summary = JSON.parse(t.stdout) as { resumedFrom: number; steps: number; files: string[] };
     assert.deepEqual([summary.resumedFrom, summary.steps], [12, 20], "the second run resumes at step 12");
+    assert.deepEqual(
+      summary.files.map((f) => f.slice(run.length + 1)),
+      ["config.json", "weights-20.safetensors", "train.json", "loss.csv", "loss.png"],
+      "--json lists every file written, the weights included",
+    );
     const weights = (d: string) => readFileSync(join(d, "weights-20.safetensors"));
     assert.ok(weights(whole).equals(weights(run)), "bit-identical weights to the uninterrupted run");
     const losses = (d: string) => readFileSync(join(d, "loss.csv"), "utf8");
@@ -78,7 +93,7 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
     for (const f of ["config.json", "train.json", "loss.png"])
       assert.ok(existsSync(join(run, f)), `${f} written`);
 
-    const s = await difflux(
+    const s = await diffluxInProcess(
       [
         "sample",
         "--ckpt",
@@ -90,11 +105,16 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
         "--steps",
         "4",
         "--sampler",
-        "dpm-solver",
+        "sample_dpmpp_2m",
+        "--grid",
+        "karras:rho=5",
+        "--path",
+        "linear",
         "--plot",
         "s.png",
         "--trajectories",
         "t.png",
+        "--json",
       ],
       dir,
     );
@@ -103,8 +123,60 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
     assert.deepEqual(samples.shape, [50, 2], "50 samples of dimension 2");
     assert.ok(samples.data.every(Number.isFinite), "the samples are finite");
     assert.ok(isPng(join(dir, "s.png")) && isPng(join(dir, "t.png")), "both plots are PNGs");
+    const sampled = JSON.parse(s.stdout) as { sampler: string; grid: string; path: string; files: string[] };
+    assert.deepEqual(
+      [sampled.sampler, sampled.grid, sampled.path],
+      ["dpm-solver:lowerOrderFinal=false", "karras:rho=5", "rectified-flow"],
+      "the output names the canonical sampler, grid and path",
+    );
+    assert.deepEqual(sampled.files, ["s.npy", "s.png", "t.png"], "--json lists every file written");
+    // Every name the command printed is accepted as input, and names the same choice.
+    const again_ = await diffluxInProcess(
+      ["sample", "--ckpt", run, "--out", "s2.npy", "--n", "50", "--steps", "4"].concat([
+        "--sampler",
+        sampled.sampler,
+        "--grid",
+        sampled.grid,
+        "--path",
+        sampled.path,
+        "--json",
+      ]),
+      dir,
+    );
+    assert.equal(again_.code, 0, `the printed names are accepted: ${again_.stderr}`);
+    const resampled = JSON.parse(again_.stdout) as { sampler: string; grid: string; path: string };
+    assert.deepEqual(
+      [resampled.sampler, resampled.grid, resampled.path],
+      [sampled.sampler, sampled.grid, sampled.path],
+      "and name the same choices",
+    );
+    assert.ok(
+      readFileSync(join(dir, "s2.npy")).equals(readFileSync(join(dir, "s.npy"))),
+      "the same samples, bit for bit",
+    );
 
-    const l = await difflux(["likelihood", "--ckpt", run, "--n", "8", "--json"], dir);
+    const e = await diffluxInProcess(
+      ["eval", "--samples", "s.npy", "--data", "moons", "--seeds", "3", "--json"],
+      dir,
+    );
+    assert.equal(e.code, 0, `eval: exit code 0 expected; stderr: ${e.stderr}`);
+    const ev = JSON.parse(e.stdout) as {
+      pointsPerSet: number;
+      slicedW2: {
+        samples: { mean: number; sd: number };
+        floor: { mean: number; sd: number; values: number[] };
+      };
+      mmd2: { samples: { mean: number }; floor: { mean: number } };
+    };
+    assert.equal(ev.pointsPerSet, 50, "as many data points per set as samples");
+    assert.equal(ev.slicedW2.floor.values.length, 3, "the floor over three seeds");
+    assert.ok(ev.slicedW2.floor.sd > 0, `the floor has a spread: ${e.stdout}`);
+    assert.ok(
+      ev.slicedW2.samples.mean > ev.slicedW2.floor.mean,
+      `a 20-step model is further from the data than the data from itself: ${e.stdout}`,
+    );
+
+    const l = await diffluxInProcess(["likelihood", "--ckpt", run, "--n", "8", "--json"], dir);
     assert.equal(l.code, 0, `likelihood: exit code 0 expected; stderr: ${l.stderr}`);
     const lik = JSON.parse(l.stdout) as {
       logLikelihood: { mean: number };
@@ -119,7 +191,7 @@ describe("difflux pipeline", { concurrency: 3 }, () => {
 
     // A run whose loss.csv was lost resumes with the losses of its own steps, numbered from the checkpoint.
     rmSync(join(run, "loss.csv"));
-    const again = await difflux(["train", ...tiny, "--steps", "23", "--out", run, "--json"], dir);
+    const again = await diffluxInProcess(["train", ...tiny, "--steps", "23", "--out", run, "--json"], dir);
     assert.equal(again.code, 0, `resumed without loss.csv: stderr: ${again.stderr}`);
     const rows = readFileSync(join(run, "loss.csv"), "utf8")
       .trim()
@@ -144,8 +216,8 @@ describe("difflux bench-samplers", () => {
   const { dir, cleanup } = scratch("bench");
   after(cleanup);
 
-  it("measures error against NFE on the exact mixture, with a table, a CSV and a plot", async () => {
-    const r = await difflux(
+  it("measures error against NFE on the exact mixture over seeds, with a table, a CSV and a plot", async () => {
+    const r = await diffluxInProcess(
       [
         "bench-samplers",
         "--nfe",
@@ -154,6 +226,8 @@ describe("difflux bench-samplers", () => {
         "euler,heun,ddpm",
         "--n",
         "200",
+        "--seeds",
+        "2",
         "--out",
         "b.csv",
         "--plot",
@@ -163,21 +237,40 @@ describe("difflux bench-samplers", () => {
       dir,
     );
     assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
+    type Spread = { mean: number; sd: number; values: number[] };
     const report = JSON.parse(r.stdout) as {
-      rows: { label: string; nfe: number; odeError: number | null; slicedW2: number }[];
+      seeds: number[];
+      floor: Spread;
+      rows: { sampler: string; grid: string; nfe: number; odeError: Spread | null; slicedW2: Spread }[];
+      files: string[];
     };
+    assert.deepEqual(report.seeds, [0, 1], "two seeds from --seed");
     assert.equal(report.rows.length, 6, "two NFE budgets for three samplers");
-    const heun = report.rows.filter((row) => row.label === "heun");
+    const heun = report.rows.filter((row) => row.sampler === "heun");
     assert.ok(
-      heun[1]!.odeError! < heun[0]!.odeError! / 4,
+      heun[1]!.odeError!.mean < heun[0]!.odeError!.mean / 4,
       `Heun's ODE error falls with NFE: ${JSON.stringify(heun)}`,
     );
     assert.ok(
+      report.rows.every(
+        (row) =>
+          row.slicedW2.values.length === 2 &&
+          Math.abs(row.slicedW2.mean - (row.slicedW2.values[0]! + row.slicedW2.values[1]!) / 2) < 1e-15 &&
+          row.slicedW2.sd > 0,
+      ),
+      "every metric is the mean of its two seeds, with a spread",
+    );
+    assert.ok(
       report.rows
-        .filter((row) => row.label === "ddpm")
-        .every((row) => row.odeError === null && row.slicedW2 > 0),
+        .filter((row) => row.sampler === "ddpm")
+        .every((row) => row.odeError === null && row.slicedW2.mean > 0),
       "a stochastic sampler has no ODE error but a sliced W₂",
     );
+    assert.ok(
+      report.rows.every((row) => row.grid === "uniform"),
+      "the grid of every row",
+    );
+    assert.deepEqual(report.files, ["b.csv", "b.png"], "--json lists the files written");
     assert.equal(
       readFileSync(join(dir, "b.csv"), "utf8").trim().split("\n").length,
       7,
