@@ -128,6 +128,31 @@ function legendSvg(head: Header): string[] {
   return out;
 }
 
+/** Average glyph width in em of the sans-serif face (bold ≈ 0.6, regular ≈ 0.55). */
+const GLYPH_EM = { bold: 0.6, regular: 0.55 } as const;
+
+/**
+ * The font size (≤ `size`, ≥ 9) at which `label` fits `width` px, and the label itself, shortened with
+ * "…" when even 9 px is too wide (long titles are not cut off at the figure's edge).
+ */
+export function fitText(
+  label: string,
+  width: number,
+  size: number,
+  weight: keyof typeof GLYPH_EM = "regular",
+): { readonly text: string; readonly size: number } {
+  const em = GLYPH_EM[weight];
+  const fits = Math.min(size, width / (em * Math.max(1, label.length)));
+  if (fits >= 9) return { text: label, size: Math.floor(fits * 10) / 10 };
+  const keep = Math.max(1, Math.floor(width / (em * 9)) - 1);
+  return { text: `${label.slice(0, keep)}…`, size: 9 };
+}
+
+/** An axis label that says when its axis is logarithmic. */
+export function axisLabel(label: string, scale: Scale): string {
+  return scale.kind === "log" && !/log/i.test(label) ? `${label} (log scale)` : label;
+}
+
 /** Grid, axes, ticks, labels, title and legend (drawn before the marks, except the axis lines). */
 export function frameBack(spec: FrameSpec): string[] {
   const { box, x, y } = spec;
@@ -165,25 +190,28 @@ export function frameBack(spec: FrameSpec): string[] {
     );
     out.push(text(box.left - 8, py + 4, t.label, { "font-size": 12, fill: INK.muted, "text-anchor": "end" }));
   }
+  const title = fitText(spec.title, spec.width - 16, 16, "bold");
   out.push(
-    text(spec.width / 2, LAYOUT.titleTop, spec.title, {
-      "font-size": 16,
+    text(spec.width / 2, LAYOUT.titleTop, title.text, {
+      "font-size": title.size,
       "font-weight": "bold",
       fill: INK.text,
       "text-anchor": "middle",
     }),
   );
+  const xLabel = fitText(axisLabel(spec.xLabel, x), box.right - box.left, 13);
   out.push(
-    text((box.left + box.right) / 2, spec.height - 14, spec.xLabel, {
-      "font-size": 13,
+    text((box.left + box.right) / 2, spec.height - 14, xLabel.text, {
+      "font-size": xLabel.size,
       fill: INK.text,
       "text-anchor": "middle",
     }),
   );
   const cy = (box.top + box.bottom) / 2;
+  const yLabel = fitText(axisLabel(spec.yLabel, y), box.bottom - box.top, 13);
   out.push(
-    text(18, cy, spec.yLabel, {
-      "font-size": 13,
+    text(18, cy, yLabel.text, {
+      "font-size": yLabel.size,
       fill: INK.text,
       "text-anchor": "middle",
       transform: `rotate(-90 18 ${cy})`,
@@ -191,9 +219,10 @@ export function frameBack(spec: FrameSpec): string[] {
   );
   out.push(...legendSvg(spec.head));
   if (spec.note && spec.head.noteY !== null) {
+    const note = fitText(spec.note, spec.width - 16, 12);
     out.push(
-      text(spec.width / 2, spec.head.noteY, spec.note, {
-        "font-size": 12,
+      text(spec.width / 2, spec.head.noteY, note.text, {
+        "font-size": note.size,
         fill: INK.muted,
         "text-anchor": "middle",
       }),

@@ -3,7 +3,7 @@
  * plots with optional log axes (error vs NFE), the training-loss curve, and sample trajectories.
  * Points are batch-major rows; plots of 2-D views use the first two coordinates.
  */
-import { clipId, figure, header, heightFor, type LegendItem, plotBox } from "./chart.js";
+import { clipId, figure, fitText, header, heightFor, type LegendItem, plotBox } from "./chart.js";
 import { extent, linearScale, logScale, type Scale } from "./scale.js";
 import { el, INK, PALETTE, points, sideBySide, svgDocument, text } from "./svg.js";
 
@@ -469,9 +469,10 @@ export function imageGridPlot(o: ImageGridOptions): string {
   const top = 48;
   const width = Math.max(360, left * 2 + columns * (w * cell + gap) - gap);
   const height = top + rows * (h * cell + gap) - gap + (o.note ? 34 : 20);
+  const title = fitText(o.title, width - 16, 16, "bold");
   const body: string[] = [
-    text(width / 2, 28, o.title, {
-      "font-size": 16,
+    text(width / 2, 28, title.text, {
+      "font-size": title.size,
       "font-weight": "bold",
       fill: INK.text,
       "text-anchor": "middle",
