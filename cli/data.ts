@@ -3,12 +3,22 @@
  * .idx, optionally .gz), loaded through the library's dataset registry and file readers.
  */
 import type { FloatArray, Quantization } from "../src/index.js";
+import { DATASET_NAMES, datasetInfo } from "../src/node.js";
 import { UsageError, withContext } from "./errors.js";
 import { inputFileProblem } from "./files.js";
 
-/** Dataset names the library knows (checked against the registry at load time). */
-export const DATASET_HELP =
-  "moons, checkerboard, eight-gaussians, swiss-roll, rings, gmm (2-D toys), digits (8×8 images), or a .csv/.npy/.idx file";
+/** The 2-D toy datasets of the library's dataset registry. */
+export const TOY_DATASETS = DATASET_NAMES.filter((name) => datasetInfo(name).dim === 2);
+
+/** The dataset names the library knows, for help texts. */
+export const DATASET_HELP = `${TOY_DATASETS.join(", ")} (2-D toys), ${DATASET_NAMES.filter(
+  (name) => !TOY_DATASETS.includes(name),
+)
+  .map((name) => {
+    const shape = datasetInfo(name).imageShape;
+    return `${name} (${shape === null ? `${datasetInfo(name).dim}-D` : `${shape[0]}×${shape[1]} images`})`;
+  })
+  .join(", ")}, or a .csv/.npy/.idx file`;
 
 /** A loaded data split, batch-major. */
 export interface LoadedData {

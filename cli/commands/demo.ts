@@ -6,16 +6,14 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { type CommandValues, defineCommand } from "../command.js";
+import { TOY_DATASETS } from "../data.js";
 import { choiceOption, flagOption, numberOption, outputDirOption } from "../options.js";
 import { formatTable, printJson, say } from "../output.js";
 import { DEMO_STEPS } from "../run/demoConfig.js";
 
-/** 2-D toy datasets the demo accepts. */
-export const DEMO_DATA = ["moons", "checkerboard", "eight-gaussians", "swiss-roll", "rings", "gmm"] as const;
-
 /** The options of `demo`. */
 export const DEMO_OPTIONS = {
-  data: choiceOption(DEMO_DATA, { help: `2-D toy dataset: ${DEMO_DATA.join(", ")}`, default: "moons" }),
+  data: choiceOption(TOY_DATASETS, { help: `2-D toy dataset: ${TOY_DATASETS.join(", ")}`, default: "moons" }),
   out: outputDirOption({
     help: "output directory (replaced if it holds an earlier demo)",
     default: "out/demo",

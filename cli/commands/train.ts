@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { KINDS, registry } from "../../src/index.js";
+import { ACTIVATIONS } from "../../src/node.js";
 import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
 import { choiceOption, componentOption, numberOption, outputDirOption, textOption } from "../options.js";
@@ -75,8 +76,8 @@ export const TRAIN_OPTIONS = {
   }),
   width: numberOption({ help: "hidden width of the MLP", integer: true, min: 1, max: 4096, default: 256 }),
   depth: numberOption({ help: "hidden layers of the MLP", integer: true, min: 1, max: 64, default: 3 }),
-  activation: choiceOption(["silu", "gelu", "relu", "tanh"] as const, {
-    help: "activation of the MLP",
+  activation: choiceOption(ACTIVATIONS, {
+    help: `activation of the MLP: ${ACTIVATIONS.join(", ")}`,
     default: "silu",
   }),
   n: numberOption({
