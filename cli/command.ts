@@ -140,7 +140,10 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
   }
   cmd
     .addOption(
-      new Option("--config <file.json>", "read option values from a JSON object (command-line flags win)"),
+      new Option(
+        "--config <file.json>",
+        "read option values from a JSON object (command-line flags win; paths are relative to the working directory)",
+      ),
     )
     .addOption(new Option("--print-config", "print the option values as a --config file and exit"))
     .allowExcessArguments(false)
@@ -148,6 +151,7 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
       const given = command.opts() as Record<string, unknown>;
       const configFile = given.config as string | undefined;
       const fromFile = configFile === undefined ? {} : readConfig(configFile);
+      if (fromFile.json === true) session.json = true;
       const raw: Record<string, unknown> = {};
       const set = new Set<string>();
       for (const key of Object.keys(table)) {

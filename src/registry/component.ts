@@ -161,6 +161,8 @@ function editDistance(a: string, b: string): number {
  * ("sampler"); `label` arguments prefix error messages (the function, or a command-line flag).
  */
 export class Registry<T, C = void> {
+  /** The family's key in `registry` ("timeDensities" for "time density"), for default error labels. */
+  readonly family: string;
   readonly #entries: readonly Entry<T, C>[];
   readonly #aliases: readonly Alias[];
   readonly #byKey = new Map<string, { entry: Entry<T, C> } | { alias: Alias }>();
@@ -170,6 +172,8 @@ export class Registry<T, C = void> {
     entries: readonly Entry<T, C>[],
     aliases: readonly Alias[] = [],
   ) {
+    const camel = what.replace(/ (\w)/g, (_, c: string) => c.toUpperCase());
+    this.family = camel.endsWith("y") ? `${camel.slice(0, -1)}ies` : `${camel}s`;
     this.#entries = entries;
     this.#aliases = aliases;
     const claim = (name: string, target: { entry: Entry<T, C> } | { alias: Alias }) => {
@@ -223,7 +227,7 @@ export class Registry<T, C = void> {
    * alias gives the canonical choice it stands for (and its grid). Throws a RangeError starting with
    * `label` that names what is wrong and lists what is accepted.
    */
-  resolve(text: string, label = `${this.what}s.resolve`): Resolution {
+  resolve(text: string, label = `registry.${this.family}.resolve`): Resolution {
     if (typeof text !== "string")
       throw new TypeError(`${label}: must be a ${this.what} name (a string), got ${JSON.stringify(text)}`);
     const colon = text.indexOf(":");
@@ -245,7 +249,7 @@ export class Registry<T, C = void> {
   }
 
   /** The canonical choice of `text` (see `resolve`; an alias's grid is dropped). */
-  parse(text: string, label = `${this.what}s.parse`): Choice {
+  parse(text: string, label = `registry.${this.family}.parse`): Choice {
     return this.resolve(text, label).choice;
   }
 
@@ -253,7 +257,7 @@ export class Registry<T, C = void> {
    * Checks a choice given as JSON (`{ name, params }`, e.g. read back from a run record) and returns
    * it in canonical form; throws like `resolve`.
    */
-  check(choice: unknown, label = `${this.what}s.check`): Choice {
+  check(choice: unknown, label = `registry.${this.family}.check`): Choice {
     const c = choice as { name?: unknown; params?: unknown } | null;
     if (c === null || typeof c !== "object" || typeof c.name !== "string")
       throw new TypeError(`${label}: must be { name, params }, got ${JSON.stringify(choice)}`);
@@ -287,11 +291,9 @@ export class Registry<T, C = void> {
   }
 
   /** Builds the component of a choice (or of a text, resolved first). */
-  build(choice: Choice | string, context: C, label = `${this.what}s.build`): T {
-    const c = typeof choice === "string" ? this.parse(choice, label) : choice;
-    const entry = this.entry(c.name);
-    if (entry === undefined) return this.parse(c.name, label) as never;
-    return entry.build(c.params, context);
+  build(choice: Choice | string, context: C, label = `registry.${this.family}.build`): T {
+    const c = typeof choice === "string" ? this.parse(choice, label) : this.check(choice, label);
+    return this.entry(c.name)!.build(c.params, context);
   }
 
   /** Help lines: "  NAME:key=…  summary", one per entry. */

@@ -76,7 +76,7 @@ export const SAMPLER_ENTRIES: readonly Entry<Sampler, void>[] = [
     name: "rk2",
     summary: "RK(α) two-stage method; alpha = ½ midpoint, ⅔ Ralston, 1 Heun (2nd order)",
     params: {
-      alpha: { type: "number", description: "stage fraction α ∈ (0, 1]" },
+      alpha: { type: "number", description: "stage fraction α ∈ (0, 1] (default ½)" },
       variable,
       stage: { type: "choice", values: ["linear", "logSnr"], description: "stage placement" },
     },

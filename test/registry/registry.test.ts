@@ -152,7 +152,7 @@ describe("registry names", () => {
     );
     assert.throws(
       () => r.parse("dpm-solver:order=x"),
-      /samplers\.parse: dpm-solver:order needs an integer, got "order=x" — e\.g\. dpm-solver:order=1/,
+      /registry\.samplers\.parse: dpm-solver:order needs an integer, got "order=x" — e\.g\. dpm-solver:order=1/,
     );
     assert.throws(() => r.parse("rk4:order=4"), /rk4 takes no parameters; got "order=4"/);
     assert.throws(() => r.parse("euler:variable=tau"), /euler:variable needs t or sigma, got "variable=tau"/);
