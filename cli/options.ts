@@ -179,24 +179,37 @@ export function choiceOption<const T extends string, const C extends Common<T> &
   };
 }
 
+/**
+ * A text option: `check` returns the problem with a non-empty value (null when it is fine); `context`
+ * says whether files are checked (not for --print-config).
+ */
+function stringOption<C extends Common<string>>(
+  common: C,
+  value: string,
+  example: string,
+  check: (text: string, context: ParseContext) => string | null,
+): OptionSpec<Value<string, C>> {
+  return {
+    help: common.help,
+    value,
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw, context) => {
+      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
+      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
+      const problem = check(raw, context);
+      return problem === null ? (raw as Value<string, C>) : fail(problem);
+    },
+    print: (v) => (v === undefined ? null : v),
+  };
+}
+
 /** Free text (a checkpoint directory, a dataset name or file). */
 export function textOption<const C extends Common<string> & { readonly value: string }>(
   common: C,
 ): OptionSpec<Value<string, C>> {
-  const example = common.example ?? common.default ?? "x";
-  return {
-    help: common.help,
-    value: common.value,
-    default: common.default,
-    required: common.required,
-    example,
-    parse: (raw) => {
-      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
-      if (typeof raw === "string" && raw !== "") return raw as Value<string, C>;
-      return fail(`needs a value — e.g. {flag} ${example}`);
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+  return stringOption(common, common.value, common.example ?? common.default ?? "x", () => null);
 }
 
 /** An existing, readable input file whose name ends with one of `extensions` (".npy", ".csv"). */
@@ -204,27 +217,11 @@ export function inputFileOption<const C extends Common<string>>(
   extensions: readonly string[],
   common: C & { readonly example: string },
 ): OptionSpec<Value<string, C>> {
-  const example = common.example;
-  return {
-    help: common.help,
-    value: `file${extensions[0]}`,
-    default: common.default,
-    required: common.required,
-    example,
-    parse: (raw, context) => {
-      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
-      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
-      const ext = extensionOf(raw);
-      if (!extensions.includes(ext) && !extensions.includes(extname(raw).toLowerCase())) {
-        return fail(
-          `must be a ${extensions.join(" or ")} file, got ${JSON.stringify(raw)} — e.g. {flag} ${example}`,
-        );
-      }
-      const problem = context.checkFiles ? inputFileProblem(raw) : null;
-      return problem === null ? (raw as Value<string, C>) : fail(problem);
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+  return stringOption(common, `file${extensions[0]}`, common.example, (path, context) => {
+    if (!extensions.includes(extensionOf(path)) && !extensions.includes(extname(path).toLowerCase()))
+      return `must be a ${extensions.join(" or ")} file, got ${JSON.stringify(path)} — e.g. {flag} ${common.example}`;
+    return context.checkFiles ? inputFileProblem(path) : null;
+  });
 }
 
 /** A writable output file whose name ends with one of `extensions` (not created here). */
@@ -232,47 +229,20 @@ export function outputFileOption<const C extends Common<string>>(
   extensions: readonly string[],
   common: C & { readonly example: string },
 ): OptionSpec<Value<string, C>> {
-  const example = common.example;
-  return {
-    help: common.help,
-    value: `file${extensions[0]}`,
-    default: common.default,
-    required: common.required,
-    example,
-    parse: (raw, context) => {
-      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
-      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
-      if (!extensions.includes(extname(raw).toLowerCase())) {
-        return fail(
-          `must end with ${extensions.join(" or ")}, got ${JSON.stringify(raw)} — e.g. {flag} ${example}`,
-        );
-      }
-      const problem = context.checkFiles ? outputFileProblem(raw) : null;
-      return problem === null ? (raw as Value<string, C>) : fail(problem);
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+  return stringOption(common, `file${extensions[0]}`, common.example, (path, context) => {
+    if (!extensions.includes(extname(path).toLowerCase()))
+      return `must end with ${extensions.join(" or ")}, got ${JSON.stringify(path)} — e.g. {flag} ${common.example}`;
+    return context.checkFiles ? outputFileProblem(path) : null;
+  });
 }
 
 /** A writable output directory (created when the command succeeds). */
 export function outputDirOption<const C extends Common<string>>(
   common: C & { readonly example: string },
 ): OptionSpec<Value<string, C>> {
-  const example = common.example;
-  return {
-    help: common.help,
-    value: "dir",
-    default: common.default,
-    required: common.required,
-    example,
-    parse: (raw, context) => {
-      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
-      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
-      const problem = context.checkFiles ? outputDirProblem(raw) : null;
-      return problem === null ? (raw as Value<string, C>) : fail(problem);
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+  return stringOption(common, "dir", common.example, (path, context) =>
+    context.checkFiles ? outputDirProblem(path) : null,
+  );
 }
 
 /** A switch: absent = `default` (false unless given; a default-true switch is written `--no-…`). */

@@ -19,6 +19,11 @@ export function formatNumber(x: number): string {
   return String(Number(x.toPrecision(4)));
 }
 
+/** "0.0123 ± 0.0004": a mean and its standard deviation over seeds (the mean alone without one). */
+export function formatSpread(s: { readonly mean: number; readonly sd: number | null }): string {
+  return s.sd === null ? formatNumber(s.mean) : `${formatNumber(s.mean)} ± ${formatNumber(s.sd)}`;
+}
+
 function cell(v: string | number | null): string {
   if (v === null) return "–";
   return typeof v === "number" ? formatNumber(v) : v;
@@ -27,8 +32,9 @@ function cell(v: string | number | null): string {
 /** The table as aligned text: text columns left-aligned, number columns right-aligned. */
 export function formatTable(table: Table): string {
   const cells = table.rows.map((r) => r.map(cell));
+  // Numbers, and texts that start as numbers ("0.012 ± 0.001"), are right-aligned.
   const numeric = table.columns.map((_, j) =>
-    table.rows.every((r) => typeof r[j] === "number" || r[j] === null),
+    table.rows.every((r) => typeof r[j] === "number" || r[j] === null || /^[-+−]?[\d.]/.test(String(r[j]))),
   );
   const widths = table.columns.map((c, j) => Math.max(c.length, ...cells.map((r) => (r[j] ?? "").length)));
   const line = (r: readonly string[]) =>

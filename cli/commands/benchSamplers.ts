@@ -14,8 +14,7 @@ import {
   numberOption,
   outputFileOption,
 } from "../options.js";
-import { formatNumber, formatTable, printJson, say } from "../output.js";
-import type { Spread } from "../run/metrics.js";
+import { formatSpread, formatTable, printJson, say } from "../output.js";
 import { SAMPLER_NAMES_NOTE, samplerGrid } from "./shared.js";
 
 /** The options of `bench-samplers`. */
@@ -105,12 +104,6 @@ export function benchSamplersCommand(): Command {
   });
 }
 
-/** "0.0123 ± 0.0004" (or the mean alone for one seed). */
-function formatSpread(s: Spread | null): string | null {
-  if (s === null) return null;
-  return s.sd === null ? formatNumber(s.mean) : `${formatNumber(s.mean)} ± ${formatNumber(s.sd)}`;
-}
-
 async function runBench(o: Values): Promise<void> {
   const { benchSamplers } = await import("../run/bench.js");
   const { benchFiles, benchLabel } = await import("../run/figures.js");
@@ -151,7 +144,7 @@ async function runBench(o: Values): Promise<void> {
         benchLabel(r, row),
         row.nfe,
         row.steps,
-        formatSpread(row.odeError),
+        row.odeError === null ? null : formatSpread(row.odeError),
         formatSpread(row.slicedW2),
         row.seconds,
       ]),

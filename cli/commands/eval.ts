@@ -8,8 +8,7 @@ import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
 import { UsageError } from "../errors.js";
 import { choiceOption, inputFileOption, numberOption, textOption } from "../options.js";
-import { formatNumber, formatTable, printJson, say } from "../output.js";
-import type { Spread } from "../run/metrics.js";
+import { formatSpread, formatTable, printJson, say } from "../output.js";
 
 /** The options of `eval`. */
 export const EVAL_OPTIONS = {
@@ -71,10 +70,6 @@ export function evalCommand(): Command {
   });
 }
 
-function spreadText(s: Spread): string {
-  return s.sd === null ? formatNumber(s.mean) : `${formatNumber(s.mean)} ± ${formatNumber(s.sd)}`;
-}
-
 async function runEval(o: Values): Promise<void> {
   const lib = await import("../../src/node.js");
   const { loadData } = await import("../data.js");
@@ -117,8 +112,8 @@ async function runEval(o: Values): Promise<void> {
     formatTable({
       columns: ["metric", "samples vs data", "data vs data (floor)"],
       rows: [
-        ["sliced W₂", spreadText(r.samples.slicedW2), spreadText(r.floor.slicedW2)],
-        ["MMD²", spreadText(r.samples.mmd2), spreadText(r.floor.mmd2)],
+        ["sliced W₂", formatSpread(r.samples.slicedW2), formatSpread(r.floor.slicedW2)],
+        ["MMD²", formatSpread(r.samples.mmd2), formatSpread(r.floor.mmd2)],
       ],
     }),
   );

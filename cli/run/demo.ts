@@ -10,7 +10,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { registry } from "../../src/index.js";
 import { loadData } from "../data.js";
 import { UsageError } from "../errors.js";
-import { formatNumber, type Table } from "../output.js";
+import { formatSpread, type Table } from "../output.js";
 import { type LineOptions, linePanels, lossPlot, scatterPlot, trajectoryPlot } from "../plot/plots.js";
 import { renderPng } from "../plot/render.js";
 import { PALETTE } from "../plot/svg.js";
@@ -259,8 +259,8 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
         [
           `data vs data (floor, ${floorRuns.length} seeds)`,
           null,
-          `${formatNumber(floorSpread.slicedW2.mean)} ± ${formatNumber(floorSpread.slicedW2.sd ?? 0)}`,
-          `${formatNumber(floorSpread.mmd2.mean)} ± ${formatNumber(floorSpread.mmd2.sd ?? 0)}`,
+          formatSpread(floorSpread.slicedW2),
+          formatSpread(floorSpread.mmd2),
           null,
         ] as const,
       ],
