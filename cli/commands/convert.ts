@@ -146,7 +146,6 @@ async function runConvert(o: Values): Promise<void> {
     printJson({
       command: "convert",
       path: pathName,
-      schedule: path.schedule.name,
       t: o.t,
       from: o.from,
       to: o.to,
