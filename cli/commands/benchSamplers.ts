@@ -36,7 +36,7 @@ export const BENCH_OPTIONS = {
     default: "euler,heun,dpm-solver,euler-ancestral",
   }),
   path: componentOption(registry.paths, {
-    help: "probability path (see convert --help)",
+    help: `probability path: ${registry.paths.names.join(", ")} (convert --help describes them)`,
     default: "rectified-flow",
   }),
   grid: componentOption(registry.grids, {

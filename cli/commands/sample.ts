@@ -34,7 +34,7 @@ export const SAMPLE_OPTIONS = {
   }),
   grid: componentOption(registry.grids, { help: "the time grid (see Grids below)", default: "uniform" }),
   path: componentOption(registry.paths, {
-    help: "sample on this path instead of the training path (see convert --help)",
+    help: `sample on this path instead of the training path: ${registry.paths.names.join(", ")}`,
     example: "cosine",
   }),
   n: numberOption({ help: "number of samples", integer: true, min: 1, max: 10_000_000, default: 1000 }),

@@ -29,7 +29,7 @@ export const TRAIN_OPTIONS = {
     example: "runs/moons",
   }),
   path: componentOption(registry.paths, {
-    help: "probability path (see convert --help)",
+    help: `probability path: ${registry.paths.names.join(", ")} (convert --help describes them)`,
     default: "rectified-flow",
   }),
   predict: choiceOption(TRAIN_KINDS, {
