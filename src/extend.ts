@@ -96,3 +96,5 @@ export { timeBin } from "./loss/adaptive.js";
 export { squaredDistances } from "./coupling/cost.js";
 export { interpolantTarget, interpolate } from "./coupling/interpolant.js";
 export { resolveGrid, roundHalfEven } from "./sampler/grid.js";
+// Registries of your own components (the `NAME:key=value` syntax and name folding of `registry`).
+export { type Entry, type ParamType, Registry, nameKey } from "./registry/component.js";

@@ -419,17 +419,14 @@ export {
 
 // Named components (the registry: every name of a sampler, grid, path, weighting, time density,
 // coupling and kind, with the names other tools use for the samplers)
-export {
-  type Alias,
-  type AliasSource,
-  type Choice,
-  type Entry,
-  type ParamSpec,
-  type ParamType,
-  type ParamValue,
-  type Resolution,
+export type {
+  Alias,
+  AliasSource,
+  Choice,
+  ParamSpec,
+  ParamValue,
   Registry,
-  nameKey,
+  Resolution,
 } from "./registry/component.js";
 export { type NamedSampler, registry, samplerByName } from "./registry/registry.js";
 export type { GridContext } from "./registry/grids.js";
