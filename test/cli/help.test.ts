@@ -1,8 +1,8 @@
 /**
- * Every command's `--help` documents its options, --json, --config, --print-config and examples (exit
- * code 0, nothing on stderr), and every option the help documents parses: given its example value
- * (and the required options), `--print-config` accepts it and prints it back under its key. In-process;
- * process.test.ts runs the root help through the binary.
+ * `difflux --help` lists the commands; every command's `--help` documents its options, --json,
+ * --config, --print-config and examples (exit code 0, nothing on stderr); and every option the help
+ * documents parses: given its example value (and the required options), `--print-config` accepts it
+ * and prints it back under its key. In-process.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
@@ -50,6 +50,15 @@ function documentedFlags(help: string): string[] {
 describe("difflux --help", () => {
   const { dir, cleanup } = scratch("help");
   after(cleanup);
+
+  it("lists every command and says how errors are reported", async () => {
+    const r = await diffluxInProcess(["--help"], dir);
+    assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
+    assert.equal(r.stderr, "", `nothing on stderr: ${r.stderr}`);
+    const listed = [...r.stdout.matchAll(/^ {2}([a-z][a-z-]*) \[options\]/gm)].map((m) => m[1]);
+    assert.deepEqual(listed, Object.keys(TABLES), "the commands, in order");
+    assert.match(r.stdout, /exit code 2/, "the help says failures exit with code 2");
+  });
 
   it("prints the usage with no arguments and the version with --version", async () => {
     const bare = await diffluxInProcess([], dir);

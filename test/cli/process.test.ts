@@ -1,8 +1,8 @@
 /**
- * The process boundary, through the spawned binary (bin/difflux.js) as a user runs it: the help and
- * exit code 0, bad input as one line on stderr with exit code 2 and no stack trace, a reader that
- * goes away (`difflux … | head -1`) ending the process quietly, and progress as periodic lines on
- * stderr when it is a pipe. Everything else runs in-process (the same code path, no process start).
+ * The process boundary, through the spawned binary (bin/difflux.js) as a user runs it: bad input as
+ * one line on stderr with exit code 2 and no stack trace, a reader that goes away (`difflux … | head
+ * -1`) ending the process quietly with exit code 0, and progress as periodic lines on stderr when it
+ * is a pipe. Everything else runs in-process (the same code path, no process start).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -12,7 +12,6 @@ import { after, before, describe, it } from "node:test";
 import { writeNpy } from "../../src/node.js";
 import { BIN, type CliResult, difflux, listing, scratch } from "./cli.js";
 
-const COMMANDS = ["demo", "train", "sample", "likelihood", "eval", "bench-samplers", "convert"];
 const convert = ["convert", "--path", "vp", "--t", "0.3", "--from", "noise", "--to", "velocity"];
 
 function checkOneLineError(r: CliResult, message: RegExp): void {
@@ -22,7 +21,7 @@ function checkOneLineError(r: CliResult, message: RegExp): void {
   assert.ok(!/\bat .+:\d+:\d+/.test(r.stderr), `no stack trace: ${r.stderr}`);
 }
 
-describe("the difflux process", { concurrency: 4 }, () => {
+describe("the difflux process", { concurrency: 3 }, () => {
   const { dir, cleanup } = scratch("process");
   const piped = join(dir, "piped");
   before(() => {
@@ -32,15 +31,6 @@ describe("the difflux process", { concurrency: 4 }, () => {
     writeFileSync(join(dir, "garbage.npy"), "this is not numpy data\n");
   });
   after(cleanup);
-
-  it("lists every command with --help, exit code 0 and nothing on stderr", async () => {
-    const r = await difflux(["--help"], dir);
-    assert.equal(r.code, 0, `exit code 0 expected; stderr: ${r.stderr}`);
-    assert.equal(r.stderr, "", `nothing on stderr: ${r.stderr}`);
-    const listed = [...r.stdout.matchAll(/^ {2}([a-z][a-z-]*) \[options\]/gm)].map((m) => m[1]);
-    assert.deepEqual(listed, COMMANDS, "the commands, in order");
-    assert.match(r.stdout, /exit code 2/, "the help says failures exit with code 2");
-  });
 
   it("reports a library error (a corrupt file) in one line, writing nothing, and as JSON with --json", async () => {
     const before = listing(dir);
