@@ -112,24 +112,40 @@ function checkNumber(raw: unknown, rule: Bounds): number | undefined {
 
 const show = (raw: unknown) => JSON.stringify(typeof raw === "string" ? raw : (raw ?? null));
 
+/**
+ * The skeleton of every option with a value: absent → the "is required" problem or undefined;
+ * given → `given(raw, context)` (which throws an OptionProblem); printed by `print` (null when absent).
+ */
+function valueOption<T, C extends Common<ConfigValue>>(
+  common: C,
+  value: string,
+  example: string,
+  given: (raw: unknown, context: ParseContext) => T,
+  print: (value: T) => ConfigValue = (v) => v as ConfigValue,
+): OptionSpec<Value<T, C>> {
+  return {
+    help: common.help,
+    value,
+    default: common.default,
+    required: common.required,
+    example,
+    parse: (raw, context) =>
+      (raw === undefined ? missing(common.required, example) : given(raw, context)) as Value<T, C>,
+    print: (v) => (v === undefined ? null : print(v as T)),
+  };
+}
+
 /** A number (text on the command line, a number in a config file) checked against `rule`. */
 export function numberOption<const R extends NumberRule>(rule: R): OptionSpec<Value<number, R>> {
   const example = rule.example ?? String(rule.default ?? rule.min ?? 1);
-  return {
-    help: rule.help,
-    value: rule.value ?? (rule.integer ? "n" : "x"),
-    default: rule.default,
-    required: rule.required,
+  return valueOption(
+    rule,
+    rule.value ?? (rule.integer ? "n" : "x"),
     example,
-    parse: (raw) => {
-      if (raw === undefined) return missing(rule.required, example) as Value<number, R>;
-      const x = checkNumber(raw, rule);
-      return x !== undefined
-        ? (x as Value<number, R>)
-        : fail(`must be ${describeRule(rule)}, got ${show(raw)} — e.g. {flag} ${example}`);
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+    (raw) =>
+      checkNumber(raw, rule) ??
+      fail(`must be ${describeRule(rule)}, got ${show(raw)} — e.g. {flag} ${example}`),
+  );
 }
 
 /** A comma-separated list of numbers ("5,10,20,50"; an array in a config file), each checked. */
@@ -137,25 +153,16 @@ export function numberListOption<const R extends Omit<NumberRule, "default"> & C
   rule: R,
 ): OptionSpec<Value<number[], R>> {
   const example = rule.example ?? String(rule.default ?? "1,2");
-  return {
-    help: rule.help,
-    value: rule.value ?? "list",
-    default: rule.default,
-    required: rule.required,
-    example,
-    parse: (raw) => {
-      if (raw === undefined) return missing(rule.required, example) as Value<number[], R>;
-      const parts = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : [raw];
-      const out = parts.map((p) => checkNumber(typeof p === "string" ? p.trim() : p, rule));
-      if (parts.length === 0 || out.some((x) => x === undefined)) {
-        return fail(
-          `must be a comma-separated list of ${describeRule(rule).replace(/^an? /, "")}s, got ${show(Array.isArray(raw) ? raw.join(",") : raw)} — e.g. {flag} ${example}`,
-        );
-      }
-      return out as Value<number[], R>;
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+  return valueOption(rule, rule.value ?? "list", example, (raw) => {
+    const parts = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : [raw];
+    const out = parts.map((p) => checkNumber(typeof p === "string" ? p.trim() : p, rule));
+    if (parts.length === 0 || out.some((x) => x === undefined)) {
+      return fail(
+        `must be a comma-separated list of ${describeRule(rule).replace(/^an? /, "")}s, got ${show(Array.isArray(raw) ? raw.join(",") : raw)} — e.g. {flag} ${example}`,
+      );
+    }
+    return out as number[];
+  });
 }
 
 /** One of `values` (the fix lists them). */
@@ -164,19 +171,11 @@ export function choiceOption<const T extends string, const C extends Common<T> &
   common: C,
 ): OptionSpec<Value<T, C>> {
   const example = common.example ?? common.default ?? values[0]!;
-  return {
-    help: common.help,
-    value: common.value ?? "name",
-    default: common.default,
-    required: common.required,
-    example,
-    parse: (raw) => {
-      if (raw === undefined) return missing(common.required, example) as Value<T, C>;
-      if (typeof raw === "string" && (values as readonly string[]).includes(raw)) return raw as Value<T, C>;
-      return fail(`must be one of ${values.join(", ")}; got ${show(raw)}`);
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+  return valueOption(common, common.value ?? "name", example, (raw) =>
+    typeof raw === "string" && (values as readonly string[]).includes(raw)
+      ? (raw as T)
+      : fail(`must be one of ${values.join(", ")}; got ${show(raw)}`),
+  );
 }
 
 /**
@@ -189,20 +188,11 @@ function stringOption<C extends Common<string>>(
   example: string,
   check: (text: string, context: ParseContext) => string | null,
 ): OptionSpec<Value<string, C>> {
-  return {
-    help: common.help,
-    value,
-    default: common.default,
-    required: common.required,
-    example,
-    parse: (raw, context) => {
-      if (raw === undefined) return missing(common.required, example) as Value<string, C>;
-      if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
-      const problem = check(raw, context);
-      return problem === null ? (raw as Value<string, C>) : fail(problem);
-    },
-    print: (v) => (v === undefined ? null : v),
-  };
+  return valueOption(common, value, example, (raw, context) => {
+    if (typeof raw !== "string" || raw === "") return fail(`needs a value — e.g. {flag} ${example}`);
+    const problem = check(raw, context);
+    return problem === null ? raw : fail(problem);
+  });
 }
 
 /** Free text (a checkpoint directory, a dataset name or file). */
@@ -279,19 +269,13 @@ export function componentOption<T, Ctx, const C extends Common<string> & { reado
   common: C,
 ): OptionSpec<Value<Resolution, C>> {
   const example = common.example ?? common.default ?? registry.names[0]!;
-  return {
-    help: common.help,
-    value: common.value ?? "name",
-    default: common.default,
-    required: common.required,
+  return valueOption(
+    common,
+    common.value ?? "name",
     example,
-    parse: (raw) =>
-      (raw === undefined ? missing(common.required, example) : registryText(registry, raw, example)) as Value<
-        Resolution,
-        C
-      >,
-    print: (v) => (v === undefined ? null : registry.format(v.choice)),
-  };
+    (raw) => registryText(registry, raw, example),
+    (v) => registry.format(v.choice),
+  );
 }
 
 /** A comma-separated list of components of `registry` (an array of names in a config file). */
@@ -300,23 +284,17 @@ export function componentListOption<T, Ctx, const C extends Common<string>>(
   common: C,
 ): OptionSpec<Value<Resolution[], C>> {
   const example = common.example ?? common.default ?? registry.names.slice(0, 2).join(",");
-  return {
-    help: common.help,
-    value: "list",
-    default: common.default,
-    required: common.required,
+  return valueOption(
+    common,
+    "list",
     example,
-    parse: (raw) => {
-      if (raw === undefined) return missing(common.required, example) as Value<Resolution[], C>;
+    (raw) => {
       const parts = Array.isArray(raw) ? raw : typeof raw === "string" ? splitList(raw) : [raw];
       if (parts.length === 0) return fail(`needs at least one name — e.g. {flag} ${example}`);
-      return parts.map((p) => registryText(registry, typeof p === "string" ? p.trim() : p, example)) as Value<
-        Resolution[],
-        C
-      >;
+      return parts.map((p) => registryText(registry, typeof p === "string" ? p.trim() : p, example));
     },
-    print: (v) => (v === undefined ? null : v.map((r) => registry.format(r.choice))),
-  };
+    (v) => v.map((r) => registry.format(r.choice)),
+  );
 }
 
 /**
