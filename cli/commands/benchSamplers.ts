@@ -1,7 +1,7 @@
 /**
  * `difflux bench-samplers`: error against NFE of several samplers on an exact Gaussian mixture (no
- * training): the ODE error of deterministic samplers and the sliced W₂ of every sampler, each as a
- * mean and spread over seeds, as a table, a CSV/JSON file and a two-panel plot.
+ * training): the ODE error of deterministic samplers and the sliced W₂ of every sampler (mean and
+ * spread over seeds), as a table, a CSV/JSON file and a two-panel plot.
  */
 import type { Command } from "commander";
 import { registry } from "../../src/index.js";
@@ -51,7 +51,7 @@ export const BENCH_OPTIONS = {
     default: 0,
   }),
   seeds: numberOption({
-    help: "number of seeds; the table gives each metric's mean ± standard deviation",
+    help: "number of seeds; the table gives sliced W₂ as mean ± standard deviation",
     integer: true,
     min: 1,
     max: 100,
@@ -75,7 +75,7 @@ export function benchSamplersCommand(): Command {
     name: "bench-samplers",
     summary: "error vs NFE of samplers on an exact Gaussian mixture (no training)",
     description:
-      "Compare samplers at equal numbers of function evaluations (NFE) with the exact denoiser of a Gaussian mixture as the model, so every error is the sampler's: the RMS distance to the exact probability-flow solution from the same noise (deterministic samplers) and the sliced W₂ distance to exact samples (every sampler, with the sample-size floor for scale), each as mean ± standard deviation over --seeds seeds.",
+      "Compare samplers at equal numbers of function evaluations (NFE) with the exact denoiser of a Gaussian mixture as the model, so every error is the sampler's: the RMS distance to the exact probability-flow solution from the same noise (deterministic samplers; the first seed's noise) and the sliced W₂ distance to exact samples (every sampler, with the sample-size floor for scale) as mean ± standard deviation over --seeds seeds.",
     options: BENCH_OPTIONS,
     notes: [
       ["Samplers (NAME or NAME:param=value)", `${registry.samplers.help()}\n${SAMPLER_NAMES_NOTE}`],
@@ -135,7 +135,9 @@ async function runBench(o: Values): Promise<void> {
     return;
   }
   const seeds =
-    r.seeds.length === 1 ? `seed ${o.seed}` : `mean ± sd over seeds ${o.seed}…${o.seed + o.seeds - 1}`;
+    r.seeds.length === 1
+      ? `seed ${o.seed}`
+      : `sliced W₂ as mean ± sd over seeds ${o.seed}…${o.seed + o.seeds - 1}, ODE error from seed ${o.seed}`;
   say(`${title}, ${o.n} samples, ${seeds}`);
   say(
     formatTable({
@@ -144,7 +146,7 @@ async function runBench(o: Values): Promise<void> {
         benchLabel(r, row),
         row.nfe,
         row.steps,
-        row.odeError === null ? null : formatSpread(row.odeError),
+        row.odeError,
         formatSpread(row.slicedW2),
         row.seconds,
       ]),

@@ -118,8 +118,8 @@ export function benchFigure(r: BenchOutcome, title: string): string {
     yLabel: "RMS distance to the exact ODE solution",
     xLog: true,
     yLog: true,
-    series: series((row) => row.odeError?.mean ?? null),
-    note: `${title}; ${seeds}`,
+    series: series((row) => row.odeError),
+    note: `${title}; sliced W₂: ${seeds}`,
   };
   const floor = {
     label: "floor (exact vs exact)",
@@ -151,7 +151,7 @@ export function benchFiles(r: BenchOutcome, o: { title: string; out?: string; pl
       });
     } else {
       const head =
-        "sampler,grid,stochastic,target_nfe,nfe,steps,ode_error,ode_error_sd,sliced_w2,sliced_w2_sd,seeds,seconds";
+        "sampler,grid,stochastic,target_nfe,nfe,steps,ode_error,sliced_w2,sliced_w2_sd,seeds,seconds";
       const cell = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(v));
       const lines = r.rows.map((row) =>
         [
@@ -161,8 +161,7 @@ export function benchFiles(r: BenchOutcome, o: { title: string; out?: string; pl
           row.targetNfe,
           row.nfe,
           row.steps,
-          cell(row.odeError?.mean),
-          cell(row.odeError?.sd),
+          cell(row.odeError),
           row.slicedW2.mean,
           cell(row.slicedW2.sd),
           r.seeds.length,
