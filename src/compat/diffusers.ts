@@ -428,7 +428,7 @@ function buildDdim(
     return {
       path,
       grid,
-      sampler: pndm({ warmup: skip ? "heun" : "rk4" }) as unknown as Sampler<SamplerState>,
+      sampler: pndm({ warmup: skip ? "heun" : "rk4" }),
       timesteps: calls,
       sigmas: null,
       nodeTimesteps,
@@ -508,8 +508,7 @@ function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig
   let reported = sigmas;
   if (scheduler === "EulerDiscreteScheduler") sampler = euler({ variable: "sigma" });
   else if (scheduler === "EulerAncestralDiscreteScheduler") sampler = eulerAncestral({ eta: 1 });
-  else if (scheduler === "LMSDiscreteScheduler")
-    sampler = lms({ order: 4, variable: "sigma" }) as unknown as Sampler<SamplerState>;
+  else if (scheduler === "LMSDiscreteScheduler") sampler = lms({ order: 4, variable: "sigma" });
   else {
     sampler = heun({ variable: "sigma" });
     // Heun's timesteps repeat every node but the first (two calls per step, one on the last).
@@ -602,7 +601,7 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
       solverType: type === "midpoint" ? "midpoint" : "taylor",
       thirdOrder: "halfTaylor",
       lowerOrderFinal: final ? { belowSteps: 15 } : false,
-    }) as unknown as Sampler<SamplerState>;
+    });
   } else if (scheduler === "UniPCMultistepScheduler") {
     const type = config.solver_type ?? "bh2";
     if (type !== "bh1" && type !== "bh2")
@@ -610,7 +609,7 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
     if (config.predict_x0 === false)
       unsupported("predict_x0 = false", "use the data-prediction UniPC (predict_x0 = true)");
     if ((config.disable_corrector ?? []).length > 0) unsupported("disable_corrector", "leave it empty");
-    sampler = unipc({ order, variant: type, lowerOrderFinal: final }) as unknown as Sampler<SamplerState>;
+    sampler = unipc({ order, variant: type, lowerOrderFinal: final });
   } else {
     if ((config.algorithm_type ?? "deis") !== "deis" || (config.solver_type ?? "logrho") !== "logrho") {
       unsupported('DEIS variants other than algorithm_type "deis", solver_type "logrho"', "use the defaults");
@@ -618,7 +617,7 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
     sampler = deis({
       order,
       lowerOrderFinal: final ? { belowSteps: 15 } : false,
-    }) as unknown as Sampler<SamplerState>;
+    });
   }
   return {
     path,
