@@ -14,7 +14,7 @@
 import type { LogSnr } from "../time.js";
 import { noiseUp } from "./exponential.js";
 import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
-import { type OdeVariable, advance, checkVariable, frameAt } from "./variable.js";
+import { type OdeVariable, beginOde, checkVariable, heunStep } from "./variable.js";
 
 /** Options of `edmStochastic` (EDM's names; S_tmin, S_tmax bound σ̃). */
 export interface EdmStochasticOptions {
@@ -52,19 +52,11 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
         hat = run.sliceAt(grid.path.timeAtLogSnr(lambdaHat as LogSnr));
         x = noiseUp(x, run.levels(run.from), run.levelsOf(hat), run.normals(), sNoise, shape.dim);
       }
-      const from = frameAt(run, variable, hat);
-      const to = frameAt(run, variable, run.slice(run.to));
-      const p = await run.predict(x, from.slice);
+      const { from, to, p } = await beginOde(run, variable, x, hat);
       // Into the data end in t: the denoising jump.
       if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));
-      const y = from.y(x);
-      // Euler step from t̂ᵢ to tᵢ₊₁.
-      const d = from.slope(p);
-      const euler = advance(y, from, to, [d]);
-      if (run.toDataEnd) return run.finish(to.x(euler));
-      // Second-order correction.
-      const d2 = to.slope(await run.predict(to.x(euler), to.slice));
-      return run.finish(to.x(advance(y, from, to, [d, d2], [0.5, 0.5])));
+      // Euler step from t̂ᵢ to tᵢ₊₁, then the second-order correction unless τᵢ₊₁ = 0 (heunStep).
+      return run.finish(await heunStep(run, from, to, x, p));
     },
   );
 }

@@ -7,7 +7,7 @@
  * velocity is singular there); in σ̃ Euler itself lands on D̂. Order 1.
  */
 import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
-import { type OdeVariable, advance, checkVariable, frameAt } from "./variable.js";
+import { type OdeVariable, advance, beginOde, checkVariable } from "./variable.js";
 
 /** Options of `euler`. */
 export interface EulerOptions {
@@ -23,15 +23,12 @@ export function euler(options: EulerOptions = {}): Sampler {
     fn,
     { name: variable === "t" ? "euler" : "euler(sigma)", order: 1, stochastic: false },
     async (run) => {
-      const x = run.state.x;
-      const from = frameAt(run, variable, run.slice(run.from));
-      const to = frameAt(run, variable, run.slice(run.to));
-      const p = await run.predict(x, from.slice);
+      const { from, to, p } = await beginOde(run, variable);
       // Into the data end in t (the velocity is singular there): the denoising jump.
       if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));
       // Euler step: yᵢ₊₁ = yᵢ + (τᵢ₊₁ − τᵢ)·f(yᵢ, τᵢ).
       const d = from.slope(p);
-      return run.finish(to.x(advance(from.y(x), from, to, [d])));
+      return run.finish(to.x(advance(from.y(run.state.x), from, to, [d])));
     },
   );
 }

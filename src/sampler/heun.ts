@@ -10,7 +10,7 @@
  * denoising jump x = α·D̂ + b (the velocity is singular there). Order 2; 2 NFE per step, 1 on the last.
  */
 import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
-import { type OdeVariable, advance, checkVariable, frameAt } from "./variable.js";
+import { type OdeVariable, beginOde, checkVariable, heunStep } from "./variable.js";
 
 /** Options of `heun`. */
 export interface HeunOptions {
@@ -26,20 +26,11 @@ export function heun(options: HeunOptions = {}): Sampler {
     fn,
     { name: variable === "t" ? "heun" : "heun(sigma)", order: 2, stochastic: false },
     async (run) => {
-      const x = run.state.x;
-      const from = frameAt(run, variable, run.slice(run.from));
-      const to = frameAt(run, variable, run.slice(run.to));
-      const p = await run.predict(x, from.slice);
+      const { from, to, p } = await beginOde(run, variable);
       // Into the data end in t: the denoising jump.
       if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));
-      const y = from.y(x);
-      // Euler step.
-      const d = from.slope(p);
-      const euler = advance(y, from, to, [d]);
-      if (run.toDataEnd) return run.finish(to.x(euler));
-      // Second-order correction.
-      const d2 = to.slope(await run.predict(to.x(euler), to.slice));
-      return run.finish(to.x(advance(y, from, to, [d, d2], [0.5, 0.5])));
+      // Euler step, then the second-order correction unless τᵢ₊₁ = 0 (variable.ts heunStep).
+      return run.finish(await heunStep(run, from, to, run.state.x, p));
     },
   );
 }

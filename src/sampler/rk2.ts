@@ -18,6 +18,7 @@ import {
   type OdeVariable,
   type StagePlacement,
   advance,
+  beginOde,
   checkVariable,
   frameAt,
   stageTime,
@@ -55,13 +56,10 @@ export function rk2(options: Rk2Options & { readonly alpha: number; readonly nam
   ].filter((d) => d);
   const name = details.length > 0 ? `${fn}(${details.join(", ")})` : fn;
   return defineSampler(fn, { name, order: 2, stochastic: false }, async (run) => {
-    const x = run.state.x;
-    const from = frameAt(run, variable, run.slice(run.from));
-    const to = frameAt(run, variable, run.slice(run.to));
-    const p = await run.predict(x, from.slice);
+    const { from, to, p } = await beginOde(run, variable);
     // Into the data end in t: the denoising jump.
     if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));
-    const y = from.y(x);
+    const y = from.y(run.state.x);
     const k1 = from.slope(p);
     // The stage at τᵢ + αΔτ; none on or beyond the data end: an Euler step.
     let stageSlice: PathSlice | undefined;

@@ -98,6 +98,45 @@ export function frameAt(run: StepRun<SamplerState>, variable: OdeVariable, slice
 }
 
 /**
+ * The frames of a step in progress, from `fromSlice` (default: node i) to node i + 1, and the model's
+ * prediction at x on `fromSlice` (one NFE).
+ */
+export async function beginOde(
+  run: StepRun<SamplerState>,
+  variable: OdeVariable,
+  x: Float64Array = run.state.x,
+  fromSlice: PathSlice = run.slice(run.from),
+): Promise<{ from: Frame; to: Frame; p: Prediction }> {
+  const from = frameAt(run, variable, fromSlice);
+  const to = frameAt(run, variable, run.slice(run.to));
+  return { from, to, p: await run.predict(x, fromSlice) };
+}
+
+/**
+ * Heun's step (the explicit trapezoidal rule; Karras et al. 2022, Alg. 1 lines 4–8, Alg. 2 lines 7–10)
+ * from y = from.y(x) with the prediction p at x to the frame `to`:
+ *   Euler step:                dᵢ = f(yᵢ, τᵢ),  yᵢ₊₁ = yᵢ + Δτ·dᵢ
+ *   Second-order correction:   d'ᵢ = f(yᵢ₊₁, τᵢ₊₁),  yᵢ₊₁ = yᵢ + Δτ·(½dᵢ + ½d'ᵢ)   (none into the data end)
+ * Returns x at `to`.
+ */
+export async function heunStep(
+  run: StepRun<SamplerState>,
+  from: Frame,
+  to: Frame,
+  x: Float64Array,
+  p: Prediction,
+): Promise<Float64Array> {
+  const y = from.y(x);
+  // Euler step.
+  const d = from.slope(p);
+  const euler = advance(y, from, to, [d]);
+  if (run.toDataEnd) return to.x(euler);
+  // Second-order correction.
+  const d2 = to.slope(await run.predict(to.x(euler), to.slice));
+  return to.x(advance(y, from, to, [d, d2], [0.5, 0.5]));
+}
+
+/**
  * y + Δτ·Σⱼ bⱼ·kⱼ with Δτ = τ_to − τ_from per coordinate (file header); `weights` bⱼ default to [1]
  * (an Euler step).
  */
