@@ -407,7 +407,7 @@ const SQRT_HALF_32 = f32(Math.SQRT1_2);
 
 /**
  * numpy's float32 logarithm as x86-64 builds of numpy ≥ 1.20 evaluate it (AVX2/AVX512F loops; what
- * diffusers' DEIS gets from np.log of 0-d float32 tensors): x = y·2ᵏ with y ∈ [√½, √2),
+ * diffusers' DEIS gets from np.log of 0-d float32 tensors): x = y·2ᵏ with y ∈ (√½, √2],
  *   log x = k·ln 2 + P(y − 1)/Q(y − 1),
  * P, Q the degree-5 minimax polynomials of LOG_P/LOG_Q in float32 with fused multiply-adds. Up to ~4
  * ulps from the correctly rounded value (~14% of inputs differ); matches numpy 1.24 bit for bit
@@ -424,7 +424,7 @@ export function numpyLog32(x: number): number {
     y *= 2;
     k -= 1;
   }
-  if (y < SQRT_HALF_32) {
+  if (y <= SQRT_HALF_32) {
     y += y;
     k -= 1;
   }

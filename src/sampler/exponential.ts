@@ -170,7 +170,8 @@ export function ancestralSplit(
   const up = new Float64Array(m);
   for (let c = 0; c < m; c++) {
     const s2 = at(to.sigma, c);
-    up[c] = Math.min(s2, eta * s2 * Math.sqrt(1 - e2[c]!));
+    // e^{−2h} ≤ 1 toward the data; a zero-length step can round it just above 1.
+    up[c] = Math.min(s2, eta * s2 * Math.sqrt(Math.max(1 - e2[c]!, 0)));
     down[c] = Math.sqrt(Math.max(s2 * s2 - up[c]! * up[c]!, 0));
   }
   return { down, up };
