@@ -13,7 +13,10 @@
  *  - DPMSolver/UniPC/DEIS with Karras σ̃ feed the network the rounded timestep while the solver uses
  *    the unrounded σ̃; "linspace" there is linspace(0, N − 1, n + 1) without its last entry.
  *  - DDIM/DDPM/PNDM take √ᾱ and √(1 − ᾱ) in float32: the compat grid's levels carry those values.
- *  - Zero-SNR tables: DDIM/DDPM keep ᾱ_{N−1} = 0, the σ̃-based schedulers overwrite it with 2⁻²⁴.
+ *  - DEIS evaluates its coefficients in closed form in float32 with numpy's float32 log, which its
+ *    cancellations make visible (~1e-4 relative): the compat DEIS does the same (`numpyLog32`).
+ *  - Zero-SNR tables: DDIM/DDPM keep ᾱ_{N−1} = 0, the σ̃-based schedulers overwrite it with 2⁻²⁴ —
+ *    above ᾱ₉₉₆…₉₉₈ on linear betas, where their σ̃ table is then not monotone (`sigmaPath`).
  *  - FlowMatchEuler shifts σmin twice (once in the training table, again at set_timesteps).
  *  - DPM-Solver++(3M) uses half the Taylor coefficient of the second divided difference
  *    (dpmSolverMultistep's thirdOrder "halfTaylor"); DPMSolver/DEIS lower the final orders only below
