@@ -43,7 +43,6 @@ import { networkModel } from "../src/train/trainer.js";
 import { median } from "./peer.js";
 
 type AnySampler = Sampler<SamplerState>;
-const any = (s: unknown) => s as AnySampler;
 const NFES = [5, 10, 20, 50];
 
 /** A path, its grid family and its initial scale: EDM with Karras ρ = 7, and the flow path with uniform t. */
@@ -82,19 +81,19 @@ const SOLVERS: readonly [string, () => AnySampler, (nfe: number) => number, bool
   ["Euler (σ̃)", () => euler({ variable: "sigma" }), (n) => n, false],
   ["DDIM", () => ddim(), (n) => n, false, true],
   ["Heun (t)", () => heun(), (n) => Math.floor((n + 1) / 2), false, true],
-  ["LMS order 4 (t)", () => any(lms({ order: 4 })), (n) => n, false, true],
+  ["LMS order 4 (t)", () => lms({ order: 4 }), (n) => n, false, true],
   ["Heun (σ̃, EDM)", () => heun({ variable: "sigma" }), (n) => Math.floor((n + 1) / 2), false],
   ["midpoint (t)", () => midpoint(), (n) => Math.floor((n + 1) / 2), false, true],
   ["DPM-2", () => dpm2(), (n) => Math.floor((n + 1) / 2), false],
   ["RK4 (t)", () => rk4(), (n) => Math.floor((n - 1) / 4) + 1, false, true],
-  ["LMS order 4 (σ̃)", () => any(lms({ order: 4, variable: "sigma" })), (n) => n, false],
-  ["DEIS order 3", () => any(deis({ order: 3 })), (n) => n, false],
-  ["PNDM (pseudo-Heun start)", () => any(pndm({ warmup: "heun" })), (n) => n - 1, false],
-  ["DPM-Solver++(2M)", () => any(dpmSolverMultistep({ order: 2 })), (n) => n, false, true],
-  ["DPM-Solver++(3M)", () => any(dpmSolverMultistep({ order: 3 })), (n) => n, false, true],
+  ["LMS order 4 (σ̃)", () => lms({ order: 4, variable: "sigma" }), (n) => n, false],
+  ["DEIS order 3", () => deis({ order: 3 }), (n) => n, false],
+  ["PNDM (pseudo-Heun start)", () => pndm({ warmup: "heun" }), (n) => n - 1, false],
+  ["DPM-Solver++(2M)", () => dpmSolverMultistep({ order: 2 }), (n) => n, false, true],
+  ["DPM-Solver++(3M)", () => dpmSolverMultistep({ order: 3 }), (n) => n, false, true],
   ["DPM-Solver++(2S)", () => dpmSolverSinglestep(), (n) => Math.floor((n + 1) / 2), false],
-  ["UniPC bh2 p=2", () => any(unipc({ order: 2 })), (n) => n, false, true],
-  ["UniPC bh2 p=3", () => any(unipc({ order: 3 })), (n) => n, false, true],
+  ["UniPC bh2 p=2", () => unipc({ order: 2 }), (n) => n, false, true],
+  ["UniPC bh2 p=3", () => unipc({ order: 3 }), (n) => n, false, true],
   ["DDIM η = 1 / DDPM fixedSmall", () => ddim({ eta: 1 }), (n) => n, true, true],
   ["DDPM fixedLarge", () => ddpm({ variance: "fixedLarge" }), (n) => n, true],
   ["Euler ancestral", () => eulerAncestral(), (n) => n, true],
@@ -104,11 +103,11 @@ const SOLVERS: readonly [string, () => AnySampler, (nfe: number) => number, bool
     (n) => Math.floor((n + 1) / 2),
     true,
   ],
-  ["DPM-Solver++(2M) SDE", () => any(dpmSolverMultistep({ eta: 1 })), (n) => n, true, true],
-  ["DPM-Solver++(3M) SDE", () => any(dpmSolverMultistep({ order: 3, eta: 1 })), (n) => n, true],
+  ["DPM-Solver++(2M) SDE", () => dpmSolverMultistep({ eta: 1 }), (n) => n, true, true],
+  ["DPM-Solver++(3M) SDE", () => dpmSolverMultistep({ order: 3, eta: 1 }), (n) => n, true],
   ["DPM-Solver++(2S) ancestral", () => dpmSolverSinglestep({ eta: 1 }), (n) => Math.floor((n + 1) / 2), true],
   ["Euler–Maruyama (reverse SDE)", () => eulerMaruyama(), (n) => n, true],
-  ["PC (EM + Langevin)", () => any(predictorCorrector()), (n) => Math.floor((n + 1) / 2), true],
+  ["PC (EM + Langevin)", () => predictorCorrector(), (n) => Math.floor((n + 1) / 2), true],
 ];
 
 interface Problem {
@@ -146,7 +145,7 @@ async function errorTables(p: Problem, setting: Setting): Promise<string> {
   });
   const sw = (x: Float64Array) => slicedWasserstein(x, exact, p.dim, { rng: new Rng(1), projections: 64 });
   const refRun = await sample(model, {
-    sampler: any(dopri({ rtol: 1e-10, atol: 1e-10 })),
+    sampler: dopri({ rtol: 1e-10, atol: 1e-10 }),
     grid: customGrid(path, [...setting.span], { dataEnd: true }),
     x: x0,
     dim: p.dim,
@@ -183,7 +182,7 @@ async function errorTables(p: Problem, setting: Setting): Promise<string> {
   // Dormand–Prince: its NFE follows the tolerance.
   for (const tol of [1e-2, 1e-3, 1e-4]) {
     const r = await sample(model, {
-      sampler: any(dopri({ rtol: tol, atol: tol })),
+      sampler: dopri({ rtol: tol, atol: tol }),
       grid: customGrid(path, [...setting.span], { dataEnd: true }),
       x: x0,
       dim: p.dim,

@@ -87,7 +87,7 @@ export {
   denoiseTo,
   initState,
 } from "./sampler/sampler.js";
-export { lagrangeIntegrals } from "./sampler/lms.js";
+export { lagrangeIntegrals } from "./sampler/variable.js";
 export { isDataEnd, meanLogSnr } from "./path/path.js";
 export { asMatrixShape, shapeSize } from "./io/ndarray.js";
 export { binIndex } from "./likelihood/bitsPerDim.js";

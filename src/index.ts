@@ -391,17 +391,13 @@ export { type Rk2Options, dpm2, midpoint, rk2 } from "./sampler/rk2.js";
 export { rk4 } from "./sampler/rk4.js";
 export { type DopriOptions, type DopriSamplerState, dopri } from "./sampler/dopri.js";
 export { type LmsOptions, type LmsState, lms } from "./sampler/lms.js";
-export { type DeisOptions, deis } from "./sampler/deis.js";
+export { type DeisOptions, type DeisState, deis } from "./sampler/deis.js";
 export { type PndmOptions, type PndmState, pndm } from "./sampler/pndm.js";
 export { type DdimOptions, ddim } from "./sampler/ddim.js";
 export { type DdpmOptions, type DdpmVariance, ddpm } from "./sampler/ddpm.js";
 export { type EulerAncestralOptions, eulerAncestral } from "./sampler/eulerAncestral.js";
-export {
-  type DataHistoryState,
-  type DataRecord,
-  type DpmSolverMultistepOptions,
-  dpmSolverMultistep,
-} from "./sampler/dpmSolverMultistep.js";
+export type { DataHistoryState, DataRecord } from "./sampler/exponential.js";
+export { type DpmSolverMultistepOptions, dpmSolverMultistep } from "./sampler/dpmSolverMultistep.js";
 export { type DpmSolverSinglestepOptions, dpmSolverSinglestep } from "./sampler/dpmSolverSinglestep.js";
 export { type UniPcOptions, type UniPcState, unipc } from "./sampler/unipc.js";
 export { type EdmStochasticOptions, edmStochastic } from "./sampler/edmStochastic.js";

@@ -13,7 +13,10 @@
  *  - DPMSolver/UniPC/DEIS with Karras σ̃ feed the network the rounded timestep while the solver uses
  *    the unrounded σ̃; "linspace" there is linspace(0, N − 1, n + 1) without its last entry.
  *  - DDIM/DDPM/PNDM take √ᾱ and √(1 − ᾱ) in float32: the compat grid's levels carry those values.
- *  - Zero-SNR tables: DDIM/DDPM keep ᾱ_{N−1} = 0, the σ̃-based schedulers overwrite it with 2⁻²⁴.
+ *  - DEIS evaluates its coefficients in closed form in float32 with numpy's float32 log, which its
+ *    cancellations make visible (~1e-4 relative): the compat DEIS does the same (`numpyLog32`).
+ *  - Zero-SNR tables: DDIM/DDPM keep ᾱ_{N−1} = 0, the σ̃-based schedulers overwrite it with 2⁻²⁴ —
+ *    above ᾱ₉₉₆…₉₉₈ on linear betas, where their σ̃ table is then not monotone (`sigmaPath`).
  *  - FlowMatchEuler shifts σmin twice (once in the training table, again at set_timesteps).
  *  - DPM-Solver++(3M) uses half the Taylor coefficient of the second divided difference
  *    (dpmSolverMultistep's thirdOrder "halfTaylor"); DPMSolver/DEIS lower the final orders only below
@@ -32,7 +35,6 @@ import { linearSchedule } from "../schedule/linear.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
 import { type Sigma, type TrainStep, sigmaToLogSnr } from "../time.js";
 import { ddpm } from "../sampler/ddpm.js";
-import { deis } from "../sampler/deis.js";
 import { dpmSolverMultistep } from "../sampler/dpmSolverMultistep.js";
 import { euler } from "../sampler/euler.js";
 import { eulerAncestral } from "../sampler/eulerAncestral.js";
@@ -47,7 +49,14 @@ import {
 import { heun } from "../sampler/heun.js";
 import { lms } from "../sampler/lms.js";
 import { pndm } from "../sampler/pndm.js";
-import { type Sampler, type SamplerState, checkEta, defineSampler } from "../sampler/sampler.js";
+import {
+  type LowerOrderFinal,
+  type Sampler,
+  type SamplerState,
+  checkEta,
+  defineSampler,
+  stepOrder,
+} from "../sampler/sampler.js";
 import { unipc } from "../sampler/unipc.js";
 import { renoise } from "../sampler/exponential.js";
 
@@ -263,6 +272,34 @@ function discretePath(ac: Float64Array): AffinePath & { schedule: DiscreteSchedu
   return affinePath(discreteSchedule({ alphasCumprod: ac })) as AffinePath & { schedule: DiscreteSchedule };
 }
 
+/**
+ * The path of the σ̃-based schedulers: their table (ᾱ_{N−1} = 2⁻²⁴ on zero-SNR tables), unless that
+ * override lies above the entries before it (linear betas: ᾱ₉₉₆…₉₉₈ down to 4.2e-9), where σ̃ first
+ * rises past σ̃_{N−1} ≈ 4096 and then falls back. diffusers only reads σ̃ at its timesteps; a path's σ̃
+ * must rise towards t = 0, so the path is then the zero-terminal table itself (ᾱ_{N−1} = 0): it holds
+ * every σ̃ of the table, 2⁻²⁴'s ≈ 4096 included (between ᾱ₉₉₅ and ᾱ₉₉₆), and the grid places each
+ * node by its σ̃. A list of σ̃ that rises (a timestep in that tail after 999) is refused by `checkFalling`.
+ */
+function sigmaPath({ ac, acSigma }: Tables): AffinePath & { schedule: DiscreteSchedule } {
+  const falling = acSigma.every((a, i) => i === 0 || a < acSigma[i - 1]!);
+  return discretePath(falling ? acSigma : ac);
+}
+
+/** Throws unless diffusers' σ̃ list falls from node to node (difflux's grids step toward the data). */
+function checkFalling(sigmas: readonly number[], timesteps: readonly number[]): void {
+  for (let i = 0; i + 1 < sigmas.length; i++) {
+    const [a, b] = [sigmas[i]!, sigmas[i + 1]!];
+    if (b < a) continue;
+    const why =
+      b > a
+        ? " (with rescale_betas_zero_snr the 2⁻²⁴ override of the last ᾱ can lie above the entries before it, whose σ̃ is larger)"
+        : "";
+    throw new RangeError(
+      `${FN}: diffusers' σ̃ does not fall from ${a} at timestep ${timesteps[i]} to ${b} at timestep ${timesteps[i + 1]}${why}; difflux's grids only step toward the data — use fewer inference steps`,
+    );
+  }
+}
+
 /** DDIM/DDPM/PNDM timesteps: grid.ts's `discreteTimesteps` (diffusers' own spacings). */
 function integerTimesteps(spacing: string, N: number, n: number, offset: number): number[] {
   if (spacing !== "linspace" && spacing !== "leading" && spacing !== "trailing") {
@@ -340,6 +377,172 @@ function diffusersDdim(targets: readonly PathSlice[], eta: number, alphaBar: (t:
         throw new RangeError(`${fn}.init: ${targets.length} targets for ${base.grid.times.length - 1} steps`);
       return base;
     },
+  );
+}
+
+/** A float32 logarithm. */
+export type Log32 = (x: number) => number;
+
+/** The correctly rounded float32 logarithm (torch's float32 log agrees with it but for rare 1-ulp cases). */
+const log32: Log32 = (x) => f32(Math.log(x));
+
+/**
+ * Fused multiply-add in float32: a·b + c rounded once (a·b is exact in float64; the float64 sum's own
+ * rounding error e decides a float32 tie that the sum lands on exactly).
+ */
+function fma32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const v = s - p;
+  const e = p - (s - v) + (c - v);
+  const r = f32(s);
+  if (e === 0 || r === s) return r;
+  const other = f32(r + 2 * (s - r));
+  if (s - r !== other - s) return r;
+  return e > 0 === other > r ? other : r;
+}
+
+// The polynomials' coefficients (float32, shortest decimals): P(t) = Σ pⱼtʲ, Q(t) = Σ qⱼtʲ.
+const LOG_P = [0, 1, 2.1126776, 1.4800006, 0.38088378, 0.025899792].map(f32);
+const LOG_Q = [1, 2.6126776, 2.453006, 0.9864943, 0.15464763, 0.0058750953].map(f32);
+const LN2_32 = f32(Math.LN2);
+const SQRT_HALF_32 = f32(Math.SQRT1_2);
+
+/**
+ * numpy's float32 logarithm as x86-64 builds of numpy ≥ 1.20 evaluate it (AVX2/AVX512F loops; what
+ * diffusers' DEIS gets from np.log of 0-d float32 tensors): x = y·2ᵏ with y ∈ (√½, √2],
+ *   log x = k·ln 2 + P(y − 1)/Q(y − 1),
+ * P, Q the degree-5 minimax polynomials of LOG_P/LOG_Q in float32 with fused multiply-adds. Up to ~4
+ * ulps from the correctly rounded value (~14% of inputs differ); matches numpy 1.24 bit for bit
+ * (test/compat). For positive normal x only (the σ̃ ratios it is used on).
+ */
+export function numpyLog32(x: number): number {
+  let k = Math.floor(Math.log2(x)) + 1;
+  let y = x / 2 ** k;
+  // Math.log2 may round across a power of two: renormalize y into [½, 1).
+  if (y >= 1) {
+    y /= 2;
+    k += 1;
+  } else if (y < 0.5) {
+    y *= 2;
+    k -= 1;
+  }
+  if (y <= SQRT_HALF_32) {
+    y += y;
+    k -= 1;
+  }
+  const t = f32(y - 1);
+  let num = LOG_P[5]!;
+  let den = LOG_Q[5]!;
+  for (let j = 4; j >= 0; j--) {
+    num = fma32(num, t, LOG_P[j]!);
+    den = fma32(den, t, LOG_Q[j]!);
+  }
+  return fma32(k, LN2_32, f32(num / den));
+}
+
+/** diffusers' `_sigma_to_alpha_sigma_t` in float32: α = 1/√(σ̃² + 1), σ = σ̃·α. */
+function alphaSigma32(s: number): { alpha: number; sigma: number } {
+  const alpha = f32(1 / f32(Math.sqrt(f32(f32(s * s) + 1))));
+  return { alpha, sigma: f32(s * alpha) };
+}
+
+/**
+ * One DEIS step's coefficients as diffusers evaluates them ("deis", "logrho"), every scalar in float32,
+ * from the float32 σ̃ of the step's end and its history, `sigmas` = [σ̃_t, σ̃_s0, σ̃_s1, …] (its length
+ * − 1 is the order). With α = 1/√(σ̃² + 1), σ = σ̃·α, ρ = σ/α:
+ *   order 1:  x_t = (α_t/α_s0)·x − σ_t·(e^h − 1)·ε₀,  h = (log α_t − log σ_t) − (log α_s0 − log σ_s0)
+ *             → { scale: α_t/α_s0, eps: [−σ_t·(e^h − 1)] }, x_t = scale·x + eps₀·ε₀;
+ *   order k:  x_t = α_t·(x/α_s0 + Σⱼ cⱼ·εⱼ),  cⱼ = Fⱼ(ρ_t) − Fⱼ(ρ_s0), Fⱼ the antiderivative in ρ of the
+ *             Lagrange basis ℓⱼ(log ρ) on log ρ_s0, log ρ_s1, … (Zhang & Chen 2023, eq. 15):
+ *     F(t; b, c)    = t·(log t − log c − 1)/(log b − log c)
+ *     F(t; b, c, d) = t·(log c·(log d − log t + 1) − log d·log t + log d + (log t)² − 2·log t + 2)
+ *                     / ((log b − log c)(log b − log d))
+ *             → { alphaT, alphaS0, eps: [c₀, c₁, …] }.
+ * The differences Fⱼ(ρ_t) − Fⱼ(ρ_s0) cancel: in float32 they move the coefficients by up to ~1e-4
+ * relative from the exact ∫ ℓⱼ(log ρ) dρ (deis.ts), and one ulp of a logarithm moves them as much, so
+ * `log` (the float32 log of the ρ, order ≥ 2) defaults to numpy's own (`numpyLog32`).
+ */
+export function diffusersDeisCoefficients(
+  sigmas: readonly number[],
+  log: Log32 = numpyLog32,
+):
+  | { readonly order: 1; readonly scale: number; readonly eps: readonly number[] }
+  | {
+      readonly order: 2 | 3;
+      readonly alphaT: number;
+      readonly alphaS0: number;
+      readonly eps: readonly number[];
+    } {
+  const levels = sigmas.map((v) => alphaSigma32(f32(v)));
+  const { alpha: aT, sigma: sT } = levels[0]!;
+  const { alpha: a0, sigma: s0 } = levels[1]!;
+  const order = sigmas.length - 1;
+  if (order === 1) {
+    // torch's float32 log and exp here (log32; torch's exp is not correctly rounded either: ≤ 1 ulp).
+    const h = f32(f32(log32(aT) - log32(sT)) - f32(log32(a0) - log32(s0)));
+    return { order, scale: f32(aT / a0), eps: [-f32(sT * f32(f32(Math.exp(h)) - 1))] };
+  }
+  const L = levels.map(({ alpha, sigma }) => log(f32(sigma / alpha)));
+  const rho = levels.map(({ alpha, sigma }) => f32(sigma / alpha));
+  // Fⱼ at ρ_t (at = 0) or ρ_s0 (at = 1); the nodes s0, s1, … are 1 … order, basis j's own node b
+  // first and the others cyclically after it (diffusers' argument order, which fixes the rounding).
+  const F = (at: number, j: number): number => {
+    const node = (k: number) => 1 + ((j + k) % order);
+    const t = rho[at]!;
+    const lt = L[at]!;
+    const lb = L[node(0)]!;
+    const lc = L[node(1)]!;
+    if (order === 2) return f32(f32(t * f32(f32(-lc + lt) - 1)) / f32(lb - lc));
+    const ld = L[node(2)]!;
+    let v = f32(lc * f32(f32(ld - lt) + 1));
+    v = f32(v - f32(ld * lt));
+    v = f32(v + ld);
+    v = f32(v + f32(lt * lt));
+    v = f32(v - f32(2 * lt));
+    v = f32(v + 2);
+    return f32(f32(t * v) / f32(f32(lb - lc) * f32(lb - ld)));
+  };
+  const eps = Array.from({ length: order }, (_, j) => f32(F(0, j) - F(1, j)));
+  return { order: order as 2 | 3, alphaT: aT, alphaS0: a0, eps };
+}
+
+/** The compat DEIS state: the model's ε̂ at the nodes so far (most recent last). */
+interface DeisHistoryState extends SamplerState {
+  readonly history: readonly Float64Array[];
+}
+
+/**
+ * diffusers' DEIS: the native `deis` step (ρAB-DEIS, log-ρ basis) with diffusers' float32 coefficients
+ * (`diffusersDeisCoefficients`) applied to the float64 state in diffusers' order; `sigmas` are the grid
+ * nodes' float32 σ̃.
+ */
+function diffusersDeis(
+  sigmas: readonly number[],
+  order: number,
+  lowerOrderFinal: LowerOrderFinal,
+): Sampler<DeisHistoryState> {
+  const fn = "fromDiffusers(DEIS)";
+  return defineSampler<DeisHistoryState>(
+    fn,
+    { name: `deis-diffusers(order=${order})`, order, stochastic: false },
+    async (run) => {
+      const { state } = run;
+      const i = run.from;
+      const eps = (await run.predict(state.x, run.slice(i))).as("noise");
+      const history = [...state.history, eps].slice(-order);
+      const q = stepOrder(order, history.length, state, lowerOrderFinal);
+      const m = history.slice(-q).reverse(); // ε₀ (this node), ε₁, …
+      const k = diffusersDeisCoefficients([sigmas[i + 1]!, ...m.map((_, j) => sigmas[i - j]!)]);
+      const x = state.x.map((v, n) => {
+        if (k.order === 1) return k.scale * v + k.eps[0]! * m[0]![n]!;
+        let inner = v / k.alphaS0;
+        for (let j = 0; j < q; j++) inner += k.eps[j]! * m[j]![n]!;
+        return k.alphaT * inner;
+      });
+      return run.finish(x, { history });
+    },
+    (base) => ({ ...base, history: [] }),
   );
 }
 
@@ -428,7 +631,7 @@ function buildDdim(
     return {
       path,
       grid,
-      sampler: pndm({ warmup: skip ? "heun" : "rk4" }) as unknown as Sampler<SamplerState>,
+      sampler: pndm({ warmup: skip ? "heun" : "rk4" }),
       timesteps: calls,
       sigmas: null,
       nodeTimesteps,
@@ -455,8 +658,9 @@ function buildDdim(
 }
 
 function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig, n: number): Built {
-  const { n: N, acSigma } = tables(config);
-  const path = discretePath(acSigma);
+  const t = tables(config);
+  const { n: N, acSigma } = t;
+  const path = sigmaPath(t);
   const table = sigmaTable(acSigma);
   const spacing = config.timestep_spacing ?? "linspace";
   const offset = config.steps_offset ?? 0;
@@ -494,6 +698,7 @@ function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig
       : finalType === "sigma_min"
         ? table[0]!
         : unsupported(`final_sigmas_type ${JSON.stringify(finalType)}`, 'use "zero" or "sigma_min"');
+  checkFalling(sig.map(f32), ts);
   const sigmas = [...sig, last].map(f32);
   const timesteps = ts.map(f32);
   const grid = customGrid(
@@ -508,8 +713,7 @@ function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig
   let reported = sigmas;
   if (scheduler === "EulerDiscreteScheduler") sampler = euler({ variable: "sigma" });
   else if (scheduler === "EulerAncestralDiscreteScheduler") sampler = eulerAncestral({ eta: 1 });
-  else if (scheduler === "LMSDiscreteScheduler")
-    sampler = lms({ order: 4, variable: "sigma" }) as unknown as Sampler<SamplerState>;
+  else if (scheduler === "LMSDiscreteScheduler") sampler = lms({ order: 4, variable: "sigma" });
   else {
     sampler = heun({ variable: "sigma" });
     // Heun's timesteps repeat every node but the first (two calls per step, one on the last).
@@ -529,8 +733,9 @@ function buildEulerFamily(scheduler: DiffusersScheduler, config: DiffusersConfig
 }
 
 function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, n: number): Built {
-  const { n: N, acSigma } = tables(config);
-  const path = discretePath(acSigma);
+  const t = tables(config);
+  const { n: N, acSigma } = t;
+  const path = sigmaPath(t);
   const table = sigmaTable(acSigma);
   const logTable = table.map((v) => f32(Math.log(v)));
   const spacing = config.timestep_spacing ?? "linspace";
@@ -573,14 +778,16 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
       : finalType === "sigma_min"
         ? table[0]!
         : unsupported(`final_sigmas_type ${JSON.stringify(finalType)}`, 'use "zero" or "sigma_min"');
+  checkFalling(sig.map(f32), ts);
   const sigmas = [...sig, last].map(f32);
   const grid = customGrid(
     path,
     sigmas.map((v) => timeOfSigma(path, v)),
   );
-  const order =
-    config.solver_order ??
-    (scheduler === "DPMSolverMultistepScheduler" ? 2 : scheduler === "UniPCMultistepScheduler" ? 2 : 2);
+  // diffusers' default solver_order is 2 for all three schedulers.
+  const order = config.solver_order ?? 2;
+  if (order !== 1 && order !== 2 && order !== 3)
+    unsupported(`solver_order ${JSON.stringify(config.solver_order)}`, "use 1, 2 or 3");
   const final = config.lower_order_final ?? true;
   let sampler: Sampler<SamplerState>;
   if (scheduler === "DPMSolverMultistepScheduler") {
@@ -602,7 +809,7 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
       solverType: type === "midpoint" ? "midpoint" : "taylor",
       thirdOrder: "halfTaylor",
       lowerOrderFinal: final ? { belowSteps: 15 } : false,
-    }) as unknown as Sampler<SamplerState>;
+    });
   } else if (scheduler === "UniPCMultistepScheduler") {
     const type = config.solver_type ?? "bh2";
     if (type !== "bh1" && type !== "bh2")
@@ -610,15 +817,12 @@ function buildMultistep(scheduler: DiffusersScheduler, config: DiffusersConfig, 
     if (config.predict_x0 === false)
       unsupported("predict_x0 = false", "use the data-prediction UniPC (predict_x0 = true)");
     if ((config.disable_corrector ?? []).length > 0) unsupported("disable_corrector", "leave it empty");
-    sampler = unipc({ order, variant: type, lowerOrderFinal: final }) as unknown as Sampler<SamplerState>;
+    sampler = unipc({ order, variant: type, lowerOrderFinal: final });
   } else {
     if ((config.algorithm_type ?? "deis") !== "deis" || (config.solver_type ?? "logrho") !== "logrho") {
       unsupported('DEIS variants other than algorithm_type "deis", solver_type "logrho"', "use the defaults");
     }
-    sampler = deis({
-      order,
-      lowerOrderFinal: final ? { belowSteps: 15 } : false,
-    }) as unknown as Sampler<SamplerState>;
+    sampler = diffusersDeis(sigmas, order, final ? { belowSteps: 15 } : false);
   }
   return {
     path,

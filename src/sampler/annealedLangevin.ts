@@ -1,12 +1,14 @@
 /**
  * Annealed Langevin dynamics (Song & Ermon 2019, NCSN, Alg. 1): for each noise level of the grid, from
- * noisiest to cleanest, T Langevin steps with step size εᵢ = ε·σᵢ²/σ_L² (σ_L the smallest level):
- *   x ← x + (εᵢ/2)·∇log p_{tᵢ}(x) + √εᵢ·z.
+ * noisiest to cleanest,
+ *   αᵢ = ε·σᵢ²/σ_L²                                  (σ_L the smallest level)
+ *   for t = 1 … T:  z ~ N(0, I),  x ← x + (αᵢ/2)·∇log p_{tᵢ}(x) + √αᵢ·z.
  * Step i moves the state to node i + 1 and runs the T updates there; σᵢ² is the mean conditional
- * variance of the node (σ² on an affine path, tr Σ_p/d on a bridge). Into the data end the step is the
- * denoising jump x = α·D̂ + b (Jolicoeur-Martineau et al. 2021's final denoising). Works on every path.
+ * variance of the node (σ² on an affine path, tr Σ_p/d on a bridge; exponential.ts). Into the data end
+ * the step is the denoising jump x = α·D̂ + b (Jolicoeur-Martineau et al. 2021's final denoising).
+ * Works on every path.
  */
-import { langevinUpdate, meanVariance } from "./predictorCorrector.js";
+import { meanVariance } from "./exponential.js";
 import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `annealedLangevin`. */
@@ -32,17 +34,23 @@ export function annealedLangevin(options: AnnealedLangevinOptions = {}): Sampler
     async (run) => {
       const { state } = run;
       const dim = state.shape.dim;
+      const slice = run.slice(run.to);
       // Into the data end: the denoising jump.
       if (run.toDataEnd)
-        return run.finish(
-          denoiseTo(run.slice(run.to), (await run.predict(state.x, run.slice(run.from))).as("data")),
-        );
-      // Langevin steps at the next level, εᵢ = ε·σᵢ²/σ_L².
+        return run.finish(denoiseTo(slice, (await run.predict(state.x, run.slice(run.from))).as("data")));
+      // αᵢ = ε·σᵢ²/σ_L².
       const slices = state.grid.slices;
       const lastNoisy = slices[slices.length - (state.grid.dataEnd ? 2 : 1)]!;
-      const size = (eps * meanVariance(run.slice(run.to), dim)) / meanVariance(lastNoisy, dim);
-      // x + (ε/2)·s + √ε·z is langevinUpdate's x + ε'·s + √(2ε')·z with ε' = ε/2.
-      return run.finish(await langevinUpdate(run, state.x, run.slice(run.to), rounds, size / 2));
+      const alpha = (eps * meanVariance(slice, dim)) / meanVariance(lastNoisy, dim);
+      const noise = Math.sqrt(alpha);
+      // T Langevin steps at the level: x ← x + (αᵢ/2)·∇log p(x) + √αᵢ·z.
+      let x = state.x;
+      for (let t = 0; t < rounds; t++) {
+        const score = (await run.predict(x, slice)).as("score");
+        const z = run.normals();
+        x = x.map((v, i) => v + (alpha / 2) * score[i]! + noise * z[i]!);
+      }
+      return run.finish(x);
     },
   );
 }

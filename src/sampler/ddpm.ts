@@ -44,7 +44,7 @@ export function ddpm(options: DdpmOptions = {}): Sampler {
         const r = at(from.alpha, c) / at(to.alpha, c);
         up[c] =
           variance === "fixedSmall"
-            ? s2 * Math.sqrt(1 - e2[c]!)
+            ? s2 * Math.sqrt(Math.max(1 - e2[c]!, 0))
             : Math.sqrt(Math.max(at(from.sigma, c) ** 2 - (r * s2) ** 2, 0));
       }
     }

@@ -8,7 +8,7 @@
  * Source: Dormand & Prince (1980); Hairer, Nørsett & Wanner, Solving ODEs I, §II.4–II.5.
  */
 import { type AdaptiveSolver, dopriInit, dopriStep } from "../math/integrate.js";
-import { velocityRhs } from "./rk4.js";
+import { velocityRhs } from "./variable.js";
 import { type Sampler, type SamplerState, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `dopri`. */

@@ -1,11 +1,12 @@
 /**
  * Multistep DPM-Solver++ (Lu et al. 2022, "DPM-Solver++", Alg. 2 and eq. 9) with data prediction D̂,
- * orders 1–3, and its SDE variant (ibid. §5 / App.; k-diffusion's dpmpp_2m_sde and dpmpp_3m_sde with η).
- * Per coordinate, ℓ = log(α/σ), h = ℓᵢ₊₁ − ℓᵢ, κ = 1 + η, H = κh:
+ * orders 1–3, and its SDE variant (ibid. §5; k-diffusion's dpmpp_2m_sde and dpmpp_3m_sde with η).
+ * Per coordinate (exponential.ts), ℓ = log(α/σ), h = ℓᵢ₊₁ − ℓᵢ, κ = 1 + η, H = κh:
  *   xᵢ₊₁ − b' = (σ'/σ)·e^{−ηh}·(xᵢ − b) + α'·[(1 − e^{−H})·D₀ + c₁·D₁ + c₂·D₂] + σ'·√(1 − e^{−2ηh})·z,
  * the exact solution of the (η-)SDE for D̂(ℓ) = D₀ + D₁(ℓ − ℓᵢ)/h + D₂(ℓ − ℓᵢ)(ℓ − ℓᵢ₋₁)/h² fitted to
  * the history D₀ = D̂ᵢ, D̂ᵢ₋₁, D̂ᵢ₋₂ (r₀ = hᵢ₋₁/h, r₁ = hᵢ₋₂/h):
- *   order 2: D₁ = (D₀ − D̂ᵢ₋₁)/r₀;  c₁ = "midpoint": (1 − e^{−H})/2  |  "taylor": 1 − (1 − e^{−H})/H
+ *   order 2 (Alg. 2: Dᵢ = (1 + 1/(2r₀))·D̂ᵢ − 1/(2r₀)·D̂ᵢ₋₁ with "midpoint"):
+ *            D₁ = (D₀ − D̂ᵢ₋₁)/r₀;  c₁ = "midpoint": (1 − e^{−H})/2  |  "taylor": 1 − (1 − e^{−H})/H
  *   order 3: D₁⁰ = (D₀ − D̂ᵢ₋₁)/r₀, D₁¹ = (D̂ᵢ₋₁ − D̂ᵢ₋₂)/r₁, D₁ = D₁⁰ + r₀(D₁⁰ − D₁¹)/(r₀ + r₁),
  *            D₂ = (D₁⁰ − D₁¹)/(r₀ + r₁);  c₁ = 1 − (1 − e^{−H})/H,
  *            c₂ = "taylor": 1 − 2(H − 1 + e^{−H})/H²  (exact for the quadratic: order 3)
@@ -14,19 +15,22 @@
  * Start-up uses orders 1, 2, …; the step into the data end (σ' = 0) is first order — the denoising
  * jump — as in both peers; `lowerOrderFinal` lowers the order to the number of steps left.
  */
-import { coord, halfLogSnr } from "./exponential.js";
-import type { CoordinateLevels } from "../path/path.js";
-import { perCoordinate as at } from "./levels.js";
 import {
-  type LowerOrderFinal,
+  type DataHistoryState,
+  type Lane,
+  type StepWeights,
+  dataRecord,
+  exponentialStep,
+  multistepOrder,
+  newestFirst,
+} from "./exponential.js";
+import {
   type Sampler,
-  type SamplerState,
   checkEta,
   checkLowerOrderFinal,
   checkOrder,
   defineSampler,
   denoiseTo,
-  stepOrder,
 } from "./sampler.js";
 
 /** Options of `dpmSolverMultistep`. */
@@ -43,25 +47,45 @@ export interface DpmSolverMultistepOptions {
   readonly lowerOrderFinal?: boolean | { readonly belowSteps: number };
 }
 
-/** One history entry: D̂ at ℓ (per coordinate). */
-export interface DataRecord {
-  readonly ell: Float64Array;
-  readonly data: Float64Array;
-}
-
-/** Multistep state: the common fields plus the data-prediction history (most recent last). */
-export interface DataHistoryState extends SamplerState {
-  readonly history: readonly DataRecord[];
-}
-
-/** The order a multistep step may use (`stepOrder`), counting only history at finite ℓ (α > 0). */
-export function multistepOrder(
-  order: number,
-  history: readonly DataRecord[],
-  state: SamplerState,
-  lowerOrderFinal: LowerOrderFinal,
-): number {
-  return stepOrder(order, history.filter((r) => r.ell.every(Number.isFinite)).length, state, lowerOrderFinal);
+/**
+ * The weights of D̂ᵢ, D̂ᵢ₋₁, D̂ᵢ₋₂ (the history's length fixes the order), x − b and z for one
+ * coordinate (file header): s, t the levels at the step's start and end, ℓ the history's ℓ (newest first).
+ */
+function weights(
+  s: Lane,
+  t: Lane,
+  ell: readonly number[],
+  eta: number,
+  solverType: "midpoint" | "taylor",
+  thirdOrder: "taylor" | "halfTaylor",
+): StepWeights {
+  const h = t.ell - ell[0]!;
+  const H = (1 + eta) * h;
+  const e1 = -Math.expm1(-H); // 1 − e^{−H}
+  const x = (t.sigma / s.sigma) * (eta === 0 ? 1 : Math.exp(-eta * h));
+  const noise = t.sigma * Math.sqrt(-Math.expm1(-2 * eta * h));
+  // First order: α'(1 − e^{−H})·D₀.
+  let w0 = t.alpha * e1;
+  if (ell.length === 2) {
+    // c₁·D₁ with D₁ = (D₀ − D̂ᵢ₋₁)/r₀.
+    const r0 = (ell[0]! - ell[1]!) / h;
+    const c1 = t.alpha * (solverType === "midpoint" ? e1 / 2 : 1 - e1 / H);
+    w0 += c1 / r0;
+    return { x, data: [w0, -c1 / r0], noise };
+  }
+  if (ell.length === 3) {
+    const r0 = (ell[0]! - ell[1]!) / h;
+    const r1 = (ell[1]! - ell[2]!) / h;
+    const c1 = t.alpha * (1 - e1 / H);
+    const g = (H - 1 + Math.exp(-H)) / (H * H);
+    const c2 = t.alpha * (thirdOrder === "taylor" ? 1 - 2 * g : 0.5 - g);
+    // c₁·D₁ + c₂·D₂ = u·D₁⁰ + v·D₁¹, D₁⁰ = (D₀ − D̂ᵢ₋₁)/r₀, D₁¹ = (D̂ᵢ₋₁ − D̂ᵢ₋₂)/r₁.
+    const u = c1 * (1 + r0 / (r0 + r1)) + c2 / (r0 + r1);
+    const v = -(c1 * r0) / (r0 + r1) - c2 / (r0 + r1);
+    w0 += u / r0;
+    return { x, data: [w0, -u / r0 + v / r1, -v / r1], noise };
+  }
+  return { x, data: [w0], noise };
 }
 
 /** Multistep DPM-Solver++ (file header). */
@@ -90,101 +114,20 @@ export function dpmSolverMultistep(options: DpmSolverMultistepOptions = {}): Sam
     info,
     async (run) => {
       const { state } = run;
-      const dim = state.shape.dim;
       const { from, to, p } = await run.begin();
-      const d0 = p.as("data");
-      const history = [...state.history, { ell: halfLogSnr(from), data: d0 }].slice(-order);
-      // Step into the data end: first order, the denoising jump x = α'·D̂ + b'.
-      if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d0), { history });
+      const d = p.as("data");
+      const history = [...state.history, dataRecord(from, d)].slice(-order);
+      // Into the data end: first order, the denoising jump x = α'·D̂ + b'.
+      if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d), { history });
+      // Order q from the history (start-up) and the steps left.
       const q = multistepOrder(order, history, state, lowerOrderFinal);
       const z = eta > 0 ? run.normals() : null;
-      const x = dpmSolverUpdate(
-        state.x,
-        from,
-        to,
-        history.slice(-q),
-        { eta, solverType, thirdOrder },
-        z,
-        dim,
+      // xᵢ₊₁ − b' = (σ'/σ)e^{−ηh}(xᵢ − b) + α'[(1 − e^{−H})D₀ + c₁D₁ + c₂D₂] + σ'√(1 − e^{−2ηh})·z.
+      const x = exponentialStep(state.x, from, to, newestFirst(history, q), z, state.shape.dim, (s, t, ell) =>
+        weights(s, t, ell, eta, solverType, thirdOrder),
       );
       return run.finish(x, { history });
     },
     (base) => ({ ...base, history: [] }),
   );
-}
-
-/**
- * The DPM-Solver++ update of the file header from `from` to `to`, with `records` (current last) of
- * length 1–3 fixing the order; z = null without noise.
- */
-export function dpmSolverUpdate(
-  x: Float64Array,
-  from: CoordinateLevels,
-  to: CoordinateLevels,
-  records: readonly DataRecord[],
-  options: {
-    readonly eta: number;
-    readonly solverType: "midpoint" | "taylor";
-    readonly thirdOrder: "taylor" | "halfTaylor";
-  },
-  z: Float64Array | null,
-  dim: number,
-): Float64Array {
-  const { eta, solverType, thirdOrder } = options;
-  const q = records.length;
-  const ellTo = halfLogSnr(to);
-  const m = Math.max(from.size, to.size, ...records.map((r) => r.ell.length));
-  // Per-coordinate coefficients: xScale, noise, and the weights of D̂ᵢ, D̂ᵢ₋₁, D̂ᵢ₋₂.
-  const xScale = new Float64Array(m);
-  const noise = new Float64Array(m);
-  const w = [new Float64Array(m), new Float64Array(m), new Float64Array(m)];
-  for (let c = 0; c < m; c++) {
-    const ell0 = at(records[q - 1]!.ell, c);
-    const h = at(ellTo, c) - ell0;
-    const H = (1 + eta) * h;
-    const a2 = at(to.alpha, c);
-    const s2 = at(to.sigma, c);
-    xScale[c] = (s2 / at(from.sigma, c)) * (eta === 0 ? 1 : Math.exp(-eta * h));
-    noise[c] = s2 * Math.sqrt(-Math.expm1(-2 * eta * h));
-    const e1 = -Math.expm1(-H); // 1 − e^{−H}
-    const taylor1 = 1 - e1 / H; // (H − 1 + e^{−H})/H
-    let w0 = a2 * e1;
-    let w1 = 0;
-    let w2 = 0;
-    if (q === 2) {
-      const r0 = (ell0 - at(records[0]!.ell, c)) / h;
-      const c1 = a2 * (solverType === "midpoint" ? e1 / 2 : taylor1);
-      // c₁·D₁ with D₁ = (D₀ − D̂ᵢ₋₁)/r₀.
-      w0 += c1 / r0;
-      w1 = -c1 / r0;
-    } else if (q === 3) {
-      const r0 = (ell0 - at(records[1]!.ell, c)) / h;
-      const r1 = (at(records[1]!.ell, c) - at(records[0]!.ell, c)) / h;
-      const c1 = a2 * taylor1;
-      const g = (H - 1 + Math.exp(-H)) / (H * H);
-      const c2 = a2 * (thirdOrder === "taylor" ? 1 - 2 * g : 0.5 - g);
-      // D₁⁰ = (D₀ − D₋₁)/r₀, D₁¹ = (D₋₁ − D₋₂)/r₁; D₁ = D₁⁰ + r₀(D₁⁰ − D₁¹)/(r₀+r₁); D₂ = (D₁⁰ − D₁¹)/(r₀+r₁).
-      const u = c1 * (1 + r0 / (r0 + r1)) + c2 / (r0 + r1); // weight of D₁⁰
-      const v = -(c1 * r0) / (r0 + r1) - c2 / (r0 + r1); // weight of D₁¹
-      w0 += u / r0;
-      w1 = -u / r0 + v / r1;
-      w2 = -v / r1;
-    }
-    w[0]![c] = w0;
-    w[1]![c] = w1;
-    w[2]![c] = w2;
-  }
-  const out = new Float64Array(x.length);
-  const b = from.offset;
-  const b2 = to.offset;
-  const d = records.map((r) => r.data).reverse(); // current first
-  for (let i = 0; i < x.length; i++) {
-    const j = i % dim;
-    const c = coord(m, i, dim);
-    let v = xScale[c]! * (x[i]! - (b === null ? 0 : b[j]!)) + (b2 === null ? 0 : b2[j]!);
-    for (let k = 0; k < q; k++) v += w[k]![c]! * d[k]![i]!;
-    if (z !== null) v += noise[c]! * z[i]!;
-    out[i] = v;
-  }
-  return out;
 }

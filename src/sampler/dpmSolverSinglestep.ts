@@ -1,18 +1,27 @@
 /**
  * DPM-Solver++(2S) (Lu et al. 2022, "DPM-Solver++", Alg. 1) and its ancestral variant (k-diffusion's
- * sample_dpmpp_2s_ancestral). Per coordinate, with the ancestral split to (α', σ_down) (η = 0: none):
- *   h = ℓ_down − ℓᵢ;  stage s at λ̄ = λ̄ᵢ + r·(λ̄_down − λ̄ᵢ) (r = ½), hₛ = ℓₛ − ℓᵢ, rᵢ = hₛ/h;
- *   First-order step to the stage:  uₛ − bₛ = (σₛ/σ)(xᵢ − b) + αₛ(1 − e^{−hₛ})·D̂ᵢ
- *   Second-order step:              x_down − b' = (σ_down/σ)(xᵢ − b) + α'(1 − e^{−h})·((1 − 1/(2rᵢ))·D̂ᵢ + D̂ₛ/(2rᵢ))
- *   Add noise:                      xᵢ₊₁ = x_down + σ_up·z.
- * The stage time comes from the path's (mean) log-SNR (levels.ts), so it runs on affine paths and
- * diagonal bridges. Into the data end (σ_down = 0) the step is the denoising jump. Order 2; 2 NFE.
+ * sample_dpmpp_2s_ancestral). Per coordinate (exponential.ts), with the ancestral split to
+ * (α', σ_down) (η = 0: none, σ_down = σ'):
+ *   h = ℓ_down − ℓᵢ;  the stage s at λ̄ₛ = λ̄ᵢ + r·(λ̄_down − λ̄ᵢ) (r = ½), rᵢ = (ℓₛ − ℓᵢ)/h
+ *   uₛ − bₛ = (σₛ/σ)(xᵢ − b) + αₛ(1 − e^{−rᵢh})·D̂ᵢ                             (first-order step to s)
+ *   Dᵢ = (1 − 1/(2rᵢ))·D̂ᵢ + 1/(2rᵢ)·D̂(uₛ, s)
+ *   x_down − b' = (σ_down/σ)(xᵢ − b) + α'(1 − e^{−h})·Dᵢ                        (second-order step)
+ *   xᵢ₊₁ = x_down + σ_up·z                                                     (add noise)
+ * The stage time comes from the path's (mean) log-SNR, so it runs on affine paths and diagonal
+ * bridges (rᵢ is each coordinate's actual fraction). Into the data end (σ_down = 0) the step is the
+ * denoising jump. Order 2; 2 NFE per step.
  */
-import { ancestralSplit, anyPositive, coord, halfLogSnr } from "./exponential.js";
 import type { CoordinateLevels } from "../path/path.js";
 import type { LogSnr } from "../time.js";
+import {
+  addNoise,
+  ancestralSplit,
+  anyPositive,
+  exponentialStep,
+  firstOrder,
+  halfLogSnr,
+} from "./exponential.js";
 import { perCoordinate as at } from "./levels.js";
-import { dpmSolverUpdate } from "./dpmSolverMultistep.js";
 import { type Sampler, checkEta, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `dpmSolverSinglestep`. */
@@ -22,6 +31,8 @@ export interface DpmSolverSinglestepOptions {
   /** Stage position r ∈ (0, 1) in log-SNR (default ½). */
   readonly r?: number;
 }
+
+const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
 
 /** DPM-Solver++(2S) (file header). */
 export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): Sampler {
@@ -39,50 +50,40 @@ export function dpmSolverSinglestep(options: DpmSolverSinglestepOptions = {}): S
       const d0 = p.as("data");
       // Into the data end: the denoising jump.
       if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d0));
+      // The deterministic part's target (α', σ_down), and σ_up.
       const { down, up } = ancestralSplit(from, to, eta);
-      // The target of the deterministic part: (α', σ_down).
       const target: CoordinateLevels = {
         ...to,
         size: down.length,
-        alpha: broadcast(to.alpha, down.length),
+        alpha: Float64Array.from(down, (_, c) => at(to.alpha, c)),
         sigma: down,
       };
+      // The stage at fraction r of the step in log-SNR (on VE/EDM an ancestral target cleaner than σmin
+      // can put it beyond t = 1: it is clamped to the path's end; rᵢ uses the stage's actual level).
       const ell = halfLogSnr(from);
       const ellDown = halfLogSnr(target);
-      const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
-      // Stage at fraction r of the step in log-SNR (on VE/EDM an ancestral target cleaner than σmin can
-      // put it beyond t = 1: it is clamped to the path's end; rᵢ below uses the stage's actual level).
       const lambdaS = 2 * (mean(ell) + r * (mean(ellDown) - mean(ell)));
-      const top = state.grid.path.logSnr(1);
-      const stageSlice = run.sliceAt(lambdaS >= top ? 1 : state.grid.path.timeAtLogSnr(lambdaS as LogSnr));
+      const path = state.grid.path;
+      const stageSlice = run.sliceAt(lambdaS >= path.logSnr(1) ? 1 : path.timeAtLogSnr(lambdaS as LogSnr));
       const stage = run.levelsOf(stageSlice);
-      const ellS = halfLogSnr(stage);
       // First-order step to the stage.
-      const first = (data: Float64Array, target2: CoordinateLevels) =>
-        dpmSolverUpdate(state.x, from, target2, [{ ell, data }], ODE, null, dim);
-      const u = first(d0, stage);
+      const u = exponentialStep(state.x, from, stage, [{ ell, data: d0 }], null, dim, firstOrder);
       const ds = (await run.predict(u, stageSlice)).as("data");
-      // Second-order step to (α', σ_down) with D = (1 − 1/(2r))·D̂ᵢ + D̂ₛ/(2r).
+      // Dᵢ = (1 − 1/(2rᵢ))·D̂ᵢ + 1/(2rᵢ)·D̂ₛ with rᵢ = (ℓₛ − ℓᵢ)/(ℓ_down − ℓᵢ) per coordinate.
+      const ellS = halfLogSnr(stage);
       const m = Math.max(ell.length, ellS.length, ellDown.length);
-      const mix = new Float64Array(d0.length);
-      for (let i = 0; i < mix.length; i++) {
-        const c = coord(m, i, dim);
-        const ri = (at(ellS, c) - at(ell, c)) / (at(ellDown, c) - at(ell, c));
-        mix[i] = (1 - 1 / (2 * ri)) * d0[i]! + ds[i]! / (2 * ri);
-      }
-      const xDown = first(mix, target);
+      const rs = Float64Array.from(
+        { length: m },
+        (_, c) => (at(ellS, c) - at(ell, c)) / (at(ellDown, c) - at(ell, c)),
+      );
+      const D = d0.map((v, i) => {
+        const ri = rs[m === 1 ? 0 : i % dim]!;
+        return (1 - 1 / (2 * ri)) * v + ds[i]! / (2 * ri);
+      });
+      // Second-order step to (α', σ_down).
+      const x = exponentialStep(state.x, from, target, [{ ell, data: D }], null, dim, firstOrder);
       // Add noise.
-      if (anyPositive(up)) {
-        const z = run.normals();
-        for (let i = 0; i < xDown.length; i++) xDown[i]! += up[coord(up.length, i, dim)]! * z[i]!;
-      }
-      return run.finish(xDown);
+      return run.finish(anyPositive(up) ? addNoise(x, up, run.normals(), dim) : x);
     },
   );
-}
-
-const ODE = { eta: 0, solverType: "midpoint", thirdOrder: "taylor" } as const;
-
-function broadcast(a: Float64Array, m: number): Float64Array {
-  return a.length === m ? a : Float64Array.from({ length: m }, (_, c) => at(a, c));
 }

@@ -1,18 +1,20 @@
 /**
  * EDM's stochastic sampler (Karras et al. 2022, Alg. 2; k-diffusion's sample_heun/sample_euler with
- * churn). Per step i of N, with σ̃ᵢ the node's noise level:
- *   γᵢ = min(S_churn/N, √2 − 1) if S_tmin ≤ σ̃ᵢ ≤ S_tmax, else 0;   σ̃̂ = (1 + γᵢ)·σ̃ᵢ
- *   Increase noise temporarily:  x̂ = x̃ᵢ + √(σ̃̂² − σ̃ᵢ²)·S_noise·z   (in x: the forward transition
- *                                from tᵢ back to t̂, x̂ = b̂ + (α̂/α)(x − b) + √(σ̂² − (α̂σ/α)²)·S_noise·z)
- *   Heun step from t̂ to tᵢ₊₁ (heun.ts; Euler into the data end).
- * t̂ is the time of log-SNR λ̂ = λᵢ − 2·log(1 + γᵢ) (clamped to the path's start). S_churn = 0 is the
- * deterministic Heun sampler exactly (no noise is drawn). Default variable "sigma" as in EDM.
+ * churn), in σ̃ (default) or canonical time (variable.ts). Per step i of N, with σ̃ᵢ the node's level:
+ *   γᵢ = min(S_churn/N, √2 − 1) if σ̃ᵢ ∈ [S_tmin, S_tmax], else 0
+ *   t̂ᵢ: σ̃(t̂ᵢ) = (1 + γᵢ)·σ̃ᵢ                               (increase noise temporarily)
+ *   x̂ᵢ = xᵢ + √(σ̃(t̂ᵢ)² − σ̃ᵢ²)·S_noise·z   (in x: the forward transition from tᵢ to t̂ᵢ,
+ *        x̂ = b̂ + (α̂/α)(x − b) + √(σ̂² − (α̂σ/α)²)·S_noise·z, exponential.ts)
+ *   dᵢ = f(ŷᵢ, τ̂ᵢ);  yᵢ₊₁ = ŷᵢ + (τᵢ₊₁ − τ̂ᵢ)·dᵢ                (Euler step from t̂ᵢ to tᵢ₊₁)
+ *   if τᵢ₊₁ ≠ 0:  d'ᵢ = f(yᵢ₊₁, τᵢ₊₁);  yᵢ₊₁ = ŷᵢ + (τᵢ₊₁ − τ̂ᵢ)·(½dᵢ + ½d'ᵢ)   (second-order correction)
+ * t̂ᵢ is the time of log-SNR λ̂ = λᵢ − 2·log(1 + γᵢ) (clamped to the path's start). S_churn = 0 is the
+ * deterministic Heun sampler (heun.ts) exactly; no noise is drawn then. In the t variable the step
+ * into the data end is the denoising jump. Order 2 (of the deterministic part).
  */
 import type { LogSnr } from "../time.js";
-import { perCoordinate as at } from "./levels.js";
-import { rk2Update } from "./rk2.js";
-import { type Sampler, defineSampler } from "./sampler.js";
-import { type OdeVariable, checkVariable, frameOf } from "./variable.js";
+import { noiseUp } from "./exponential.js";
+import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
+import { type OdeVariable, beginOde, checkVariable, heunStep } from "./variable.js";
 
 /** Options of `edmStochastic` (EDM's names; S_tmin, S_tmax bound σ̃). */
 export interface EdmStochasticOptions {
@@ -38,37 +40,23 @@ export function edmStochastic(options: EdmStochasticOptions = {}): Sampler {
     fn,
     { name: `edm-stochastic(sChurn=${sChurn})`, order: 2, stochastic: sChurn > 0 },
     async (run) => {
-      const { state } = run;
-      const dim = state.shape.dim;
-      const grid = state.grid;
+      const { grid, shape } = run.state;
       const n = grid.times.length - 1;
       const sigma = grid.sigmas[run.from]!;
       const gamma = sigma >= sTmin && sigma <= sTmax ? Math.min(sChurn / n, Math.SQRT2 - 1) : 0;
-      let x = state.x;
-      let fromSlice = run.slice(run.from);
+      // Increase noise temporarily: back along the forward process from tᵢ to t̂ᵢ.
+      let x = run.state.x;
+      let hat = run.slice(run.from);
       if (gamma > 0) {
-        // Increase noise temporarily: back along the forward process to t̂.
-        const path = grid.path;
-        const lambdaHat = Math.max(grid.logSnrs[run.from]! - 2 * Math.log1p(gamma), path.logSnr(0));
-        fromSlice = run.sliceAt(path.timeAtLogSnr(lambdaHat as LogSnr));
-        const a = run.levels(run.from);
-        const h = run.levelsOf(fromSlice);
-        const z = run.normals();
-        const out = new Float64Array(x.length);
-        for (let i = 0; i < x.length; i++) {
-          const j = i % dim;
-          const r = at(h.alpha, j) / at(a.alpha, j);
-          const spread = Math.sqrt(Math.max(at(h.sigma, j) ** 2 - (r * at(a.sigma, j)) ** 2, 0));
-          const b = a.offset === null ? 0 : a.offset[j]!;
-          const bh = h.offset === null ? 0 : h.offset[j]!;
-          out[i] = bh + r * (x[i]! - b) + spread * sNoise * z[i]!;
-        }
-        x = out;
+        const lambdaHat = Math.max(grid.logSnrs[run.from]! - 2 * Math.log1p(gamma), grid.path.logSnr(0));
+        hat = run.sliceAt(grid.path.timeAtLogSnr(lambdaHat as LogSnr));
+        x = noiseUp(x, run.levels(run.from), run.levelsOf(hat), run.normals(), sNoise, shape.dim);
       }
-      // Heun step from t̂ to tᵢ₊₁.
-      const from = frameOf(fn, variable, fromSlice);
-      const stage = run.toDataEnd ? undefined : run.slice(run.to);
-      return run.finish(await rk2Update(run, variable, 1, x, from, stage));
+      const { from, to, p } = await beginOde(run, variable, x, hat);
+      // Into the data end in t: the denoising jump.
+      if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));
+      // Euler step from t̂ᵢ to tᵢ₊₁, then the second-order correction unless τᵢ₊₁ = 0 (heunStep).
+      return run.finish(await heunStep(run, from, to, x, p));
     },
   );
 }

@@ -14,7 +14,7 @@
  * average ε̂ uniformly in t while the transfer integrates it in σ̃, which agree to O(h²) per step.
  */
 import { type Sampler, type SamplerState, defineSampler } from "./sampler.js";
-import { type Frame, advance, frameOf, toX, toY } from "./variable.js";
+import { type Frame, advance, frameAt } from "./variable.js";
 
 /** Options of `pndm`. */
 export interface PndmOptions {
@@ -45,13 +45,11 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
     { name: `pndm(${warmup})`, order: 2, stochastic: false },
     async (run) => {
       const { state } = run;
-      const dim = state.shape.dim;
-      const from = frameOf(fn, "sigma", run.slice(run.from));
-      const to = frameOf(fn, "sigma", run.slice(run.to));
-      const y = toY(from, state.x, dim);
-      // DDIM's transfer φ(x, ε, tᵢ → target).
-      const transfer = (eps: Float64Array, target: Frame) =>
-        toX(target, advance(y, from, target, [[1, eps]], dim), dim);
+      const from = frameAt(run, "sigma", run.slice(run.from));
+      const to = frameAt(run, "sigma", run.slice(run.to));
+      const y = from.y(state.x);
+      // DDIM's transfer φ(x, ε, tᵢ → target): x̃ + (σ̃_target − σ̃ᵢ)·ε.
+      const transfer = (eps: Float64Array, target: Frame) => target.x(advance(y, from, target, [eps]));
       const eps = async (x: Float64Array, f: Frame) => (await run.predict(x, f.slice)).as("noise");
       const e1 = await eps(state.x, from);
       const history = [...state.history, e1].slice(-4);
@@ -59,7 +57,7 @@ export function pndm(options: PndmOptions = {}): Sampler<PndmState> {
       const canStage = !run.toDataEnd;
       if (warmup === "rk4" && k < 3 && canStage) {
         // Pseudo-RK4 step.
-        const mid = frameOf(fn, "sigma", run.sliceAt(0.5 * (from.slice.t + to.slice.t)));
+        const mid = frameAt(run, "sigma", run.sliceAt(0.5 * (from.slice.t + to.slice.t)));
         const e2 = await eps(transfer(e1, mid), mid);
         const e3 = await eps(transfer(e2, mid), mid);
         const e4 = await eps(transfer(e3, to), to);

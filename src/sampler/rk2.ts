@@ -1,27 +1,27 @@
 /**
- * Explicit two-stage Runge–Kutta methods RK(α) on the probability-flow ODE (Butcher tableau
- * c = (0, α), a₂₁ = α, b = (1 − 1/(2α), 1/(2α)); α = ½ midpoint, α = ⅔ Ralston, α = 1 Heun):
- *   k₁ = f(yᵢ, τᵢ),   k₂ = f(yᵢ + αΔτ·k₁, τᵢ + αΔτ),   yᵢ₊₁ = yᵢ + Δτ·((1 − 1/(2α))·k₁ + 1/(2α)·k₂),
- * in canonical time or in σ̃ (variable.ts). With `stage: "logSnr"` the stage sits at fraction α of the
- * step in log-SNR — in σ̃ with α = ½ this is k-diffusion's DPM-2 (`dpm2()`: the stage at the geometric
- * mean √(σ̃ᵢσ̃ᵢ₊₁)). Source: Butcher (2016), Numerical Methods for ODEs, §23; Karras et al. 2022,
- * Alg. 2 (α = 1) and App. D.2 (general α).
- * Last step: a stage on or beyond the data end (σ̃ = 0) cannot be evaluated — that step is Euler; in
- * the t variable every step into the data end is the denoising jump. Order 2.
+ * Explicit two-stage Runge–Kutta methods RK(α) on the probability-flow ODE, in canonical time or in σ̃
+ * (variable.ts); Butcher tableau c = (0, α), a₂₁ = α, b = (1 − 1/(2α), 1/(2α)) — α = ½ midpoint,
+ * α = ⅔ Ralston, α = 1 Heun:
+ *   k₁ = f(yᵢ, τᵢ)
+ *   k₂ = f(yᵢ + αΔτ·k₁, τᵢ + αΔτ)
+ *   yᵢ₊₁ = yᵢ + Δτ·((1 − 1/(2α))·k₁ + 1/(2α)·k₂)
+ * With `stage: "logSnr"` the stage sits at fraction α of the step in log-SNR — in σ̃ with α = ½ this is
+ * k-diffusion's DPM-2 (`dpm2()`: the stage at the geometric mean √(σ̃ᵢσ̃ᵢ₊₁)). Per coordinate the
+ * stage's actual Δτ is used. Last step: a stage on or beyond the data end (σ̃ = 0) cannot be evaluated,
+ * so that step is Euler; in the t variable every step into the data end is the denoising jump. Order 2.
+ * Sources: Butcher (2016), Numerical Methods for ODEs, §23; Karras et al. 2022, Alg. 2 (α = 1) and
+ * App. D.2 (general α).
  */
 import type { PathSlice } from "../path/path.js";
-import { type Sampler, type SamplerState, type StepRun, defineSampler, denoiseTo } from "./sampler.js";
+import { type Sampler, defineSampler, denoiseTo } from "./sampler.js";
 import {
-  type Frame,
   type OdeVariable,
   type StagePlacement,
   advance,
+  beginOde,
   checkVariable,
-  frameOf,
-  slope,
+  frameAt,
   stageTime,
-  toX,
-  toY,
 } from "./variable.js";
 
 /** Options of `rk2`, `midpoint` and `dpm2`. */
@@ -32,49 +32,6 @@ export interface Rk2Options {
   readonly stage?: StagePlacement;
 }
 
-/**
- * One RK(α) step from (x, from) to grid node `run.to`, with the stage at `stageSlice` (undefined: an
- * Euler step). Shared by rk2, heun and the EDM stochastic sampler.
- */
-export async function rk2Update(
-  run: StepRun<SamplerState>,
-  variable: OdeVariable,
-  alpha: number,
-  x: Float64Array,
-  from: Frame,
-  stageSlice: PathSlice | undefined,
-): Promise<Float64Array> {
-  const dim = run.state.shape.dim;
-  const to = frameOf(run.fn, variable, run.slice(run.to));
-  const p1 = await run.predict(x, from.slice);
-  // Last step into the data end (t variable): the denoising jump.
-  if (variable === "t" && run.toDataEnd) return denoiseTo(to.slice, p1.as("data"));
-  const y = toY(from, x, dim);
-  const k1 = slope(from, p1);
-  // Euler step (also the whole step when the stage is unavailable).
-  if (stageSlice === undefined) return toX(to, advance(y, from, to, [[1, k1]], dim), dim);
-  // Stage: y + αΔτ·k₁ at τ + αΔτ.
-  const stage = frameOf(run.fn, variable, stageSlice);
-  const p2 = await run.predict(toX(stage, advance(y, from, stage, [[1, k1]], dim), dim), stageSlice);
-  const k2 = slope(stage, p2);
-  // Second-order combination.
-  const b2 = 1 / (2 * alpha);
-  return toX(
-    to,
-    advance(
-      y,
-      from,
-      to,
-      [
-        [1 - b2, k1],
-        [b2, k2],
-      ],
-      dim,
-    ),
-    dim,
-  );
-}
-
 function checkAlpha(fn: string, alpha: number): number {
   if (!(alpha > 0 && alpha <= 1))
     throw new RangeError(`${fn}: alpha must lie in (0, 1], got ${alpha} (½ midpoint, ⅔ Ralston, 1 Heun)`);
@@ -82,8 +39,8 @@ function checkAlpha(fn: string, alpha: number): number {
 }
 
 /**
- * The generic RK(α) sampler (file header). With α = 1 the stage is the next node itself (Heun), and
- * none on the step into the data end.
+ * The generic RK(α) sampler (file header). With α = 1 and a linear stage the stage is the next node
+ * itself (Heun), and none on the step into the data end.
  */
 export function rk2(options: Rk2Options & { readonly alpha: number; readonly name?: string }): Sampler {
   const fn = options.name ?? "rk2";
@@ -99,15 +56,24 @@ export function rk2(options: Rk2Options & { readonly alpha: number; readonly nam
   ].filter((d) => d);
   const name = details.length > 0 ? `${fn}(${details.join(", ")})` : fn;
   return defineSampler(fn, { name, order: 2, stochastic: false }, async (run) => {
-    const { state } = run;
-    const from = frameOf(fn, variable, run.slice(run.from));
+    const { from, to, p } = await beginOde(run, variable);
+    // Into the data end in t: the denoising jump.
+    if (variable === "t" && run.toDataEnd) return run.finish(denoiseTo(to.slice, p.as("data")));
+    const y = from.y(run.state.x);
+    const k1 = from.slope(p);
+    // The stage at τᵢ + αΔτ; none on or beyond the data end: an Euler step.
     let stageSlice: PathSlice | undefined;
-    if (alpha === 1 && placement === "linear") stageSlice = run.toDataEnd ? undefined : run.slice(run.to);
+    if (alpha === 1 && placement === "linear") stageSlice = run.toDataEnd ? undefined : to.slice;
     else {
-      const ts = stageTime(state.grid, run.from, run.to, alpha, variable, placement);
+      const ts = stageTime(run.state.grid, run.from, run.to, alpha, variable, placement);
       stageSlice = ts === undefined ? undefined : run.sliceAt(ts);
     }
-    return run.finish(await rk2Update(run, variable, alpha, state.x, from, stageSlice));
+    if (stageSlice === undefined) return run.finish(to.x(advance(y, from, to, [k1])));
+    const stage = frameAt(run, variable, stageSlice);
+    const k2 = stage.slope(await run.predict(stage.x(advance(y, from, stage, [k1])), stageSlice));
+    // yᵢ₊₁ = yᵢ + Δτ·((1 − 1/(2α))·k₁ + 1/(2α)·k₂).
+    const b2 = 1 / (2 * alpha);
+    return run.finish(to.x(advance(y, from, to, [k1, k2], [1 - b2, b2])));
   });
 }
 

@@ -11,10 +11,17 @@
  * starts the next predictor; the model is evaluated at the uncorrected one (as in the paper and in
  * diffusers). Order p + 1 with the corrector. Into the data end the step is the denoising jump.
  */
-import { type DataHistoryState, type DataRecord, multistepOrder } from "./dpmSolverMultistep.js";
-import { coord, halfLogSnr } from "./exponential.js";
 import type { CoordinateLevels } from "../path/path.js";
-import { perCoordinate as at } from "./levels.js";
+import {
+  type DataHistoryState,
+  type DataRecord,
+  type StepWeights,
+  dataRecord,
+  exponentialStep,
+  halfLogSnr,
+  multistepOrder,
+  newestFirst,
+} from "./exponential.js";
 import { type Sampler, checkLowerOrderFinal, checkOrder, defineSampler, denoiseTo } from "./sampler.js";
 
 /** Options of `unipc`. */
@@ -58,10 +65,10 @@ function solveSmall(R: number[][], g: number[]): number[] {
 }
 
 /**
- * One UniP (newPoint undefined) or UniC (newPoint = D̂ᵢ₊₁) update from (x, from) to `to` with the data
- * history `records` (current last; its length p fixes the order).
+ * One UniP (newPoint undefined) or UniC (newPoint = D̂ᵢ₊₁) update from (x, from) to `to` (file header)
+ * with the data history `records` (newest first: D₀ = D̂ᵢ, D̂ᵢ₋₁, …; its length p fixes the order).
  */
-export function unipcUpdate(
+function unipcUpdate(
   x: Float64Array,
   from: CoordinateLevels,
   to: CoordinateLevels,
@@ -71,69 +78,46 @@ export function unipcUpdate(
   dim: number,
 ): Float64Array {
   const p = records.length;
-  const ellTo = halfLogSnr(to);
-  const m = Math.max(from.size, to.size, ...records.map((r) => r.ell.length));
-  const cur = records[p - 1]!;
-  // Points: history rₘ (m = 1 … p − 1), plus r = 1 for the corrector.
-  const npts = p - 1 + (newPoint ? 1 : 0);
-  const xScale = new Float64Array(m);
-  const w0 = new Float64Array(m);
-  const wHist = Array.from({ length: p - 1 }, () => new Float64Array(m));
-  const wNew = new Float64Array(m);
-  for (let c = 0; c < m; c++) {
-    const ell0 = at(cur.ell, c);
-    const h = at(ellTo, c) - ell0;
-    const a2 = at(to.alpha, c);
-    xScale[c] = at(to.sigma, c) / at(from.sigma, c);
+  const terms = newPoint ? [...records, { ell: halfLogSnr(to), data: newPoint }] : records;
+  return exponentialStep(x, from, to, terms, null, dim, (s, t, ell): StepWeights => {
+    const h = t.ell - ell[0]!;
     const e1 = -Math.expm1(-h);
-    w0[c] = a2 * e1;
-    if (npts === 0) continue;
+    // x' − b' = (σ'/σ)(x − b) + α'(1 − e^{−h})·D₀ + α'·B(h)·Σₘ aₘ·Dₘ,  Dₘ = (D̂ₘ − D₀)/rₘ.
+    const w = [t.alpha * e1, ...Array.from({ length: terms.length - 1 }, () => 0)];
+    // Points rₘ = (ℓᵢ₋ₘ − ℓᵢ)/h of the history, and r = 1 (D̂ᵢ₊₁) for the corrector.
     const rs: number[] = [];
-    for (let k = 1; k < p; k++) rs.push((at(records[p - 1 - k]!.ell, c) - ell0) / h);
+    for (let k = 1; k < p; k++) rs.push((ell[k]! - ell[0]!) / h);
     if (newPoint) rs.push(1);
-    // g_k = k!·h·φ_{k+1}(−h)/B(h); ψ_k = z·φ_{k+1}(z) at z = −h: ψ₀ = e^z − 1, ψ_k = ψ_{k−1}/z − 1/k!.
-    const z = -h;
-    const B = variant === "bh1" ? h : e1;
-    const g: number[] = [];
-    let psi = Math.expm1(z);
-    let fact = 1;
-    for (let k = 1; k <= npts; k++) {
-      fact *= k;
-      psi = psi / z - 1 / fact;
-      g.push((-psi * fact) / B);
+    const npts = rs.length;
+    if (npts > 0) {
+      // g_k = k!·h·φ_{k+1}(−h)/B(h); ψ_k = z·φ_{k+1}(z) at z = −h: ψ₀ = e^z − 1, ψ_k = ψ_{k−1}/z − 1/k!.
+      const z = -h;
+      const B = variant === "bh1" ? h : e1;
+      const g: number[] = [];
+      let psi = Math.expm1(z);
+      let fact = 1;
+      for (let k = 1; k <= npts; k++) {
+        fact *= k;
+        psi = psi / z - 1 / fact;
+        g.push((-psi * fact) / B);
+      }
+      // R·a = g with R_{km} = rₘ^k (UniP-2 and UniC-1: a = ½).
+      const a =
+        npts === 1 && (newPoint ? p === 1 : p === 2)
+          ? [0.5]
+          : solveSmall(
+              rs.map((_, k) => rs.map((r) => r ** k)),
+              g,
+            );
+      const scale = t.alpha * B;
+      for (let k = 0; k < npts; k++) {
+        const wk = k < p - 1 ? (scale * a[k]!) / rs[k]! : scale * a[k]!;
+        w[k + 1] = wk;
+        w[0]! -= wk;
+      }
     }
-    const a =
-      npts === 1 && (newPoint ? p === 1 : p === 2)
-        ? [0.5]
-        : solveSmall(
-            rs.map((_, k) => rs.map((r) => r ** k)),
-            g,
-          );
-    // α'·B(h)·Σ aₘ·Dₘ with Dₘ = (D̂ₘ − D₀)/rₘ.
-    const scale = a2 * B;
-    for (let k = 0; k < p - 1; k++) {
-      const wk = (scale * a[k]!) / rs[k]!;
-      wHist[k]![c] = wk;
-      w0[c]! -= wk;
-    }
-    if (newPoint) {
-      wNew[c] = scale * a[npts - 1]!;
-      w0[c]! -= wNew[c]!;
-    }
-  }
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const j = i % dim;
-    const c = coord(m, i, dim);
-    let v =
-      xScale[c]! * (x[i]! - (from.offset === null ? 0 : from.offset[j]!)) +
-      (to.offset === null ? 0 : to.offset[j]!);
-    v += w0[c]! * cur.data[i]!;
-    for (let k = 0; k < p - 1; k++) v += wHist[k]![c]! * records[p - 2 - k]!.data[i]!;
-    if (newPoint) v += wNew[c]! * newPoint[i]!;
-    out[i] = v;
-  }
-  return out;
+    return { x: t.sigma / s.sigma, data: w, noise: 0 };
+  });
 }
 
 /** UniPC (file header). */
@@ -158,26 +142,19 @@ export function unipc(options: UniPcOptions = {}): Sampler<UniPcState> {
       const dim = state.shape.dim;
       const here = run.levels(run.from);
       const d = (await run.predict(state.x, run.slice(run.from))).as("data");
-      // Corrector UniC: redo the previous step with the new model output.
+      // Corrector UniC: redo the previous step with the new model output D̂ᵢ₊₁ = d.
       let x = state.x;
       const prev = state.previous;
       if (corrector && prev !== undefined) {
-        x = unipcUpdate(
-          prev.x,
-          run.levels(run.from - 1),
-          here,
-          state.history.slice(-prev.order),
-          d,
-          variant,
-          dim,
-        );
+        const previous = newestFirst(state.history, prev.order);
+        x = unipcUpdate(prev.x, run.levels(run.from - 1), here, previous, d, variant, dim);
       }
-      const history = [...state.history, { ell: halfLogSnr(here), data: d }].slice(-order);
+      const history = [...state.history, dataRecord(here, d)].slice(-order);
       // Into the data end: the denoising jump.
       if (run.toDataEnd) return run.finish(denoiseTo(run.slice(run.to), d), { history, previous: undefined });
-      // Predictor UniP-q.
+      // Predictor UniP-q from the corrected xᵢ.
       const q = multistepOrder(order, history, state, lowerOrderFinal);
-      const next = unipcUpdate(x, here, run.levels(run.to), history.slice(-q), undefined, variant, dim);
+      const next = unipcUpdate(x, here, run.levels(run.to), newestFirst(history, q), undefined, variant, dim);
       return run.finish(next, { history, previous: { x, order: q } });
     },
     (base) => ({ ...base, history: [], previous: undefined }),

@@ -84,3 +84,33 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function flat(rows: number[][]): Float64Array {
   return Float64Array.from(rows.flat());
 }
+
+/**
+ * ε̂ of the fixtures' mixture at x = √ᾱ·x0 + √(1 − ᾱ)·ε, written out from the reference README (its
+ * own oracle, independent of difflux's paths): responsibilities by log-sum-exp, E[x0|x], then ε̂.
+ */
+export function mixtureNoise(x: Float64Array, alphaBar: number): Float64Array {
+  const a = Math.sqrt(alphaBar);
+  const b = Math.sqrt(1 - alphaBar);
+  const s2 = ORACLE.std ** 2;
+  const v = a * a * s2 + b * b;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i += 2) {
+    const logr = ORACLE.means.map((m, k) => {
+      const d0 = x[i]! - a * m[0]!;
+      const d1 = x[i + 1]! - a * m[1]!;
+      return Math.log(ORACLE.weights[k]!) - (0.5 * (d0 * d0 + d1 * d1)) / v;
+    });
+    const top = Math.max(...logr);
+    const r = logr.map((l) => Math.exp(l - top));
+    const total = r.reduce((p, q) => p + q, 0);
+    for (let d = 0; d < 2; d++) {
+      let x0 = 0;
+      ORACLE.means.forEach((m, k) => {
+        x0 += (r[k]! / total) * (m[d]! + ((a * s2) / v) * (x[i + d]! - a * m[d]!));
+      });
+      out[i + d] = (x[i + d]! - a * x0) / b;
+    }
+  }
+  return out;
+}

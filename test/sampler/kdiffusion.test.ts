@@ -39,14 +39,14 @@ const path = affinePath(edmSchedule({ sigmaMin: sigmaTilde(0.002), sigmaMax: sig
 const TOL = 1e-13;
 
 const CASES: readonly [string, AnySampler][] = [
-  ["euler", euler({ variable: "sigma" }) as unknown as AnySampler],
-  ["heun", heun({ variable: "sigma" }) as unknown as AnySampler],
-  ["dpm-2", dpm2() as unknown as AnySampler],
-  ["lms", lms({ order: 4, variable: "sigma" }) as unknown as AnySampler],
-  ["euler-ancestral", eulerAncestral() as unknown as AnySampler],
-  ["dpmpp-2s-ancestral", dpmSolverSinglestep({ eta: 1 }) as unknown as AnySampler],
-  ["dpmpp-2m", dpmSolverMultistep({ order: 2, lowerOrderFinal: false }) as unknown as AnySampler],
-  ["dpmpp-2m-sde", dpmSolverMultistep({ order: 2, eta: 1, lowerOrderFinal: false }) as unknown as AnySampler],
+  ["euler", euler({ variable: "sigma" })],
+  ["heun", heun({ variable: "sigma" })],
+  ["dpm-2", dpm2()],
+  ["lms", lms({ order: 4, variable: "sigma" })],
+  ["euler-ancestral", eulerAncestral()],
+  ["dpmpp-2s-ancestral", dpmSolverSinglestep({ eta: 1 })],
+  ["dpmpp-2m", dpmSolverMultistep({ order: 2, lowerOrderFinal: false })],
+  ["dpmpp-2m-sde", dpmSolverMultistep({ order: 2, eta: 1, lowerOrderFinal: false })],
   [
     "dpmpp-2m-sde-heun",
     dpmSolverMultistep({
@@ -54,7 +54,7 @@ const CASES: readonly [string, AnySampler][] = [
       eta: 1,
       solverType: "taylor",
       lowerOrderFinal: false,
-    }) as unknown as AnySampler,
+    }),
   ],
   [
     "dpmpp-3m-sde",
@@ -64,7 +64,7 @@ const CASES: readonly [string, AnySampler][] = [
       solverType: "taylor",
       thirdOrder: "halfTaylor",
       lowerOrderFinal: false,
-    }) as unknown as AnySampler,
+    }),
   ],
 ];
 
