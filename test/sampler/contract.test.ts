@@ -94,18 +94,23 @@ describe("the sampler contract", () => {
       const r = await sample(model, { sampler: s, grid, x: X0, dim: 2, seed: 1 });
       assert.equal(r.nfe, nfe, `${s.name}: NFE`);
     }
-    const d = await sample(model, {
-      sampler: any(dopri()),
-      grid: customGrid(path, [path.tMin, 0.9]),
-      x: X0,
-      dim: 2,
-    });
-    const st = d.state as unknown as { accepted: number; rejected: number };
-    assert.equal(
-      d.nfe,
-      2 + 6 * (st.accepted + st.rejected),
-      "dopri: f(t₀), the starting-step probe, 6 per attempt",
-    );
+    // One step sequence (shared control, or per-row control on identical rows): f(t₀), the starting-step
+    // probe, 6 per attempt.
+    const same = new Float64Array(X0.length);
+    for (let i = 0; i < same.length; i++) same[i] = X0[i % 2]!;
+    for (const [control, x] of [
+      ["shared", X0],
+      ["perRow", same],
+    ] as const) {
+      const d = await sample(model, {
+        sampler: any(dopri({ control })),
+        grid: customGrid(path, [path.tMin, 0.9]),
+        x,
+        dim: 2,
+      });
+      const st = d.state as unknown as { accepted: number; rejected: number };
+      assert.equal(d.nfe, 2 + 6 * (st.accepted + st.rejected), `dopri (${control}): NFE`);
+    }
   });
 
   it("a seeded run starts from σ(t₀)·z with z = perSampleNormals(seed, draw 0) and draws one array per noisy step", async () => {
