@@ -91,8 +91,11 @@ export interface TraceEstimator {
   readonly calls: number;
   /** Rows sent to the model so far. */
   readonly rows: number;
-  /** The prediction at (x, t) and tr(W·J + Q) per row (and probe). */
-  evaluate(x: Float64Array, t: number, weight: Mat, offset: Mat): Promise<TraceEvaluation>;
+  /**
+   * The prediction at (x, t) and tr(W·J + Q) per row (and probe). `rows` (default: every row of the
+   * batch, in order) names the batch rows that `x` holds, so each keeps its own probes.
+   */
+  evaluate(x: Float64Array, t: number, weight: Mat, offset: Mat, rows?: Int32Array): Promise<TraceEvaluation>;
 }
 
 /** Default number of rows per stacked model call. */
@@ -109,7 +112,7 @@ export function traceEstimator(
   maxRows: number = DEFAULT_MAX_ROWS,
   fn = "traceEstimator",
 ): TraceEstimator {
-  const { batch: n, dim: d } = shape;
+  const { batch, dim: d } = shape;
   if (
     options === null ||
     typeof options !== "object" ||
@@ -143,7 +146,7 @@ export function traceEstimator(
     );
   }
   const fd = finiteDifferenceSettings(fn, options.finiteDifference);
-  const probes = options.kind === "hutchinson" ? drawProbes(fn, options, n, d) : null;
+  const probes = options.kind === "hutchinson" ? drawProbes(fn, options, batch, d) : null;
   const count = options.kind === "hutchinson" ? options.probes : 1;
   let calls = 0;
   let rows = 0;
@@ -182,6 +185,7 @@ export function traceEstimator(
     tangents: Float64Array,
     m: number,
     basis: boolean,
+    n: number,
   ): Promise<{ pred: Float64Array; jv: Float64Array }> => {
     const useJvp = method === "jvp" || (method !== "finiteDifference" && typeof model.jvp === "function");
     if (useJvp) {
@@ -232,16 +236,27 @@ export function traceEstimator(
     return { pred, jv };
   };
 
-  const evaluate = async (x: Float64Array, t: number, weight: Mat, offset: Mat): Promise<TraceEvaluation> => {
+  const evaluate = async (
+    x: Float64Array,
+    t: number,
+    weight: Mat,
+    offset: Mat,
+    rows?: Int32Array,
+  ): Promise<TraceEvaluation> => {
+    const n = rows === undefined ? batch : rows.length;
+    if (x.length !== n * d) {
+      throw new RangeError(`${fn}: x has length ${x.length}, expected ${n} rows of ${d} coordinates`);
+    }
     if (probes !== null) {
-      const { pred, jv } = await directional(x, t, probes, count, false);
+      const own = rows === undefined ? probes : probesOf(probes, batch, d, rows);
+      const { pred, jv } = await directional(x, t, own, count, false, n);
       const traces = new Float64Array(n * count);
       const wy = new Float64Array(d);
       for (let k = 0; k < count; k++) {
         for (let i = 0; i < n; i++) {
           const o = (k * n + i) * d;
           traces[i * count + k] =
-            bilinear(weight, probes, o, jv, o, d, wy) + bilinear(offset, probes, o, probes, o, d, wy);
+            bilinear(weight, own, o, jv, o, d, wy) + bilinear(offset, own, o, own, o, d, wy);
         }
       }
       return { pred, traces };
@@ -265,7 +280,7 @@ export function traceEstimator(
     // Exact trace from d basis directions: tr(W·J) = Σⱼ (W·J eⱼ)ⱼ.
     const basis = new Float64Array(d * n * d);
     for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) basis[(j * n + i) * d + j] = 1;
-    const { pred, jv } = await directional(x, t, basis, d, true);
+    const { pred, jv } = await directional(x, t, basis, d, true, n);
     const traces = new Float64Array(n).fill(trace(offset, d));
     const wy = new Float64Array(d);
     for (let j = 0; j < d; j++) {
@@ -321,6 +336,19 @@ function finiteDifferenceSettings(
     throw new RangeError(`${fn}: finiteDifference.step must be in (0, 1), got ${step}`);
   }
   return { scheme, step };
+}
+
+/** The probe blocks of `rows` (K × rows.length × d) out of K blocks of `batch` rows. */
+function probesOf(probes: Float64Array, batch: number, d: number, rows: Int32Array): Float64Array {
+  const K = probes.length / (batch * d);
+  const out = new Float64Array(K * rows.length * d);
+  for (let k = 0; k < K; k++) {
+    for (let i = 0; i < rows.length; i++) {
+      const from = (k * batch + rows[i]!) * d;
+      out.set(probes.subarray(from, from + d), (k * rows.length + i) * d);
+    }
+  }
+  return out;
 }
 
 /** K probe blocks (K × batch × dim): block k, row i from stream rowOffset + i, draw k. */

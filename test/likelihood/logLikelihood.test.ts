@@ -160,6 +160,62 @@ describe("logLikelihood of the Gaussian-mixture oracle", () => {
   });
 });
 
+describe("logLikelihood batch independence and progress", () => {
+  const ring = ring2d();
+  const x = ring.sample(new Rng(12), 7);
+
+  test("with the default adaptive solver a sample's log-likelihood is bit-identical whatever batch it is in", async () => {
+    const whole = await logLikelihood(mixtureModel(ring, linear), x, { dim: 2 });
+    for (const [from, to] of [
+      [0, 1],
+      [2, 5],
+      [6, 7],
+    ] as const) {
+      const part = await logLikelihood(mixtureModel(ring, linear), x.slice(2 * from, 2 * to), { dim: 2 });
+      assert.deepEqual(
+        Array.from(part.logLikelihood),
+        Array.from(whole.logLikelihood.subarray(from, to)),
+        `rows ${from}–${to - 1} alone vs in the batch of 7`,
+      );
+      assert.deepEqual(Array.from(part.evaluations), Array.from(whole.evaluations.subarray(from, to)));
+    }
+    const hutchinson = { kind: "hutchinson", probes: 3, seed: 4 } as const;
+    const all = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, {
+      dim: 2,
+      divergence: hutchinson,
+    });
+    const tail = await logLikelihood(blackBox(mixtureModel(ring, linear)), x.slice(8), {
+      dim: 2,
+      divergence: { ...hutchinson, rowOffset: 4 },
+    });
+    assert.deepEqual(
+      Array.from(tail.estimates),
+      Array.from(all.estimates.subarray(12)),
+      "Hutchinson rows 4–6",
+    );
+  });
+
+  test("onProgress reports a share of the solve that never decreases and ends at 1", async () => {
+    const seen: { fraction: number; nfe: number }[] = [];
+    const r = await logLikelihood(mixtureModel(ring, linear), x, {
+      dim: 2,
+      onProgress: (p) => {
+        seen.push(p);
+      },
+    });
+    assert.ok(seen.length >= r.steps, `${seen.length} progress calls for ${r.steps} steps`);
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok(seen[i]!.fraction >= seen[i - 1]!.fraction, `fraction decreased at call ${i}`);
+      assert.ok(seen[i]!.nfe >= seen[i - 1]!.nfe, `NFE decreased at call ${i}`);
+    }
+    assert.ok(Math.abs(seen.at(-1)!.fraction - 1) < 1e-12, `last fraction ${seen.at(-1)!.fraction}`);
+    await assert.rejects(
+      () => logLikelihood(mixtureModel(ring, linear), x, { dim: 2, onProgress: 3 as never }),
+      /logLikelihood: options\.onProgress must be a function/,
+    );
+  });
+});
+
 describe("logLikelihood is the same for every kind of the same model", () => {
   const ring = ring2d();
   const x = ring.sample(new Rng(4), 6);
