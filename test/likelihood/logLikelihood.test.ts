@@ -19,6 +19,7 @@ import {
   veSchedule,
   vpSchedule,
 } from "../../src/index.js";
+import type { JacobianModel } from "../../src/likelihood/divergence.js";
 import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
 import { mixtureModel, modelAsKind } from "../../src/likelihood/models.js";
 import {
@@ -353,6 +354,40 @@ describe("logLikelihood endpoints and divergence methods", () => {
     assert.equal(empty.nfe, 0, "and costs nothing");
   });
 
+  test("a float32 model gets central differences with step ∛ε₃₂ (a float64 step would vanish in rounding), even when it has a jvp", async () => {
+    const ring = ring2d();
+    const x = ring.sample(new Rng(21), 6);
+    const solver = { kind: "fixed", steps: 16 } as const;
+    const oracle = mixtureModel(ring, linear);
+    const exact = await logLikelihood(oracle, x, { dim: 2, solver });
+    let jvpCalls = 0;
+    const float32: JacobianModel = {
+      kind: "data",
+      path: linear,
+      predict: async (xt, t, shape) => Float32Array.from(await oracle.predict(xt, t, shape)),
+      jvp: () => {
+        jvpCalls++;
+        throw new Error("the float32 model's jvp must not be used by default");
+      },
+    };
+    const r = await logLikelihood(float32, x, { dim: 2, solver });
+    assert.equal(jvpCalls, 0, "auto chose finite differences");
+    assertWithin(r.logLikelihood, exact.logLikelihood, 1e-3, "float32 central differences");
+    // The float64 default step (forward, √ε₆₄ ≈ 1.5e-8) is below float32 resolution: the trace is lost.
+    const tiny = await logLikelihood(float32, x, {
+      dim: 2,
+      solver,
+      divergence: { kind: "exact", finiteDifference: { scheme: "forward", step: Math.sqrt(Number.EPSILON) } },
+    });
+    const gap = Math.max(...Array.from(tiny.logLikelihood, (v, i) => Math.abs(v - exact.logLikelihood[i]!)));
+    assert.ok(gap > 0.1, `a float64 step on a float32 model should fail visibly, off by only ${gap}`);
+    await assert.rejects(
+      () => logLikelihood(float32, x, { dim: 2, solver, divergence: { kind: "exact", jacobian: "jvp" } }),
+      /must not be used by default/,
+      "an explicit jvp request is honoured",
+    );
+  });
+
   test("closed form, JVP, forward and central finite differences give the same exact divergence", async () => {
     const mean = [1, -0.5, 0.25];
     const variance = [0.4, 0.9, 0.2];
@@ -385,7 +420,7 @@ describe("logLikelihood endpoints and divergence methods", () => {
     );
   });
 
-  test("NFE and model calls are counted: closed form 2 calls, stacked finite differences 1 call per evaluation", async () => {
+  test("NFE and model calls are counted: closed form 2 calls, stacked finite differences 1 call per evaluation (plus one precision probe)", async () => {
     const ring = ring2d();
     const x = ring.sample(new Rng(1), 3);
     const solver = { kind: "fixed", scheme: "heun", steps: 5 } as const;
@@ -393,13 +428,17 @@ describe("logLikelihood endpoints and divergence methods", () => {
     assert.equal(closed.nfe, 2 * 5 + 1, "5 Heun steps + the data-end evaluation");
     assert.equal(closed.modelCalls, 2 * closed.nfe, "predict + divergence per evaluation");
     const fd = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, { dim: 2, solver });
-    assert.equal(fd.modelCalls, fd.nfe, "one stacked call of batch·(1 + dim) rows per evaluation");
+    assert.equal(
+      fd.modelCalls,
+      fd.nfe + 1,
+      "one stacked call of batch·(1 + dim) rows per evaluation, and one 1-row call for the precision",
+    );
     const chunked = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, {
       dim: 2,
       solver,
       maxRows: 4,
     });
-    assert.equal(chunked.modelCalls, 3 * chunked.nfe, "9 rows in chunks of 4 → 3 calls");
+    assert.equal(chunked.modelCalls, 3 * chunked.nfe + 1, "9 rows in chunks of 4 → 3 calls");
     assertWithin(chunked.logLikelihood, fd.logLikelihood, 1e-12, "chunking does not change the result");
     const noiseModel = await logLikelihood(mixtureModel(ring, linear, "noise"), x, { dim: 2, solver });
     assert.equal(noiseModel.nfe, 2 * 5 + 2, "a noise model adds the noise-end extrapolation evaluation");
