@@ -180,6 +180,11 @@ describe("logLikelihood batch independence and progress", () => {
       );
       assert.deepEqual(Array.from(part.evaluations), Array.from(whole.evaluations.subarray(from, to)));
     }
+    // An adaptive solver that does not name its control steps per sample too.
+    const solver = { kind: "adaptive", rtol: 1e-6, atol: 1e-6 } as const;
+    const tight7 = await logLikelihood(mixtureModel(ring, linear), x, { dim: 2, solver });
+    const tight1 = await logLikelihood(mixtureModel(ring, linear), x.slice(4, 6), { dim: 2, solver });
+    assert.equal(tight1.logLikelihood[0], tight7.logLikelihood[2], "row 2 with rtol = atol = 1e-6");
     const hutchinson = { kind: "hutchinson", probes: 3, seed: 4 } as const;
     const all = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, {
       dim: 2,
