@@ -8,7 +8,7 @@
  *   error estimate h·Σᵢ eᵢkᵢ with e = b − b̂ (b̂ the embedded order-4 weights),
  *   dense output y(t + θh) = y + h·Σᵢ kᵢ·(Pᵢ₀θ + Pᵢ₁θ² + Pᵢ₂θ³ + Pᵢ₃θ⁴) (order 4).
  *
- * Step control: err = RMS over the components of h·Σᵢ eᵢkᵢ / (atolⱼ + rtol·max(|yⱼ|, |y₁ⱼ|)); a step is
+ * Step control: err = RMS over the components of h·Σᵢ eᵢkᵢ / (atolⱼ + rtolⱼ·max(|yⱼ|, |y₁ⱼ|)); a step is
  * accepted when err ≤ 1, and the next |h| is |h|·min(maxFactor, max(minFactor, safety·err^(−1/5)))
  * (maxFactor = 1 right after a rejection). The first step is the starting-step heuristic: with
  * d₀ = ‖y₀‖, d₁ = ‖f₀‖ in the same scaled norm, h₀ = 0.01·d₀/d₁ (10⁻⁶ if d₀ or d₁ < 10⁻⁵), one explicit
@@ -101,7 +101,8 @@ export type StepControl = "shared" | "perRow";
 
 /** Validated settings of `dopriSolve` (math/integrate.ts resolves them from an `AdaptiveSolver`). */
 export interface DopriSettings {
-  readonly rtol: number;
+  /** One relative tolerance, or one per component of the whole state. */
+  readonly rtol: number | Float64Array;
   /** One absolute tolerance, or one per component of the whole state. */
   readonly atol: number | Float64Array;
   /** Most attempted steps of one controller (a row under "perRow", the batch under "shared"). */
@@ -224,6 +225,8 @@ export function* dopriSolve(
   const timeAt = (q: number): number => (q === 1 ? t1 : t0 + span * q);
   const atolAt =
     typeof s.atol === "number" ? () => s.atol as number : (i: number) => (s.atol as Float64Array)[i]!;
+  const rtolAt =
+    typeof s.rtol === "number" ? () => s.rtol as number : (i: number) => (s.rtol as Float64Array)[i]!;
   /** A step fraction the controller may take from position q: a block step under "perRow". */
   const allowed = (desired: number, q: number): number => {
     const d = Math.min(desired, s.maxStep / length);
@@ -317,7 +320,7 @@ export function* dopriSolve(
       for (let i = u * uw; i < (u + 1) * uw; i++) acc += term(i) ** 2;
       return Math.sqrt(acc / Math.max(uw, 1));
     };
-    const scale = (i: number): number => atolAt(i) + s.rtol * Math.abs(y[i]!);
+    const scale = (i: number): number => atolAt(i) + rtolAt(i) * Math.abs(y[i]!);
     const d1 = new Float64Array(units);
     const probe = new Float64Array(units);
     for (let u = 0; u < units; u++) {
@@ -399,7 +402,8 @@ export function* dopriSolve(
           const i = g * uw + c;
           let e = 0;
           for (let j = 0; j < 7; j++) e += DOPRI_E[j]! * k[j]![i]!;
-          const sc = atolAt(u * uw + c) + s.rtol * Math.max(Math.abs(ys[i]!), Math.abs(yNew[i]!));
+          const at = u * uw + c;
+          const sc = atolAt(at) + rtolAt(at) * Math.max(Math.abs(ys[i]!), Math.abs(yNew[i]!));
           acc += ((h * e) / sc) ** 2;
         }
         const err = Math.sqrt(acc / Math.max(uw, 1));

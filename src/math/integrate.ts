@@ -43,8 +43,8 @@ export type SyncRhs = (t: number, y: Float64Array, rows: Int32Array) => Float64A
 /** Adaptive Dormand–Prince 5(4) with error control (math/dormandPrince.ts). */
 export interface AdaptiveSolver {
   readonly kind: "adaptive";
-  /** Relative tolerance (default 1e-5). */
-  readonly rtol?: number;
+  /** Relative tolerance, one for all components or one per component of the state (default 1e-5). */
+  readonly rtol?: number | Float64Array;
   /** Absolute tolerance, one for all components or one per component of the state (default 1e-5). */
   readonly atol?: number | Float64Array;
   /** "shared" (default): one error norm over the state; "perRow": each row its own (block steps). */
@@ -193,27 +193,33 @@ function prepare(
 function adaptiveSettings(fn: string, solver: AdaptiveSolver, n: number, rows: number): DopriSettings {
   const rtol = solver.rtol ?? DEFAULT_TOLERANCE.rtol;
   const atol = solver.atol ?? DEFAULT_TOLERANCE.atol;
-  if (!(rtol >= 0 && Number.isFinite(rtol))) {
-    throw new RangeError(`${fn}: solver.rtol must be a finite number ≥ 0, got ${rtol}; e.g. 1e-6`);
-  }
-  if (typeof atol === "number") {
-    if (!(atol >= 0 && Number.isFinite(atol)) || (atol === 0 && rtol === 0)) {
-      throw new RangeError(
-        `${fn}: solver.atol must be a finite number ≥ 0 (not both tolerances 0), got ${atol}`,
-      );
+  const tolerance = (name: "rtol" | "atol", v: number | Float64Array): void => {
+    if (typeof v === "number") {
+      if (!(v >= 0 && Number.isFinite(v))) {
+        throw new RangeError(`${fn}: solver.${name} must be a finite number ≥ 0, got ${v}; e.g. 1e-6`);
+      }
+      return;
     }
-  } else {
-    if (!(atol instanceof Float64Array) || atol.length !== n) {
+    if (!(v instanceof Float64Array) || v.length !== n) {
       throw new RangeError(
-        `${fn}: solver.atol must be a number or a Float64Array of the state's length ${n}`,
+        `${fn}: solver.${name} must be a number or a Float64Array of the state's length ${n}`,
       );
     }
     for (let i = 0; i < n; i++) {
-      if (!(atol[i]! >= 0 && Number.isFinite(atol[i]!)) || (atol[i] === 0 && rtol === 0)) {
-        throw new RangeError(
-          `${fn}: solver.atol[${i}] = ${atol[i]} must be finite and ≥ 0 (positive when rtol = 0)`,
-        );
+      if (!(v[i]! >= 0 && Number.isFinite(v[i]!))) {
+        throw new RangeError(`${fn}: solver.${name}[${i}] = ${v[i]} must be a finite number ≥ 0`);
       }
+    }
+  };
+  tolerance("rtol", rtol);
+  tolerance("atol", atol);
+  for (let i = 0; i < n; i++) {
+    const r = typeof rtol === "number" ? rtol : rtol[i]!;
+    const a = typeof atol === "number" ? atol : atol[i]!;
+    if (r === 0 && a === 0) {
+      throw new RangeError(
+        `${fn}: solver.atol must be positive where rtol is 0 (component ${i}); not both tolerances 0`,
+      );
     }
   }
   const control = solver.control ?? "shared";

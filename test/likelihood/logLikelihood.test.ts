@@ -201,6 +201,44 @@ describe("logLikelihood batch independence and progress", () => {
     );
   });
 
+  test("the default solver meets its stated accuracy on mixture oracles: ~2e-3 nats per sample, no worse than 1.5e-2", async () => {
+    const pair = gaussianMixture({
+      weights: [1, 1],
+      means: [
+        [-2, 0],
+        [2, 1],
+      ],
+      covariances: [0.1, 0.1],
+    });
+    for (const [name, mixture] of [
+      ["ring", ring],
+      ["pair", pair],
+    ] as const) {
+      const points = mixture.sample(new Rng(1), 24);
+      const exact = mixture.logProb(points);
+      const r = await logLikelihood(mixtureModel(mixture, linear), points, { dim: 2 });
+      const errs = Array.from(r.logLikelihood, (v, i) => Math.abs(v - exact[i]!));
+      const mean = errs.reduce((a, b) => a + b, 0) / errs.length;
+      assert.ok(mean < 4e-3, `${name}: mean error ${mean}`);
+      assert.ok(Math.max(...errs) < 1.5e-2, `${name}: max error ${Math.max(...errs)}`);
+    }
+    // A relative tolerance on z (|z| reaches ~d·λ/2 nats) loosens the solve: the same rtol on every
+    // component is several times less accurate on the pair.
+    const points = pair.sample(new Rng(1), 24);
+    const exact = pair.logProb(points);
+    const meanError = (r: { logLikelihood: Float64Array }) =>
+      r.logLikelihood.reduce((a, v, i) => a + Math.abs(v - exact[i]!), 0) / 24;
+    const xOnly = await logLikelihood(mixtureModel(pair, linear), points, { dim: 2 });
+    const everywhere = await logLikelihood(mixtureModel(pair, linear), points, {
+      dim: 2,
+      solver: { kind: "adaptive", rtol: new Float64Array(24 * 3).fill(1e-3), atol: 1e-3 },
+    });
+    assert.ok(
+      meanError(everywhere) > 3 * meanError(xOnly),
+      `rtol on z: ${meanError(everywhere)} vs on x only: ${meanError(xOnly)}`,
+    );
+  });
+
   test("onProgress reports a share of the solve that never decreases and ends at 1", async () => {
     const seen: { fraction: number; nfe: number }[] = [];
     const r = await logLikelihood(mixtureModel(ring, linear), x, {

@@ -62,6 +62,30 @@ describe("integrate (adaptive Dormand–Prince 5(4))", () => {
     }
   });
 
+  test("a per-component rtol: 0 makes that component's tolerance absolute", async () => {
+    // y' = (cos t)·y for a small and a large component: a shared rtol lets the large one's error grow
+    // with its size; rtol = 0 there holds it to atol.
+    const y0 = Float64Array.of(1, 1e6);
+    const exact = (c: number) => c * Math.exp(Math.sin(5));
+    const shared = await integrate(cosGrowth, y0, 0, 5, {
+      solver: { kind: "adaptive", rtol: 1e-4, atol: 1e-4 },
+    });
+    const absolute = await integrate(cosGrowth, y0, 0, 5, {
+      solver: { kind: "adaptive", rtol: Float64Array.of(1e-4, 0), atol: 1e-4 },
+    });
+    const errShared = Math.abs(shared.y[1]! - exact(1e6));
+    const errAbsolute = Math.abs(absolute.y[1]! - exact(1e6));
+    assert.ok(errAbsolute < 1e-2, `absolute tolerance: error ${errAbsolute}`);
+    assert.ok(errShared > 100 * errAbsolute, `relative tolerance: error ${errShared} vs ${errAbsolute}`);
+    await assert.rejects(
+      () =>
+        integrate(cosGrowth, y0, 0, 5, {
+          solver: { kind: "adaptive", rtol: Float64Array.of(1e-4, 0), atol: 0 },
+        }),
+      /solver\.atol must be positive where rtol is 0 \(component 1\)/,
+    );
+  });
+
   test("NFE is 2 (start and starting-step heuristic) plus 6 per attempted step", async () => {
     const r = await integrate(cosGrowth, Float64Array.of(1), 0, 5, {
       solver: { kind: "adaptive", rtol: 1e-7, atol: 1e-7 },
