@@ -42,8 +42,9 @@
  * share one model call. Any adaptive solver steps per sample unless it says `control: "shared"`, and a
  * scalar rtol applies to x only: the accumulators z are in nats and get the absolute tolerance atol.
  * Accuracy of the default against exact densities and a tight reference (bench/likelihood.ts): mean
- * |error| ~2e-3 nats per sample on Gaussian-mixture oracles (max ~1e-2) at 50–65 NFE; 6e-3 (max 3e-2,
- * bias of a data-set mean 1.5e-3) on trained 2-D MLPs at ~95–160 NFE, whose sinusoidal time features
+ * |error| ~2e-3 nats per sample on 2-D Gaussian-mixture oracles (max ~1e-2) at ~50 NFE, 3e-2 (max 0.3)
+ * on a 64-D mixture; 6e-3 (max 3e-2, bias of a data-set mean 1.4e-3) on trained 2-D MLPs at ~95–160
+ * NFE (1000 points in ~10 s on one core), whose sinusoidal time features
  * of t·1000 make the velocity wiggle in t and defeat step-size control. For such networks a fixed RK4
  * grid (`{ kind: "fixed", scheme: "rk4", steps: 32 }`, 129 NFE: 1–3e-3 nats) is more accurate per
  * evaluation, but a uniform grid fails where the field is stiff (0.12 nats on data of variance 1e-4,
