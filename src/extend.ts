@@ -74,7 +74,7 @@ export {
   affineConversion,
   applyAffine,
 } from "./path/bridge/affine.js";
-export { dopriInit, dopriStep, integrate } from "./math/integrate.js";
+export { integrate, integrateSync } from "./math/integrate.js";
 export { importanceWeight } from "./loss/density.js";
 export { samplePlanRows } from "./coupling/coupling.js";
 export { linearAssignment } from "./coupling/hungarian.js";

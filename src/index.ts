@@ -217,18 +217,18 @@ export {
   gaussianMixture,
 } from "./oracle/mixture.js";
 
-// ODE integration (async, adaptive Dormand–Prince 5(4) and fixed-grid Runge–Kutta)
+// ODE integration (adaptive Dormand–Prince 5(4), shared or per-row step control; fixed-grid Runge–Kutta)
 export {
   type AdaptiveSolver,
   type AsyncRhs,
-  type DopriState,
-  type DopriStepResult,
   type FixedGridSolver,
   type FixedScheme,
   type IntegrateOptions,
   type IntegrateResult,
   type Solver,
+  type StepControl,
   type StepInfo as IntegratorStepInfo,
+  type SyncRhs,
   DEFAULT_TOLERANCE,
   FIXED_SCHEME_ORDER,
   fixedGrid,

@@ -196,7 +196,19 @@ export async function discreteLogLikelihood(
         ? { ...dequantization, draw: (dequantization.draw ?? 0) + r }
         : dequantization;
     const y = dequantize(k, dim, quantization, deq);
-    const res = await logLikelihood(model, y, options);
+    const { onProgress } = options;
+    const before = nfe;
+    const res = await logLikelihood(
+      model,
+      y,
+      onProgress === undefined
+        ? options
+        : {
+            ...options,
+            // Progress over all draws: draw r covers [r/draws, (r + 1)/draws].
+            onProgress: (p) => onProgress({ fraction: (r + p.fraction) / draws, nfe: before + p.nfe }),
+          },
+    );
     nfe += res.nfe;
     for (let i = 0; i < n; i++) {
       const l = res.logLikelihood[i]! + volume;

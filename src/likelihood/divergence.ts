@@ -6,6 +6,9 @@
  *   exact (JVP)   Σⱼ (W·J eⱼ)ⱼ from d forward-mode products J·eⱼ (the model's `jvp`);
  *   exact (FD)    the same with J·eⱼ ≈ (f(x + h eⱼ) − f(x))/h, one directional finite difference per
  *                 dimension (or central: (f(x + h eⱼ) − f(x − h eⱼ))/2h) — any black-box model;
+ *                 the default scheme and step follow the model's precision: forward with √ε₆₄ for
+ *                 float64 predictions, central with ∛ε₃₂ ≈ 4.9e-3 for float32 ones (a float64 step is
+ *                 lost in float32 rounding); one 1-row call finds the precision;
  *   Hutchinson    εᵀ·(W·J + Q)·ε for K probes ε (Rademacher or Gaussian, E[εεᵀ] = I), J·ε by JVP or
  *                 one finite difference per probe. The probes see the velocity's Jacobian W·J + Q, not
  *                 W·J alone: for a data model near the data end W·J ≈ −Q is O(1/σ) while their sum is
@@ -36,16 +39,25 @@ export interface JacobianCapabilities {
 export type JacobianModel = Model & JacobianCapabilities;
 
 /**
- * How J is accessed: "auto" takes the closed form when the model has one and W is scalar, else the
- * model's `jvp`, else finite differences.
+ * How J is accessed. "auto" takes the closed form when the model has one and W is scalar; else the
+ * model's `jvp` when its predictions are float64; else finite differences. A model with float32
+ * predictions gets central differences even when it has a `jvp`: their error (trace within ~1e-5,
+ * measured 4e-6 nats on the trained 2-D MLP of bench/likelihood.ts) is below what float32 predictions
+ * resolve, at a fraction of the cost of a float64 forward-mode pass.
  */
 export type JacobianMethod = "auto" | "closedForm" | "jvp" | "finiteDifference";
 
 /** Finite-difference settings: step h = step·max(1, ‖xᵢ‖∞)/‖v‖∞ per row and direction. */
 export interface FiniteDifferenceOptions {
-  /** "forward" (one extra evaluation per direction, default) or "central" (two). */
+  /**
+   * "forward" (one extra evaluation per direction) or "central" (two). Default: forward for float64
+   * predictions, central for float32 ones.
+   */
   readonly scheme?: "forward" | "central";
-  /** Relative step (default √ε ≈ 1.5e-8 forward, ∛ε ≈ 6.1e-6 central). */
+  /**
+   * Relative step. Default √ε (forward) or ∛ε (central) of the predictions' precision: 1.5e-8 and
+   * 6.1e-6 for float64, 3.5e-4 and 4.9e-3 for float32.
+   */
   readonly step?: number;
 }
 
@@ -91,8 +103,11 @@ export interface TraceEstimator {
   readonly calls: number;
   /** Rows sent to the model so far. */
   readonly rows: number;
-  /** The prediction at (x, t) and tr(W·J + Q) per row (and probe). */
-  evaluate(x: Float64Array, t: number, weight: Mat, offset: Mat): Promise<TraceEvaluation>;
+  /**
+   * The prediction at (x, t) and tr(W·J + Q) per row (and probe). `rows` (default: every row of the
+   * batch, in order) names the batch rows that `x` holds, so each keeps its own probes.
+   */
+  evaluate(x: Float64Array, t: number, weight: Mat, offset: Mat, rows?: Int32Array): Promise<TraceEvaluation>;
 }
 
 /** Default number of rows per stacked model call. */
@@ -109,7 +124,7 @@ export function traceEstimator(
   maxRows: number = DEFAULT_MAX_ROWS,
   fn = "traceEstimator",
 ): TraceEstimator {
-  const { batch: n, dim: d } = shape;
+  const { batch, dim: d } = shape;
   if (
     options === null ||
     typeof options !== "object" ||
@@ -142,8 +157,19 @@ export function traceEstimator(
       `${fn}: jacobian "jvp" needs a model with a jvp(xt, t, shape, tangent) method; use "finiteDifference"`,
     );
   }
-  const fd = finiteDifferenceSettings(fn, options.finiteDifference);
-  const probes = options.kind === "hutchinson" ? drawProbes(fn, options, n, d) : null;
+  checkFiniteDifference(fn, options.finiteDifference);
+  // The precision of the model's predictions (found once, from a 1-row call, when a choice needs it).
+  let precision: "float32" | "float64" | undefined;
+  const precisionOf = async (x: Float64Array, t: number): Promise<"float32" | "float64"> => {
+    if (precision === undefined) {
+      calls++;
+      rows++;
+      const out = await model.predict(x.slice(0, d), t, { batch: 1, dim: d });
+      precision = out instanceof Float32Array ? "float32" : "float64";
+    }
+    return precision;
+  };
+  const probes = options.kind === "hutchinson" ? drawProbes(fn, options, batch, d) : null;
   const count = options.kind === "hutchinson" ? options.probes : 1;
   let calls = 0;
   let rows = 0;
@@ -182,14 +208,22 @@ export function traceEstimator(
     tangents: Float64Array,
     m: number,
     basis: boolean,
+    n: number,
   ): Promise<{ pred: Float64Array; jv: Float64Array }> => {
-    const useJvp = method === "jvp" || (method !== "finiteDifference" && typeof model.jvp === "function");
+    const useJvp =
+      method === "jvp" ||
+      (method === "auto" && typeof model.jvp === "function" && (await precisionOf(x, t)) === "float64");
     if (useJvp) {
       const pred = await callPredict(x, t, n);
       const repeated = new Float64Array(m * n * d);
       for (let b = 0; b < m; b++) repeated.set(x, b * n * d);
       return { pred, jv: await stackedJvp(repeated, t, tangents, m * n) };
     }
+    const given = options.finiteDifference;
+    const fd =
+      given?.scheme !== undefined && given.step !== undefined
+        ? { scheme: given.scheme, step: given.step }
+        : finiteDifferenceSettings(given, await precisionOf(x, t));
     const sides = fd.scheme === "central" ? 2 : 1;
     const input = new Float64Array((1 + sides * m) * n * d);
     input.set(x);
@@ -232,16 +266,27 @@ export function traceEstimator(
     return { pred, jv };
   };
 
-  const evaluate = async (x: Float64Array, t: number, weight: Mat, offset: Mat): Promise<TraceEvaluation> => {
+  const evaluate = async (
+    x: Float64Array,
+    t: number,
+    weight: Mat,
+    offset: Mat,
+    rows?: Int32Array,
+  ): Promise<TraceEvaluation> => {
+    const n = rows === undefined ? batch : rows.length;
+    if (x.length !== n * d) {
+      throw new RangeError(`${fn}: x has length ${x.length}, expected ${n} rows of ${d} coordinates`);
+    }
     if (probes !== null) {
-      const { pred, jv } = await directional(x, t, probes, count, false);
+      const own = rows === undefined ? probes : probesOf(probes, batch, d, rows);
+      const { pred, jv } = await directional(x, t, own, count, false, n);
       const traces = new Float64Array(n * count);
       const wy = new Float64Array(d);
       for (let k = 0; k < count; k++) {
         for (let i = 0; i < n; i++) {
           const o = (k * n + i) * d;
           traces[i * count + k] =
-            bilinear(weight, probes, o, jv, o, d, wy) + bilinear(offset, probes, o, probes, o, d, wy);
+            bilinear(weight, own, o, jv, o, d, wy) + bilinear(offset, own, o, own, o, d, wy);
         }
       }
       return { pred, traces };
@@ -265,7 +310,7 @@ export function traceEstimator(
     // Exact trace from d basis directions: tr(W·J) = Σⱼ (W·J eⱼ)ⱼ.
     const basis = new Float64Array(d * n * d);
     for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) basis[(j * n + i) * d + j] = 1;
-    const { pred, jv } = await directional(x, t, basis, d, true);
+    const { pred, jv } = await directional(x, t, basis, d, true, n);
     const traces = new Float64Array(n).fill(trace(offset, d));
     const wy = new Float64Array(d);
     for (let j = 0; j < d; j++) {
@@ -305,22 +350,40 @@ function bilinear(
   return s;
 }
 
-function finiteDifferenceSettings(
-  fn: string,
-  options: FiniteDifferenceOptions | undefined,
-): { scheme: "forward" | "central"; step: number } {
-  const scheme = options?.scheme ?? "forward";
-  if (scheme !== "forward" && scheme !== "central") {
+function checkFiniteDifference(fn: string, options: FiniteDifferenceOptions | undefined): void {
+  const scheme = options?.scheme;
+  if (scheme !== undefined && scheme !== "forward" && scheme !== "central") {
     throw new RangeError(
       `${fn}: finiteDifference.scheme must be "forward" or "central", got ${JSON.stringify(scheme)}`,
     );
   }
-  const step =
-    options?.step ?? (scheme === "forward" ? Math.sqrt(Number.EPSILON) : Math.cbrt(Number.EPSILON));
-  if (!(step > 0 && step < 1)) {
+  const step = options?.step;
+  if (step !== undefined && !(step > 0 && step < 1)) {
     throw new RangeError(`${fn}: finiteDifference.step must be in (0, 1), got ${step}`);
   }
-  return { scheme, step };
+}
+
+/** The scheme and step of `options`, defaults by the predictions' precision (checked options). */
+function finiteDifferenceSettings(
+  options: FiniteDifferenceOptions | undefined,
+  precision: "float32" | "float64",
+): { scheme: "forward" | "central"; step: number } {
+  const scheme = options?.scheme ?? (precision === "float32" ? "central" : "forward");
+  const eps = precision === "float32" ? 2 ** -23 : Number.EPSILON;
+  return { scheme, step: options?.step ?? (scheme === "forward" ? Math.sqrt(eps) : Math.cbrt(eps)) };
+}
+
+/** The probe blocks of `rows` (K × rows.length × d) out of K blocks of `batch` rows. */
+function probesOf(probes: Float64Array, batch: number, d: number, rows: Int32Array): Float64Array {
+  const K = probes.length / (batch * d);
+  const out = new Float64Array(K * rows.length * d);
+  for (let k = 0; k < K; k++) {
+    for (let i = 0; i < rows.length; i++) {
+      const from = (k * batch + rows[i]!) * d;
+      out.set(probes.subarray(from, from + d), (k * rows.length + i) * d);
+    }
+  }
+  return out;
 }
 
 /** K probe blocks (K × batch × dim): block k, row i from stream rowOffset + i, draw k. */

@@ -13,6 +13,7 @@ import {
   diagonalMat,
   matAdd,
   matMul,
+  matVec,
   maxAbs,
   norm1,
   scalarMat,
@@ -140,6 +141,24 @@ export function inverse(m: Mat, d: number, fn = "inverse", name = "the matrix"):
     );
   }
   return inv;
+}
+
+/**
+ * x with A·x = b for square A (d × d) and a vector b of length d: x = A⁻¹·b (throws like `inverse`
+ * when A is singular or its condition number exceeds `MAX_CONDITION`).
+ */
+export function solveVector(
+  a: Mat,
+  b: ArrayLike<number>,
+  d: number,
+  fn = "solveVector",
+  name = "the matrix",
+): Float64Array {
+  if (b.length !== d)
+    throw new RangeError(`${fn}: the right-hand side has length ${b.length}, expected ${d}`);
+  const x = new Float64Array(d);
+  matVec(inverse(a, d, fn, name), b, x);
+  return x;
 }
 
 /** A⁻¹·B for square A (throws like `inverse` when A is singular). */

@@ -1,15 +1,28 @@
 /**
  * Adaptive Dormand–Prince 5(4) on the probability-flow ODE in canonical time (dx/dt = velocity), with
- * error control rtol/atol, through the shared integrator (math/integrate.ts: dopriInit/dopriStep).
- * Each grid interval is integrated adaptively; the last proposed step size carries over to the next
- * interval, and the state reports NFE, accepted and rejected steps. Use it with a grid of few nodes
- * (e.g. customGrid(path, [path.tMin, path.tMax], { dataEnd: true })): the step into the data end
- * (σ = 0, where the velocity is singular) is the denoising jump x = α·D̂ + b. Works on every path.
- * Source: Dormand & Prince (1980); Hairer, Nørsett & Wanner, Solving ODEs I, §II.4–II.5.
+ * error control rtol/atol, through the shared integrator (math/integrate.ts, step control of
+ * math/dormandPrince.ts). By default every sample has its own error norm and step sequence
+ * (`control: "perRow"`, block steps), so a sample's result does not depend on the batch it is in;
+ * samples at the same time proposing the same step share one model call. `control: "shared"` uses one
+ * error norm over the batch (fewer, larger model calls; results then depend on the batch within the
+ * tolerance). Each grid interval is integrated adaptively, each sample's last proposed step size
+ * carries over to the next interval, and the state counts model calls (NFE) and the most accepted and
+ * rejected steps of any sample. Use it with a grid of few nodes (e.g. customGrid(path, [path.tMin,
+ * path.tMax], { dataEnd: true })): the step into the data end (σ = 0, where the velocity is singular)
+ * is the denoising jump x = α·D̂ + b. Works on every path.
+ * Source: Dormand & Prince (1980); Hairer, Nørsett & Wanner, Solving ODEs I, §II.4–II.5; block steps:
+ * Makino (1991), Publ. Astron. Soc. Japan 43, 859.
  */
-import { type AdaptiveSolver, dopriInit, dopriStep } from "../math/integrate.js";
-import { velocityRhs } from "./variable.js";
-import { type Sampler, type SamplerState, defineSampler, denoiseTo } from "./sampler.js";
+import { type AdaptiveSolver, type AsyncRhs, type StepControl, integrate } from "../math/integrate.js";
+import { type Conditioning, predict } from "../model/model.js";
+import {
+  Prediction,
+  type Sampler,
+  type SamplerState,
+  type StepRun,
+  defineSampler,
+  denoiseTo,
+} from "./sampler.js";
 
 /** Options of `dopri`. */
 export interface DopriOptions {
@@ -17,17 +30,21 @@ export interface DopriOptions {
   readonly rtol?: number;
   /** Absolute tolerance (default 1e-5). */
   readonly atol?: number;
-  /** Upper bound on attempted steps per grid interval (default 10 000). */
+  /** "perRow" (default): each sample its own step sequence; "shared": one for the batch. */
+  readonly control?: StepControl;
+  /** Upper bound on attempted steps of a sample (of the batch under "shared") per grid interval (default 100 000). */
   readonly maxSteps?: number;
   /** Largest step size (default: the grid interval). With loose tolerances every step is this long. */
   readonly maxStep?: number;
 }
 
-/** The adaptive solver's state: the common fields plus the step-size suggestion and step counts. */
+/** The adaptive solver's state: the common fields plus the step-size suggestions and step counts. */
 export interface DopriSamplerState extends SamplerState {
-  /** Next step size to try (undefined before the first interval: the starting heuristic picks it). */
-  readonly h: number | undefined;
+  /** Next |h| of each sample (undefined before the first interval: the starting heuristic picks it). */
+  readonly h: Float64Array | undefined;
+  /** Accepted steps: per interval the most of any sample, summed over intervals. */
   readonly accepted: number;
+  /** Rejected steps, counted the same way. */
   readonly rejected: number;
 }
 
@@ -41,16 +58,20 @@ export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
       throw new RangeError(`${fn}: ${key} must be a finite number ≥ 0, got ${v}; e.g. 1e-6`);
   }
   const { maxSteps, maxStep } = options;
+  const control = options.control ?? "perRow";
+  if (control !== "perRow" && control !== "shared")
+    throw new RangeError(`${fn}: control must be "perRow" or "shared", got ${JSON.stringify(control)}`);
   if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0))
     throw new RangeError(`${fn}: maxSteps must be a positive integer, got ${maxSteps}`);
   if (maxStep !== undefined && !(maxStep > 0))
     throw new RangeError(`${fn}: maxStep must be a positive number, got ${maxStep}`);
   const solver: AdaptiveSolver = {
     kind: "adaptive",
+    control,
     ...(options.rtol !== undefined ? { rtol: options.rtol } : {}),
     ...(options.atol !== undefined ? { atol: options.atol } : {}),
-    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
-    ...(options.maxStep !== undefined ? { maxStep: options.maxStep } : {}),
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
+    ...(maxStep !== undefined ? { maxStep } : {}),
   };
   return defineSampler<DopriSamplerState>(
     fn,
@@ -61,19 +82,61 @@ export function dopri(options: DopriOptions = {}): Sampler<DopriSamplerState> {
       const to = run.slice(run.to);
       // Last step into the data end: the denoising jump.
       if (run.toDataEnd) return run.finish(denoiseTo(to, (await run.predict(state.x, from)).as("data")));
-      // Adaptive steps from tᵢ to tᵢ₊₁, starting from the carried step size.
-      const rhs = velocityRhs(run);
-      const span = to.t - from.t;
+      // Adaptive steps from tᵢ to tᵢ₊₁, starting from each sample's carried step size.
+      const h = state.h;
       const start =
-        state.h === undefined ? solver : { ...solver, initialStep: Math.min(Math.abs(state.h), span) };
-      let s = await dopriInit(rhs, state.x, from.t, to.t, start);
-      while (!s.done) s = (await dopriStep(rhs, s, solver)).state;
-      return run.finish(s.y, {
-        h: s.h,
-        accepted: state.accepted + s.accepted,
-        rejected: state.rejected + s.rejected,
+        h === undefined || h.length === 0
+          ? solver
+          : { ...solver, initialStep: control === "perRow" ? h : h[0]! };
+      const r = await integrate(velocityOfRows(run), state.x, from.t, to.t, {
+        solver: start,
+        rows: state.shape.batch,
+      });
+      return run.finish(r.y, {
+        h: r.h.map(Math.abs),
+        accepted: state.accepted + r.accepted,
+        rejected: state.rejected + r.rejected,
       });
     },
     (base) => ({ ...base, h: undefined, accepted: 0, rejected: 0 }),
   );
+}
+
+/** The PF-ODE velocity of the rows asked for (one model call each), counting NFE on `run`. */
+function velocityOfRows(run: StepRun<DopriSamplerState>): AsyncRhs {
+  const a = run.slice(run.from);
+  const b = run.slice(run.to);
+  const { shape, condition } = run.state;
+  return async (t, y, rows) => {
+    const slice = t === a.t ? a : t === b.t ? b : run.sliceAt(t);
+    const all = rows.length === shape.batch;
+    const cond = all ? condition : conditioningOf(condition, shape.batch, rows);
+    const value = await predict(run.model, y, t, { batch: rows.length, dim: shape.dim }, cond);
+    run.nfe++;
+    return new Prediction(run.model, value, y, slice).as("velocity");
+  };
+}
+
+/** The conditioning of `rows` (in that order) of a batch of `batch` rows. */
+function conditioningOf(
+  cond: Conditioning | undefined,
+  batch: number,
+  rows: Int32Array,
+): Conditioning | undefined {
+  if (cond === undefined) return undefined;
+  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
+  if (cond.labels !== undefined) out.labels = Int32Array.from(rows, (r) => cond.labels![r]!);
+  if (cond.embedding !== undefined) {
+    const e = cond.embedding;
+    const width = e.length / batch;
+    const picked =
+      e instanceof Float32Array
+        ? new Float32Array(rows.length * width)
+        : new Float64Array(rows.length * width);
+    rows.forEach((r, i) => {
+      picked.set(e.subarray(r * width, (r + 1) * width), i * width);
+    });
+    out.embedding = picked;
+  }
+  return out;
 }

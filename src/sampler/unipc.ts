@@ -11,6 +11,8 @@
  * starts the next predictor; the model is evaluated at the uncorrected one (as in the paper and in
  * diffusers). Order p + 1 with the corrector. Into the data end the step is the denoising jump.
  */
+import { solveVector } from "../math/dense.js";
+import type { DenseMat } from "../math/matrix.js";
 import type { CoordinateLevels } from "../path/path.js";
 import {
   type DataHistoryState,
@@ -42,26 +44,12 @@ export interface UniPcState extends DataHistoryState {
   readonly previous: { readonly x: Float64Array; readonly order: number } | undefined;
 }
 
-/** Solves the small system R·a = g by Gaussian elimination with partial pivoting. */
-function solveSmall(R: number[][], g: number[]): number[] {
-  const n = g.length;
-  const A = R.map((row, i) => [...row.slice(0, n), g[i]!]);
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(A[i]![k]!) > Math.abs(A[p]![k]!)) p = i;
-    [A[k], A[p]] = [A[p]!, A[k]!];
-    for (let i = k + 1; i < n; i++) {
-      const f = A[i]![k]! / A[k]![k]!;
-      for (let j = k; j <= n; j++) A[i]![j]! -= f * A[k]![j]!;
-    }
-  }
-  const a = new Array<number>(n).fill(0);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = A[i]![n]!;
-    for (let j = i + 1; j < n; j++) s -= A[i]![j]! * a[j]!;
-    a[i] = s / A[i]![i]!;
-  }
-  return a;
+/** R with R_{km} = rₘ^k (k, m = 0 … n − 1), row-major: the matrix of UniPC's coefficient system. */
+function vandermonde(rs: readonly number[]): DenseMat {
+  const n = rs.length;
+  const values = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) for (let m = 0; m < n; m++) values[k * n + m] = rs[m]! ** k;
+  return { kind: "dense", dim: n, values };
 }
 
 /**
@@ -105,10 +93,7 @@ function unipcUpdate(
       const a =
         npts === 1 && (newPoint ? p === 1 : p === 2)
           ? [0.5]
-          : solveSmall(
-              rs.map((_, k) => rs.map((r) => r ** k)),
-              g,
-            );
+          : solveVector(vandermonde(rs), g, npts, "unipc", "the system Rₖₘ = rₘ^(k−1) of the history points");
       const scale = t.alpha * B;
       for (let k = 0; k < npts; k++) {
         const wk = k < p - 1 ? (scale * a[k]!) / rs[k]! : scale * a[k]!;

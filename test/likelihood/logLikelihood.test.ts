@@ -19,6 +19,7 @@ import {
   veSchedule,
   vpSchedule,
 } from "../../src/index.js";
+import type { JacobianModel } from "../../src/likelihood/divergence.js";
 import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
 import { mixtureModel, modelAsKind } from "../../src/likelihood/models.js";
 import {
@@ -160,6 +161,105 @@ describe("logLikelihood of the Gaussian-mixture oracle", () => {
   });
 });
 
+describe("logLikelihood batch independence and progress", () => {
+  const ring = ring2d();
+  const x = ring.sample(new Rng(12), 7);
+
+  test("with the default adaptive solver a sample's log-likelihood is bit-identical whatever batch it is in", async () => {
+    const whole = await logLikelihood(mixtureModel(ring, linear), x, { dim: 2 });
+    for (const [from, to] of [
+      [0, 1],
+      [2, 5],
+      [6, 7],
+    ] as const) {
+      const part = await logLikelihood(mixtureModel(ring, linear), x.slice(2 * from, 2 * to), { dim: 2 });
+      assert.deepEqual(
+        Array.from(part.logLikelihood),
+        Array.from(whole.logLikelihood.subarray(from, to)),
+        `rows ${from}–${to - 1} alone vs in the batch of 7`,
+      );
+      assert.deepEqual(Array.from(part.evaluations), Array.from(whole.evaluations.subarray(from, to)));
+    }
+    // An adaptive solver that does not name its control steps per sample too.
+    const solver = { kind: "adaptive", rtol: 1e-6, atol: 1e-6 } as const;
+    const tight7 = await logLikelihood(mixtureModel(ring, linear), x, { dim: 2, solver });
+    const tight1 = await logLikelihood(mixtureModel(ring, linear), x.slice(4, 6), { dim: 2, solver });
+    assert.equal(tight1.logLikelihood[0], tight7.logLikelihood[2], "row 2 with rtol = atol = 1e-6");
+    const hutchinson = { kind: "hutchinson", probes: 3, seed: 4 } as const;
+    const all = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, {
+      dim: 2,
+      divergence: hutchinson,
+    });
+    const tail = await logLikelihood(blackBox(mixtureModel(ring, linear)), x.slice(8), {
+      dim: 2,
+      divergence: { ...hutchinson, rowOffset: 4 },
+    });
+    assert.deepEqual(
+      Array.from(tail.estimates),
+      Array.from(all.estimates.subarray(12)),
+      "Hutchinson rows 4–6",
+    );
+  });
+
+  test("the default solver meets its stated accuracy on mixture oracles: ~2e-3 nats per sample, no worse than 1.5e-2", async () => {
+    const pair = gaussianMixture({
+      weights: [1, 1],
+      means: [
+        [-2, 0],
+        [2, 1],
+      ],
+      covariances: [0.1, 0.1],
+    });
+    for (const [name, mixture] of [
+      ["ring", ring],
+      ["pair", pair],
+    ] as const) {
+      const points = mixture.sample(new Rng(1), 24);
+      const exact = mixture.logProb(points);
+      const r = await logLikelihood(mixtureModel(mixture, linear), points, { dim: 2 });
+      const errs = Array.from(r.logLikelihood, (v, i) => Math.abs(v - exact[i]!));
+      const mean = errs.reduce((a, b) => a + b, 0) / errs.length;
+      assert.ok(mean < 4e-3, `${name}: mean error ${mean}`);
+      assert.ok(Math.max(...errs) < 1.5e-2, `${name}: max error ${Math.max(...errs)}`);
+    }
+    // A relative tolerance on z (|z| reaches ~d·λ/2 nats) loosens the solve: the same rtol on every
+    // component is several times less accurate on the pair.
+    const points = pair.sample(new Rng(1), 24);
+    const exact = pair.logProb(points);
+    const meanError = (r: { logLikelihood: Float64Array }) =>
+      r.logLikelihood.reduce((a, v, i) => a + Math.abs(v - exact[i]!), 0) / 24;
+    const xOnly = await logLikelihood(mixtureModel(pair, linear), points, { dim: 2 });
+    const everywhere = await logLikelihood(mixtureModel(pair, linear), points, {
+      dim: 2,
+      solver: { kind: "adaptive", rtol: new Float64Array(24 * 3).fill(1e-3), atol: 1e-3 },
+    });
+    assert.ok(
+      meanError(everywhere) > 3 * meanError(xOnly),
+      `rtol on z: ${meanError(everywhere)} vs on x only: ${meanError(xOnly)}`,
+    );
+  });
+
+  test("onProgress reports a share of the solve that never decreases and ends at 1", async () => {
+    const seen: { fraction: number; nfe: number }[] = [];
+    const r = await logLikelihood(mixtureModel(ring, linear), x, {
+      dim: 2,
+      onProgress: (p) => {
+        seen.push(p);
+      },
+    });
+    assert.ok(seen.length >= r.steps, `${seen.length} progress calls for ${r.steps} steps`);
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok(seen[i]!.fraction >= seen[i - 1]!.fraction, `fraction decreased at call ${i}`);
+      assert.ok(seen[i]!.nfe >= seen[i - 1]!.nfe, `NFE decreased at call ${i}`);
+    }
+    assert.ok(Math.abs(seen.at(-1)!.fraction - 1) < 1e-12, `last fraction ${seen.at(-1)!.fraction}`);
+    await assert.rejects(
+      () => logLikelihood(mixtureModel(ring, linear), x, { dim: 2, onProgress: 3 as never }),
+      /logLikelihood: options\.onProgress must be a function/,
+    );
+  });
+});
+
 describe("logLikelihood is the same for every kind of the same model", () => {
   const ring = ring2d();
   const x = ring.sample(new Rng(4), 6);
@@ -297,6 +397,40 @@ describe("logLikelihood endpoints and divergence methods", () => {
     assert.equal(empty.nfe, 0, "and costs nothing");
   });
 
+  test("a float32 model gets central differences with step ∛ε₃₂ (a float64 step would vanish in rounding), even when it has a jvp", async () => {
+    const ring = ring2d();
+    const x = ring.sample(new Rng(21), 6);
+    const solver = { kind: "fixed", steps: 16 } as const;
+    const oracle = mixtureModel(ring, linear);
+    const exact = await logLikelihood(oracle, x, { dim: 2, solver });
+    let jvpCalls = 0;
+    const float32: JacobianModel = {
+      kind: "data",
+      path: linear,
+      predict: async (xt, t, shape) => Float32Array.from(await oracle.predict(xt, t, shape)),
+      jvp: () => {
+        jvpCalls++;
+        throw new Error("the float32 model's jvp must not be used by default");
+      },
+    };
+    const r = await logLikelihood(float32, x, { dim: 2, solver });
+    assert.equal(jvpCalls, 0, "auto chose finite differences");
+    assertWithin(r.logLikelihood, exact.logLikelihood, 1e-3, "float32 central differences");
+    // The float64 default step (forward, √ε₆₄ ≈ 1.5e-8) is below float32 resolution: the trace is lost.
+    const tiny = await logLikelihood(float32, x, {
+      dim: 2,
+      solver,
+      divergence: { kind: "exact", finiteDifference: { scheme: "forward", step: Math.sqrt(Number.EPSILON) } },
+    });
+    const gap = Math.max(...Array.from(tiny.logLikelihood, (v, i) => Math.abs(v - exact.logLikelihood[i]!)));
+    assert.ok(gap > 0.1, `a float64 step on a float32 model should fail visibly, off by only ${gap}`);
+    await assert.rejects(
+      () => logLikelihood(float32, x, { dim: 2, solver, divergence: { kind: "exact", jacobian: "jvp" } }),
+      /must not be used by default/,
+      "an explicit jvp request is honoured",
+    );
+  });
+
   test("closed form, JVP, forward and central finite differences give the same exact divergence", async () => {
     const mean = [1, -0.5, 0.25];
     const variance = [0.4, 0.9, 0.2];
@@ -329,7 +463,7 @@ describe("logLikelihood endpoints and divergence methods", () => {
     );
   });
 
-  test("NFE and model calls are counted: closed form 2 calls, stacked finite differences 1 call per evaluation", async () => {
+  test("NFE and model calls are counted: closed form 2 calls, stacked finite differences 1 call per evaluation (plus one precision probe)", async () => {
     const ring = ring2d();
     const x = ring.sample(new Rng(1), 3);
     const solver = { kind: "fixed", scheme: "heun", steps: 5 } as const;
@@ -337,13 +471,17 @@ describe("logLikelihood endpoints and divergence methods", () => {
     assert.equal(closed.nfe, 2 * 5 + 1, "5 Heun steps + the data-end evaluation");
     assert.equal(closed.modelCalls, 2 * closed.nfe, "predict + divergence per evaluation");
     const fd = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, { dim: 2, solver });
-    assert.equal(fd.modelCalls, fd.nfe, "one stacked call of batch·(1 + dim) rows per evaluation");
+    assert.equal(
+      fd.modelCalls,
+      fd.nfe + 1,
+      "one stacked call of batch·(1 + dim) rows per evaluation, and one 1-row call for the precision",
+    );
     const chunked = await logLikelihood(blackBox(mixtureModel(ring, linear)), x, {
       dim: 2,
       solver,
       maxRows: 4,
     });
-    assert.equal(chunked.modelCalls, 3 * chunked.nfe, "9 rows in chunks of 4 → 3 calls");
+    assert.equal(chunked.modelCalls, 3 * chunked.nfe + 1, "9 rows in chunks of 4 → 3 calls");
     assertWithin(chunked.logLikelihood, fd.logLikelihood, 1e-12, "chunking does not change the result");
     const noiseModel = await logLikelihood(mixtureModel(ring, linear, "noise"), x, { dim: 2, solver });
     assert.equal(noiseModel.nfe, 2 * 5 + 2, "a noise model adds the noise-end extrapolation evaluation");

@@ -1,6 +1,7 @@
 /**
- * The async ODE integrator: known solutions forward and backward, tolerance behaviour, measured
- * orders of the fixed-grid schemes, dense output, NFE accounting, the step-level API and errors.
+ * The ODE integrator: known solutions forward and backward, tolerance behaviour, measured orders of
+ * the fixed-grid schemes, dense output, NFE accounting, the sync and async drivers, per-row step
+ * control (batch independence, block steps) and errors.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -9,9 +10,9 @@ import {
   type AsyncRhs,
   FIXED_SCHEME_ORDER,
   type FixedScheme,
-  dopriInit,
-  dopriStep,
+  type SyncRhs,
   integrate,
+  integrateSync,
 } from "../../src/math/integrate.js";
 
 const decay: AsyncRhs = (_t, y) => y.map((v) => -v);
@@ -61,6 +62,30 @@ describe("integrate (adaptive Dormand–Prince 5(4))", () => {
     }
   });
 
+  test("a per-component rtol: 0 makes that component's tolerance absolute", async () => {
+    // y' = (cos t)·y for a small and a large component: a shared rtol lets the large one's error grow
+    // with its size; rtol = 0 there holds it to atol.
+    const y0 = Float64Array.of(1, 1e6);
+    const exact = (c: number) => c * Math.exp(Math.sin(5));
+    const shared = await integrate(cosGrowth, y0, 0, 5, {
+      solver: { kind: "adaptive", rtol: 1e-4, atol: 1e-4 },
+    });
+    const absolute = await integrate(cosGrowth, y0, 0, 5, {
+      solver: { kind: "adaptive", rtol: Float64Array.of(1e-4, 0), atol: 1e-4 },
+    });
+    const errShared = Math.abs(shared.y[1]! - exact(1e6));
+    const errAbsolute = Math.abs(absolute.y[1]! - exact(1e6));
+    assert.ok(errAbsolute < 1e-2, `absolute tolerance: error ${errAbsolute}`);
+    assert.ok(errShared > 100 * errAbsolute, `relative tolerance: error ${errShared} vs ${errAbsolute}`);
+    await assert.rejects(
+      () =>
+        integrate(cosGrowth, y0, 0, 5, {
+          solver: { kind: "adaptive", rtol: Float64Array.of(1e-4, 0), atol: 0 },
+        }),
+      /solver\.atol must be positive where rtol is 0 \(component 1\)/,
+    );
+  });
+
   test("NFE is 2 (start and starting-step heuristic) plus 6 per attempted step", async () => {
     const r = await integrate(cosGrowth, Float64Array.of(1), 0, 5, {
       solver: { kind: "adaptive", rtol: 1e-7, atol: 1e-7 },
@@ -86,7 +111,7 @@ describe("integrate (adaptive Dormand–Prince 5(4))", () => {
     const sync = await integrate(oscillator, Float64Array.of(0.3, -1), 0, 4, { solver });
     const asyncRhs: AsyncRhs = async (t, y) => {
       await new Promise((resolve) => setImmediate(resolve));
-      return oscillator(t, y) as Float64Array;
+      return oscillator(t, y, Int32Array.of(0)) as Float64Array;
     };
     const async_ = await integrate(asyncRhs, Float64Array.of(0.3, -1), 0, 4, { solver });
     assert.deepEqual(Array.from(async_.y), Array.from(sync.y), "async and sync results differ");
@@ -110,15 +135,13 @@ describe("integrate (adaptive Dormand–Prince 5(4))", () => {
     }
   });
 
-  test("dopriInit and dopriStep reproduce integrate step by step", async () => {
+  test("integrateSync runs the same solve as integrate: identical result, NFE and steps", async () => {
     const solver = { kind: "adaptive", rtol: 1e-6, atol: 1e-8 } as const;
-    const whole = await integrate(cosGrowth, Float64Array.of(1), 0, 4, { solver });
-    let state = await dopriInit(cosGrowth, Float64Array.of(1), 0, 4, solver);
-    const initial = state;
-    while (!state.done) state = (await dopriStep(cosGrowth, state, solver)).state;
-    assert.equal(state.y[0], whole.y[0], "step-by-step result differs from integrate");
-    assert.equal(state.nfe, whole.nfe, "step-by-step NFE differs");
-    assert.equal(initial.t, 0, "dopriStep must not modify the state it is given");
+    const whole = await integrate(cosGrowth, Float64Array.of(1), 0, 4, { solver, saveAt: [1.5] });
+    const sync = integrateSync(cosGrowth as SyncRhs, Float64Array.of(1), 0, 4, { solver, saveAt: [1.5] });
+    assert.equal(sync.y[0], whole.y[0], "sync result differs from async");
+    assert.equal(sync.saved[0]![0], whole.saved[0]![0], "sync dense output differs from async");
+    assert.deepEqual([sync.nfe, sync.accepted, sync.rejected], [whole.nfe, whole.accepted, whole.rejected]);
   });
 
   test("onStep sees every accepted step, ending at t1", async () => {
@@ -157,6 +180,124 @@ describe("integrate (adaptive Dormand–Prince 5(4))", () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+});
+
+/** Row r: y' = rate_r·cos(t)·y with y(t) = y(t0)·exp(rate_r·(sin t − sin t0)); rate_r = rates[r]. */
+function cosRows(rates: readonly number[]): AsyncRhs {
+  return (t, y, rows) => y.map((v, i) => rates[rows[i]!]! * Math.cos(t) * v);
+}
+
+describe("integrate (per-row step control)", () => {
+  const perRow = { kind: "adaptive", rtol: 1e-8, atol: 1e-10, control: "perRow" } as const;
+
+  test("a row's result is bit-identical whatever batch it is in", async () => {
+    const rates = [0.3, 4, -2, 7, 0.01, -5];
+    const y0 = Float64Array.from(rates, (_, r) => 1 + r / 10);
+    const batch = await integrate(cosRows(rates), y0, 0, 3, { solver: perRow, rows: rates.length });
+    for (let r = 0; r < rates.length; r++) {
+      const alone = await integrate(cosRows([rates[r]!]), y0.subarray(r, r + 1), 0, 3, {
+        solver: perRow,
+        rows: 1,
+      });
+      assert.equal(batch.y[r], alone.y[0], `row ${r}: in the batch ${batch.y[r]}, alone ${alone.y[0]}`);
+      assert.equal(batch.evaluations[r], alone.evaluations[0], `row ${r}: its own NFE depends on the batch`);
+    }
+  });
+
+  test("batch independence holds for random batches, orders and intervals (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.double({ min: -6, max: 6, noNaN: true }), { minLength: 1, maxLength: 7 }),
+        fc.double({ min: -2, max: 2, noNaN: true }),
+        fc.double({ min: 0.1, max: 3, noNaN: true }),
+        async (rates, t0, span) => {
+          const y0 = Float64Array.from(rates, (_, r) => 0.5 + r);
+          const rev = [...rates].reverse();
+          const yRev = Float64Array.from(y0).reverse();
+          const a = await integrate(cosRows(rates), y0, t0, t0 + span, {
+            solver: perRow,
+            rows: rates.length,
+          });
+          const b = await integrate(cosRows(rev), yRev, t0, t0 + span, { solver: perRow, rows: rev.length });
+          for (let r = 0; r < rates.length; r++) {
+            assert.equal(a.y[r], b.y[rates.length - 1 - r], `row ${r} changes when the batch is reversed`);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  test("each row meets the tolerance, and an easy row takes fewer evaluations than a hard one", async () => {
+    const rates = [0.05, 6];
+    const r = await integrate(cosRows(rates), Float64Array.of(1, 1), 0, 5, { solver: perRow, rows: 2 });
+    rates.forEach((rate, i) => {
+      const exact = Math.exp(rate * Math.sin(5));
+      assert.ok(Math.abs(r.y[i]! - exact) < 1e-6 * exact, `row ${i}: ${r.y[i]} vs ${exact}`);
+    });
+    assert.ok(
+      r.evaluations[0]! < r.evaluations[1]!,
+      `easy row ${r.evaluations[0]} evaluations, hard row ${r.evaluations[1]}`,
+    );
+  });
+
+  test("steps are block steps: |h| = |t1 − t0|·2⁻ᵏ starting at a multiple of |h|", async () => {
+    const t0 = 0.25;
+    const t1 = -1.5;
+    const steps: { t: number; h: number }[] = [];
+    await integrate(cosRows([3, -1]), Float64Array.of(1, 2), t0, t1, {
+      solver: perRow,
+      rows: 2,
+      onStep: (info) => {
+        steps.push({ t: info.t, h: info.h });
+      },
+    });
+    assert.ok(steps.length > 4, `only ${steps.length} steps`);
+    for (const { t, h } of steps) {
+      const q = Math.abs(h) / Math.abs(t1 - t0);
+      const k = Math.round(-Math.log2(q));
+      assert.ok(Math.abs(q * 2 ** k - 1) < 1e-12, `step fraction ${q} is not a power of two`);
+      const start = Math.abs(t - h - t0) / Math.abs(t1 - t0);
+      assert.ok(Math.abs(start / q - Math.round(start / q)) < 1e-9, `a step of ${q} starts at ${start}`);
+    }
+  });
+
+  test("identical rows share every right-hand-side call", async () => {
+    const one = await integrate(cosGrowth, Float64Array.of(1), 0, 4, { solver: perRow, rows: 1 });
+    const five = await integrate(cosGrowth, new Float64Array(5).fill(1), 0, 4, { solver: perRow, rows: 5 });
+    assert.equal(five.nfe, one.nfe, "five identical rows cost more calls than one");
+    assert.deepEqual(Array.from(five.evaluations), new Array(5).fill(one.nfe), "per-row evaluations");
+  });
+
+  test("a row whose right-hand side blows up fails alone with an underflow naming the row", async () => {
+    const rhs: AsyncRhs = (t, y, rows) => y.map((v, i) => (rows[i] === 1 && t > 0.5 ? Number.NaN : v));
+    await assert.rejects(
+      () => integrate(rhs, Float64Array.of(1, 1, 1), 0, 1, { solver: perRow, rows: 3 }),
+      /integrate: step size underflow at t = 0\.(5|49999)\d* \(h = [^)]*\) \(row 1\); the right-hand side is not finite just beyond it/,
+    );
+  });
+
+  test("rows and a per-row initialStep are validated", async () => {
+    await assert.rejects(
+      () => integrate(decay, Float64Array.of(1, 2, 3), 0, 1, { rows: 2 }),
+      /integrate: options\.rows must be a non-negative integer dividing y0's length 3, got 2/,
+    );
+    await assert.rejects(
+      () =>
+        integrate(decay, Float64Array.of(1, 2), 0, 1, {
+          rows: 2,
+          solver: { ...perRow, initialStep: Float64Array.of(0.1) },
+        }),
+      /solver\.initialStep must be a number or a Float64Array of one step per row \(2\)/,
+    );
+    await assert.rejects(
+      () =>
+        integrate(decay, Float64Array.of(1), 0, 1, {
+          solver: { kind: "adaptive", control: "each" as never },
+        }),
+      /solver\.control must be "shared" or "perRow"/,
     );
   });
 });
@@ -264,7 +405,7 @@ describe("integrate (errors)", () => {
         integrate((t, y) => (t === 0 ? y.map(() => 1) : new Float64Array(2)), ok, 0, 1, {
           solver: { kind: "adaptive", initialStep: 0.1 },
         }),
-      /dopriStep: the right-hand side returned length 2 at t = 0\.02\d*; it must return a Float64Array of the state's length 1/,
+      /integrate: the right-hand side returned length 2 at t = 0\.02\d*; it must return a Float64Array of the length of the state it is given \(1\)/,
     ],
     [
       "non-finite rhs at start",

@@ -14,6 +14,7 @@ import {
   invSqrtPd,
   logAbsDet,
   solve,
+  solveVector,
   sqrtPsd,
   symmetricEigen,
   tryInverse,
@@ -180,6 +181,56 @@ describe("decompositions", () => {
           "H",
         ),
       /myFn: H is singular/,
+    );
+  });
+
+  test("solveVector solves A·x = b: a closed form, random systems, every representation and singular A", () => {
+    // [[2, 1], [1, 3]]·x = (3, 5) has x = (4/5, 7/5).
+    const x = solveVector(
+      denseMat([
+        [2, 1],
+        [1, 3],
+      ]),
+      [3, 5],
+      2,
+    );
+    assert.ok(Math.abs(x[0]! - 0.8) < 1e-15 && Math.abs(x[1]! - 1.4) < 1e-15, `x = ${Array.from(x)}`);
+    fc.assert(
+      fc.property(
+        dense3,
+        fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        (a, b) => {
+          if (tryInverse(a, 3) === null) return true;
+          const sol = solveVector(a, b, 3);
+          const back = new Float64Array(3);
+          matVecBatch(a, sol, 3, back);
+          const cond = Math.max(...d3(a).map(Math.abs)) * Math.max(...d3(tryInverse(a, 3)!).map(Math.abs));
+          return (
+            maxDiff(back, Float64Array.from(b)) < 1e-12 * Math.max(1, cond) * Math.max(1, ...b.map(Math.abs))
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+    assert.deepEqual(Array.from(solveVector(scalarMat(4), [2, 8], 2)), [0.5, 2]);
+    assert.deepEqual(Array.from(solveVector(diagonalMat([2, -4]), [1, 1], 2)), [0.5, -0.25]);
+    assert.throws(
+      () =>
+        solveVector(
+          denseMat([
+            [1, 2],
+            [2, 4],
+          ]),
+          [1, 1],
+          2,
+          "myFn",
+          "R",
+        ),
+      /myFn: R is singular/,
+    );
+    assert.throws(
+      () => solveVector(scalarMat(1), [1, 2, 3], 2, "myFn"),
+      /myFn: the right-hand side has length 3, expected 2/,
     );
   });
 

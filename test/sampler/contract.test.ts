@@ -93,18 +93,82 @@ describe("the sampler contract", () => {
       const r = await sample(model, { sampler: s, grid, x: X0, dim: 2, seed: 1 });
       assert.equal(r.nfe, nfe, `${s.name}: NFE`);
     }
-    const d = await sample(model, {
-      sampler: dopri(),
-      grid: customGrid(path, [path.tMin, 0.9]),
-      x: X0,
-      dim: 2,
-    });
-    const st = d.state;
-    assert.equal(
-      d.nfe,
-      2 + 6 * (st.accepted + st.rejected),
-      "dopri: f(t₀), the starting-step probe, 6 per attempt",
+    // One step sequence (shared control, or per-row control on identical rows): f(t₀), the starting-step
+    // probe, 6 per attempt.
+    const same = new Float64Array(X0.length);
+    for (let i = 0; i < same.length; i++) same[i] = X0[i % 2]!;
+    for (const [control, x] of [
+      ["shared", X0],
+      ["perRow", same],
+    ] as const) {
+      const d = await sample(model, {
+        sampler: dopri({ control }),
+        grid: customGrid(path, [path.tMin, 0.9]),
+        x,
+        dim: 2,
+      });
+      const st = d.state;
+      assert.equal(d.nfe, 2 + 6 * (st.accepted + st.rejected), `dopri (${control}): NFE`);
+    }
+  });
+
+  it("dopri: a sample is bit-identical whatever batch it is in (per-row steps); shared steps are not", async () => {
+    const g = customGrid(path, [path.tMin, 0.5, path.tMax], { dataEnd: true });
+    const run = (control: "perRow" | "shared", batch: number, firstRow = 0) =>
+      sample(model, {
+        sampler: dopri({ control, rtol: 1e-4, atol: 1e-4 }),
+        grid: g,
+        seed: 5,
+        firstRow,
+        batch,
+        dim: 2,
+      });
+    const large = await run("perRow", 40);
+    const small = await run("perRow", 3);
+    assert.deepEqual(
+      Array.from(small.x),
+      Array.from(large.x.subarray(0, 6)),
+      "first rows of a batch of 3 and of 40",
     );
+    const tail = await run("perRow", 37, 3);
+    assert.deepEqual(Array.from(tail.x), Array.from(large.x.subarray(6)), "rows 3–39 as their own batch");
+    const sharedLarge = await run("shared", 40);
+    const sharedSmall = await run("shared", 3);
+    assert.notDeepEqual(
+      Array.from(sharedSmall.x),
+      Array.from(sharedLarge.x.subarray(0, 6)),
+      "shared steps depend on the batch (the reason per-row is the default)",
+    );
+  });
+
+  it("dopri gives each group of rows the conditioning of those rows", async () => {
+    // A velocity model dx/dt = label·cos(3t) per row: rows with other labels take other steps.
+    const labels = Int32Array.from([0, 3, -1, 7, 3]);
+    const batches: number[] = [];
+    const labelled: Model = {
+      kind: "velocity",
+      path,
+      predict: (_x, t, shape, cond) => {
+        batches.push(shape.batch);
+        const out = new Float64Array(shape.batch * shape.dim);
+        for (let i = 0; i < shape.batch; i++) out.fill(cond!.labels![i]! * Math.cos(3 * t), i * 2, i * 2 + 2);
+        return out;
+      },
+    };
+    const [t0, t1] = [0.2, 0.9];
+    const x0 = Float64Array.from({ length: 10 }, (_, i) => i / 10);
+    const r = await sample(labelled, {
+      sampler: dopri({ rtol: 1e-9, atol: 1e-9 }),
+      grid: customGrid(path, [t0, t1]),
+      x: x0,
+      dim: 2,
+      condition: { labels },
+    });
+    r.x.forEach((v, i) => {
+      const exact = x0[i]! + (labels[i >> 1]! * (Math.sin(3 * t1) - Math.sin(3 * t0))) / 3;
+      assert.ok(Math.abs(v - exact) < 1e-8, `coordinate ${i}: ${v} vs ${exact}`);
+    });
+    assert.ok(Math.min(...batches) < labels.length, "some model calls were for a subset of the rows");
   });
 
   it("a seeded run starts from σ(t₀)·z with z = perSampleNormals(seed, draw 0) and draws one array per noisy step", async () => {

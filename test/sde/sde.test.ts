@@ -98,10 +98,10 @@ describe("solveOde", () => {
     assert.ok(fwd.stats.rhsEvals >= 6 * fwd.stats.steps, "counts every right-hand-side evaluation");
   });
 
-  test("solveOde errors name the function: an output time outside the interval, too many steps, a non-finite state", () => {
+  test("solveOde errors name the function: an output time outside the interval, too many steps, a non-finite right-hand side", () => {
     assert.throws(
       () => solveOde(() => {}, Float64Array.of(0), 0, 1, [1.5], {}, "myFn"),
-      /myFn: output time 1.5 lies outside \[0, 1\]/,
+      /myFn: saveAt time 1.5 lies outside \[0, 1\]/,
     );
     const decay = (_t: number, y: Float64Array, dy: Float64Array): void => {
       dy[0] = -50 * y[0]!;
@@ -115,7 +115,7 @@ describe("solveOde", () => {
     };
     assert.throws(
       () => solveOde(poisoned, Float64Array.of(1), 0, 1, [1], {}, "myFn"),
-      /myFn: the state became non-finite at t = 0/,
+      /myFn: the right-hand side is NaN in component 0 at t = 0; it must be finite/,
     );
   });
 });
