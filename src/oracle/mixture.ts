@@ -8,7 +8,7 @@
  *   divergence          tr ∂E[data|xₜ]/∂xₜ = Σₖ rₖ tr Gₖ + Σₖ rₖ (eₖ − E)ᵀ sₖ.
  * It is the reference model for samplers, likelihood and benchmarks.
  */
-import { type FloatArray, type Shape, checkFloatArray, checkShape } from "../array.js";
+import { type FloatArray, type Shape, checkAllocation, checkFloatArray, checkShape } from "../array.js";
 import { logSumExp } from "../math/scalar.js";
 import { checkSymmetricPsd } from "../math/dense.js";
 import {
@@ -93,12 +93,19 @@ export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixtur
       `${fn}: means must have one row per weight (${weights.length}), got ${Array.isArray(means) ? means.length : typeof means}`,
     );
   }
+  const isRow = (m: unknown): m is ArrayLike<number> =>
+    Array.isArray(m) || (ArrayBuffer.isView(m) && !(m instanceof DataView));
+  means.forEach((m, k) => {
+    if (!isRow(m))
+      throw new TypeError(`${fn}: means[${k}] must be an array of numbers (one mean vector per component)`);
+  });
   const dim = means[0]!.length;
   if (dim < 1) throw new RangeError(`${fn}: means must have at least one coordinate`);
   const K = weights.length;
   let total = 0;
   weights.forEach((w, k) => {
-    if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`${fn}: weights[${k}] = ${w} must be ≥ 0`);
+    if (typeof w !== "number" || !(w >= 0) || !Number.isFinite(w))
+      throw new RangeError(`${fn}: weights[${k}] = ${w} must be a finite number ≥ 0`);
     total += w;
   });
   if (!(total > 0)) throw new RangeError(`${fn}: weights must not all be 0`);
@@ -106,7 +113,12 @@ export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixtur
   const mu = means.map((m, k) => {
     if (m.length !== dim)
       throw new RangeError(`${fn}: means[${k}] has ${m.length} coordinates, expected ${dim}`);
-    return Float64Array.from(m);
+    const row = Float64Array.from(m);
+    row.forEach((v, a) => {
+      if (typeof m[a] !== "number" || !Number.isFinite(v))
+        throw new RangeError(`${fn}: means[${k}][${a}] = ${String(m[a])} must be a finite number`);
+    });
+    return row;
   });
   let covSpecs: readonly CovarianceSpec[];
   if (typeof covariances === "number") covSpecs = Array<CovarianceSpec>(K).fill(covariances);
@@ -125,6 +137,7 @@ export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixtur
   const sample = (rng: Rng, n: number): Float64Array => {
     if (!Number.isInteger(n) || n < 0)
       throw new RangeError(`${fn}.sample: n must be a non-negative integer, got ${n}`);
+    checkAllocation(`${fn}.sample`, "n × dim", n * dim);
     const out = new Float64Array(n * dim);
     const z = new Float64Array(dim);
     for (let i = 0; i < n; i++) {
@@ -212,6 +225,59 @@ function components(
   });
 }
 
+/**
+ * Row i's per-component terms into logTerms (log wₖ + log N(x; mₖ, Mₖ), or with `scale` S ≠ 1 the
+ * finite part log wₖ − ½ log|2πMₖ| while quad receives (x − mₖ)ᵀ Mₖ⁻¹ (x − mₖ)/S²), sₖ = −Mₖ⁻¹ (x − mₖ)
+ * and eₖ = μₖ + Gₖ (x − mₖ). S is a power of two, so x/S and mₖ/S are exact and nothing overflows for
+ * any finite x. Returns whether every term is finite.
+ */
+function rowTerms(
+  comps: readonly Component[],
+  dim: number,
+  logW: readonly number[],
+  mu: readonly Float64Array[],
+  x: FloatArray,
+  i: number,
+  scale: number,
+  out: { logTerms: Float64Array; quad: Float64Array; s: Float64Array; e: Float64Array; tmp: Float64Array },
+): boolean {
+  const { logTerms, quad, s, e, tmp } = out;
+  const c = -0.5 * dim * Math.log(2 * Math.PI);
+  let finite = true;
+  for (let k = 0; k < comps.length; k++) {
+    const comp = comps[k]!;
+    let q = 0;
+    const o = k * dim;
+    if (scale === 1) for (let a = 0; a < dim; a++) s[o + a] = x[i * dim + a]! - comp.mean[a]!;
+    else for (let a = 0; a < dim; a++) s[o + a] = x[i * dim + a]! / scale - comp.mean[a]! / scale;
+    // s ← Mₖ⁻¹ (x − mₖ); q = (x − mₖ)ᵀ Mₖ⁻¹ (x − mₖ)   (both / S with scaling, q / S²)
+    for (let a = 0; a < dim; a++) tmp[a] = s[o + a]!;
+    comp.solver.solveInPlace(s, o);
+    for (let a = 0; a < dim; a++) q += tmp[a]! * s[o + a]!;
+    quad[k] = q;
+    logTerms[k] =
+      scale === 1
+        ? logW[k]! + c - 0.5 * comp.solver.logDet - 0.5 * q
+        : logW[k]! + c - 0.5 * comp.solver.logDet;
+    // eₖ = μₖ + Cₖ Aᵀ Mₖ⁻¹ (x − mₖ)
+    matVec(comp.gain, s, tmp, o, 0, dim);
+    for (let a = 0; a < dim; a++) e[o + a] = mu[k]![a]! + (scale === 1 ? tmp[a]! : tmp[a]! * scale);
+    // sₖ = −Mₖ⁻¹ (x − mₖ)
+    for (let a = 0; a < dim; a++) s[o + a] = scale === 1 ? -s[o + a]! : -s[o + a]! * scale;
+    if (!Number.isFinite(logTerms[k]!)) finite = false;
+    for (let a = 0; a < dim && finite; a++) if (!Number.isFinite(e[o + a]! + s[o + a]!)) finite = false;
+  }
+  return finite;
+}
+
+/** The power of two at or above max |row i of x|, max |mₖ| (1 when the row is not finite). */
+function rowScale(comps: readonly Component[], dim: number, x: FloatArray, i: number): number {
+  let m = 1;
+  for (let a = 0; a < dim; a++) m = Math.max(m, Math.abs(x[i * dim + a]!));
+  for (const comp of comps) for (let a = 0; a < dim; a++) m = Math.max(m, Math.abs(comp.mean[a]!));
+  return Number.isFinite(m) ? 2 ** Math.min(1023, Math.ceil(Math.log2(m))) : 1;
+}
+
 function evaluate(
   comps: readonly Component[],
   dim: number,
@@ -229,32 +295,39 @@ function evaluate(
   const score = new Float64Array(n * dim);
   const mean = new Float64Array(n * dim);
   const divergence = new Float64Array(n);
-  const logTerms = new Float64Array(K);
-  const s = new Float64Array(K * dim);
-  const e = new Float64Array(K * dim);
-  const tmp = new Float64Array(dim);
-  const c = -0.5 * dim * Math.log(2 * Math.PI);
+  const work = {
+    logTerms: new Float64Array(K),
+    quad: new Float64Array(K),
+    s: new Float64Array(K * dim),
+    e: new Float64Array(K * dim),
+    tmp: new Float64Array(dim),
+  };
+  const { logTerms, quad, s, e } = work;
+  const resp = new Float64Array(K);
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < K; k++) {
-      const comp = comps[k]!;
-      let quad = 0;
-      for (let a = 0; a < dim; a++) s[k * dim + a] = x[i * dim + a]! - comp.mean[a]!;
-      // s ← Mₖ⁻¹ (x − mₖ); quad = (x − mₖ)ᵀ Mₖ⁻¹ (x − mₖ)
-      for (let a = 0; a < dim; a++) tmp[a] = s[k * dim + a]!;
-      comp.solver.solveInPlace(s, k * dim);
-      for (let a = 0; a < dim; a++) quad += tmp[a]! * s[k * dim + a]!;
-      logTerms[k] = logW[k]! + c - 0.5 * comp.solver.logDet - 0.5 * quad;
-      // eₖ = μₖ + Cₖ Aᵀ Mₖ⁻¹ (x − mₖ)
-      matVec(comp.gain, s, tmp, k * dim, 0, dim);
-      for (let a = 0; a < dim; a++) e[k * dim + a] = mu[k]![a]! + tmp[a]!;
-      // sₖ = −Mₖ⁻¹ (x − mₖ)
-      for (let a = 0; a < dim; a++) s[k * dim + a] = -s[k * dim + a]!;
+    if (rowTerms(comps, dim, logW, mu, x, i, 1, work)) {
+      // The direct form: rₖ = exp(logTermsₖ − LSE).
+      const lse = logSumExp(logTerms);
+      logProb[i] = lse;
+      for (let k = 0; k < K; k++) resp[k] = Math.exp(logTerms[k]! - lse);
+    } else {
+      // Far out (|x| ≳ 1e154 on unit variance) the quadratic forms overflow. Scaled by S = 2ᵖ:
+      // log N(x; mₖ, Mₖ) = finiteₖ − ½ S² q̃ₖ, and rₖ ∝ exp(finiteₖ − ½ S² (q̃ₖ − min q̃)), which
+      // cannot overflow; log p = LSE − ½ S² min q̃ (−∞ only when the true value is below −1.8e308).
+      const scale = rowScale(comps, dim, x, i);
+      rowTerms(comps, dim, logW, mu, x, i, scale, work);
+      let qMin = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < K; k++) qMin = Math.min(qMin, quad[k]!);
+      // (q·S)·S, never S² alone: S² overflows for |x| ≳ 1e154 and 0·∞ would be NaN.
+      for (let k = 0; k < K; k++) logTerms[k]! -= 0.5 * ((quad[k]! - qMin) * scale) * scale;
+      const lse = logSumExp(logTerms);
+      logProb[i] = lse - 0.5 * (qMin * scale) * scale;
+      for (let k = 0; k < K; k++) resp[k] = Math.exp(logTerms[k]! - lse);
     }
-    const lse = logSumExp(logTerms);
-    logProb[i] = lse;
     let trG = 0;
     for (let k = 0; k < K; k++) {
-      const r = Math.exp(logTerms[k]! - lse);
+      const r = resp[k]!;
+      if (r === 0) continue;
       trG += r * comps[k]!.traceG;
       for (let a = 0; a < dim; a++) {
         score[i * dim + a]! += r * s[k * dim + a]!;
@@ -263,10 +336,14 @@ function evaluate(
     }
     let cross = 0;
     for (let k = 0; k < K; k++) {
-      const r = Math.exp(logTerms[k]! - lse);
+      const r = resp[k]!;
       if (r === 0) continue;
       let dot = 0;
-      for (let a = 0; a < dim; a++) dot += (e[k * dim + a]! - mean[i * dim + a]!) * s[k * dim + a]!;
+      for (let a = 0; a < dim; a++) {
+        // Skipping an exact 0 changes no sum and keeps 0·∞ (a score that overflows) out.
+        const diff = e[k * dim + a]! - mean[i * dim + a]!;
+        if (diff !== 0) dot += diff * s[k * dim + a]!;
+      }
       cross += r * dot;
     }
     divergence[i] = trG + cross;
