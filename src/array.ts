@@ -118,7 +118,7 @@ export function checkAllocation(fn: string, what: string, elements: number, byte
   const bytes = elements * bytesPerElement;
   if (bytes > MAX_ALLOCATION_BYTES) {
     throw new RangeError(
-      `${fn}: ${what} = ${elements} values (${(bytes / 2 ** 30).toFixed(1)} GiB) is more than the ${MAX_ALLOCATION_BYTES / 2 ** 30} GiB difflux allocates at once; use a smaller ${what} (split the work into batches)`,
+      `${fn}: ${what} = ${elements} would allocate ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_ALLOCATION_BYTES / 2 ** 30} GiB difflux allocates at once; pass a smaller ${what}`,
     );
   }
 }
