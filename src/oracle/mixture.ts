@@ -2,7 +2,8 @@
  * The exact Gaussian-mixture oracle: data ~ Σₖ wₖ N(μₖ, Cₖ). On any Gaussian path with
  * xₜ | data ~ N(A·data + b, Σ) every quantity is closed form:
  *   component marginal  xₜ | k ~ N(mₖ, Mₖ),  mₖ = A μₖ + b,  Mₖ = A Cₖ Aᵀ + Σ;
- *   responsibilities    rₖ ∝ wₖ N(xₜ; mₖ, Mₖ)  (log-sum-exp, float64);
+ *   responsibilities    rₖ ∝ wₖ N(xₜ; mₖ, Mₖ)  (log-sum-exp, float64; qₖ − qⱼ formed without
+ *                       cancellation, and rescaled by a power of two where qₖ would overflow);
  *   denoiser            E[data | xₜ] = Σₖ rₖ eₖ,  eₖ = μₖ + Gₖ (xₜ − mₖ),  Gₖ = Cₖ Aᵀ Mₖ⁻¹;
  *   score               ∇ log pₜ(xₜ) = Σₖ rₖ sₖ,  sₖ = −Mₖ⁻¹ (xₜ − mₖ);
  *   divergence          tr ∂E[data|xₜ]/∂xₜ = Σₖ rₖ tr Gₖ + Σₖ rₖ (eₖ − E)ᵀ sₖ.
@@ -175,6 +176,22 @@ interface Component {
   readonly solver: SpdSolver; // Mₖ⁻¹
   readonly gain: Mat; // Cₖ Aᵀ (applied after Mₖ⁻¹)
   readonly traceG: number; // tr(Cₖ Aᵀ Mₖ⁻¹)
+  readonly cls: number; // the first component whose Mₖ equals this one's (shared covariances)
+}
+
+function sameMat(a: Mat, b: Mat): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "scalar") return a.value === (b as typeof a).value;
+  const bv = (b as typeof a).values;
+  return a.values.length === bv.length && a.values.every((v, i) => v === bv[i]);
+}
+
+/** For each matrix, the index of the first equal one. */
+function classes(ms: readonly Mat[]): number[] {
+  return ms.map((m, k) => {
+    for (let j = 0; j < k; j++) if (sameMat(m, ms[j]!)) return j;
+    return k;
+  });
 }
 
 /** Per-row results of the mixture at one conditional N(A·data + b, Σ). */
@@ -195,11 +212,13 @@ function components(
   fn: string,
 ): Component[] {
   const At = transpose(A);
+  const Ms = C.map((c) => matAdd(congruence(A, c), cov));
+  const cls = classes(Ms);
   return mu.map((m, k) => {
     const mean = new Float64Array(dim);
     matVec(A, m, mean);
     if (b) for (let i = 0; i < dim; i++) mean[i]! += b[i]!;
-    const M = matAdd(congruence(A, C[k]!), cov);
+    const M = Ms[k]!;
     const solver = spdSolver(M, dim, `${fn}: component ${k} marginal covariance`);
     const gain = matMul(C[k]!, At);
     // tr(Gₖ) = tr(Cₖ Aᵀ Mₖ⁻¹) = Σᵢ (Cₖ Aᵀ Mₖ⁻¹ eᵢ)ᵢ.
@@ -221,51 +240,54 @@ function components(
         traceG += g[i]!;
       }
     }
-    return { mean, solver, gain, traceG };
+    return { mean, solver, gain, traceG, cls: cls[k]! };
   });
 }
 
+/** Scratch arrays of `evaluate` (per call, reused across rows). */
+interface RowWork {
+  readonly a: Float64Array; // log wₖ − ½ d log 2π − ½ log|Mₖ|
+  readonly quad: Float64Array; // q̃ₖ = d̃ₖᵀ Mₖ⁻¹ d̃ₖ
+  readonly d: Float64Array; // d̃ₖ = x/S − mₖ/S
+  readonly s: Float64Array; // s̃ₖ = Mₖ⁻¹ d̃ₖ
+  readonly e: Float64Array; // eₖ = μₖ + S·Gₖ s̃ₖ
+  readonly u: Float64Array; // Mₖ⁻¹ d̃ⱼ
+  readonly logR: Float64Array;
+}
+
 /**
- * Row i's per-component terms into logTerms (log wₖ + log N(x; mₖ, Mₖ), or with `scale` S ≠ 1 the
- * finite part log wₖ − ½ log|2πMₖ| while quad receives (x − mₖ)ᵀ Mₖ⁻¹ (x − mₖ)/S²), sₖ = −Mₖ⁻¹ (x − mₖ)
- * and eₖ = μₖ + Gₖ (x − mₖ). S is a power of two, so x/S and mₖ/S are exact and nothing overflows for
- * any finite x. Returns whether every term is finite.
+ * Row i's per-component terms at scale S (a power of two: x/S and mₖ/S are exact, and for S large
+ * enough nothing overflows for any finite x): d̃ₖ = (x − mₖ)/S, s̃ₖ = Mₖ⁻¹ d̃ₖ, q̃ₖ = d̃ₖᵀ s̃ₖ and
+ * eₖ = μₖ + Gₖ (x − mₖ). Returns whether every term is finite.
  */
 function rowTerms(
   comps: readonly Component[],
   dim: number,
-  logW: readonly number[],
   mu: readonly Float64Array[],
   x: FloatArray,
   i: number,
   scale: number,
-  out: { logTerms: Float64Array; quad: Float64Array; s: Float64Array; e: Float64Array; tmp: Float64Array },
+  w: RowWork,
 ): boolean {
-  const { logTerms, quad, s, e, tmp } = out;
-  const c = -0.5 * dim * Math.log(2 * Math.PI);
   let finite = true;
   for (let k = 0; k < comps.length; k++) {
     const comp = comps[k]!;
-    let q = 0;
     const o = k * dim;
-    if (scale === 1) for (let a = 0; a < dim; a++) s[o + a] = x[i * dim + a]! - comp.mean[a]!;
-    else for (let a = 0; a < dim; a++) s[o + a] = x[i * dim + a]! / scale - comp.mean[a]! / scale;
-    // s ← Mₖ⁻¹ (x − mₖ); q = (x − mₖ)ᵀ Mₖ⁻¹ (x − mₖ)   (both / S with scaling, q / S²)
-    for (let a = 0; a < dim; a++) tmp[a] = s[o + a]!;
-    comp.solver.solveInPlace(s, o);
-    for (let a = 0; a < dim; a++) q += tmp[a]! * s[o + a]!;
-    quad[k] = q;
-    logTerms[k] =
-      scale === 1
-        ? logW[k]! + c - 0.5 * comp.solver.logDet - 0.5 * q
-        : logW[k]! + c - 0.5 * comp.solver.logDet;
+    for (let a = 0; a < dim; a++) {
+      const d =
+        scale === 1 ? x[i * dim + a]! - comp.mean[a]! : x[i * dim + a]! / scale - comp.mean[a]! / scale;
+      w.d[o + a] = d;
+      w.s[o + a] = d;
+    }
+    comp.solver.solveInPlace(w.s, o);
+    let q = 0;
+    for (let a = 0; a < dim; a++) q += w.d[o + a]! * w.s[o + a]!;
+    w.quad[k] = q;
     // eₖ = μₖ + Cₖ Aᵀ Mₖ⁻¹ (x − mₖ)
-    matVec(comp.gain, s, tmp, o, 0, dim);
-    for (let a = 0; a < dim; a++) e[o + a] = mu[k]![a]! + (scale === 1 ? tmp[a]! : tmp[a]! * scale);
-    // sₖ = −Mₖ⁻¹ (x − mₖ)
-    for (let a = 0; a < dim; a++) s[o + a] = scale === 1 ? -s[o + a]! : -s[o + a]! * scale;
-    if (!Number.isFinite(logTerms[k]!)) finite = false;
-    for (let a = 0; a < dim && finite; a++) if (!Number.isFinite(e[o + a]! + s[o + a]!)) finite = false;
+    matVec(comp.gain, w.s, w.u, o, 0, dim);
+    for (let a = 0; a < dim; a++) w.e[o + a] = mu[k]![a]! + (scale === 1 ? w.u[a]! : w.u[a]! * scale);
+    if (!Number.isFinite(q)) finite = false;
+    for (let a = 0; a < dim && finite; a++) if (!Number.isFinite(w.e[o + a]! + w.s[o + a]!)) finite = false;
   }
   return finite;
 }
@@ -276,6 +298,75 @@ function rowScale(comps: readonly Component[], dim: number, x: FloatArray, i: nu
   for (let a = 0; a < dim; a++) m = Math.max(m, Math.abs(x[i * dim + a]!));
   for (const comp of comps) for (let a = 0; a < dim; a++) m = Math.max(m, Math.abs(comp.mean[a]!));
   return Number.isFinite(m) ? 2 ** Math.min(1023, Math.ceil(Math.log2(m))) : 1;
+}
+
+/**
+ * The responsibilities without cancellation. Against the nearest component j (least q̃), the
+ * difference of the quadratic forms is
+ *   qₖ − qⱼ = (mⱼ − mₖ)ᵀ Mₖ⁻¹ (dₖ + dⱼ) + dⱼᵀ (Mₖ⁻¹ − Mⱼ⁻¹) dⱼ,
+ * whose first term grows only linearly in x and whose second vanishes when Mₖ = Mⱼ. Subtracting
+ * qₖ and qⱼ themselves loses every digit once |x| ≫ |mⱼ − mₖ|/ε (the two components then get equal
+ * weight, and at |x| ≳ 1e154 both overflow to NaN). log rₖ = aₖ − aⱼ − ½(qₖ − qⱼ) − LSE; returns
+ * log p(x) = aⱼ − ½ qⱼ + LSE (−∞ only when it is below −1.8e308).
+ */
+function responsibilities(
+  comps: readonly Component[],
+  dim: number,
+  scale: number,
+  w: RowWork,
+  r: Float64Array,
+): number {
+  const K = comps.length;
+  let j = 0;
+  for (let k = 1; k < K; k++) if (w.quad[k]! < w.quad[j]!) j = k;
+  relativeLogWeights(comps, dim, scale, w, j);
+  // Far out the scaled q̃ₖ may tie although the components differ (mₖ/S vanishes next to x/S):
+  // re-reference to the truly largest weight, which the stable differences identify.
+  let best = j;
+  for (let k = 0; k < K; k++) if (w.logR[k]! > w.logR[best]!) best = k;
+  if (best !== j) {
+    j = best;
+    relativeLogWeights(comps, dim, scale, w, j);
+  }
+  const lse = logSumExp(w.logR);
+  for (let k = 0; k < K; k++) r[k] = Math.exp(w.logR[k]! - lse);
+  return w.a[j]! - 0.5 * (w.quad[j]! * scale) * scale + lse;
+}
+
+/** logRₖ = aₖ − aⱼ − ½(qₖ − qⱼ) for every k (0 for j), by the stable difference above. */
+function relativeLogWeights(
+  comps: readonly Component[],
+  dim: number,
+  scale: number,
+  w: RowWork,
+  j: number,
+): void {
+  const oj = j * dim;
+  for (let k = 0; k < comps.length; k++) {
+    if (k === j) {
+      w.logR[k] = 0;
+      continue;
+    }
+    const comp = comps[k]!;
+    const o = k * dim;
+    // ũ = Mₖ⁻¹ d̃ⱼ (= s̃ⱼ when Mₖ = Mⱼ).
+    const same = comp.cls === comps[j]!.cls;
+    if (same) for (let a = 0; a < dim; a++) w.u[a] = w.s[oj + a]!;
+    else {
+      for (let a = 0; a < dim; a++) w.u[a] = w.d[oj + a]!;
+      comp.solver.solveInPlace(w.u);
+    }
+    let linear = 0;
+    for (let a = 0; a < dim; a++) linear += (comps[j]!.mean[a]! - comp.mean[a]!) * (w.s[o + a]! + w.u[a]!);
+    let delta = linear * scale;
+    if (!same) {
+      let quadJ = 0;
+      for (let a = 0; a < dim; a++) quadJ += w.d[oj + a]! * w.u[a]!;
+      // (q·S)·S, never S² alone: S² overflows for |x| ≳ 1e154 and 0·∞ would be NaN.
+      delta += (quadJ - w.quad[j]!) * scale * scale;
+    }
+    w.logR[k] = w.a[k]! - w.a[j]! - 0.5 * delta;
+  }
 }
 
 function evaluate(
@@ -295,42 +386,34 @@ function evaluate(
   const score = new Float64Array(n * dim);
   const mean = new Float64Array(n * dim);
   const divergence = new Float64Array(n);
-  const work = {
-    logTerms: new Float64Array(K),
+  const c = -0.5 * dim * Math.log(2 * Math.PI);
+  const w: RowWork = {
+    a: Float64Array.from(comps, (comp, k) => logW[k]! + c - 0.5 * comp.solver.logDet),
     quad: new Float64Array(K),
+    d: new Float64Array(K * dim),
     s: new Float64Array(K * dim),
     e: new Float64Array(K * dim),
-    tmp: new Float64Array(dim),
+    u: new Float64Array(dim),
+    logR: new Float64Array(K),
   };
-  const { logTerms, quad, s, e } = work;
+  const { s, e } = w;
   const resp = new Float64Array(K);
   for (let i = 0; i < n; i++) {
-    if (rowTerms(comps, dim, logW, mu, x, i, 1, work)) {
-      // The direct form: rₖ = exp(logTermsₖ − LSE).
-      const lse = logSumExp(logTerms);
-      logProb[i] = lse;
-      for (let k = 0; k < K; k++) resp[k] = Math.exp(logTerms[k]! - lse);
-    } else {
-      // Far out (|x| ≳ 1e154 on unit variance) the quadratic forms overflow. Scaled by S = 2ᵖ:
-      // log N(x; mₖ, Mₖ) = finiteₖ − ½ S² q̃ₖ, and rₖ ∝ exp(finiteₖ − ½ S² (q̃ₖ − min q̃)), which
-      // cannot overflow; log p = LSE − ½ S² min q̃ (−∞ only when the true value is below −1.8e308).
-      const scale = rowScale(comps, dim, x, i);
-      rowTerms(comps, dim, logW, mu, x, i, scale, work);
-      let qMin = Number.POSITIVE_INFINITY;
-      for (let k = 0; k < K; k++) qMin = Math.min(qMin, quad[k]!);
-      // (q·S)·S, never S² alone: S² overflows for |x| ≳ 1e154 and 0·∞ would be NaN.
-      for (let k = 0; k < K; k++) logTerms[k]! -= 0.5 * ((quad[k]! - qMin) * scale) * scale;
-      const lse = logSumExp(logTerms);
-      logProb[i] = lse - 0.5 * (qMin * scale) * scale;
-      for (let k = 0; k < K; k++) resp[k] = Math.exp(logTerms[k]! - lse);
+    // Far out (|x| ≳ 1e154 on unit variance) the quadratic forms overflow: rescale by S = 2ᵖ.
+    let scale = 1;
+    if (!rowTerms(comps, dim, mu, x, i, 1, w)) {
+      scale = rowScale(comps, dim, x, i);
+      if (scale !== 1) rowTerms(comps, dim, mu, x, i, scale, w);
     }
+    logProb[i] = responsibilities(comps, dim, scale, w, resp);
+    // sₖ = −Mₖ⁻¹ (x − mₖ) = −S·s̃ₖ (±∞ only when the true score is beyond the float range).
     let trG = 0;
     for (let k = 0; k < K; k++) {
       const r = resp[k]!;
       if (r === 0) continue;
       trG += r * comps[k]!.traceG;
       for (let a = 0; a < dim; a++) {
-        score[i * dim + a]! += r * s[k * dim + a]!;
+        score[i * dim + a]! -= r * (s[k * dim + a]! * scale);
         mean[i * dim + a]! += r * e[k * dim + a]!;
       }
     }
@@ -342,7 +425,7 @@ function evaluate(
       for (let a = 0; a < dim; a++) {
         // Skipping an exact 0 changes no sum and keeps 0·∞ (a score that overflows) out.
         const diff = e[k * dim + a]! - mean[i * dim + a]!;
-        if (diff !== 0) dot += diff * s[k * dim + a]!;
+        if (diff !== 0) dot -= diff * (s[k * dim + a]! * scale);
       }
       cross += r * dot;
     }
@@ -358,11 +441,13 @@ function identityPathQuantities(
   C: readonly Mat[],
 ): (x: FloatArray) => RowQuantities {
   // At the data end: A = I, Σ = 0 ⇒ Mₖ = Cₖ.
+  const cls = classes(C);
   const comps = mu.map((m, k) => ({
     mean: m,
     solver: spdSolver(C[k]!, dim, "gaussianMixture"),
     gain: scalarMat(0),
     traceG: 0,
+    cls: cls[k]!,
   }));
   return (x) => evaluate(comps, dim, logW, mu, x, "gaussianMixture.logProb");
 }
