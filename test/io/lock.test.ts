@@ -130,13 +130,13 @@ describe("directory lock", () => {
     assert.equal(readLockOwner(dir)!.token, "other", "release leaves a lock that is not ours");
   });
 
-  test("of 6 processes racing for a free lock, and for a stale one, exactly one gets it", async () => {
+  test("of 3 processes racing for a free lock, and for a stale one, exactly one gets it", async () => {
     for (const stale of [false, true]) {
       const dir = fresh();
       if (stale) writeFileSync(join(dir, LOCK_NAME), ownerFile({ pid: deadPid() }));
-      const outs = await race(dir, 6);
+      const outs = await race(dir, 3);
       assert.equal(outs.filter((o) => o === "got").length, 1, `one winner (${outs.join(", ")})`);
-      assert.equal(outs.filter((o) => o === "LockBusyError").length, 5, "the others are told it is busy");
+      assert.equal(outs.filter((o) => o === "LockBusyError").length, 2, "the others are told it is busy");
       assert.deepEqual(
         readdirSync(dir).filter((n) => n !== LOCK_NAME),
         [],
