@@ -4,37 +4,16 @@
  * their directory, and nothing else is ever removed.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
-import {
-  MAX_NAME_BYTES,
-  processAlive,
-  removeStaleTemps,
-  tempPathFor,
-  writeFileAtomic,
-} from "../../src/io/atomic.js";
+import { MAX_NAME_BYTES, removeStaleTemps, tempPathFor, writeFileAtomic } from "../../src/io/atomic.js";
+import { deadPid, scratchDirs } from "./fixtures.js";
 
-const root = mkdtempSync(join(tmpdir(), "difflux-atomic-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const fresh = () => {
-  const d = join(root, `d${dirs++}`);
-  mkdirSync(d);
-  return d;
-};
+const { fresh, done } = scratchDirs("atomic");
+after(done);
 const bytes = (s: string) => new TextEncoder().encode(s).length;
-
-/** A pid that is not running: a child that has exited. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
-  const pid = Number(r.stdout.toString());
-  assert.ok(!processAlive(pid), "the child has exited");
-  return pid;
-}
 
 describe("temporary names", () => {
   test("fit MAX_NAME_BYTES for any destination name, keep its start and never split a character", () => {

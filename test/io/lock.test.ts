@@ -4,12 +4,11 @@
  * a holder that lost its lock finds out before it publishes.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { processAlive } from "../../src/io/atomic.js";
 import {
   acquireDirectoryLock,
   isStaleOwner,
@@ -18,22 +17,10 @@ import {
   type LockOwner,
   readLockOwner,
 } from "../../src/io/lock.js";
+import { deadPid, scratchDirs } from "./fixtures.js";
 
-const root = mkdtempSync(join(tmpdir(), "difflux-lock-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const fresh = () => {
-  const d = join(root, `d${dirs++}`);
-  mkdirSync(d);
-  return d;
-};
-
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
-  const pid = Number(r.stdout.toString());
-  assert.ok(!processAlive(pid), "the child has exited");
-  return pid;
-}
+const { fresh, done } = scratchDirs("lock");
+after(done);
 
 const ownerFile = (o: Partial<LockOwner>) =>
   `${JSON.stringify({ pid: 1, host: hostname(), token: "t", since: "2020-01-01T00:00:00Z", command: "x", ...o })}\n`;

@@ -6,25 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { LockBusyError } from "../../src/io/lock.js";
 import { RUN_RECORD_NAME, RunFolder, readRunRecord, runFolderProblem } from "../../src/io/runFolder.js";
+import { scratchDirs } from "./fixtures.js";
 
-const root = mkdtempSync(join(tmpdir(), "difflux-runfolder-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const fresh = () => join(root, `d${dirs++}`);
+const { fresh: freshDir, done } = scratchDirs("runfolder");
+after(done);
+const fresh = () => freshDir(false);
+const root = freshDir();
 
 /** Every file of `dir` with its bytes. */
 const snapshot = (dir: string) =>
