@@ -73,3 +73,52 @@ export function checkFinite(fn: string, name: string, a: FloatArray): void {
       throw new RangeError(`${fn}: ${name}[${i}] is ${a[i]}; every entry must be finite`);
   }
 }
+
+/**
+ * Largest single array difflux allocates from a caller's sizes: 2³¹ bytes (2 GiB, 2²⁸ float64
+ * values). A batch, a dimension, a shape or a sample count whose array would be larger is refused
+ * with a RangeError naming the argument before anything is allocated (`checkAllocation`).
+ */
+export const MAX_ALLOCATION_BYTES = 2 ** 31;
+
+/**
+ * Most steps of a sampling grid: 100 000. A grid holds one path slice per node (about 600 bytes on an
+ * affine path, more on a bridge), so 10⁷ steps would take gigabytes; no solver needs that many.
+ */
+export const MAX_GRID_STEPS = 100_000;
+
+/**
+ * `value` after checking it is an integer in [min, max]; throws a RangeError naming `fn` and `name`
+ * otherwise, e.g. "uniformTimeGrid: steps = 10000000 is more than the limit of 100000; pass at most 100000".
+ */
+export function checkCount(
+  fn: string,
+  name: string,
+  value: unknown,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new RangeError(`${fn}: ${name} must be an integer ≥ ${min}, got ${String(value)}`);
+  }
+  if (value > max)
+    throw new RangeError(`${fn}: ${name} = ${value} is more than the limit of ${max}; pass at most ${max}`);
+  return value;
+}
+
+/**
+ * Throws a RangeError naming `fn` and `what` (the argument(s) that size the array, e.g. "batch × dim")
+ * unless an array of `elements` values of `bytesPerElement` bytes fits `MAX_ALLOCATION_BYTES`; call it
+ * before allocating, so an absurd size is a clear error instead of an out-of-memory abort.
+ */
+export function checkAllocation(fn: string, what: string, elements: number, bytesPerElement = 8): void {
+  if (!(Number.isSafeInteger(elements) && elements >= 0)) {
+    throw new RangeError(`${fn}: ${what} = ${elements} is not a non-negative integer number of values`);
+  }
+  const bytes = elements * bytesPerElement;
+  if (bytes > MAX_ALLOCATION_BYTES) {
+    throw new RangeError(
+      `${fn}: ${what} = ${elements} would allocate ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_ALLOCATION_BYTES / 2 ** 30} GiB difflux allocates at once; pass a smaller ${what}`,
+    );
+  }
+}

@@ -170,6 +170,13 @@ export {
   parseIdx,
 } from "./io/idx.js";
 
+// Resource limits: sizes refused before anything is allocated
+export { MAX_ALLOCATION_BYTES, MAX_GRID_STEPS } from "./array.js";
+export { NPY_MAX_DIMS, NPY_MAX_HEADER_BYTES, NPY_MAX_HEADER_DEPTH } from "./io/npy.js";
+export { SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_MAX_HEADER_DEPTH } from "./io/safetensors.js";
+export { MAX_SCHEDULE_SPEC_DEPTH } from "./schedule/spec.js";
+export { MAX_SDE_SPEC_DEPTH } from "./sde/spec.js";
+
 // Datasets (browser-safe parts)
 export {
   type Split,

@@ -4,7 +4,23 @@
  * checkpoints. The core entry (`difflux`) has no runtime dependency.
  */
 export * from "./index.js";
-export { writeFileAtomic } from "./io/atomic.js";
+export { MAX_NAME_BYTES, processAlive, removeStaleTemps, tempPathFor, writeFileAtomic } from "./io/atomic.js";
+export { INPUT_LIMITS, type InputLimits } from "./io/fileBytes.js";
+export {
+  type LockOwner,
+  DirectoryLock,
+  LOCK_NAME,
+  LockBusyError,
+  acquireDirectoryLock,
+  readLockOwner,
+} from "./io/lock.js";
+export {
+  type RunRecord,
+  RUN_RECORD_NAME,
+  RunFolder,
+  readRunRecord,
+  runFolderProblem,
+} from "./io/runFolder.js";
 export { readNpy, writeNpy } from "./io/npyFile.js";
 export { readCsv, writeCsv } from "./io/csvFile.js";
 export { readIdx, writeIdx } from "./io/idxFile.js";

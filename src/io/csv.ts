@@ -57,6 +57,22 @@ export function parseCsvNumber(field: string): number | undefined {
   return undefined;
 }
 
+/**
+ * Whether `field` would be a number if its characters were ASCII: NFKC folds full-width digits and
+ * signs ("１２．５" → "12.5"), any other Unicode decimal digit counts as a digit, and U+2212 as '-'.
+ * Such a field is neither read as a number nor taken as a header name (`parseCsv` reports it).
+ */
+export function looksLikeNonAsciiNumber(field: string): boolean {
+  if (parseCsvNumber(field) !== undefined || !/[^\p{ASCII}]/u.test(field)) return false;
+  const folded = field
+    .normalize("NFKC")
+    .replace(/\u2212/g, "-")
+    .replace(/\p{Nd}/gu, "0");
+  return parseCsvNumber(folded) !== undefined;
+}
+
+const NON_ASCII_HINT = "write numbers with the ASCII digits 0–9, '-' and '.'";
+
 /** The delimiter of a line: tab if it has one, else semicolon if it has one, else comma. */
 export function detectCsvDelimiter(line: string): CsvDelimiter {
   if (line.includes("\t")) return "\t";
@@ -75,7 +91,9 @@ function unquote(field: string): string {
  * Errors (Error, naming `parseCsv`, the source when given, and the 1-based line and column):
  * a bad value ("line 7, column 2: 'abc' is not a number"), an empty field, a row with a different
  * number of values than the first, a header with a different number of names than the data rows,
- * and no rows at all (a header alone gives a 0 × names table). A header that looks numeric can only be declared with `header: true`.
+ * and no rows at all (a header alone gives a 0 × names table). A header that looks numeric can only be declared with `header: true`;
+ * in "auto" mode a first line holding a number in non-ASCII characters (full-width digits such as
+ * "１２") is an error rather than a guessed header (`looksLikeNonAsciiNumber`).
  */
 export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable {
   const fn = "parseCsv";
@@ -93,6 +111,14 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable 
   const first = split(content[0]!);
   const headerOpt = options.header ?? "auto";
   const hasHeader = headerOpt === "auto" ? first.every((f) => parseCsvNumber(f) === undefined) : headerOpt;
+  if (headerOpt === "auto" && hasHeader) {
+    const c = first.findIndex(looksLikeNonAsciiNumber);
+    if (c >= 0) {
+      throw new Error(
+        `${at}line ${content[0]! + 1}, column ${c + 1}: '${first[c]!.trim()}' looks like a number in non-ASCII characters (e.g. full-width digits), so the line is neither data nor clearly a header; ${NON_ASCII_HINT}, or pass header: true if it is a header`,
+      );
+    }
+  }
   const header = hasHeader ? first.map(unquote) : null;
   const rows = content.slice(hasHeader ? 1 : 0);
   if (rows.length === 0) {
@@ -119,7 +145,12 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable 
       const v = parseCsvNumber(fields[c]!);
       if (v === undefined) {
         const f = fields[c]!.trim();
-        const hint = f === "" ? "an empty value; fill it in or remove the row" : `'${f}' is not a number`;
+        const hint =
+          f === ""
+            ? "an empty value; fill it in or remove the row"
+            : looksLikeNonAsciiNumber(f)
+              ? `'${f}' is not a number in ASCII characters; ${NON_ASCII_HINT}`
+              : `'${f}' is not a number`;
         const comma = delimiter === ";" && /^[+-]?\d*,\d+$/.test(f) ? " (use '.' as the decimal point)" : "";
         throw new Error(`${at}line ${k + 1}, column ${c + 1}: ${hint}${comma}`);
       }

@@ -28,12 +28,21 @@ export interface NpyArray extends NdArray {
 
 type PyValue = string | number | boolean | null | PyValue[] | { tuple: PyValue[] } | Map<string, PyValue>;
 
+/** Deepest container nesting read in a header (a real one nests 2 deep: the dict and the shape tuple). */
+export const NPY_MAX_HEADER_DEPTH = 8;
+/** Largest header read, in bytes (numpy's own np.load refuses more than 10 000 by default). */
+export const NPY_MAX_HEADER_BYTES = 1 << 20;
+/** Most dimensions of a shape (numpy's NPY_MAXDIMS). */
+export const NPY_MAX_DIMS = 64;
+
+const SCALAR = /True|False|None|[+-]?\d+L?/y;
+
 function parsePyLiteral(text: string, fail: (msg: string) => never): PyValue {
   let i = 0;
   const ws = () => {
     while (i < text.length && /\s/.test(text[i]!)) i++;
   };
-  const value = (): PyValue => {
+  const value = (depth: number): PyValue => {
     ws();
     const c = text[i];
     if (c === "'" || c === '"') {
@@ -42,6 +51,11 @@ function parsePyLiteral(text: string, fail: (msg: string) => never): PyValue {
       const s = text.slice(i + 1, end);
       i = end + 1;
       return s;
+    }
+    if (c === "{" || c === "(" || c === "[") {
+      // Checked before descending, so a hostile header cannot exhaust the stack.
+      if (depth >= NPY_MAX_HEADER_DEPTH)
+        fail(`the header nests deeper than ${NPY_MAX_HEADER_DEPTH} levels; a .npy header is a flat dict`);
     }
     if (c === "{") {
       i++;
@@ -52,12 +66,12 @@ function parsePyLiteral(text: string, fail: (msg: string) => never): PyValue {
           i++;
           return m;
         }
-        const k = value();
+        const k = value(depth + 1);
         if (typeof k !== "string") fail("header dict has a non-string key");
         ws();
         if (text[i] !== ":") fail(`expected ':' after key '${k}' in the header`);
         i++;
-        m.set(k, value());
+        m.set(k, value(depth + 1));
         ws();
         if (text[i] === ",") i++;
         else if (text[i] !== "}") fail("expected ',' or '}' in the header dict");
@@ -73,13 +87,14 @@ function parsePyLiteral(text: string, fail: (msg: string) => never): PyValue {
           i++;
           return c === "(" ? { tuple: items } : items;
         }
-        items.push(value());
+        items.push(value(depth + 1));
         ws();
         if (text[i] === ",") i++;
         else if (text[i] !== close) fail(`expected ',' or '${close}' in the header`);
       }
     }
-    const m = /^(True|False|None|[+-]?\d+L?)/.exec(text.slice(i));
+    SCALAR.lastIndex = i;
+    const m = SCALAR.exec(text);
     if (m === null) fail(`cannot read the header at "${text.slice(i, i + 20)}"`);
     i += m[0].length;
     if (m[0] === "True") return true;
@@ -87,7 +102,7 @@ function parsePyLiteral(text: string, fail: (msg: string) => never): PyValue {
     if (m[0] === "None") return null;
     return Number.parseInt(m[0], 10);
   };
-  const v = value();
+  const v = value(0);
   ws();
   if (i !== text.length) fail(`unexpected text after the header dict: "${text.slice(i, i + 20)}"`);
   return v;
@@ -118,7 +133,8 @@ function parseDescr(descr: string, fail: (msg: string) => never): ElementType {
  * error messages.
  *
  * Throws an Error naming the source and the problem for: wrong magic, unknown version, a malformed
- * or truncated header, an unsupported dtype (float16, complex, strings, structured), Fortran order
+ * or truncated header (longer than NPY_MAX_HEADER_BYTES, nested deeper than NPY_MAX_HEADER_DEPTH, more
+ * than NPY_MAX_DIMS dimensions), an unsupported dtype (float16, complex, strings, structured), Fortran order
  * ("re-save with np.ascontiguousarray"), and data shorter or longer than the shape needs.
  * Source: numpy/lib/format.py (NEP 1).
  */
@@ -147,6 +163,11 @@ export function parseNpy(bytes: Uint8Array, source?: string): NpyArray {
       `truncated: the header needs ${headerLen} bytes but the file has only ${bytes.length - 8 - lenBytes} after the length`,
     );
   }
+  if (headerLen > NPY_MAX_HEADER_BYTES) {
+    fail(
+      `the header length field says ${headerLen} bytes, more than the ${NPY_MAX_HEADER_BYTES} this reader accepts; the file is corrupt or not a plain array`,
+    );
+  }
   const headerBytes = bytes.subarray(8 + lenBytes, dataOffset);
   const header = major === 3 ? new TextDecoder("utf-8").decode(headerBytes) : latin1(headerBytes);
   const dict = parsePyLiteral(header, (msg) => fail(`malformed header: ${msg}`));
@@ -172,6 +193,8 @@ export function parseNpy(bytes: Uint8Array, source?: string): NpyArray {
     fail("malformed header: 'shape' must be a tuple of integers");
   }
   const shape = (shapeValue as { tuple: PyValue[] }).tuple;
+  if (shape.length > NPY_MAX_DIMS)
+    fail(`malformed header: shape has ${shape.length} dimensions, more than numpy's ${NPY_MAX_DIMS}`);
   if (!shape.every((s) => typeof s === "number" && Number.isSafeInteger(s) && s >= 0)) {
     fail(`malformed header: shape (${shape.join(", ")}) must hold non-negative integers`);
   }

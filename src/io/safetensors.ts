@@ -10,6 +10,7 @@
  */
 import type { FloatArray } from "../array.js";
 import { type ElementType, readElements, writeElements } from "./binary.js";
+import { jsonDepthBeyond } from "./json.js";
 import { checkNdShape, type NdArray, shapeSize, where } from "./ndarray.js";
 
 /** The element types this module reads and writes. */
@@ -25,7 +26,14 @@ const ELEMENT: Record<SafetensorsDType, ElementType> = {
   F32: { kind: "f", bytes: 4, littleEndian: true },
   F64: { kind: "f", bytes: 8, littleEndian: true },
 };
-const MAX_HEADER = 100_000_000;
+/**
+ * Largest header read: 16 MiB (the reference reader allows 100 MB; a header holds ~100 bytes per
+ * tensor, so 16 MiB is > 100 000 tensors, while JSON.parse of 100 MB of hostile nesting would take
+ * gigabytes).
+ */
+export const SAFETENSORS_MAX_HEADER_BYTES = 16 * 2 ** 20;
+/** Deepest nesting of the header JSON (a real one nests 3 deep: {name: {shape: […]}}). */
+export const SAFETENSORS_MAX_HEADER_DEPTH = 8;
 
 function dtypeOfArray(data: FloatArray): SafetensorsDType {
   return data instanceof Float64Array ? "F64" : "F32";
@@ -102,21 +110,38 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
       `the file has ${bytes.length} bytes, fewer than the 8-byte header length; it is truncated or not safetensors`,
     );
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (n64 > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
+  if (n64 > BigInt(bytes.length - 8)) {
     fail(
       `the header length field says ${n64} bytes but the file has ${bytes.length - 8} after it; it is truncated or not safetensors`,
     );
   }
+  if (n64 > BigInt(SAFETENSORS_MAX_HEADER_BYTES)) {
+    fail(
+      `the header length field says ${n64} bytes, more than the ${SAFETENSORS_MAX_HEADER_BYTES} this reader accepts; the file is corrupt or not safetensors`,
+    );
+  }
   const n = Number(n64);
-  let header: unknown;
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
-    if (!text.startsWith("{")) throw new Error("the header does not start with '{'");
-    header = JSON.parse(text);
-  } catch (err) {
+  const notJson = (err: unknown): never =>
     fail(
       `the header is not valid UTF-8 JSON (${err instanceof Error ? err.message : String(err)}); the file is corrupt or not safetensors`,
     );
+  let text = "";
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch (err) {
+    notJson(err);
+  }
+  if (!text.startsWith("{")) notJson("the header does not start with '{'");
+  if (jsonDepthBeyond(text, SAFETENSORS_MAX_HEADER_DEPTH) > 0) {
+    fail(
+      `the header nests deeper than ${SAFETENSORS_MAX_HEADER_DEPTH} levels (a safetensors header nests 3); the file is corrupt or not safetensors`,
+    );
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (err) {
+    notJson(err);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header))
     fail("the header is not a JSON object");

@@ -10,7 +10,7 @@
  * to the weighted loss. The softmax only fixes the overall scale (J pins θ itself); bins with no sample
  * in a batch have zero gradient. Pure: an update returns a new weighting.
  */
-import { type FloatArray, checkFloatArray, checkSameLength } from "../array.js";
+import { type FloatArray, checkAllocation, checkFloatArray, checkSameLength } from "../array.js";
 import { logSumExp } from "../math/scalar.js";
 import type { TimeWeighting } from "./weighting.js";
 
@@ -39,6 +39,7 @@ export function adaptiveWeighting(
   const bins = options.bins ?? options.logWeights?.length ?? 32;
   if (!Number.isInteger(bins) || bins < 1)
     throw new RangeError(`${fn}: bins must be a positive integer, got ${bins}`);
+  checkAllocation(fn, "bins", bins);
   const theta =
     options.logWeights === undefined ? new Float64Array(bins) : Float64Array.from(options.logWeights);
   if (theta.length !== bins) {

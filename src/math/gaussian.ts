@@ -2,7 +2,7 @@
  * Multivariate Gaussians N(μ, Σ) in the matrix representations of matrix.ts: construction with
  * validation, log-density of batches and sampling with the symmetric square root x = μ + Σ^{1/2}·z.
  */
-import { type FloatArray, checkFloatArray, outFor } from "../array.js";
+import { type FloatArray, checkAllocation, checkFloatArray, outFor } from "../array.js";
 import { checkSymmetricPsd, sqrtPsd } from "./dense.js";
 import { type Mat, type MatLike, matDim, matVecBatch, spdSolver, toMat, toVector } from "./matrix.js";
 
@@ -36,6 +36,7 @@ export function gaussian(options: GaussianOptions): Gaussian {
   const dim = options.dim ?? meanLen ?? matDim(cov0);
   if (dim !== undefined && !(Number.isInteger(dim) && dim >= 1))
     throw new RangeError(`${fn}: dim must be a positive integer, got ${dim}`);
+  if (dim !== undefined) checkAllocation(fn, "dim", dim);
   const cov = toMat(fn, "cov", cov0, dim);
   checkSymmetricPsd(fn, "cov", cov, dim ?? 1);
   if (typeof options.mean === "number") {

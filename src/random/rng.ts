@@ -9,7 +9,7 @@
  * (`perSampleNormals`). A sequential `Rng` draws from one stream and exposes its state for checkpoints.
  */
 import { philox4x32, wordsToUniform } from "./philox.js";
-import type { FloatArray } from "../array.js";
+import { type FloatArray, checkAllocation, checkCount } from "../array.js";
 
 const TWO32 = 4294967296;
 
@@ -147,6 +147,8 @@ export class Rng {
 
   /** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
+    checkCount("Rng.permutation", "n", n);
+    checkAllocation("Rng.permutation", "n", n, 4);
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {

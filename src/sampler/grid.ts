@@ -14,6 +14,7 @@
  * and dynamic shift; custom (validated). σ̃-based grids place nodes by the path's log-SNR (its mean over
  * coordinates on a diagonal bridge, levels.ts); time-based grids work on every path.
  */
+import { MAX_GRID_STEPS, checkCount } from "../array.js";
 import { affineSlice } from "../path/affine.js";
 import { type GaussianPath, type PathSlice, isDataEnd, meanLogSnr } from "../path/path.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
@@ -69,6 +70,7 @@ function checkPath(fn: string, path: GaussianPath): void {
 function checkSteps(fn: string, steps: number): void {
   if (!Number.isInteger(steps) || steps < 1)
     throw new RangeError(`${fn}: steps must be a positive integer, got ${steps}`);
+  checkCount(fn, "steps", steps, 1, MAX_GRID_STEPS);
 }
 
 /** Whether the path's data end (σ = 0) lies beyond t = 1 (VE, EDM: σ(1) > 0). */

@@ -3,7 +3,7 @@
  * the initial state at the grid's first node, runs `sampler.step` to the last node, and returns the
  * samples with the work done. `onStep` observes each state without affecting the math.
  */
-import { type FloatArray, checkFloatArray } from "../array.js";
+import { type FloatArray, checkAllocation, checkCount, checkFloatArray } from "../array.js";
 import type { Conditioning, Model } from "../model/model.js";
 import { type Grid, type GridFunction, resolveGrid } from "./grid.js";
 import { type NoiseSource, type Sampler, type SamplerState, recordedNoise, seededNoise } from "./sampler.js";
@@ -71,6 +71,7 @@ export async function sample<S extends SamplerState>(
   const dim = options.dim ?? model.path.dim;
   if (dim === undefined)
     throw new RangeError(`${fn}: options.dim is required (the path does not fix the dimension)`);
+  checkCount(fn, "dim", dim, 1);
   let x: Float64Array;
   if (options.x !== undefined) {
     checkFloatArray(fn, "options.x", options.x);
@@ -91,6 +92,7 @@ export async function sample<S extends SamplerState>(
     }
     if (!Number.isInteger(batch) || batch < 1)
       throw new RangeError(`${fn}: batch must be a positive integer, got ${batch}`);
+    checkAllocation(fn, "batch × dim", batch * dim);
     const z = new Float64Array(batch * dim);
     noise(0, z, { batch, dim });
     x = grid.slices[0]!.sample(new Float64Array(z.length), z);

@@ -11,6 +11,7 @@ import type { Kind } from "../convert/kernel.js";
 import { type Conditioning, type Model, checkConditioning, predict } from "../model/model.js";
 import type { CoordinateLevels, PathSlice } from "../path/path.js";
 import { perSampleNormals } from "../random/rng.js";
+import { checkFiniteStep } from "./finite.js";
 import type { Grid } from "./grid.js";
 import { coordinateLevels } from "./levels.js";
 
@@ -263,6 +264,7 @@ export class StepRun<S extends SamplerState> {
   /** Evaluates the model at x on `slice` (one NFE). */
   async predict(x: Float64Array, slice: PathSlice): Promise<Prediction> {
     const value = await predict(this.model, x, slice.t, this.state.shape, this.state.condition);
+    checkFiniteStep(this.fn, "prediction", value, this.state, slice.t, x);
     this.nfe++;
     return new Prediction(this.model, value, x, slice);
   }
@@ -283,6 +285,7 @@ export class StepRun<S extends SamplerState> {
 
   /** The state after this step: x at node i + 1, plus the sampler's own fields. */
   finish(x: Float64Array, extra: Partial<S> = {}): S {
+    checkFiniteStep(this.fn, "state", x, this.state, this.state.grid.times[this.to]!);
     return {
       ...this.state,
       ...extra,

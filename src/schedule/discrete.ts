@@ -1,3 +1,4 @@
+import { checkAllocation } from "../array.js";
 import { timeToTrainStep, trainStepToTime } from "../time.js";
 import { checkPositive } from "./check.js";
 import { defineSchedule, type NoiseLevel, type Schedule, type TrainSteps } from "./schedule.js";
@@ -167,6 +168,7 @@ function buildTable(options: DiscreteScheduleOptions): {
     const n = options.numTrainSteps ?? 1000;
     if (!Number.isInteger(n) || n < 2)
       throw new RangeError(`discreteSchedule: numTrainSteps must be an integer ≥ 2, got ${n}`);
+    checkAllocation("discreteSchedule", "numTrainSteps", n);
     const betaStart = options.betaStart ?? 0.0001;
     const betaEnd = options.betaEnd ?? 0.02;
     checkPositive("discreteSchedule", "betaStart", betaStart);

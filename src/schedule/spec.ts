@@ -9,13 +9,26 @@ import { shiftedSchedule } from "./shifted.js";
 import { subVpSchedule, vpSchedule } from "./vp.js";
 import { veSchedule } from "./ve.js";
 
+/** Deepest nesting of `shifted` specs rebuilt (a real spec nests 1 or 2 deep). */
+export const MAX_SCHEDULE_SPEC_DEPTH = 16;
+
 /**
  * Rebuilds a schedule from its JSON `spec` (checkpoints, CLI). Custom schedules hold user functions
- * and cannot be rebuilt: they throw.
+ * and cannot be rebuilt: they throw. A spec nesting `shifted` deeper than MAX_SCHEDULE_SPEC_DEPTH is
+ * refused (RangeError) before it is descended, so a hostile spec cannot exhaust the stack.
  */
 export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
+  return fromSpec(spec, 0);
+}
+
+function fromSpec(spec: ScheduleSpec, depth: number): Schedule {
   if (!spec || typeof spec !== "object")
     throw new TypeError("scheduleFromSpec: spec must be a ScheduleSpec object");
+  if (depth > MAX_SCHEDULE_SPEC_DEPTH) {
+    throw new RangeError(
+      `scheduleFromSpec: spec nests more than ${MAX_SCHEDULE_SPEC_DEPTH} shifted schedules; flatten it (compose the shifts into one)`,
+    );
+  }
   switch (spec.family) {
     case "linear":
       return linearSchedule({ sigmaMin: spec.sigmaMin });
@@ -37,7 +50,7 @@ export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
       return discreteSchedule({ alphasCumprod: spec.alphasCumprod });
     case "shifted":
       return shiftedSchedule(
-        scheduleFromSpec(spec.base),
+        fromSpec(spec.base, depth + 1),
         spec.exponent === 1 ? { shift: spec.shift } : { mu: Math.log(spec.shift), exponent: spec.exponent },
       );
     case "custom":

@@ -14,7 +14,7 @@ export interface BrownianMotionOptions {
 
 /**
  * Brownian motion dx = σ dW in dimension `dim`: Σ_{t|s} = σ²(t − s)·I (scalar matrices, O(d)).
- * σ = 0 is allowed (a deterministic path; its bridge needs R > 0).
+ * σ = 0 is allowed (a deterministic SDE); bridgePath refuses it, since its xₜ never depends on the data.
  */
 export function brownianMotion({ sigma, dim }: BrownianMotionOptions): LinearSde {
   const fn = "brownianMotion";

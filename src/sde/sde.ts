@@ -4,6 +4,7 @@
  * otherwise from the linear moment ODEs (linearSde.ts). Canonical use: t0 = prior (noise) end,
  * t1 = data end, generation runs forward (design.md §1).
  */
+import { checkAllocation } from "../array.js";
 import type { Mat } from "../math/matrix.js";
 import { NO_ODE_WORK, type OdeStats } from "./ode.js";
 
@@ -91,6 +92,7 @@ export function checkDim(fn: string, dim: unknown): number {
   if (typeof dim !== "number" || !Number.isInteger(dim) || dim < 1) {
     throw new RangeError(`${fn}: dim must be a positive integer, got ${String(dim)}`);
   }
+  checkAllocation(fn, "dim", dim);
   return dim;
 }
 

@@ -10,8 +10,24 @@ import type { LinearSde, SdeSpec } from "./sde.js";
 import { timeScaledSde } from "./timeScaled.js";
 import { variancePreservingSde } from "./variancePreserving.js";
 
-/** The SDE described by `spec` (throws for `linearSde`, whose F(t), u(t), L(t) are code, not data). */
+/** Deepest nesting of `timeScaled` specs rebuilt (a real spec nests 1 or 2 deep). */
+export const MAX_SDE_SPEC_DEPTH = 16;
+
+/**
+ * The SDE described by `spec` (throws for `linearSde`, whose F(t), u(t), L(t) are code, not data).
+ * A spec nesting `timeScaled` deeper than MAX_SDE_SPEC_DEPTH is refused (RangeError) before it is
+ * descended, so a hostile spec cannot exhaust the stack.
+ */
 export function sdeFromSpec(spec: SdeSpec): LinearSde {
+  return fromSpec(spec, 0);
+}
+
+function fromSpec(spec: SdeSpec, depth: number): LinearSde {
+  if (depth > MAX_SDE_SPEC_DEPTH) {
+    throw new RangeError(
+      `sdeFromSpec: spec nests more than ${MAX_SDE_SPEC_DEPTH} timeScaled SDEs; flatten it (multiply the gammas)`,
+    );
+  }
   switch (spec?.type) {
     case "brownianMotion":
       return brownianMotion(spec);
@@ -20,7 +36,7 @@ export function sdeFromSpec(spec: SdeSpec): LinearSde {
     case "variancePreserving":
       return variancePreservingSde(spec);
     case "timeScaled":
-      return timeScaledSde(sdeFromSpec(spec.base), spec.gamma);
+      return timeScaledSde(fromSpec(spec.base, depth + 1), spec.gamma);
     case "linearTimeInvariant":
       return linearTimeInvariantSde({ F: spec.F, L: spec.L, u: spec.u, dim: spec.dim });
     case "criticallyDampedLangevin":

@@ -3,7 +3,13 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { detectCsvDelimiter, formatCsv, formatCsvNumber, parseCsv } from "../../src/io/csv.js";
+import {
+  detectCsvDelimiter,
+  formatCsv,
+  formatCsvNumber,
+  looksLikeNonAsciiNumber,
+  parseCsv,
+} from "../../src/io/csv.js";
 import { readCsv, writeCsv } from "../../src/io/csvFile.js";
 import { EXPECTED, FIXTURES, tempDir } from "./fixtures.js";
 
@@ -73,6 +79,39 @@ describe("csv", () => {
       () => parseCsv("1;2,5\n3;4\n"),
       /line 1, column 2: '2,5' is not a number \(use '\.' as the decimal point\)/,
     );
+  });
+
+  test("parseCsv does not guess a header from numbers in full-width digits or other non-ASCII numerals", () => {
+    for (const first of ["１,２", "１２．５,ｘ", "٣,٤", "−1,２", "１e３,ｙ"]) {
+      assert.throws(
+        () => parseCsv(`${first}\n3,4\n`),
+        /^Error: parseCsv: line 1, column 1: '.*' looks like a number in non-ASCII characters .*pass header: true if it is a header$/,
+        first,
+      );
+      const t = parseCsv(`${first}\n3,4\n`, { header: true });
+      assert.deepEqual(Array.from(t.data), [3, 4], "header: true still reads it as names");
+    }
+    assert.throws(
+      () => parseCsv("a,b\n１,2\n"),
+      /line 2, column 1: '１' is not a number in ASCII characters; write numbers/,
+    );
+    assert.deepEqual(
+      parseCsv("x１,ｙ\n1,2\n").header,
+      ["x１", "ｙ"],
+      "names with a full-width digit stay names",
+    );
+  });
+
+  test("looksLikeNonAsciiNumber is true exactly for non-ASCII text that folds to a number", () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const ascii = String(x);
+        const wide = ascii.replace(/[0-9.+\-e]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+        assert.equal(looksLikeNonAsciiNumber(ascii), false, "ASCII numbers are plain numbers");
+        assert.equal(looksLikeNonAsciiNumber(wide), true, wide);
+      }),
+    );
+    for (const f of ["abc", "ａｂｃ", "x１", "", "１,２"]) assert.equal(looksLikeNonAsciiNumber(f), false, f);
   });
 
   test("parseCsv reports ragged rows, header/data mismatch and empty input", () => {

@@ -1,8 +1,10 @@
 /** Locations and expected values of the numpy-written fixtures (test/fixtures/make_fixtures.py). */
-import { readFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "../../src/io/atomic.js";
 
 export const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
 
@@ -25,4 +27,29 @@ export const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, "expected.json"),
 export function tempDir(): { dir: string; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "difflux-io-"));
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Numbered scratch folders under one temporary root: `fresh(create)` returns a new path (created
+ * unless `create` is false); `done` removes them all.
+ */
+export function scratchDirs(prefix: string): { fresh: (create?: boolean) => string; done: () => void } {
+  const root = mkdtempSync(join(tmpdir(), `difflux-${prefix}-`));
+  let n = 0;
+  return {
+    fresh: (create = true) => {
+      const d = join(root, `d${n++}`);
+      if (create) mkdirSync(d);
+      return d;
+    },
+    done: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** The pid of a process that has exited (a child that printed its pid and ended). */
+export function deadPid(): number {
+  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+  const pid = Number(r.stdout.toString());
+  assert.ok(Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid), "the child has exited");
+  return pid;
 }

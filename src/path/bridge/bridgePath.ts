@@ -18,7 +18,7 @@ import { type FloatArray, like } from "../../array.js";
 import { type ConvertOptions, type Kind, checkG2, checkKind, pairName } from "../../convert/kernel.js";
 import { tryInverse } from "../../math/dense.js";
 import { gaussianLogProb, gaussianSample } from "../../math/gaussian.js";
-import { type Mat, ZERO, matToJson, scale } from "../../math/matrix.js";
+import { type Mat, ZERO, matToJson, maxAbs, scale } from "../../math/matrix.js";
 import { solveIncreasing } from "../../math/scalar.js";
 import type { LogSnr, Time } from "../../time.js";
 import {
@@ -275,6 +275,16 @@ export function bridgePath(bridge: Bridge | BridgeOptions, options: BridgePathOp
   if (!(tMin > 0 && tMin < tMax && tMax <= 1 && (rDefinite || tMax < 1))) {
     throw new RangeError(
       `${fn}: need 0 < tMin < tMax ≤ 1 (tMax < 1 when evidenceCov is singular), got tMin = ${tMin}, tMax = ${tMax}`,
+    );
+  }
+  // xₜ depends on the data only through the SDE's noise: with Σ_{1|0} = 0 (L = 0) every slice has
+  // A = 0, so samplers would return their starting noise (or NaN where they step in log-SNR).
+  // (L(t) ≠ 0 at a probe time settles it without the transition's ODE solve on a time-varying SDE.)
+  const sde = b.sde;
+  const noisy = [0, 0.25, 0.5, 0.75, 1].some((t) => maxAbs(sde.params(t).L, d) > 0);
+  if (!noisy && maxAbs(sde.transition(0, 1).cov, d) === 0) {
+    throw new RangeError(
+      `${fn}: ${sde.name} adds no noise on [0, 1] (Σ = 0, e.g. brownianMotion with sigma 0), so xₜ never depends on the data and the path cannot generate it; use an SDE with diffusion L ≠ 0`,
     );
   }
   const checkDim = (where: string, dim: number): void => {

@@ -18,7 +18,7 @@
  * Differences from FFJORD, all so that sample i is independent of n: rings and the moon halves pick
  * their ring / half at random per sample (FFJORD splits n evenly and spaces angles evenly).
  */
-import type { FloatArray } from "../../array.js";
+import { type FloatArray, checkAllocation } from "../../array.js";
 import { Rng } from "../../random/rng.js";
 
 /** Names of the 2-D toy distributions. */
@@ -165,6 +165,7 @@ export function sampleToy(name: ToyName, n: number, options: ToyOptions): FloatA
   if (!Number.isSafeInteger(first) || first < 0)
     throw new RangeError(`${fn}: first must be a non-negative integer, got ${first}`);
   const split = options.split ?? "train";
+  checkAllocation(fn, "n", 2 * n);
   const out = options.dtype === "float32" ? new Float32Array(2 * n) : new Float64Array(2 * n);
   for (let i = 0; i < n; i++) draw(new Rng(options.seed, toyStream(split, first + i)), out, 2 * i);
   return out;

@@ -1,0 +1,158 @@
+/**
+ * Run folders under faults: a writer process publishing checkpoint-like generations (a data file,
+ * then the commit file naming it, keeping the previous generation) is killed with SIGKILL at random
+ * moments and restarted; the folder must always reopen, its history stays complete, and the final
+ * folder is byte-identical to an uninterrupted run's. Two writers started together: exactly one
+ * writes; a reader polling the folder meanwhile always finds the file the commit names, whole.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { Rng } from "../../src/random/rng.js";
+import { readRunRecord, RUN_RECORD_NAME } from "../../src/io/runFolder.js";
+import { scratchDirs } from "./fixtures.js";
+
+const { fresh, done } = scratchDirs("runfaults");
+after(done);
+const GENERATIONS = 12;
+
+/** The writer: resumes from commit.json, publishes generations up to GENERATIONS, then exits 0. */
+const WRITER = `
+  const { RunFolder } = await import(${JSON.stringify(new URL("../../src/io/runFolder.ts", import.meta.url).href)});
+  const { createHash } = await import("node:crypto");
+  const { readFileSync } = await import("node:fs");
+  const dir = process.argv[1];
+  let run;
+  try { run = RunFolder.open(dir, "writer"); } catch (e) { process.stdout.write(e.name + "\\n"); process.exit(3); }
+  let start = 0, history = "";
+  try {
+    const c = JSON.parse(readFileSync(dir + "/commit.json", "utf8"));
+    start = c.generation;
+    history = readFileSync(dir + "/history.csv", "utf8").split("\\n").slice(0, start + 1).join("\\n") + "\\n";
+  } catch { history = "generation,value\\n"; }
+  for (let g = start + 1; g <= ${GENERATIONS}; g++) {
+    const data = new Uint8Array(1 << 20).map((_, i) => (i * 31 + g * 7) & 255);
+    const file = "data-" + g + ".bin";
+    run.write(file, data);
+    history += g + "," + (g * g) + "\\n";
+    run.write("history.csv", history);
+    run.write("commit.json", JSON.stringify({ generation: g, file, sha256: createHash("sha256").update(data).digest("hex") }));
+    run.remove("data-" + (g - 2) + ".bin");
+    process.stdout.write(g + "\\n");
+  }
+  run.close();
+`;
+
+function startWriter(dir: string): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", WRITER, dir]);
+}
+
+function finish(child: ChildProcess): Promise<{ code: number | null; out: string }> {
+  let out = "";
+  child.stdout!.on("data", (b) => {
+    out += b;
+  });
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, out })));
+}
+
+/** The folder's files (bookkeeping aside) with their SHA-256. */
+function contents(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((n) => n !== ".difflux.lock")
+      .sort()
+      .map((n) => [
+        n,
+        n === RUN_RECORD_NAME
+          ? JSON.stringify([...readRunRecord(dir)!.files].sort())
+          : createHash("sha256")
+              .update(readFileSync(join(dir, n)))
+              .digest("hex"),
+      ]),
+  );
+}
+
+/** Reads commit.json and the file it names; throws if the named file is missing or not what it says. */
+function readCommitted(dir: string): number {
+  let commit: { generation: number; file: string; sha256: string };
+  try {
+    commit = JSON.parse(readFileSync(join(dir, "commit.json"), "utf8"));
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return 0;
+    throw err;
+  }
+  const bytes = readFileSync(join(dir, commit.file));
+  assert.equal(createHash("sha256").update(bytes).digest("hex"), commit.sha256, `${commit.file} is whole`);
+  return commit.generation;
+}
+
+describe("run folders under faults", () => {
+  test("a writer killed at random moments always resumes and ends byte-identical to an uninterrupted run", async () => {
+    const clean = fresh(false);
+    const reference = await finish(startWriter(clean));
+    assert.equal(reference.code, 0, reference.out);
+    const dir = fresh(false);
+    const rng = new Rng(15);
+    const kills: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const child = startWriter(dir);
+      const ended = finish(child);
+      // Kill after a random number of published generations (0 = before or during the first), at a random delay.
+      const after = Math.floor(rng.uniform() * 4);
+      let seen = 0;
+      await new Promise<void>((resolve) => {
+        const kill = () => setTimeout(() => resolve(), Math.floor(rng.uniform() * 30));
+        if (after === 0) kill();
+        child.stdout!.on("data", (b: Buffer) => {
+          seen += String(b).split("\n").filter(Boolean).length;
+          if (seen >= after) kill();
+        });
+        child.on("close", () => resolve());
+      });
+      child.kill("SIGKILL");
+      await ended;
+      kills.push(`after ${seen} generations`);
+      assert.ok(readCommitted(dir) >= 0, "the committed generation is always whole");
+    }
+    const last = await finish(startWriter(dir));
+    assert.equal(last.code, 0, `the folder resumed after kills ${kills.join(", ")}: ${last.out}`);
+    assert.deepEqual(
+      contents(dir),
+      contents(clean),
+      "byte-identical to the uninterrupted run, history included",
+    );
+  });
+
+  test("of two writers started together exactly one writes, and a polling reader never sees a broken commit", async () => {
+    const dir = fresh(false);
+    const a = finish(startWriter(dir));
+    const b = finish(startWriter(dir));
+    let reads = 0;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        readCommitted(dir);
+        reads++;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    const results = await Promise.all([a, b]);
+    polling = false;
+    await poll;
+    const codes = results.map((r) => r.code).sort();
+    assert.deepEqual(
+      codes,
+      [0, 3],
+      `one writer finished, the other was refused (${JSON.stringify(results)})`,
+    );
+    assert.ok(
+      results.some((r) => r.out.includes("LockBusyError")),
+      "the refused writer was told the folder is busy",
+    );
+    assert.equal(readCommitted(dir), GENERATIONS);
+    assert.ok(reads > 0, "the reader ran");
+  });
+});
