@@ -6,6 +6,7 @@
 export * from "./index.js";
 export { writeFileAtomic } from "./io/atomic.js";
 export { readNpy, writeNpy } from "./io/npyFile.js";
+export { readNpz } from "./io/npzFile.js";
 export { readCsv, writeCsv } from "./io/csvFile.js";
 export { readIdx, writeIdx } from "./io/idxFile.js";
 export {
@@ -89,8 +90,11 @@ export {
   saveCheckpoint,
 } from "./train/checkpoint.js";
 export {
+  type EncodeSafetensorsOptions,
   type Safetensors,
   type SafetensorsDType,
+  SAFETENSORS_DTYPES,
   decodeSafetensors,
   encodeSafetensors,
 } from "./io/safetensors.js";
+export { type StateDictOptions, mlpParamsFromStateDict } from "./train/stateDict.js";
