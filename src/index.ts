@@ -429,3 +429,18 @@ export {
   type DiffusersSetup,
   fromDiffusers,
 } from "./compat/diffusers.js";
+
+// Classifier-free guidance and its exact class-conditional oracle
+export {
+  type GuidanceInterval,
+  type GuidanceOptions,
+  type GuidanceScale,
+  type GuidedModel,
+  classifierFreeGuidance,
+  guidanceRamp,
+} from "./guidance/cfg.js";
+export {
+  type ClassConditionalMixture,
+  type ClassConditionalMixtureOptions,
+  classConditionalMixture,
+} from "./guidance/mixture.js";
