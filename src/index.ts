@@ -430,6 +430,9 @@ export {
   fromDiffusers,
 } from "./compat/diffusers.js";
 
+// Fréchet distance between feature statistics (FID-style)
+export { type FeatureStatistics, featureStatistics, frechetDistance } from "./metrics/frechet.js";
+
 // Classifier-free guidance and its exact class-conditional oracle
 export {
   type GuidanceInterval,

@@ -7,6 +7,7 @@ export * from "./index.js";
 export { writeFileAtomic } from "./io/atomic.js";
 export { readNpy, writeNpy } from "./io/npyFile.js";
 export { readNpz } from "./io/npzFile.js";
+export { encodePng, toGray8 } from "./io/png.js";
 export { readCsv, writeCsv } from "./io/csvFile.js";
 export { readIdx, writeIdx } from "./io/idxFile.js";
 export {
