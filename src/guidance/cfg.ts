@@ -27,16 +27,16 @@
 import type { Shape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { type Conditioning, type Model, checkConditioning, predict } from "../model/model.js";
-import { levelLogSnr } from "../schedule/schedule.js";
-import { checkTime } from "../time.js";
+import { checkTime, logSnrToSigma } from "../time.js";
 
 /** s(t): a constant, or a function of canonical time t (0 = noise, 1 = data). */
 export type GuidanceScale = number | ((t: number) => number);
 
 /**
  * Where guidance applies (outside it the conditional prediction is returned, s = 1):
- * `time`: canonical t ∈ [min, max]; `sigma`: σ̃ = σ/α ∈ (min, max] (Kynkäänniemi et al.'s form);
- * `logSnr`: λ ∈ [min, max]. `sigma` and `logSnr` need an affine path.
+ * `time`: canonical t ∈ [min, max]; `sigma`: σ̃ = σ/α = exp(−λ/2) ∈ (min, max] (Kynkäänniemi et al.'s
+ * form); `logSnr`: λ ∈ [min, max]. `sigma` and `logSnr` need a scalar log-SNR (path.logSnr): affine
+ * paths, and bridges with a per-coordinate view (their mean λ).
  */
 export type GuidanceInterval =
   | { readonly by: "time"; readonly min: number; readonly max: number }
@@ -239,22 +239,23 @@ function checkInterval(fn: string, model: Model, interval: GuidanceInterval): vo
   if (Number.isNaN(min) || Number.isNaN(max) || !(min <= max)) {
     throw new RangeError(`${fn}: options.interval needs min ≤ max, got [${min}, ${max}]`);
   }
-  if (by !== "time" && model.path.kind !== "affine") {
-    throw new TypeError(
-      `${fn}: options.interval by ${by} needs an affine path (σ̃ and λ are scalar there); on a ${model.path.kind} path use by: "time"`,
-    );
+  if (by !== "time") {
+    try {
+      model.path.logSnr((model.path.tMin + model.path.tMax) / 2);
+    } catch {
+      throw new TypeError(
+        `${fn}: options.interval by ${by} needs a path with a scalar log-SNR (affine, or a bridge with a per-coordinate view); use by: "time"`,
+      );
+    }
   }
 }
 
-/** Whether t lies in the interval (σ̃ and λ from the path's level at t). */
+/** Whether t lies in the interval: σ̃ = exp(−λ/2) and λ = path.logSnr(t) (mean λ on a bridge). */
 function inInterval(model: Model, interval: GuidanceInterval, t: number): boolean {
   if (interval.by === "time") return t >= interval.min && t <= interval.max;
-  const level = model.path.slice(t).level!;
-  if (interval.by === "logSnr") {
-    const l = levelLogSnr(level);
-    return l >= interval.min && l <= interval.max;
-  }
-  const sigmaTilde = level.sigma / level.alpha;
+  const lambda = model.path.logSnr(t);
+  if (interval.by === "logSnr") return lambda >= interval.min && lambda <= interval.max;
+  const sigmaTilde = logSnrToSigma(lambda);
   return sigmaTilde > interval.min && sigmaTilde <= interval.max;
 }
 

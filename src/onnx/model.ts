@@ -9,8 +9,8 @@
  *   "time"           t                                  (flow matching, linsdex)
  *   "diffusionTime"  s = 1 − t                          (score SDEs)
  *   "trainStep"      k = (1 − t)·N − 1                  (diffusers' `timestep`; t = 1 − (k + 1)/N)
- *   "sigma"          σ̃ = σ(t)/α(t)                      (k-diffusion / EDM noise level; affine paths)
- *   "logSnr"         λ = log(α²/σ²)                     (variational diffusion models; affine paths)
+ *   "logSnr"         λ = log(α²/σ²) = path.logSnr(t)    (variational diffusion models)
+ *   "sigma"          σ̃ = σ/α = exp(−λ/2)                (k-diffusion / EDM noise level)
  *   "custom"         map(t, path.slice(t))              (anything else)
  * each optionally multiplied by `scale` (e.g. 1000 for models fed 1000·σ). Singular points: σ̃ = ∞
  * and λ = −∞ where α = 0 (rectified flow at t = 0), σ̃ = 0 and λ = +∞ at the data end; grids stop short
@@ -27,8 +27,7 @@ import { type Kind, checkKind } from "../convert/kernel.js";
 import { encodeFloat16, decodeFloat16 } from "../io/float16.js";
 import { type Conditioning, type Model, checkConditioning } from "../model/model.js";
 import type { GaussianPath, PathSlice } from "../path/path.js";
-import { levelLogSnr } from "../schedule/schedule.js";
-import { sigma, timeToDiffusionTime, timeToTrainStep } from "../time.js";
+import { logSnrToSigma, timeToDiffusionTime, timeToTrainStep } from "../time.js";
 
 /** Element types difflux feeds and reads. */
 export type OnnxTensorType = "float32" | "float64" | "float16" | "int64" | "int32";
@@ -277,16 +276,11 @@ export function onnxModel(options: OnnxModelOptions): OnnxModel {
         value = timeToTrainStep(t, time.numTrainSteps);
         break;
       case "sigma":
-      case "logSnr": {
-        const level = path.slice(t).level;
-        if (level === undefined) {
-          throw new TypeError(
-            `${fn}: the ${time.convention} time convention needs an affine path (σ̃ and λ are scalar there)`,
-          );
-        }
-        value = time.convention === "sigma" ? sigma(level.sigma / level.alpha) : levelLogSnr(level);
+        value = logSnrToSigma(path.logSnr(t));
         break;
-      }
+      case "logSnr":
+        value = path.logSnr(t);
+        break;
       case "custom":
         value = time.map(t, path.slice(t));
         break;

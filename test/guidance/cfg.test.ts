@@ -518,14 +518,15 @@ describe("scale schedules, intervals and rescale", () => {
       () => classifierFreeGuidance(oracle, { scale: 2, rescale: { phi: 1.5 } }),
       /options.rescale.phi must be in \[0, 1\]/,
     );
-    assert.throws(
-      () =>
-        classifierFreeGuidance(MIX.denoiser(diagonalBridge(0.1)), {
-          scale: 2,
-          interval: { by: "sigma", min: 0, max: 1 },
-        }),
-      /options.interval by sigma needs an affine path .* use by: "time"/,
-    );
+    const onBridge = classifierFreeGuidance(MIX.denoiser(diagonalBridge(0.1)), {
+      scale: 2,
+      interval: { by: "sigma", min: 0.5, max: 2 },
+    });
+    const bridge = diagonalBridge(0.1);
+    for (const t of [0.1, 0.5, 0.9]) {
+      const st = Math.exp(-bridge.logSnr(t) / 2);
+      assert.equal(onBridge.scaleAt(t), st > 0.5 && st <= 2 ? 2 : 1, `bridge t = ${t}: mean σ̃ = ${st}`);
+    }
     assert.throws(
       () => classifierFreeGuidance(oracle, { scale: 2, interval: { by: "time", min: 0.6, max: 0.2 } }),
       /options.interval needs min ≤ max/,
