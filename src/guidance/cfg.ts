@@ -24,7 +24,7 @@
  *                   guidance itself, rescale depends on the kind it is applied in (std is not affine
  *                   invariant): Lin et al. apply it to v; `rescale.kind` chooses (default the model's).
  */
-import type { Shape } from "../array.js";
+import type { FloatArray, Shape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { type Conditioning, type Model, checkConditioning, predict } from "../model/model.js";
 import { checkTime, logSnrToSigma } from "../time.js";
@@ -147,19 +147,20 @@ export function classifierFreeGuidance(model: Model, options: GuidanceOptions): 
     const x2 = new Float64Array(2 * n);
     x2.set(xt);
     x2.set(xt, n);
-    const both = await predict(
-      model,
-      x2,
-      t,
-      { batch: 2 * batch, dim },
-      stack(cond, unconditional(cond, batch, width)),
-    );
+    const both2 = { batch: 2 * batch, dim };
+    const cond2 = stack(cond, unconditional(cond, batch, width));
+    // The model's own array (Float32Array from a float32 network), read without widening it first.
+    let both: FloatArray = await model.predict(x2, t, both2, cond2);
+    if (!(both instanceof Float64Array || both instanceof Float32Array) || both.length !== 2 * n) {
+      both = await predict(model, x2, t, both2, cond2); // throws predict's error
+    }
     const c = both.subarray(0, n);
     const u = both.subarray(n);
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = u[i]! + s * (c[i]! - u[i]!);
     if (rescale !== undefined && rescale.phi > 0) {
-      rescaleGuided(model, rescale.phi, rescale.kind ?? model.kind, out, c, xt, t, shape);
+      const cond64 = c instanceof Float64Array ? c : new Float64Array(c);
+      rescaleGuided(model, rescale.phi, rescale.kind ?? model.kind, out, cond64, xt, t, shape);
     }
     return out;
   };

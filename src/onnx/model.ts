@@ -301,9 +301,9 @@ export function onnxModel(options: OnnxModelOptions): OnnxModel {
   ): OnnxTensorLike => {
     switch (type) {
       case "float32":
-        return new ort.Tensor(type, Float32Array.from(values), dims);
+        return new ort.Tensor(type, new Float32Array(values as ArrayLike<number>), dims);
       case "float64":
-        return new ort.Tensor(type, Float64Array.from(values), dims);
+        return new ort.Tensor(type, new Float64Array(values as ArrayLike<number>), dims);
       case "float16":
         return new ort.Tensor(type, encodeFloat16(values), dims);
       case "int32":
