@@ -96,3 +96,16 @@ export { timeBin } from "./loss/adaptive.js";
 export { squaredDistances } from "./coupling/cost.js";
 export { interpolantTarget, interpolate } from "./coupling/interpolant.js";
 export { resolveGrid, roundHalfEven } from "./sampler/grid.js";
+
+// Half-precision bit patterns (F16 / BF16) and the ZIP/PNG CRC-32
+export { crc32 } from "./io/npz.js";
+export {
+  bfloat16BitsToNumber,
+  decodeBfloat16,
+  decodeFloat16,
+  encodeBfloat16,
+  encodeFloat16,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from "./io/float16.js";

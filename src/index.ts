@@ -152,17 +152,7 @@ export {
 // File formats (bytes ↔ arrays; browser-safe)
 export type { NdArray } from "./io/ndarray.js";
 export { type EncodeNpyOptions, type NpyArray, encodeNpy, parseNpy } from "./io/npy.js";
-export { type ParseNpzOptions, crc32, parseNpz } from "./io/npz.js";
-export {
-  bfloat16BitsToNumber,
-  decodeBfloat16,
-  decodeFloat16,
-  encodeBfloat16,
-  encodeFloat16,
-  float16BitsToNumber,
-  numberToBfloat16Bits,
-  numberToFloat16Bits,
-} from "./io/float16.js";
+export { type ParseNpzOptions, parseNpz } from "./io/npz.js";
 export {
   type CsvDelimiter,
   type CsvTable,
