@@ -2,11 +2,20 @@
  * Runs the benchmarks one after another (each in its own process, so none warms up another's JIT) and
  * prints their markdown tables, which are what bench/README.md records.
  *
- * Run: npm run bench [-- name …]   (names: conversion bridge samplers likelihood coupling train quality)
+ * Run: npm run bench [-- name …]   (names: conversion bridge samplers likelihood coupling train quality onnx)
  */
 import { spawnSync } from "node:child_process";
 
-const ALL = ["conversion", "bridge", "samplers", "likelihood", "coupling", "train", "quality"] as const;
+const ALL = [
+  "conversion",
+  "bridge",
+  "samplers",
+  "likelihood",
+  "coupling",
+  "train",
+  "quality",
+  "onnx",
+] as const;
 const requested = process.argv.slice(2);
 const unknown = requested.filter((n) => !(ALL as readonly string[]).includes(n));
 if (unknown.length > 0) {

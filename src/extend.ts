@@ -98,3 +98,16 @@ export { interpolantTarget, interpolate } from "./coupling/interpolant.js";
 export { resolveGrid, roundHalfEven } from "./sampler/grid.js";
 // Registries of your own components (the `NAME:key=value` syntax and name folding of `registry`).
 export { type Entry, type ParamType, Registry, nameKey } from "./registry/component.js";
+
+// Half-precision bit patterns (F16 / BF16) and the ZIP/PNG CRC-32
+export { crc32 } from "./io/npz.js";
+export {
+  bfloat16BitsToNumber,
+  decodeBfloat16,
+  decodeFloat16,
+  encodeBfloat16,
+  encodeFloat16,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from "./io/float16.js";

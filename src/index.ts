@@ -152,6 +152,7 @@ export {
 // File formats (bytes ↔ arrays; browser-safe)
 export type { NdArray } from "./io/ndarray.js";
 export { type EncodeNpyOptions, type NpyArray, encodeNpy, parseNpy } from "./io/npy.js";
+export { type ParseNpzOptions, parseNpz } from "./io/npz.js";
 export {
   type CsvDelimiter,
   type CsvTable,
@@ -435,3 +436,20 @@ export { type NamedSampler, registry, samplerByName } from "./registry/registry.
 export type { GridContext } from "./registry/grids.js";
 export { couplingFromSpec } from "./registry/couplings.js";
 export { adaptiveTrainingOf, timeDensityFromSpec, weightingFromSpec } from "./registry/losses.js";
+// Fréchet distance between feature statistics (FID-style)
+export { type FeatureStatistics, featureStatistics, frechetDistance } from "./metrics/frechet.js";
+
+// Classifier-free guidance and its exact class-conditional oracle
+export {
+  type GuidanceInterval,
+  type GuidanceOptions,
+  type GuidanceScale,
+  type GuidedModel,
+  classifierFreeGuidance,
+  guidanceRamp,
+} from "./guidance/cfg.js";
+export {
+  type ClassConditionalMixture,
+  type ClassConditionalMixtureOptions,
+  classConditionalMixture,
+} from "./guidance/mixture.js";

@@ -22,6 +22,8 @@ export {
   runFolderProblem,
 } from "./io/runFolder.js";
 export { readNpy, writeNpy } from "./io/npyFile.js";
+export { readNpz } from "./io/npzFile.js";
+export { encodePng, toGray8 } from "./io/png.js";
 export { readCsv, writeCsv } from "./io/csvFile.js";
 export { readIdx, writeIdx } from "./io/idxFile.js";
 export {
@@ -105,8 +107,11 @@ export {
   saveCheckpoint,
 } from "./train/checkpoint.js";
 export {
+  type EncodeSafetensorsOptions,
   type Safetensors,
   type SafetensorsDType,
+  SAFETENSORS_DTYPES,
   decodeSafetensors,
   encodeSafetensors,
 } from "./io/safetensors.js";
+export { type StateDictOptions, mlpParamsFromStateDict } from "./train/stateDict.js";

@@ -1,5 +1,7 @@
 /**
- * The safetensors format as bytes (browser-safe), F32 and F64 tensors.
+ * The safetensors format as bytes (browser-safe): F32 and F64 tensors, and F16 / BF16 tensors
+ * (half precision, most published weights), which decode widened to Float32Array (exactly: every
+ * half value is a float32) and encode rounded to nearest even (io/float16.ts).
  *
  * Layout (huggingface/safetensors, README "Format"): an unsigned 64-bit little-endian N; N bytes of
  * UTF-8 JSON `{"__metadata__": {string: string}, name: {"dtype": "F32", "shape": [..],
@@ -10,21 +12,38 @@
  */
 import type { FloatArray } from "../array.js";
 import { type ElementType, readElements, writeElements } from "./binary.js";
+import { decodeBfloat16, decodeFloat16, encodeBfloat16, encodeFloat16 } from "./float16.js";
 import { jsonDepthBeyond } from "./json.js";
 import { checkNdShape, type NdArray, shapeSize, where } from "./ndarray.js";
 
-/** The element types this module reads and writes. */
-export type SafetensorsDType = "F32" | "F64";
+/** The element types this module reads and writes (F16 / BF16 are held as Float32Array in memory). */
+export type SafetensorsDType = "F32" | "F64" | "F16" | "BF16";
+
+/** The storage types accepted by `encodeSafetensors`' `dtypes` option. */
+export const SAFETENSORS_DTYPES: readonly SafetensorsDType[] = ["F64", "F32", "F16", "BF16"];
 
 /** A decoded safetensors file: tensors by name (in file order) and the string metadata. */
 export interface Safetensors {
   readonly tensors: Record<string, NdArray>;
   readonly metadata: Record<string, string>;
+  /** The stored element type of each tensor (F16 / BF16 tensors decode to Float32Array). */
+  readonly dtypes: Record<string, SafetensorsDType>;
+}
+
+/** Options of `encodeSafetensors`. */
+export interface EncodeSafetensorsOptions {
+  /**
+   * Storage type per tensor name (default: F64 for a Float64Array, F32 for a Float32Array). F16 and
+   * BF16 round each value to nearest even; values beyond F16's ±65504 become ±∞.
+   */
+  readonly dtypes?: Readonly<Record<string, SafetensorsDType>>;
 }
 
 const ELEMENT: Record<SafetensorsDType, ElementType> = {
   F32: { kind: "f", bytes: 4, littleEndian: true },
   F64: { kind: "f", bytes: 8, littleEndian: true },
+  F16: { kind: "u", bytes: 2, littleEndian: true },
+  BF16: { kind: "u", bytes: 2, littleEndian: true },
 };
 /**
  * Largest header read: 16 MiB (the reference reader allows 100 MB; a header holds ~100 bytes per
@@ -40,14 +59,18 @@ function dtypeOfArray(data: FloatArray): SafetensorsDType {
 }
 
 /**
- * Encodes tensors (Float32Array → F32, Float64Array → F64) and string metadata as safetensors bytes.
- * Throws a RangeError naming the tensor when its data does not fit its shape.
+ * Encodes tensors (Float32Array → F32, Float64Array → F64, or the storage type `options.dtypes` names)
+ * and string metadata as safetensors bytes. Throws a RangeError naming the tensor when its data does
+ * not fit its shape or its storage type is unknown.
  */
 export function encodeSafetensors(
   tensors: Record<string, NdArray>,
   metadata: Record<string, string> = {},
+  options: EncodeSafetensorsOptions = {},
 ): Uint8Array {
   const names = Object.keys(tensors);
+  const stored = (name: string): SafetensorsDType =>
+    options.dtypes?.[name] ?? dtypeOfArray(tensors[name]!.data);
   for (const name of names) {
     const t = tensors[name]!;
     if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
@@ -56,6 +79,11 @@ export function encodeSafetensors(
     checkNdShape(`encodeSafetensors: tensor "${name}"`, t.data, t.shape);
     if (name === "__metadata__" || name === "__proto__")
       throw new RangeError(`encodeSafetensors: "${name}" is reserved; rename the tensor`);
+    if (!SAFETENSORS_DTYPES.includes(stored(name))) {
+      throw new RangeError(
+        `encodeSafetensors: options.dtypes["${name}"] is ${JSON.stringify(stored(name))}; use one of ${SAFETENSORS_DTYPES.join(", ")}`,
+      );
+    }
   }
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== "string")
@@ -64,8 +92,8 @@ export function encodeSafetensors(
       );
   }
   names.sort((a, b) => {
-    const wa = tensors[a]!.data.BYTES_PER_ELEMENT;
-    const wb = tensors[b]!.data.BYTES_PER_ELEMENT;
+    const wa = ELEMENT[stored(a)].bytes;
+    const wb = ELEMENT[stored(b)].bytes;
     return wa !== wb ? wb - wa : a < b ? -1 : a > b ? 1 : 0;
   });
   const header: Record<string, unknown> = {};
@@ -73,12 +101,9 @@ export function encodeSafetensors(
   let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
-    header[name] = {
-      dtype: dtypeOfArray(t.data),
-      shape: [...t.shape],
-      data_offsets: [offset, offset + t.data.byteLength],
-    };
-    offset += t.data.byteLength;
+    const byteLength = t.data.length * ELEMENT[stored(name)].bytes;
+    header[name] = { dtype: stored(name), shape: [...t.shape], data_offsets: [offset, offset + byteLength] };
+    offset += byteLength;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const n = json.length + ((8 - (json.length % 8)) % 8);
@@ -89,14 +114,23 @@ export function encodeSafetensors(
   let pos = 8 + n;
   for (const name of names) {
     const data = tensors[name]!.data;
-    writeElements(out, pos, ELEMENT[dtypeOfArray(data)], data);
-    pos += data.byteLength;
+    const dtype = stored(name);
+    if (dtype === "F16" || dtype === "BF16") {
+      const bits = dtype === "F16" ? encodeFloat16(data) : encodeBfloat16(data);
+      const view = new DataView(out.buffer, pos, bits.byteLength);
+      for (let k = 0; k < bits.length; k++) view.setUint16(2 * k, bits[k]!, true);
+      pos += bits.byteLength;
+      continue;
+    }
+    writeElements(out, pos, ELEMENT[dtype], data);
+    pos += data.length * ELEMENT[dtype].bytes;
   }
   return out;
 }
 
 /**
- * Decodes safetensors bytes (F32 and F64 tensors; other dtypes are refused by name). `source` (a
+ * Decodes safetensors bytes: F32 and F64 tensors as stored, F16 and BF16 widened to Float32Array
+ * (`dtypes` records what was stored); other dtypes are refused by name. `source` (a
  * file name) is named in errors, e.g. "decodeSafetensors: w.safetensors: tensor "a" has
  * data_offsets [0, 12] but shape [2, 2] of F32 needs 16 bytes; the file is corrupt".
  */
@@ -171,9 +205,9 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
     if (rec === null || typeof rec !== "object")
       fail(`tensor "${name}" has no {dtype, shape, data_offsets} entry`);
     const dtype = rec.dtype;
-    if (dtype !== "F32" && dtype !== "F64") {
+    if (!SAFETENSORS_DTYPES.includes(dtype as SafetensorsDType)) {
       fail(
-        `tensor "${name}" has dtype ${JSON.stringify(dtype)}; only F32 and F64 are supported — convert it (e.g. tensor.float())`,
+        `tensor "${name}" has dtype ${JSON.stringify(dtype)}; only F32, F64, F16 and BF16 are supported — convert it (e.g. tensor.float())`,
       );
     }
     const shape = rec.shape;
@@ -219,13 +253,25 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
     );
   }
   const tensors: Record<string, NdArray> = {};
+  const dtypes: Record<string, SafetensorsDType> = {};
   for (const s of spans) {
     const count = (s.end - s.begin) / ELEMENT[s.dtype].bytes;
+    dtypes[s.name] = s.dtype;
+    if (s.dtype === "F16" || s.dtype === "BF16") {
+      const view = new DataView(bytes.buffer, bytes.byteOffset + bufferStart + s.begin, 2 * count);
+      const bits = new Uint16Array(count);
+      for (let k = 0; k < count; k++) bits[k] = view.getUint16(2 * k, true);
+      tensors[s.name] = {
+        data: s.dtype === "F16" ? decodeFloat16(bits) : decodeBfloat16(bits),
+        shape: s.shape,
+      };
+      continue;
+    }
     const data = s.dtype === "F64" ? new Float64Array(count) : new Float32Array(count);
     tensors[s.name] = {
       data: readElements(bytes, bufferStart + s.begin, ELEMENT[s.dtype], data),
       shape: s.shape,
     };
   }
-  return { tensors, metadata };
+  return { tensors, metadata, dtypes };
 }

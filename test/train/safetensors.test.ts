@@ -120,8 +120,8 @@ test("decodeSafetensors names the file and the problem for corrupt files", () =>
     ],
     [
       "unsupported dtype",
-      withHeader({ a: { dtype: "BF16", shape: [2], data_offsets: [0, 4] } }, 4),
-      /tensor "a" has dtype "BF16"; only F32 and F64/,
+      withHeader({ a: { dtype: "I64", shape: [2], data_offsets: [0, 16] } }, 16),
+      /tensor "a" has dtype "I64"; only F32, F64, F16 and BF16/,
     ],
     [
       "size mismatch",
