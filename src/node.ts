@@ -55,29 +55,37 @@ export {
   learningRate,
   optimizerConfig,
 } from "./train/optim.js";
+export { type Batch, lossAndGradient, weightedMse } from "./train/loss.js";
 export {
   type AdaptiveTraining,
-  type Batch,
+  type TrainState,
+  adaptiveTraining,
+  checkAdaptiveTraining,
+  checkTrainState,
+  initTrainState,
+} from "./train/state.js";
+export {
+  type OptState,
+  type StepOutput,
+  type TrainStep,
+  type TrainStepOptions,
+  disposeState,
+  downloadState,
+  trainStep,
+  uploadState,
+} from "./train/step.js";
+export {
   type BatchSource,
-  type NetworkModelOptions,
   type StepInfo,
   type StepResult,
   type TrainOptions,
   type TrainResult,
   type TrainSessionOptions,
   type TrainSnapshot,
-  type TrainState,
-  ENGINE_MIN_MACS,
   TrainSession,
-  adaptiveTraining,
-  checkAdaptiveTraining,
-  checkTrainState,
-  initTrainState,
-  lossAndGradient,
-  networkModel,
   train,
-  weightedMse,
 } from "./train/trainer.js";
+export { type NetworkModelOptions, ENGINE_MIN_MACS, networkModel } from "./train/network.js";
 export { type DatasetBatchesOptions, datasetBatches } from "./train/batches.js";
 export {
   type Checkpoint,

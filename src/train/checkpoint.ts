@@ -28,13 +28,8 @@ import type { ScheduleSpec } from "../schedule/schedule.js";
 import { ACTIVATIONS, checkMlpConfig, type MlpConfig, mlpParamSpecs } from "./mlp.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import type { DType, HostTensor } from "./tensor.js";
-import {
-  type AdaptiveTraining,
-  checkAdaptiveTraining,
-  checkTrainState,
-  type TrainSnapshot,
-  type TrainState,
-} from "./trainer.js";
+import { type AdaptiveTraining, checkAdaptiveTraining, checkTrainState, type TrainState } from "./state.js";
+import type { TrainSnapshot } from "./trainer.js";
 
 /** What the network was trained to predict, and on which path (JSON specs). */
 export interface CheckpointMeta {

@@ -17,12 +17,11 @@ import { optimizerConfig } from "../../src/train/optim.js";
 import type { HostTensor } from "../../src/train/tensor.js";
 import {
   type AdaptiveTraining,
-  type BatchSource,
   adaptiveTraining,
   initTrainState,
   type TrainState,
-  train,
-} from "../../src/train/trainer.js";
+} from "../../src/train/state.js";
+import { type BatchSource, train } from "../../src/train/trainer.js";
 
 const root = mkdtempSync(join(tmpdir(), "difflux-checkpoint-"));
 after(() => rmSync(root, { recursive: true, force: true }));

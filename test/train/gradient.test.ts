@@ -4,7 +4,7 @@ import { Rng } from "../../src/random/rng.js";
 import { jaxEngine } from "../../src/train/engine.js";
 import { ACTIVATIONS, initMlpParams, mlpConfig } from "../../src/train/mlp.js";
 import { hostOps } from "../../src/train/tensor.js";
-import { type Batch, batchTensors, lossAndGradient, trainingLoss } from "../../src/train/trainer.js";
+import { type Batch, batchTensors, lossAndGradient, trainingLoss } from "../../src/train/loss.js";
 
 /** A float64 batch with distinct times and non-uniform weights. */
 function batch64(rows: number, dim: number, rng: Rng): Batch {

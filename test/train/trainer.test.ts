@@ -7,7 +7,9 @@ import { jaxEngine } from "../../src/train/engine.js";
 import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
 import { hostOps } from "../../src/train/tensor.js";
-import { type Batch, ENGINE_MIN_MACS, networkModel, train, weightedMse } from "../../src/train/trainer.js";
+import { type Batch, weightedMse } from "../../src/train/loss.js";
+import { ENGINE_MIN_MACS, networkModel } from "../../src/train/network.js";
+import { train } from "../../src/train/trainer.js";
 import { assertClose } from "../helpers.js";
 
 /** networkModel only carries the path through to the Model; a named stand-in suffices here. */

@@ -1,0 +1,143 @@
+/**
+ * A trained MLP as a `Model`: what sampling and the likelihood use, with no training code involved
+ * (this module depends on the network, its tensor algebra and the engine only).
+ */
+import type { FloatArray, Shape } from "../array.js";
+import { checkShape } from "../array.js";
+import type { Kind } from "../convert/kernel.js";
+import type { Model } from "../model/model.js";
+import type { GaussianPath } from "../path/path.js";
+import { constantDual, dualOps } from "./dual.js";
+import { type CompiledFn, type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
+import {
+  checkMlpConfig,
+  featureWidth,
+  type MlpConfig,
+  mlpFeatures,
+  mlpForward,
+  mlpParamSpecs,
+} from "./mlp.js";
+import { cloneTensors, type DiffOps, type DType, type HostTensor, hostOps } from "./tensor.js";
+
+/** Options of `networkModel`. */
+export interface NetworkModelOptions {
+  /**
+   * Where the forward pass runs: "auto" (default) sends a batch to the engine when its work,
+   * batch × multiply-adds per row, is at least ENGINE_MIN_MACS, else runs it on the host; "host" and
+   * "engine" force one side.
+   */
+  readonly forward?: "auto" | "host" | "engine";
+  /** The engine; default the jax-js engine, initialized on first use (predict then returns a promise until it is ready). */
+  readonly engine?: Engine;
+  /** g²(t) of the generative SDE; required when kind is "drift". */
+  readonly g2?: (t: number) => number;
+}
+
+/**
+ * Work (batch × multiply-adds per row) from which the engine's forward pass beats the host's.
+ * Measured (bench/train.ts and width 32–256 MLPs): the engine costs ~0.1–0.3 ms per call, the host
+ * ~1 ns per multiply-add, so they break even near 2¹⁶ multiply-adds.
+ */
+export const ENGINE_MIN_MACS = 65_536;
+
+/**
+ * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row
+ * at the shared time t. Weights are copied; the result has the weights' dtype. `dispose()` frees the
+ * engine copy of the weights. `jvp(xₜ, t, shape, v)` = (∂net/∂xₜ)·v per row, exact (forward-mode
+ * dual numbers on the host in float64), which the likelihood uses for exact divergences.
+ */
+export function networkModel(
+  params: readonly HostTensor[],
+  config: MlpConfig,
+  path: GaussianPath,
+  kind: Kind,
+  options: NetworkModelOptions = {},
+): Model & {
+  jvp(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array): Float64Array;
+  dispose(): void;
+} {
+  checkMlpConfig(config);
+  const dtype: DType = params[0]?.data instanceof Float64Array ? "float64" : "float32";
+  const weights = cloneTensors(params);
+  const specs = mlpParamSpecs(config);
+  if (
+    weights.length !== specs.length ||
+    specs.some((s, i) => s.shape.join(",") !== weights[i]!.shape.join(","))
+  ) {
+    throw new RangeError(
+      `networkModel: params do not fit the config (expected ${specs.map((s) => `${s.name} [${s.shape.join(", ")}]`).join(", ")}); pass the params trained with this config`,
+    );
+  }
+  const mode = options.forward ?? "auto";
+  if (mode !== "auto" && mode !== "host" && mode !== "engine") {
+    throw new TypeError(
+      `networkModel: options.forward must be "auto", "host" or "engine", got ${JSON.stringify(mode)}`,
+    );
+  }
+  const macsPerRow = specs
+    .filter((s) => s.shape.length === 2)
+    .reduce((n, s) => n + s.shape[0]! * s.shape[1]!, 0);
+  const ops = hostOps(dtype);
+  const width = featureWidth(config);
+  let engine = options.engine;
+  const ready = engine === undefined && mode !== "host" ? jaxEngine().then((e) => (engine = e)) : undefined;
+  let device: DeviceTensor[] | undefined;
+  let forward: CompiledFn | undefined;
+  const onEngine = (e: Engine, features: FloatArray, batch: number): FloatArray => {
+    device ??= weights.map((w) => e.upload(w));
+    forward ??= e.compile(<T>(o: DiffOps<T>, [p, [f]]: T[][]) => [[mlpForward(o, config, p!, f!)]]);
+    const input = e.upload({ shape: [batch, width], data: features });
+    const [[out]] = forward([device, [input]]) as [[DeviceTensor]];
+    input.dispose();
+    const result = e.download(out).data;
+    out.dispose();
+    return result;
+  };
+  const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray> => {
+    checkShape("networkModel.predict", "xt", xt, shape);
+    const n = shape.batch * width;
+    const features = mlpFeatures(
+      config,
+      xt,
+      t,
+      shape,
+      dtype === "float32" ? new Float32Array(n) : new Float64Array(n),
+    );
+    if (mode === "host" || (mode === "auto" && shape.batch * macsPerRow < ENGINE_MIN_MACS)) {
+      return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features }).data;
+    }
+    if (engine === undefined) return ready!.then((e) => onEngine(e, features, shape.batch));
+    return onEngine(engine, features, shape.batch);
+  };
+  const dualWeights = weights.map((w) => constantDual({ shape: w.shape, data: Float64Array.from(w.data) }));
+  const dual = dualOps(hostOps("float64"));
+  const jvp = (xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array => {
+    checkShape("networkModel.jvp", "xt", xt, shape);
+    checkShape("networkModel.jvp", "tangent", v, shape);
+    const features = mlpFeatures(config, xt, t, shape, new Float64Array(shape.batch * width));
+    // Tangent of the input features: v in the data columns; time features and padding are constant.
+    const tangent = new Float64Array(shape.batch * width);
+    for (let i = 0; i < shape.batch; i++)
+      for (let j = 0; j < shape.dim; j++) tangent[i * width + j] = v[i * shape.dim + j]!;
+    const out = mlpForward(dual, config, dualWeights, {
+      value: { shape: [shape.batch, width], data: features },
+      tangent: { shape: [shape.batch, width], data: tangent },
+    });
+    return (out.tangent?.data as Float64Array | undefined) ?? new Float64Array(xt.length);
+  };
+  const dispose = () => {
+    for (const d of device ?? []) d.dispose();
+    device = undefined;
+    forward?.dispose();
+    forward = undefined;
+  };
+  if (kind === "drift") {
+    const { g2 } = options;
+    if (typeof g2 !== "function")
+      throw new TypeError(
+        'networkModel: kind "drift" needs options.g2, the g²(t) the drift was trained with',
+      );
+    return { kind, path, g2, predict, jvp, dispose };
+  }
+  return { kind, path, predict, jvp, dispose };
+}
