@@ -85,7 +85,7 @@ export {
   TrainSession,
   train,
 } from "./train/trainer.js";
-export { type NetworkModelOptions, ENGINE_MIN_MACS, networkModel } from "./train/network.js";
+export { type NetworkModelOptions, ENGINE_MIN_ROW_MACS, networkModel } from "./train/network.js";
 export { type DatasetBatchesOptions, datasetBatches } from "./train/batches.js";
 export {
   type Checkpoint,

@@ -22,9 +22,9 @@ import { cloneTensors, type DiffOps, type DType, type HostTensor, hostOps } from
 /** Options of `networkModel`. */
 export interface NetworkModelOptions {
   /**
-   * Where the forward pass runs: "auto" (default) sends a batch to the engine when its work,
-   * batch × multiply-adds per row, is at least ENGINE_MIN_MACS, else runs it on the host; "host" and
-   * "engine" force one side.
+   * Where the forward pass runs: "auto" (default) decides once, by the network: on the engine when
+   * it has at least ENGINE_MIN_ROW_MACS multiply-adds per row, else on the host — never by the batch,
+   * so a sample does not depend on the batch it is drawn in. "host" and "engine" force one side.
    */
   readonly forward?: "auto" | "host" | "engine";
   /** The engine; default the jax-js engine, initialized on first use (predict then returns a promise until it is ready). */
@@ -34,11 +34,23 @@ export interface NetworkModelOptions {
 }
 
 /**
- * Work (batch × multiply-adds per row) from which the engine's forward pass beats the host's.
- * Measured (bench/train.ts and width 32–256 MLPs): the engine costs ~0.1–0.3 ms per call, the host
- * ~1 ns per multiply-add, so they break even near 2¹⁶ multiply-adds.
+ * Multiply-adds per row from which `networkModel` runs its forward pass on the engine. Measured on
+ * 2-D MLPs of depth 3 (forward ms, host vs engine): width 16 (864 per row) 0.27 vs 0.70 at batch 1
+ * and 18 vs 2.7 at batch 1024; width 32 (2752 per row) 0.07 vs 0.80 at batch 1, 0.73 vs 0.30 at 16,
+ * 21 vs 4.8 at 1024; width 256: 0.64 vs 0.52 at batch 1, 1113 vs 64 at 1024. The engine costs
+ * ~0.2–0.8 ms per call and is 5–20× faster per multiply-add, so from ~2¹¹ per row it is the better
+ * choice at every batch size a sampler uses; smaller networks stay on the host (synchronous).
  */
-export const ENGINE_MIN_MACS = 65_536;
+export const ENGINE_MIN_ROW_MACS = 2048;
+
+/** Throws naming `fn` unless t is a canonical time in [0, 1] (the domain every path is defined on). */
+function checkTime(fn: string, t: number): void {
+  if (typeof t !== "number" || !(t >= 0 && t <= 1)) {
+    throw new RangeError(
+      `${fn}: t must be a canonical time in [0, 1] (0 noise, 1 data), got ${String(t)}; the network is defined on its path's times only`,
+    );
+  }
+}
 
 /**
  * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row
@@ -79,8 +91,9 @@ export function networkModel(
     .reduce((n, s) => n + s.shape[0]! * s.shape[1]!, 0);
   const ops = hostOps(dtype);
   const width = featureWidth(config);
+  const onHost = mode === "host" || (mode === "auto" && macsPerRow < ENGINE_MIN_ROW_MACS);
   let engine = options.engine;
-  const ready = engine === undefined && mode !== "host" ? jaxEngine().then((e) => (engine = e)) : undefined;
+  const ready = engine === undefined && !onHost ? jaxEngine().then((e) => (engine = e)) : undefined;
   let device: DeviceTensor[] | undefined;
   let forward: CompiledFn | undefined;
   const onEngine = (e: Engine, features: FloatArray, batch: number): FloatArray => {
@@ -95,6 +108,7 @@ export function networkModel(
   };
   const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray> => {
     checkShape("networkModel.predict", "xt", xt, shape);
+    checkTime("networkModel.predict", t);
     const n = shape.batch * width;
     const features = mlpFeatures(
       config,
@@ -103,7 +117,7 @@ export function networkModel(
       shape,
       dtype === "float32" ? new Float32Array(n) : new Float64Array(n),
     );
-    if (mode === "host" || (mode === "auto" && shape.batch * macsPerRow < ENGINE_MIN_MACS)) {
+    if (onHost) {
       return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features }).data;
     }
     if (engine === undefined) return ready!.then((e) => onEngine(e, features, shape.batch));
@@ -113,6 +127,7 @@ export function networkModel(
   const dual = dualOps(hostOps("float64"));
   const jvp = (xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array => {
     checkShape("networkModel.jvp", "xt", xt, shape);
+    checkTime("networkModel.jvp", t);
     checkShape("networkModel.jvp", "tangent", v, shape);
     const features = mlpFeatures(config, xt, t, shape, new Float64Array(shape.batch * width));
     // Tangent of the input features: v in the data columns; time features and padding are constant.

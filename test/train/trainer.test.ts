@@ -8,7 +8,7 @@ import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from 
 import { optimizerConfig } from "../../src/train/optim.js";
 import { hostOps } from "../../src/train/tensor.js";
 import { type Batch, weightedMse } from "../../src/train/loss.js";
-import { ENGINE_MIN_MACS, networkModel } from "../../src/train/network.js";
+import { ENGINE_MIN_ROW_MACS, networkModel } from "../../src/train/network.js";
 import { train } from "../../src/train/trainer.js";
 import { assertClose } from "../helpers.js";
 
@@ -99,12 +99,14 @@ test("networkModel predicts the network at a shared t, the same on the host and 
   const a = await predict(host, xt, 0.3, shape);
   const b = await predict(onEngine, xt, 0.3, shape);
   assertClose(b, a, { rtol: 1e-5, atol: 1e-6 });
-  // 120 rows × 624 multiply-adds ≥ ENGINE_MIN_MACS: "auto" runs on the (lazily started) engine;
-  // 2 rows stay on the host, synchronously.
-  assert.ok(120 * 624 >= ENGINE_MIN_MACS && 2 * 624 < ENGINE_MIN_MACS);
-  assert.deepEqual(await predict(auto, xt, 0.3, shape), b);
+  // 624 multiply-adds per row < ENGINE_MIN_ROW_MACS: "auto" keeps this network on the host at every
+  // batch size, synchronously.
+  assert.ok(624 < ENGINE_MIN_ROW_MACS, "the test network is below the engine threshold");
+  const all = auto.predict(xt, 0.3, shape);
+  assert.ok(all instanceof Float32Array, "a small network predicts synchronously");
+  assert.deepEqual(Float64Array.from(all), a);
   const small = auto.predict(xt.subarray(0, 6), 0.3, { batch: 2, dim: 3 });
-  assert.ok(small instanceof Float32Array);
+  assert.ok(small instanceof Float32Array, "a small network predicts synchronously");
   assert.deepEqual(small, Float32Array.from(a.subarray(0, 6)));
   auto.dispose();
   onEngine.dispose();
@@ -115,6 +117,37 @@ test("networkModel predicts the network at a shared t, the same on the host and 
     data: features,
   });
   assert.deepEqual(a, Float64Array.from(direct.data));
+});
+
+test("networkModel's prediction of a row does not depend on the batch size, on either side of the engine threshold", async () => {
+  for (const width of [16, 64]) {
+    const config = mlpConfig({ dim: 2, width, depth: 2 });
+    const net = networkModel(initMlpParams(config, new Rng(6, 1)), config, path, "velocity");
+    const xt = new Rng(7).fillNormal(new Float64Array(2 * 300));
+    const rows = async (batch: number) =>
+      (await predict(net, xt.subarray(0, 2 * batch), 0.4, { batch, dim: 2 })).subarray(0, 2 * 40);
+    const reference = await rows(40);
+    for (const batch of [108, 300])
+      assert.deepEqual(await rows(batch), reference, `width ${width}, batch ${batch}`);
+    net.dispose();
+  }
+});
+
+test("networkModel rejects a time outside [0, 1] or NaN, naming the argument", () => {
+  const config = mlpConfig({ dim: 2, width: 8, depth: 1 });
+  const net = networkModel(initMlpParams(config, new Rng(1, 1)), config, path, "data");
+  const xt = new Float64Array(2);
+  for (const t of [Number.NaN, 1.5, -0.25, Number.POSITIVE_INFINITY]) {
+    assert.throws(
+      () => net.predict(xt, t, { batch: 1, dim: 2 }),
+      /networkModel\.predict: t must be a canonical time in \[0, 1\]/,
+    );
+    assert.throws(
+      () => net.jvp(xt, t, { batch: 1, dim: 2 }, xt),
+      /networkModel\.jvp: t must be a canonical time/,
+    );
+  }
+  assert.ok(net.predict(xt, 1, { batch: 1, dim: 2 }) instanceof Float32Array, "t = 1 is inside the domain");
 });
 
 test("networkModel rejects weights of another architecture and a drift model without g²", () => {
