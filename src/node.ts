@@ -44,12 +44,15 @@ export {
 } from "./train/mlp.js";
 export {
   type AdamMoments,
+  type EmaWarmup,
   type LrSchedule,
   type OptimizerConfig,
   type OptimizerOptions,
   adamUpdate,
   checkOptimizerConfig,
   clipByGlobalNorm,
+  DEFAULT_EMA_WARMUP,
+  emaDecayAt,
   emaUpdate,
   globalNorm,
   learningRate,
@@ -61,6 +64,7 @@ export {
   type TrainState,
   adaptiveTraining,
   checkAdaptiveTraining,
+  checkFiniteState,
   checkTrainState,
   initTrainState,
 } from "./train/state.js";
@@ -76,12 +80,14 @@ export {
 } from "./train/step.js";
 export {
   type BatchSource,
+  type DivergedQuantity,
   type StepInfo,
   type StepResult,
   type TrainOptions,
   type TrainResult,
   type TrainSessionOptions,
   type TrainSnapshot,
+  TrainingDivergedError,
   TrainSession,
   train,
 } from "./train/trainer.js";

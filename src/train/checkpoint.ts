@@ -1,8 +1,9 @@
 /**
  * Training checkpoints (Node only): a directory holding
  *   weights-<step>.safetensors  params (PyTorch names `layers.<l>.weight|bias`), `ema.<name>`,
- *                               `optimizer.m.<name>`, `optimizer.v.<name>` (Adam moments), and
- *                               `adaptive.logWeights` (F64, the learned θ) when the run has one;
+ *                               `optimizer.m.<name>`, `optimizer.v.<name>` (Adam moments),
+ *                               `adaptive.logWeights` (F64, the learned θ) when the run has one, and
+ *                               `history.loss` (F64, the loss of steps 1 … step) when known;
  *   config.json                 format/version, step, dtype, path spec, kind, schedule spec, MLP
  *                               architecture, optimizer config, adaptive-weight config (or null;
  *                               absent in older checkpoints), RNG state, and the weights file's
@@ -10,7 +11,8 @@
  * Both files are written atomically (temp file + rename), weights first: config.json is the commit
  * point, so an interrupted save leaves the previous checkpoint intact; older weights files are
  * removed after it. Loading validates config.json (zod), the hash, and every tensor against the
- * architecture, and names the file and the problem.
+ * architecture, and names the file and the problem. No checkpoint holds a non-finite number: saving
+ * refuses such a state and loading rejects one.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, rmSync } from "node:fs";
@@ -28,7 +30,13 @@ import type { ScheduleSpec } from "../schedule/schedule.js";
 import { ACTIVATIONS, checkMlpConfig, type MlpConfig, mlpParamSpecs } from "./mlp.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import type { DType, HostTensor } from "./tensor.js";
-import { type AdaptiveTraining, checkAdaptiveTraining, checkTrainState, type TrainState } from "./state.js";
+import {
+  type AdaptiveTraining,
+  checkAdaptiveTraining,
+  checkFiniteState,
+  checkTrainState,
+  type TrainState,
+} from "./state.js";
 import type { TrainSnapshot } from "./trainer.js";
 
 /** What the network was trained to predict, and on which path (JSON specs). */
@@ -51,6 +59,8 @@ export const CHECKPOINT_CONFIG = "config.json";
 const FORMAT = "difflux-checkpoint";
 /** The safetensors name of the learned adaptive log-weights θ. */
 const ADAPTIVE_TENSOR = "adaptive.logWeights";
+/** The safetensors name of the loss history (the loss of steps 1 … step). */
+const HISTORY_TENSOR = "history.loss";
 const VERSION = 1;
 
 const count = z.number().int().nonnegative();
@@ -78,6 +88,7 @@ const optimizerSchema = z.object({
     z.object({ kind: z.literal("warmupCosine"), warmupSteps: count, totalSteps: count, minLr: z.number() }),
   ]),
   emaDecay: z.number().nullable(),
+  emaWarmup: z.object({ gamma: positive, power: positive }).nullable().optional(),
 });
 
 const adaptiveSchema = z.object({ bins: count.min(1), learningRate: positive }).nullable();
@@ -128,6 +139,13 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   checkMlpConfig(model);
   checkOptimizerConfig(optimizer);
   checkTrainState("saveCheckpoint", state, model, optimizer, dtype, adaptive);
+  checkFiniteState("saveCheckpoint", state);
+  const history = checkpoint.lossHistory ?? null;
+  if (history !== null && (!(history instanceof Float64Array) || history.length !== state.step)) {
+    throw new RangeError(
+      `saveCheckpoint: lossHistory must be a Float64Array with one loss per completed step (${state.step}), got ${history instanceof Float64Array ? `length ${history.length}` : typeof history}`,
+    );
+  }
   if (!KINDS.includes(meta?.kind))
     throw new TypeError(
       `saveCheckpoint: meta.kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(meta?.kind)}`,
@@ -146,6 +164,7 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
       data: Float64Array.from(state.adaptive.logWeights),
     };
   }
+  if (history !== null) tensors[HISTORY_TENSOR] = { shape: [history.length], data: history };
   const bytes = encodeSafetensors(tensors, { format: FORMAT, step: String(state.step) });
   const file = weightsFile(state.step);
   writeFileAtomic(join(dir, file), bytes, { mkdir: true });
@@ -241,7 +260,8 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   }
   const config = parsed.data;
   const model = config.model as MlpConfig;
-  const optimizer = config.optimizer as OptimizerConfig;
+  // Checkpoints from before the EMA warm-up ran a constant decay.
+  const optimizer = { ...config.optimizer, emaWarmup: config.optimizer.emaWarmup ?? null } as OptimizerConfig;
   const dtype = config.dtype;
   const adaptive: AdaptiveTraining | null = config.adaptive ?? null;
   try {
@@ -298,8 +318,20 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   };
   try {
     checkTrainState(weightsPath, state, model, optimizer, dtype, adaptive);
+    checkFiniteState(weightsPath, state);
   } catch (err) {
     throw new Error(`loadCheckpoint: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const history = tensors[HISTORY_TENSOR];
+  if (
+    history !== undefined &&
+    (!(history.data instanceof Float64Array) ||
+      history.shape.length !== 1 ||
+      history.shape[0] !== config.step)
+  ) {
+    throw new Error(
+      `loadCheckpoint: ${weightsPath}: ${HISTORY_TENSOR} must be float64 of shape [${config.step}] (one loss per step), got [${history.shape.join(", ")}]; the file is corrupt`,
+    );
   }
   return {
     meta: { path: config.path, kind: config.kind, schedule: config.schedule as ScheduleSpec | null },
@@ -309,5 +341,6 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     adaptive,
     state,
     rng: config.rng as RngState,
+    lossHistory: history === undefined ? null : (history.data as Float64Array),
   };
 }

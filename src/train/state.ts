@@ -164,3 +164,27 @@ export function checkTrainState(
     });
   }
 }
+
+/**
+ * Throws naming `fn`, the tensor and the index of the first non-finite number in `state` (weights,
+ * moments, EMA): such a state is never written, and a file holding one is
+ * rejected.
+ */
+export function checkFiniteState(fn: string, state: TrainState): void {
+  const groups: [string, readonly HostTensor[] | null][] = [
+    ["params", state.params],
+    ["moments.m", state.moments.m],
+    ["moments.v", state.moments.v],
+    ["ema", state.ema],
+  ];
+  for (const [group, tensors] of groups) {
+    for (const [i, t] of (tensors ?? []).entries()) {
+      const bad = t.data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        throw new RangeError(
+          `${fn}: ${group}[${i}] has the non-finite value ${t.data[bad]} at index ${bad}; training diverged — no checkpoint holds non-finite weights (resume from an earlier one with a lower learning rate)`,
+        );
+      }
+    }
+  }
+}

@@ -22,6 +22,7 @@ import {
   adamUpdate,
   checkOptimizerConfig,
   clipByGlobalNorm,
+  emaDecayAt,
   emaUpdate,
   globalNorm,
   type OptimizerConfig,
@@ -85,20 +86,14 @@ export interface TrainStep {
 
 /**
  * The compiled program. Groups in: [params, m, v, ema, [features, target, weight],
- * [stepSize, invSqrtBc2, decay]]; out: [params, m, v, ema, [loss, gradNorm, paramNorm]] (gradNorm
+ * [stepSize, invSqrtBc2, decay, emaDecay, 1 − emaDecay]]; out: [params, m, v, ema, [loss, gradNorm, paramNorm]] (gradNorm
  * before clipping), with `rowLosses` [loss, gradNorm, paramNorm, ℓ] (ℓ of shape [batch], from the
  * same forward pass).
  */
 function stepProgram(model: MlpConfig, optimizer: OptimizerConfig, batch: number, rowLosses: boolean) {
   return <T>(ops: DiffOps<T>, groups: T[][]): T[][] => {
-    const [params, m, v, ema, [features, target, weight], [stepSize, invSqrtBc2, decay]] = groups as [
-      T[],
-      T[],
-      T[],
-      T[],
-      T[],
-      T[],
-    ];
+    const [params, m, v, ema, [features, target, weight], [stepSize, invSqrtBc2, decay, emaDecay, emaRest]] =
+      groups as [T[], T[], T[], T[], T[], T[]];
     const inputs = { features: features!, target: target!, weight: weight!, batch };
     const [loss, grads, rows] = rowLosses
       ? lossRowLossesAndGrad(ops, model, params, inputs)
@@ -114,7 +109,7 @@ function stepProgram(model: MlpConfig, optimizer: OptimizerConfig, batch: number
       { m, v },
       { stepSize: stepSize!, invSqrtBc2: invSqrtBc2!, decay: decay! },
     );
-    const nextEma = optimizer.emaDecay === null ? [] : emaUpdate(ops, ema, next.params, optimizer.emaDecay);
+    const nextEma = optimizer.emaDecay === null ? [] : emaUpdate(ops, ema, next.params, emaDecay!, emaRest!);
     const paramNorm = globalNorm(ops, next.params);
     return [
       next.params,
@@ -170,7 +165,8 @@ export function trainStep(
         compiled.set(rows, program);
       }
       const s = adamScalars(optimizer, optState.count);
-      const scalars = [s.stepSize, s.invSqrtBc2, s.decay].map((x) => engine.scalar(x, dtype));
+      const beta = optimizer.emaDecay === null ? 0 : emaDecayAt(optimizer, optState.count);
+      const scalars = [s.stepSize, s.invSqrtBc2, s.decay, beta, 1 - beta].map((x) => engine.scalar(x, dtype));
       const [nextParams, m, v, ema, outputs] = program([
         params,
         optState.m,

@@ -148,8 +148,18 @@ export interface TrainOptions {
   readonly adaptive?: AdaptiveTraining | null;
   /** Make the compiled step also output the row losses, for `StepInfo.rowLosses()` (default false). */
   readonly rowLosses?: boolean;
-  /** Continue from a saved state and RNG state (e.g. `loadCheckpoint`); `seed` is then ignored. */
-  readonly resume?: { readonly state: TrainState; readonly rng: RngState };
+  /**
+   * Continue from a saved state and RNG state (e.g. `loadCheckpoint`); `seed` is then ignored. With
+   * `lossHistory` (the loss of steps 1 … state.step, as checkpoints store it) the snapshots and the
+   * result carry the whole run's history.
+   */
+  readonly resume?: {
+    readonly state: TrainState;
+    readonly rng: RngState;
+    readonly lossHistory?: Float64Array | null;
+  };
+  /** What is trained, for error messages (e.g. "vp / noise, min-snr"); default "this run". */
+  readonly recipe?: string;
   /** Called (and awaited) after every step; return false (or a promise of false) to stop early. */
   readonly onStep?: (info: StepInfo) => unknown;
   /**
@@ -171,19 +181,121 @@ export interface TrainSnapshot {
   readonly adaptive: AdaptiveTraining | null;
   readonly state: TrainState;
   readonly rng: RngState;
+  /**
+   * The loss of every step 1 … state.step (taken before each update), saved with the state so the
+   * history survives any interruption; null when a run was resumed without its history.
+   */
+  readonly lossHistory?: Float64Array | null;
 }
 
 /** Result of `train`: the final state, the RNG state to resume from, and the loss of every step run. */
 export interface TrainResult {
   readonly state: TrainState;
   readonly rng: RngState;
+  /** The loss of every step this call ran. */
   readonly losses: Float64Array;
+  /** The loss of every step 1 … state.step, null when the run was resumed without its history. */
+  readonly lossHistory: Float64Array | null;
+}
+
+/** Which quantity of a step stopped being finite. */
+export type DivergedQuantity = "loss" | "gradient" | "weights";
+
+/**
+ * Thrown by `train` when a step's loss, gradient norm or updated weights are not finite: training
+ * stops at once, before the state is saved, so the last checkpoint holds the last finite weights.
+ * The message names the step, the recipe and the likely cause.
+ */
+export class TrainingDivergedError extends Error {
+  override readonly name = "TrainingDivergedError";
+  constructor(
+    message: string,
+    /** The step (1-based) whose result was not finite. */
+    readonly step: number,
+    readonly quantity: DivergedQuantity,
+    /** The non-finite value (loss, gradient norm or weight norm). */
+    readonly value: number,
+    /** The likely cause, in words. */
+    readonly likelyCause: string,
+  ) {
+    super(message);
+  }
+}
+
+/** max |x| of an array (NaN if any entry is NaN) and the row of the largest entry. */
+function largest(a: FloatArray, dim: number): { value: number; row: number } {
+  let value = 0;
+  let row = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.abs(a[i]!);
+    if (!(x <= value)) {
+      value = x;
+      row = Math.floor(i / dim);
+      if (Number.isNaN(x)) break;
+    }
+  }
+  return { value, row };
+}
+
+/**
+ * The error for a step whose loss, gradient norm or weights are not finite, with the likely cause:
+ * a batch with non-finite or extreme targets/weights (an unbounded weighting, or inputs/targets the
+ * network parameterisation does not scale), a learning rate that overflowed the update, or a
+ * gradient that grew over the previous steps (learning rate too high, clipping off).
+ */
+function divergence(
+  recipe: string,
+  step: number,
+  result: { loss: number; gradNorm: number; paramNorm: number; batch: Batch },
+  optimizer: OptimizerConfig,
+  recentGradNorms: readonly number[],
+): TrainingDivergedError {
+  const { loss, gradNorm, paramNorm, batch } = result;
+  const quantity: DivergedQuantity = !Number.isFinite(loss)
+    ? "loss"
+    : !Number.isFinite(gradNorm)
+      ? "gradient"
+      : "weights";
+  const value = quantity === "loss" ? loss : quantity === "gradient" ? gradNorm : paramNorm;
+  const dim = batch.t.length > 0 ? batch.target.length / batch.t.length : 1;
+  const target = largest(batch.target, dim);
+  const input = largest(batch.xt, dim);
+  const weight = largest(batch.weight, 1);
+  const sorted = [...recentGradNorms].sort((a, b) => a - b);
+  const median = sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : Number.NaN;
+  const last = recentGradNorms.at(-1) ?? Number.NaN;
+  let cause: string;
+  if (!Number.isFinite(target.value) || !Number.isFinite(input.value) || !Number.isFinite(weight.value)) {
+    cause = `the batch itself is not finite (max |xₜ| ${input.value}, |target| ${target.value}, weight ${weight.value}): the data, the loss weighting or the time density produce non-finite values — check them`;
+  } else if (quantity === "weights") {
+    cause = `the update blew up the weights with a finite loss and gradient: the learning rate ${optimizer.lr} is too large — lower it`;
+  } else if (Number.isFinite(last) && median > 0 && last > 100 * median) {
+    cause = `the gradient norm grew from ${median.toPrecision(3)} to ${last.toPrecision(3)} over the last ${recentGradNorms.length} steps: the learning rate ${optimizer.lr} is too high${optimizer.clipNorm === null ? " and gradients are not clipped" : ""} — lower it${optimizer.clipNorm === null ? " or set clipNorm" : ""}`;
+  } else if (weight.value > 1e6 || target.value > 1e4 || input.value > 1e4) {
+    cause = `the batch has extreme values (max weight ${weight.value.toPrecision(3)} at t = ${batch.t[weight.row]}, max |target| ${target.value.toPrecision(3)} at t = ${batch.t[target.row]}, max |xₜ| ${input.value.toPrecision(3)}): a weighting unbounded near an end of the path, or inputs/targets the network does not scale — precondition the network, standardize the data, or bound the weighting`;
+  } else {
+    cause = `the loss overflowed float32 (max weight ${weight.value.toPrecision(3)}, max |target| ${target.value.toPrecision(3)}, gradient norm ${last.toPrecision(3)} the step before): lower the learning rate, clip gradients, or precondition the network`;
+  }
+  const what =
+    quantity === "loss"
+      ? `the loss is ${value}`
+      : quantity === "gradient"
+        ? `the gradient norm is ${value}`
+        : `the norm of the updated weights is ${value} (a weight is not finite, or too large for the norm to fit the dtype)`;
+  return new TrainingDivergedError(
+    `train: ${what} at step ${step} of ${recipe}; training stopped and the last checkpoint is kept. Likely cause: ${cause}`,
+    step,
+    quantity,
+    value,
+    cause,
+  );
 }
 
 /**
  * Trains the MLP: for k = state.step … steps − 1, batch = batchSource(k, rng), one Adam/AdamW step on
  * the weighted MSE. Bit-for-bit deterministic; resuming from a checkpoint reproduces the
- * uninterrupted run.
+ * uninterrupted run. A step whose loss, gradient norm or weights are not finite throws a
+ * `TrainingDivergedError` before anything is saved.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, steps, batchSource, onStep, checkpoint } = options;
@@ -223,11 +335,36 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     rowLosses: options.rowLosses === true,
   });
   const losses: number[] = [];
+  const resumed = options.resume?.lossHistory ?? null;
+  const earlier =
+    options.resume === undefined
+      ? []
+      : resumed !== null && resumed.length === state.step
+        ? [...resumed]
+        : null;
+  const history = () => (earlier === null ? null : Float64Array.from([...earlier, ...losses]));
   const save = () =>
-    checkpoint?.save({ model, optimizer, dtype, adaptive, state: session.state(), rng: rng.getState() });
+    checkpoint?.save({
+      model,
+      optimizer,
+      dtype,
+      adaptive,
+      state: session.state(),
+      rng: rng.getState(),
+      lossHistory: history(),
+    });
+  const recipe = options.recipe ?? "this run";
+  const recentGradNorms: number[] = [];
   try {
     while (session.step < steps) {
       const { rowLosses, ...info } = session.run(batchSource(session.step, rng));
+      if (
+        !(Number.isFinite(info.loss) && Number.isFinite(info.gradNorm) && Number.isFinite(info.paramNorm))
+      ) {
+        throw divergence(recipe, session.step, info, optimizer, recentGradNorms);
+      }
+      recentGradNorms.push(info.gradNorm);
+      if (recentGradNorms.length > 50) recentGradNorms.shift();
       losses.push(info.loss);
       if (checkpoint !== undefined && session.step % checkpoint.every === 0 && session.step < steps) save();
       const step: StepInfo = {
@@ -246,7 +383,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (onStep !== undefined && (await onStep(step)) === false) break;
     }
     save();
-    return { state: session.state(), rng: rng.getState(), losses: Float64Array.from(losses) };
+    return {
+      state: session.state(),
+      rng: rng.getState(),
+      losses: Float64Array.from(losses),
+      lossHistory: history(),
+    };
   } finally {
     session.dispose();
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ import {
   initTrainState,
   type TrainState,
 } from "../../src/train/state.js";
-import { type BatchSource, train } from "../../src/train/trainer.js";
+import { type BatchSource, TrainingDivergedError, train } from "../../src/train/trainer.js";
 
 const root = mkdtempSync(join(tmpdir(), "difflux-checkpoint-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -141,11 +142,13 @@ async function resumeMatchesUninterrupted(adaptive: AdaptiveTraining | null) {
     steps: 8,
     batchSource,
     adaptive,
-    resume: { state: saved.state, rng: saved.rng },
+    resume: { state: saved.state, rng: saved.rng, lossHistory: saved.lossHistory },
   });
   assertSameState(resumed.state, uninterrupted.state);
   assert.deepEqual(resumed.rng, uninterrupted.rng, "RNG state");
   assert.deepEqual([...first.losses, ...resumed.losses], [...uninterrupted.losses], "loss history");
+  assert.deepEqual(saved.lossHistory, first.losses, "the checkpoint holds the loss history");
+  assert.deepEqual(resumed.lossHistory, uninterrupted.losses, "the resumed run reports the whole history");
   return { uninterrupted, dir, saved };
 }
 
@@ -205,8 +208,10 @@ test("resuming a run that learns adaptive loss weights reproduces the uninterrup
 test("a checkpoint without an adaptive entry (older files) loads with adaptive null; a bad θ tensor is named", () => {
   const c = savedCheckpoint();
   const { adaptive: _, ...older } = c.config;
-  writeFileSync(c.configPath, JSON.stringify(older));
+  const { emaWarmup: __, ...olderOptimizer } = c.config.optimizer;
+  writeFileSync(c.configPath, JSON.stringify({ ...older, optimizer: olderOptimizer }));
   assert.equal(loadCheckpoint(c.dir).adaptive, null, "missing means none");
+  assert.equal(loadCheckpoint(c.dir).optimizer.emaWarmup, null, "no emaWarmup entry means a constant decay");
   assert.equal(loadCheckpoint(c.dir).state.adaptive, null, "no learned weights");
   // Claiming adaptive weights the weights file does not hold.
   writeFileSync(c.configPath, JSON.stringify({ ...c.config, adaptive: { bins: 3, learningRate: 1 } }));
@@ -338,5 +343,114 @@ test("train rejects a resume state that does not fit the model, naming the tenso
   await assert.rejects(
     train({ model, optimizer, steps: 2, batchSource, resume: { state, rng: new Rng(1).getState() } }),
     /train: resume: params layers\.0\.weight has shape \[8, 8\] but the MLP needs \[16, 8\]/,
+  );
+});
+
+test("a run killed between checkpoints resumes with its full loss history and ends bit-identical to an uninterrupted run", async () => {
+  const uninterrupted = await train({ model, optimizer, steps: 10, batchSource, seed: 8 });
+  const dir = freshDir();
+  const crash = new Error("killed");
+  await assert.rejects(
+    train({
+      model,
+      optimizer,
+      steps: 10,
+      batchSource,
+      seed: 8,
+      checkpoint: { every: 4, save: checkpointSaver(dir, meta) },
+      onStep: ({ step }) => {
+        if (step === 6) throw crash;
+      },
+    }),
+    (err) => err === crash,
+  );
+  const saved = loadCheckpoint(dir);
+  assert.equal(saved.state.step, 4);
+  assert.deepEqual(saved.lossHistory, uninterrupted.losses.slice(0, 4), "the history of the saved steps");
+  const resumed = await train({
+    model,
+    optimizer,
+    steps: 10,
+    batchSource,
+    resume: { state: saved.state, rng: saved.rng, lossHistory: saved.lossHistory },
+  });
+  assertSameState(resumed.state, uninterrupted.state);
+  assert.deepEqual(resumed.lossHistory, uninterrupted.losses);
+  // Without its history a resumed run still trains, and says the history is unknown.
+  const blind = await train({
+    model,
+    optimizer,
+    steps: 5,
+    batchSource,
+    resume: { state: saved.state, rng: saved.rng },
+  });
+  assert.equal(blind.lossHistory, null);
+});
+
+test("a diverging run stops with the step, the recipe and the likely cause, and keeps its last finite checkpoint", async () => {
+  const dir = freshDir();
+  const save = checkpointSaver(dir, meta);
+  const start = await train({ model, optimizer, steps: 3, batchSource, checkpoint: { every: 1, save } });
+  let error: unknown;
+  try {
+    await train({
+      model,
+      optimizer: optimizerConfig({ ...optimizer, lr: 1e30, clipNorm: null }),
+      steps: 50,
+      batchSource,
+      recipe: "rectified-flow / velocity",
+      resume: { state: start.state, rng: start.rng, lossHistory: start.lossHistory },
+      checkpoint: { every: 1, save },
+    });
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof TrainingDivergedError, `expected a TrainingDivergedError, got ${String(error)}`);
+  assert.match(
+    error.message,
+    /^train: the .* at step 4 of rectified-flow \/ velocity; training stopped and the last checkpoint is kept\. Likely cause: .*learning rate 1e\+30 is too large/,
+  );
+  assert.equal(error.step, 4);
+  assert.ok(!error.message.includes("\n"), "one line");
+  const kept = loadCheckpoint(dir);
+  assert.equal(kept.state.step, 3, "the checkpoint of the step before");
+  assertSameState(kept.state, start.state);
+});
+
+test("saveCheckpoint refuses and loadCheckpoint rejects non-finite weights, naming the tensor", () => {
+  const state = initTrainState(model, optimizer, new Rng(1, 1));
+  const poisoned: TrainState = {
+    ...state,
+    params: state.params.map((p, i) =>
+      i === 2 ? { shape: p.shape, data: p.data.map((x, j) => (j === 3 ? Number.NaN : x)) } : p,
+    ),
+  };
+  const checkpoint: Checkpoint = {
+    meta,
+    model,
+    optimizer,
+    dtype: "float32",
+    adaptive: null,
+    state: poisoned,
+    rng: new Rng(1).getState(),
+  };
+  assert.throws(
+    () => saveCheckpoint(freshDir(), checkpoint),
+    /saveCheckpoint: params\[2\] has the non-finite value NaN at index 3/,
+  );
+  // A file written by something else: valid hash, an infinite EMA weight.
+  const c = savedCheckpoint();
+  const { tensors, metadata } = decodeSafetensors(readFileSync(c.weightsPath));
+  tensors["ema.layers.1.bias"]!.data[0] = Number.POSITIVE_INFINITY;
+  const bytes = encodeSafetensors(tensors, metadata);
+  writeFileSync(c.weightsPath, bytes);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  writeFileSync(
+    c.configPath,
+    JSON.stringify({ ...c.config, weights: { ...c.config.weights, bytes: bytes.length, sha256 } }),
+  );
+  assert.throws(
+    () => loadCheckpoint(c.dir),
+    /loadCheckpoint: .*weights-0\.safetensors: ema\[3\] has the non-finite value Infinity at index 0/,
   );
 });

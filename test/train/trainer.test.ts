@@ -6,7 +6,7 @@ import { Rng } from "../../src/random/rng.js";
 import { jaxEngine } from "../../src/train/engine.js";
 import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
-import { hostOps } from "../../src/train/tensor.js";
+import { type HostTensor, hostOps } from "../../src/train/tensor.js";
 import { type Batch, weightedMse } from "../../src/train/loss.js";
 import { ENGINE_MIN_ROW_MACS, networkModel } from "../../src/train/network.js";
 import { train } from "../../src/train/trainer.js";
@@ -229,4 +229,34 @@ test("training in float64 keeps every tensor float64 and decreases the loss", as
     ),
   );
   assert.ok(result.losses[29]! < 0.5 * result.losses[0]!);
+});
+
+test("after a short run the warmed-up EMA predicts as well as the weights, while a constant 0.999 EMA still carries the initialization", async () => {
+  const model = mlpConfig({ dim: 2, width: 16, depth: 1 });
+  const rms = async (params: HostTensor[]) => {
+    const net = networkModel(params, model, path, "velocity");
+    const xt = new Rng(99).fillNormal(new Float64Array(2 * 200));
+    const out = await predict(net, xt, 0.5, { batch: 200, dim: 2 });
+    let err = 0;
+    for (let i = 0; i < 200; i++) {
+      const f = linearMap(xt[2 * i]!, xt[2 * i + 1]!, 0.5);
+      err += (out[2 * i]! - f[0]) ** 2 + (out[2 * i + 1]! - f[1]) ** 2;
+    }
+    return Math.sqrt(err / 400);
+  };
+  const run = (emaWarmup: null | undefined) =>
+    train({
+      model,
+      optimizer: optimizerConfig({ lr: 1e-2, emaDecay: 0.999, ...(emaWarmup === null ? { emaWarmup } : {}) }),
+      steps: 200,
+      seed: 4,
+      batchSource: (_k, rng) => linearBatch(64, rng),
+    });
+  const warm = await run(undefined);
+  const constant = await run(null);
+  const weights = await rms(warm.state.params);
+  const ema = await rms(warm.state.ema!);
+  const stale = await rms(constant.state.ema!);
+  assert.ok(ema <= 1.5 * weights, `warmed-up EMA RMS error ${ema} vs weights ${weights}`);
+  assert.ok(stale > 5 * weights, `constant EMA RMS error ${stale} vs weights ${weights}`);
 });
