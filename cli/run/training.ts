@@ -272,6 +272,7 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
     | {
         state: ReturnType<Library["loadCheckpoint"]>["state"];
         rng: ReturnType<Library["loadCheckpoint"]>["rng"];
+        lossHistory?: Float64Array | null;
       }
     | undefined;
   let history: number[] = [];
@@ -291,7 +292,7 @@ export async function trainModel(s: TrainSettings, progress: boolean): Promise<T
         `--steps: ${s.out} is already trained for ${ckpt.state.step} steps — pass a larger --steps to continue`,
       );
     }
-    resume = { state: ckpt.state, rng: ckpt.rng };
+    resume = { state: ckpt.state, rng: ckpt.rng, lossHistory: ckpt.lossHistory };
     history = savedLosses(lib, s.out, ckpt.state.step);
   }
   const start = resume?.state.step ?? 0;
