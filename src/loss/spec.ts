@@ -8,11 +8,13 @@ import {
   type TimeDensity,
   type TimeDensitySpec,
   cosmapTime,
+  ddpmTimestepTime,
   logNormalSigmaTime,
   logUniformSigmaTime,
   logitNormalTime,
   modeTime,
   stratifiedTime,
+  uniformLevelTime,
   uniformTime,
 } from "./density.js";
 import {
@@ -23,8 +25,10 @@ import {
   minSnrWeighting,
   sd3CosmapWeighting,
   sd3SigmaSqrtWeighting,
+  snrOnNoiseWeighting,
   snrWeighting,
   softMinSnrWeighting,
+  truncatedSnrOnNoiseWeighting,
   truncatedSnrWeighting,
   uniformWeighting,
 } from "./weighting.js";
@@ -39,6 +43,8 @@ const WEIGHTINGS = [
   "sd3SigmaSqrt",
   "sd3Cosmap",
   "likelihood",
+  "snrOnNoise",
+  "truncatedSnrOnNoise",
   "adaptive",
 ] as const;
 
@@ -50,6 +56,8 @@ const DENSITIES = [
   "logUniformSigma",
   "mode",
   "cosmap",
+  "uniformLevel",
+  "ddpmTimestep",
 ] as const;
 
 function unknown(fn: string, known: readonly string[], name: unknown): never {
@@ -84,6 +92,10 @@ export function weightingFromSpec(spec: WeightingSpec): Weighting {
       return sd3CosmapWeighting();
     case "likelihood":
       return likelihoodWeighting();
+    case "snrOnNoise":
+      return snrOnNoiseWeighting();
+    case "truncatedSnrOnNoise":
+      return truncatedSnrOnNoiseWeighting({ max: spec.max });
     case "adaptive":
       return adaptiveWeighting({ bins: spec.bins, logWeights: spec.logWeights });
     case "custom":
@@ -114,6 +126,10 @@ export function timeDensityFromSpec(spec: TimeDensitySpec): TimeDensity {
       return modeTime({ scale: spec.scale });
     case "cosmap":
       return cosmapTime();
+    case "uniformLevel":
+      return uniformLevelTime();
+    case "ddpmTimestep":
+      return ddpmTimestepTime(spec.steps === null ? {} : { steps: spec.steps });
     case "custom":
       return custom(fn, spec.description, "proportionalTime(f) or your own TimeDensity");
     default:

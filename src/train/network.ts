@@ -5,6 +5,7 @@
 import type { FloatArray, Shape } from "../array.js";
 import { checkShape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
+import { kindPreconditioning, noiseLevelInput } from "../loss/edm.js";
 import type { Model } from "../model/model.js";
 import type { GaussianPath } from "../path/path.js";
 import { constantDual, dualOps } from "./dual.js";
@@ -31,6 +32,35 @@ export interface NetworkModelOptions {
   readonly engine?: Engine;
   /** g²(t) of the generative SDE; required when kind is "drift". */
   readonly g2?: (t: number) => number;
+  /** How the MLP's output becomes the prediction (default { kind: "direct" }); see `NetworkParameterization`. */
+  readonly parameterization?: NetworkParameterization;
+}
+
+/**
+ * How a network's raw output F becomes the model's prediction (JSON; stored in checkpoints):
+ *   direct:         prediction = F(xₜ, t);
+ *   preconditioned: prediction = cSkip·xₜ + cOut·F(cIn·xₜ, τ), with cSkip, cOut, cIn of
+ *                   `kindPreconditioning` (for data of standard deviation sigmaData per coordinate) and
+ *                   τ = α/(α + σ) (`noiseLevelInput`): the network sees unit-variance inputs and
+ *                   targets on every path, and one time embedding serves every path.
+ * Preconditioning needs a scalar level (affine paths). Source: Karras et al. 2022, §5.
+ */
+export type NetworkParameterization =
+  | { readonly kind: "direct" }
+  | { readonly kind: "preconditioned"; readonly sigmaData: number };
+
+/** Throws naming `fn` unless `p` is a NetworkParameterization. */
+export function checkParameterization(fn: string, p: NetworkParameterization): void {
+  if (p?.kind === "direct") return;
+  if (p?.kind === "preconditioned") {
+    if (typeof p.sigmaData === "number" && p.sigmaData > 0 && Number.isFinite(p.sigmaData)) return;
+    throw new RangeError(
+      `${fn}: parameterization.sigmaData must be a finite number > 0 (the data's standard deviation; 1 for standardized data), got ${String(p.sigmaData)}`,
+    );
+  }
+  throw new TypeError(
+    `${fn}: parameterization must be { kind: "direct" } or { kind: "preconditioned", sigmaData }, got ${JSON.stringify(p)}`,
+  );
 }
 
 /**
@@ -54,9 +84,11 @@ function checkTime(fn: string, t: number): void {
 
 /**
  * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row
- * at the shared time t. Weights are copied; the result has the weights' dtype. `dispose()` frees the
- * engine copy of the weights. `jvp(xₜ, t, shape, v)` = (∂net/∂xₜ)·v per row, exact (forward-mode
- * dual numbers on the host in float64), which the likelihood uses for exact divergences.
+ * at the shared time t (directly, or through the preconditioning of `options.parameterization`).
+ * Weights are copied; a direct network's result has the weights' dtype, a preconditioned one's is
+ * float64. `dispose()` frees the engine copy of the weights. `jvp(xₜ, t, shape, v)` =
+ * (∂prediction/∂xₜ)·v per row, exact (forward-mode dual numbers on the host in float64), which the
+ * likelihood uses for exact divergences. predict and jvp reject t outside [0, 1].
  */
 export function networkModel(
   params: readonly HostTensor[],
@@ -80,6 +112,8 @@ export function networkModel(
       `networkModel: params do not fit the config (expected ${specs.map((s) => `${s.name} [${s.shape.join(", ")}]`).join(", ")}); pass the params trained with this config`,
     );
   }
+  const parameterization = options.parameterization ?? { kind: "direct" };
+  checkParameterization("networkModel", parameterization);
   const mode = options.forward ?? "auto";
   if (mode !== "auto" && mode !== "host" && mode !== "engine") {
     throw new TypeError(
@@ -106,30 +140,63 @@ export function networkModel(
     out.dispose();
     return result;
   };
-  const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray> => {
-    checkShape("networkModel.predict", "xt", xt, shape);
-    checkTime("networkModel.predict", t);
-    const n = shape.batch * width;
-    const features = mlpFeatures(
-      config,
-      xt,
-      t,
-      shape,
-      dtype === "float32" ? new Float32Array(n) : new Float64Array(n),
-    );
-    if (onHost) {
-      return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features }).data;
+  /** F on feature rows, on the side chosen for this network. */
+  const raw = (features: FloatArray, batch: number): FloatArray | Promise<FloatArray> => {
+    if (onHost) return mlpForward(ops, config, weights, { shape: [batch, width], data: features }).data;
+    if (engine === undefined) return ready!.then((e) => onEngine(e, features, batch));
+    return onEngine(engine, features, batch);
+  };
+  /** The preconditioning at t (null for a direct network). */
+  const coefficients = (fn: string, t: number) => {
+    if (parameterization.kind === "direct") return null;
+    const level = path.slice(t).level;
+    if (level === undefined) {
+      throw new TypeError(
+        `${fn}: a preconditioned network needs a scalar noise level, but the path "${path.name}" has none (a bridge); train it with parameterization { kind: "direct" }`,
+      );
     }
-    if (engine === undefined) return ready!.then((e) => onEngine(e, features, shape.batch));
-    return onEngine(engine, features, shape.batch);
+    const g2 = kind === "drift" ? options.g2?.(t) : undefined;
+    return {
+      ...kindPreconditioning(level, kind, parameterization.sigmaData, g2),
+      tau: noiseLevelInput(level),
+    };
+  };
+  const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray> => {
+    const fn = "networkModel.predict";
+    checkShape(fn, "xt", xt, shape);
+    checkTime(fn, t);
+    const n = shape.batch * width;
+    const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+    const c = coefficients(fn, t);
+    if (c === null) return raw(mlpFeatures(config, xt, t, shape, out), shape.batch);
+    const input = xt.map((x) => c.cIn * x);
+    const combine = (f: FloatArray): Float64Array => xt.map((x, i) => c.cSkip * x + c.cOut * f[i]!);
+    const f = raw(mlpFeatures(config, input, c.tau, shape, out), shape.batch);
+    return f instanceof Promise ? f.then(combine) : combine(f);
   };
   const dualWeights = weights.map((w) => constantDual({ shape: w.shape, data: Float64Array.from(w.data) }));
   const dual = dualOps(hostOps("float64"));
   const jvp = (xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array => {
-    checkShape("networkModel.jvp", "xt", xt, shape);
-    checkTime("networkModel.jvp", t);
-    checkShape("networkModel.jvp", "tangent", v, shape);
-    const features = mlpFeatures(config, xt, t, shape, new Float64Array(shape.batch * width));
+    const fn = "networkModel.jvp";
+    checkShape(fn, "xt", xt, shape);
+    checkTime(fn, t);
+    checkShape(fn, "tangent", v, shape);
+    const c = coefficients(fn, t);
+    if (c !== null) {
+      // ∂(cSkip·x + cOut·F(cIn·x))/∂x · v = cSkip·v + cOut·cIn·(∂F/∂x)(cIn·x)·v.
+      const inner = rawJvp(
+        xt.map((x) => c.cIn * x),
+        c.tau,
+        shape,
+        v,
+      );
+      return v.map((vi, i) => c.cSkip * vi + c.cOut * c.cIn * inner[i]!);
+    }
+    return rawJvp(xt, t, shape, v);
+  };
+  /** (∂F/∂x)·v of the raw network at time input `time`. */
+  const rawJvp = (xt: Float64Array, time: number, shape: Shape, v: Float64Array): Float64Array => {
+    const features = mlpFeatures(config, xt, time, shape, new Float64Array(shape.batch * width));
     // Tangent of the input features: v in the data columns; time features and padding are constant.
     const tangent = new Float64Array(shape.batch * width);
     for (let i = 0; i < shape.batch; i++)
