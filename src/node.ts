@@ -91,7 +91,30 @@ export {
   TrainSession,
   train,
 } from "./train/trainer.js";
-export { type NetworkModelOptions, ENGINE_MIN_ROW_MACS, networkModel } from "./train/network.js";
+export {
+  type NetworkModelOptions,
+  type NetworkParameterization,
+  ENGINE_MIN_ROW_MACS,
+  checkParameterization,
+  networkModel,
+} from "./train/network.js";
+export {
+  type RecipeOptions,
+  type RecipeWeightProfile,
+  MAX_TAIL_SHARE,
+  checkRecipe,
+  recipeProblem,
+  recipeWeightProfile,
+} from "./train/recipe.js";
+export {
+  type Standardization,
+  STANDARDIZATION_FLOOR,
+  checkStandardization,
+  fitStandardization,
+  standardizationLogDet,
+  standardize,
+  unstandardize,
+} from "./train/standardize.js";
 export { type DatasetBatchesOptions, datasetBatches } from "./train/batches.js";
 export {
   type Checkpoint,

@@ -12,7 +12,7 @@
  * | mode(s)          | u + s·(cos²(πu/2) − 1 + u)                        | Esser et al. 2024, §3.1   |
  * | cosmap           | sin(πu/2)/(sin(πu/2) + cos(πu/2))                 | Esser et al. 2024, §3.1   |
  * | proportional(f)  | inverse CDF of the piecewise-constant density ∝ f | (importance proposals)    |
- * | uniformLevel     | τ = α/(α + σ) uniform, t = timeAtLogSnr(2 logit τ) | rectified flow's uniform t |
+ * | uniformLevel     | τ = α/(α + σ) uniform on [tMin, tMax]             | rectified flow's uniform t |
  * | ddpmTimestep(N)  | k uniform in {0, …, N − 1}, t = 1 − (k + 1)/N       | Ho et al. 2020, Alg. 1    |
  * `stratifiedTime(d)` draws uᵢ = (i + Uᵢ)/n instead of n independent uniforms (same marginal law over
  * the batch, lower variance). σ̃ = σ/α; the σ-densities map through the path's log-SNR (their densities need scalar levels: affine paths, interpolants).

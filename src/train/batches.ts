@@ -52,8 +52,12 @@ export function datasetBatches(
     throw new RangeError(`${fn}: data has length ${data.length}, not a positive multiple of dim = ${dim}`);
   }
   const rows = data.length / dim;
+  const preconditioned = parameterization.kind === "preconditioned";
   return (_step, rng) => {
-    const batch = like(data, batchSize * dim);
+    // A preconditioned batch is built in float64 (the times, the targets and the coefficients at
+    // them); float32 times would round t → 1 near the data end, where cOut changes fastest. The
+    // trainer rounds the network's inputs to its dtype afterwards.
+    const batch = preconditioned ? new Float64Array(batchSize * dim) : like(data, batchSize * dim);
     for (let i = 0; i < batchSize; i++) {
       const r = rng.integer(rows);
       batch.set(data.subarray(r * dim, r * dim + dim), i * dim);

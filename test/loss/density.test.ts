@@ -101,8 +101,17 @@ const CASES: [string, TimeDensity, TrainingPath, number[]?][] = [
     edm,
     [edmAt(10), edmAt(0.01)],
   ],
-  ["uniformLevel on EDM", uniformLevelTime(), edm],
-  ["uniformLevel on VP", uniformLevelTime(), vp, Array.from({ length: 12 }, (_, k) => 1 - 10 ** -(k + 1))],
+  ["uniformLevel on EDM", uniformLevelTime(), edm, [edmSchedule().tMin, edmSchedule().tMax]],
+  [
+    "uniformLevel on VP",
+    uniformLevelTime(),
+    vp,
+    [
+      vpSchedule().tMin,
+      ...Array.from({ length: 8 }, (_, k) => vpSchedule().tMax - 10 ** -(k + 1)),
+      vpSchedule().tMax,
+    ],
+  ],
   ["mode(1.29)", modeTime(), linear],
   ["mode(−0.5)", modeTime({ scale: -0.5 }), linear],
   ["cosmap", cosmapTime(), linear],
@@ -309,10 +318,11 @@ describe("time densities", () => {
     );
   });
 
-  it("uniformLevel is uniform t on rectified flow and visits the same noise levels τ = α/(α + σ) on every path", () => {
+  it("uniformLevel is uniform t on rectified flow's safe range and visits the same noise levels τ = α/(α + σ) on every path", () => {
     const density = uniformLevelTime();
-    for (const u of [0, 0.1, 0.5, 0.93])
-      assertClose(density.quantile(u, linear), u, { rtol: 1e-12, atol: 1e-15 });
+    const { tMin, tMax } = linear.schedule;
+    for (const u of [0, 0.1, 0.5, 0.93, 1])
+      assertClose(density.quantile(u, linear), tMin + u * (tMax - tMin), { rtol: 1e-12, atol: 1e-15 });
     for (const path of [edm, vp, cosine]) {
       for (const u of [0.2, 0.5, 0.8]) {
         const l = path.schedule.at(density.quantile(u, path));

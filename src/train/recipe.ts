@@ -1,0 +1,136 @@
+/**
+ * Whether a training recipe (path, kind, loss weighting, time density) can train a preconditioned
+ * network. With preconditioning (loss/edm.ts) the network F learns a unit-variance residual whatever
+ * the kind, and a weight w(t) on the kind's error is the weight
+ *   ω(t) = w(t)·cOut(t)²
+ * on F's error; the objective is ∫ π(t)·ω(t) dt = E_{u ~ U(0, 1)}[ω(Q(u))] with Q the density's
+ * quantile. Where ω grows without bound at an end of the path faster than the density thins out
+ * (score or uniform-weighted velocity where σ → 0 polynomially, say), the objective is infinite: a
+ * few draws near that end carry the whole loss and training follows them. Such recipes are refused
+ * up front, with the share of the loss that the extreme 0.2 % of draws carry and the fix.
+ *
+ * Under the EDM weighting with the same σ_d (λ·cOut² = 1 for data, and the same for every kind by
+ * `equivalentWeight`) ω ≡ 1: every kind then trains the same network on the same objective (up to the
+ * sign of F), so `edmWeighting({ sigmaData })` is the weighting that makes the kind irrelevant.
+ */
+import type { Kind } from "../convert/kernel.js";
+import type { TimeDensity } from "../loss/density.js";
+import { kindPreconditioning } from "../loss/edm.js";
+import { lossWeight } from "../loss/equivalent.js";
+import type { Weighting } from "../loss/weighting.js";
+import type { GaussianPath } from "../path/path.js";
+
+/** What `recipeWeightProfile` measures. */
+export interface RecipeWeightProfile {
+  /** ∫ π(t)·ω(t) dt over u ∈ [10⁻⁹, 1 − 10⁻⁹] (the objective's scale for unit errors of F). */
+  readonly total: number;
+  /** The share of `total` carried by u < 10⁻³ and u > 1 − 10⁻³ (the extreme 0.2 % of draws). */
+  readonly tailShare: number;
+  /** The end whose tail carries more: "noise" (t → 0) or "data" (t → 1). */
+  readonly end: "noise" | "data";
+  /** The largest ω met and the time it is at. */
+  readonly largest: { readonly weight: number; readonly t: number };
+}
+
+/** Options of the recipe checks. */
+export interface RecipeOptions {
+  /** σ_d of the preconditioning (default 1: standardized data). */
+  readonly sigmaData?: number;
+  /** g² of the generative SDE; required for kind "drift". */
+  readonly g2?: number | ((t: number) => number);
+}
+
+/** Probability levels u and their widths: a linear grid on [10⁻³, 1 − 10⁻³] and log grids into each tail. */
+function probabilityGrid(): { u: number; du: number; tail: "noise" | "data" | null }[] {
+  const out: { u: number; du: number; tail: "noise" | "data" | null }[] = [];
+  const central = 400;
+  const width = (1 - 2e-3) / central;
+  for (let k = 0; k < central; k++) out.push({ u: 1e-3 + (k + 0.5) * width, du: width, tail: null });
+  const perDecade = 12;
+  for (let k = 0; k < 6 * perDecade; k++) {
+    const lo = 10 ** -(3 + (k + 1) / perDecade);
+    const hi = 10 ** -(3 + k / perDecade);
+    const u = Math.sqrt(lo * hi);
+    out.push({ u, du: hi - lo, tail: "noise" }, { u: 1 - u, du: hi - lo, tail: "data" });
+  }
+  return out;
+}
+
+/**
+ * ω(t) = w(t)·cOut(t)² over the time density (file header): the objective's total, the share of its
+ * extreme 0.2 % of draws, and the largest weight. Needs a path with scalar levels (affine).
+ */
+export function recipeWeightProfile(
+  path: GaussianPath,
+  kind: Kind,
+  weighting: Weighting,
+  timeDensity: TimeDensity,
+  options: RecipeOptions = {},
+): RecipeWeightProfile {
+  const fn = "recipeWeightProfile";
+  const sigmaData = options.sigmaData ?? 1;
+  let total = 0;
+  const tails = { noise: 0, data: 0 };
+  let largest = { weight: 0, t: Number.NaN };
+  for (const { u, du, tail } of probabilityGrid()) {
+    const t = timeDensity.quantile(u, path);
+    const slice = path.slice(t);
+    if (slice.level === undefined) {
+      throw new TypeError(
+        `${fn}: the path "${path.name}" has no scalar noise level (a bridge); the preconditioned weight profile needs an affine path`,
+      );
+    }
+    const g2 = typeof options.g2 === "function" ? options.g2(t) : options.g2;
+    const { cOut } = kindPreconditioning(slice.level, kind, sigmaData, g2);
+    const w = lossWeight(weighting, kind, slice, g2 === undefined ? {} : { g2 });
+    // cOut = 0 (the prediction is exact there) carries no loss whatever w is.
+    const omega = cOut === 0 ? 0 : w * cOut * cOut;
+    if (!(omega <= largest.weight)) largest = { weight: omega, t };
+    total += omega * du;
+    if (tail !== null) tails[tail] += omega * du;
+  }
+  const end = tails.data >= tails.noise ? "data" : "noise";
+  return { total, tailShare: (tails.noise + tails.data) / total, end, largest };
+}
+
+/** The largest share of the objective the extreme 0.2 % of draws may carry. */
+export const MAX_TAIL_SHARE = 0.5;
+
+/**
+ * Why the recipe cannot train (file header), or null when it can: the weight on the network's
+ * error is not finite somewhere, or the extreme 0.2 % of draws carry more than half the objective.
+ * Bridge paths (no scalar level) are not judged (null).
+ */
+export function recipeProblem(
+  path: GaussianPath,
+  kind: Kind,
+  weighting: Weighting,
+  timeDensity: TimeDensity,
+  options: RecipeOptions = {},
+): string | null {
+  if (path.slice(0.5).level === undefined) return null;
+  const p = recipeWeightProfile(path, kind, weighting, timeDensity, options);
+  const what = `${kind} on ${path.name} with the ${weighting.name} weighting and the ${timeDensity.name} time density`;
+  const fix = `use the EDM weighting (edmWeighting({ sigmaData: ${options.sigmaData ?? 1} }), which weights the network's error evenly for every kind), or a time density that stays inside [tMin, tMax] = [${path.tMin}, ${path.tMax}]`;
+  const ends = p.end === "data" ? "t → 1 (the data end, σ → 0)" : "t → 0 (the noise end, α → 0)";
+  if (!Number.isFinite(p.total) || !Number.isFinite(p.largest.weight)) {
+    return `${what} weights the network's error by ${p.largest.weight} at t = ${p.largest.t}: the objective is infinite — ${fix}`;
+  }
+  if (p.tailShare > MAX_TAIL_SHARE) {
+    return `${what} puts ${(100 * p.tailShare).toFixed(1)} % of the loss on the 0.2 % of draws nearest ${ends}, where the weight on the network's error grows without bound (up to ${p.largest.weight.toPrecision(3)} at t = ${p.largest.t}); training would follow a few extreme samples — ${fix}`;
+  }
+  return null;
+}
+
+/** Throws a RangeError naming `fn` with `recipeProblem`'s reason when the recipe cannot train. */
+export function checkRecipe(
+  fn: string,
+  path: GaussianPath,
+  kind: Kind,
+  weighting: Weighting,
+  timeDensity: TimeDensity,
+  options: RecipeOptions = {},
+): void {
+  const problem = recipeProblem(path, kind, weighting, timeDensity, options);
+  if (problem !== null) throw new RangeError(`${fn}: ${problem}`);
+}
