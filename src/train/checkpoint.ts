@@ -5,9 +5,11 @@
  *                               `adaptive.logWeights` (F64, the learned θ) when the run has one, and
  *                               `history.loss` (F64, the loss of steps 1 … step) when known;
  *   config.json                 format/version, step, dtype, path spec, kind, schedule spec, MLP
- *                               architecture, optimizer config, adaptive-weight config (or null;
- *                               absent in older checkpoints), RNG state, and the weights file's
- *                               name, size and SHA-256.
+ *                               architecture, the network's parameterization and the data
+ *                               standardisation (absent in older checkpoints: direct, none),
+ *                               optimizer config (with the EMA warm-up), adaptive-weight config
+ *                               (or null; absent in older checkpoints), RNG state, and the weights
+ *                               file's name, size and SHA-256.
  * Both files are written atomically (temp file + rename), weights first: config.json is the commit
  * point, so an interrupted save leaves the previous checkpoint intact; older weights files are
  * removed after it. Loading validates config.json (zod), the hash, and every tensor against the
@@ -28,6 +30,15 @@ import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { RngState } from "../random/rng.js";
 import type { ScheduleSpec } from "../schedule/schedule.js";
 import { ACTIVATIONS, checkMlpConfig, type MlpConfig, mlpParamSpecs } from "./mlp.js";
+import {
+  checkParameterization,
+  type NetworkModelOptions,
+  type NetworkParameterization,
+  networkModel,
+} from "./network.js";
+import type { GaussianPath, PathSpec } from "../path/path.js";
+import { pathFromSpec } from "../path/spec.js";
+import { type Standardization, checkStandardization } from "./standardize.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import type { DType, HostTensor } from "./tensor.js";
 import {
@@ -46,6 +57,13 @@ export interface CheckpointMeta {
   readonly kind: Kind;
   /** The schedule's spec for affine paths, null otherwise. */
   readonly schedule: ScheduleSpec | null;
+  /** How the network's output becomes the prediction (absent: direct, as in older checkpoints). */
+  readonly parameterization?: NetworkParameterization;
+  /**
+   * The data standardisation the network was trained in (absent or null: none). Samples map back by
+   * `unstandardize`, log-likelihoods by adding `standardizationLogDet`.
+   */
+  readonly standardization?: Standardization | null;
 }
 
 /** Everything needed to sample from a trained network or resume its training. */
@@ -93,6 +111,13 @@ const optimizerSchema = z.object({
 
 const adaptiveSchema = z.object({ bins: count.min(1), learningRate: positive }).nullable();
 
+const parameterizationSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("direct") }),
+  z.object({ kind: z.literal("preconditioned"), sigmaData: positive }),
+]);
+
+const standardizationSchema = z.object({ mean: z.array(z.number()), scale: z.array(positive) }).nullable();
+
 const rngSchema = z.object({
   algorithm: z.literal("philox4x32-10"),
   seed: count,
@@ -113,6 +138,8 @@ const configSchema = z.object({
   model: mlpSchema,
   optimizer: optimizerSchema,
   adaptive: adaptiveSchema.optional(),
+  parameterization: parameterizationSchema.optional(),
+  standardization: standardizationSchema.optional(),
   rng: rngSchema,
   weights: z.object({
     file: z.string().regex(/^weights-\d+\.safetensors$/),
@@ -146,6 +173,10 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
       `saveCheckpoint: lossHistory must be a Float64Array with one loss per completed step (${state.step}), got ${history instanceof Float64Array ? `length ${history.length}` : typeof history}`,
     );
   }
+  const parameterization = meta?.parameterization ?? { kind: "direct" };
+  checkParameterization("saveCheckpoint", parameterization);
+  const standardization = meta?.standardization ?? null;
+  if (standardization !== null) checkStandardization("saveCheckpoint", standardization, model.dim);
   if (!KINDS.includes(meta?.kind))
     throw new TypeError(
       `saveCheckpoint: meta.kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(meta?.kind)}`,
@@ -176,6 +207,8 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
     path: meta.path ?? null,
     kind: meta.kind,
     schedule: meta.schedule ?? null,
+    parameterization,
+    standardization,
     model,
     optimizer,
     adaptive,
@@ -268,6 +301,7 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     checkMlpConfig(model);
     checkOptimizerConfig(optimizer);
     if (adaptive !== null) checkAdaptiveTraining("adaptive", adaptive);
+    if (config.standardization) checkStandardization("standardization", config.standardization, model.dim);
   } catch (err) {
     throw new Error(`loadCheckpoint: ${configPath}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -334,7 +368,13 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     );
   }
   return {
-    meta: { path: config.path, kind: config.kind, schedule: config.schedule as ScheduleSpec | null },
+    meta: {
+      path: config.path,
+      kind: config.kind,
+      schedule: config.schedule as ScheduleSpec | null,
+      parameterization: config.parameterization ?? { kind: "direct" },
+      standardization: config.standardization ?? null,
+    },
     model,
     optimizer,
     dtype,
@@ -343,4 +383,51 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     rng: config.rng as RngState,
     lossHistory: history === undefined ? null : (history.data as Float64Array),
   };
+}
+
+/** Options of `checkpointModel`. */
+export interface CheckpointModelOptions {
+  /** Use the EMA weights when the run kept them (default true). */
+  readonly ema?: boolean;
+  /** Widen float32 weights to float64 (for finite-difference divergences in the likelihood). */
+  readonly float64?: boolean;
+  /** Passed on to `networkModel`. */
+  readonly forward?: NetworkModelOptions["forward"];
+  readonly engine?: NetworkModelOptions["engine"];
+}
+
+/**
+ * The network of a loaded checkpoint as a `Model` on the path it was trained on (rebuilt from the
+ * path spec), with its parameterization, and the data standardisation its samples and likelihoods
+ * must be mapped back through (`unstandardize`, `standardizationLogDet`; null when none). A drift
+ * model needs its g²(t): build it with `networkModel(…, { g2 })`.
+ */
+export function checkpointModel(
+  checkpoint: Checkpoint,
+  options: CheckpointModelOptions = {},
+): {
+  model: ReturnType<typeof networkModel>;
+  path: GaussianPath;
+  standardization: Standardization | null;
+  ema: boolean;
+} {
+  const fn = "checkpointModel";
+  const { meta, state } = checkpoint;
+  if (meta.kind === "drift") {
+    throw new TypeError(
+      `${fn}: the checkpoint holds a drift model, which needs its g²(t); build it with networkModel(params, model, path, "drift", { g2 })`,
+    );
+  }
+  const path = relabelErrors("pathFromSpec", fn, () => pathFromSpec(meta.path as PathSpec), " (meta.path)");
+  const ema = options.ema !== false && state.ema !== null;
+  const stored = ema ? state.ema! : state.params;
+  const params = options.float64
+    ? stored.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }))
+    : stored;
+  const model = networkModel(params, checkpoint.model, path, meta.kind, {
+    parameterization: meta.parameterization ?? { kind: "direct" },
+    ...(options.forward === undefined ? {} : { forward: options.forward }),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
+  });
+  return { model, path, standardization: meta.standardization ?? null, ema };
 }

@@ -377,7 +377,7 @@ describe("time densities", () => {
     assert.deepEqual(timeDensityFromSpec(density.spec).spec, { name: "ddpmTimestep", steps: null });
     assert.throws(
       () => density.sample(new Rng(0), 1, linear),
-      /ddpmTimestepTime: the path's schedule is not a discrete table/,
+      /ddpmTimestepTime: the path is not a discrete table/,
     );
     assert.equal(ddpmTimestepTime({ steps: 4 }).quantile(0.99, linear), 0, "k = 3 of 4 is t = 0");
   });

@@ -6,9 +6,14 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { decodeSafetensors, encodeSafetensors } from "../../src/io/safetensors.js";
 import { Rng } from "../../src/random/rng.js";
+import { predict } from "../../src/model/model.js";
+import { affinePath } from "../../src/path/affine.js";
+import { linearSchedule } from "../../src/schedule/linear.js";
+import { networkModel } from "../../src/train/network.js";
 import {
   type Checkpoint,
   type CheckpointMeta,
+  checkpointModel,
   checkpointSaver,
   loadCheckpoint,
   saveCheckpoint,
@@ -110,7 +115,7 @@ test("a checkpoint round trip is bit-exact for weights, moments, EMA, step, RNG 
     assert.deepEqual(loaded.rng, rng.getState());
     assert.deepEqual(loaded.model, model);
     assert.deepEqual(loaded.optimizer, optimizer);
-    assert.deepEqual(loaded.meta, meta);
+    assert.deepEqual(loaded.meta, { ...meta, parameterization: { kind: "direct" }, standardization: null });
     assert.equal(loaded.dtype, dtype);
     assert.deepEqual(readdirSync(dir).sort(), ["config.json", "weights-1234.safetensors"]);
   }
@@ -452,5 +457,46 @@ test("saveCheckpoint refuses and loadCheckpoint rejects non-finite weights, nami
   assert.throws(
     () => loadCheckpoint(c.dir),
     /loadCheckpoint: .*weights-0\.safetensors: ema\[3\] has the non-finite value Infinity at index 0/,
+  );
+});
+
+test("a checkpoint keeps the network's parameterization and the data standardisation, and checkpointModel rebuilds the model on its path", async () => {
+  const dir = freshDir();
+  const state = initTrainState(model, optimizer, new Rng(2, 1));
+  const parameterization = { kind: "preconditioned", sigmaData: 1 } as const;
+  const standardization = { mean: [0.5, -1], scale: [2, 0.25] };
+  const path = affinePath(linearSchedule());
+  const withMeta = { ...meta, path: path.spec, parameterization, standardization };
+  saveCheckpoint(dir, {
+    meta: withMeta,
+    model,
+    optimizer,
+    dtype: "float32",
+    adaptive: null,
+    state,
+    rng: new Rng(1).getState(),
+  });
+  const loaded = loadCheckpoint(dir);
+  assert.deepEqual(loaded.meta.parameterization, parameterization);
+  assert.deepEqual(loaded.meta.standardization, standardization);
+  const rebuilt = checkpointModel(loaded);
+  assert.equal(rebuilt.ema, true, "EMA weights by default");
+  assert.deepEqual(rebuilt.standardization, standardization);
+  const direct = networkModel(state.ema!, model, path, "velocity", { parameterization });
+  const xt = new Rng(3).fillNormal(new Float64Array(8));
+  const shape = { batch: 4, dim: 2 };
+  assert.deepEqual(await predict(rebuilt.model, xt, 0.3, shape), await predict(direct, xt, 0.3, shape));
+  assert.throws(
+    () =>
+      saveCheckpoint(freshDir(), {
+        meta: { ...withMeta, standardization: { mean: [0], scale: [1] } },
+        model,
+        optimizer,
+        dtype: "float32",
+        adaptive: null,
+        state,
+        rng: new Rng(1).getState(),
+      }),
+    /saveCheckpoint: the standardization has 1 coordinates but the data has dim 2/,
   );
 });

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { predict } from "../../src/model/model.js";
 import type { GaussianPath } from "../../src/path/path.js";
+import { kindPreconditioning, noiseLevelInput } from "../../src/loss/edm.js";
+import { affinePath } from "../../src/path/affine.js";
+import { vpSchedule } from "../../src/schedule/vp.js";
 import { Rng } from "../../src/random/rng.js";
 import { jaxEngine } from "../../src/train/engine.js";
 import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from "../../src/train/mlp.js";
@@ -259,4 +262,52 @@ test("after a short run the warmed-up EMA predicts as well as the weights, while
   const stale = await rms(constant.state.ema!);
   assert.ok(ema <= 1.5 * weights, `warmed-up EMA RMS error ${ema} vs weights ${weights}`);
   assert.ok(stale > 5 * weights, `constant EMA RMS error ${stale} vs weights ${weights}`);
+});
+
+test("a preconditioned networkModel predicts cSkip·x + cOut·F(cIn·x, τ), and its jvp matches central differences", async () => {
+  const vp = affinePath(vpSchedule());
+  const config = mlpConfig({ dim: 2, width: 8, depth: 2, activation: "tanh" });
+  const params = initMlpParams(config, new Rng(3, 1), "float64");
+  const parameterization = { kind: "preconditioned", sigmaData: 0.7 } as const;
+  const net = networkModel(params, config, vp, "noise", { parameterization });
+  const xt = new Rng(4).fillNormal(new Float64Array(6));
+  const shape = { batch: 3, dim: 2 };
+  const t = 0.35;
+  const level = vp.slice(t).level!;
+  const c = kindPreconditioning(level, "noise", 0.7);
+  const features = mlpFeatures(
+    config,
+    xt.map((x) => c.cIn * x),
+    noiseLevelInput(level),
+    shape,
+    new Float64Array(3 * featureWidth(config)),
+  );
+  const f = mlpForward(hostOps("float64"), config, params, {
+    shape: [3, featureWidth(config)],
+    data: features,
+  }).data;
+  assertClose(
+    await predict(net, xt, t, shape),
+    xt.map((x, i) => c.cSkip * x + c.cOut * f[i]!),
+    { rtol: 1e-14 },
+  );
+  const v = Float64Array.of(0.3, -1, 0.5, 0.2, -0.7, 1.1);
+  const h = 1e-5;
+  const plus = await predict(
+    net,
+    xt.map((x, i) => x + h * v[i]!),
+    t,
+    shape,
+  );
+  const minus = await predict(
+    net,
+    xt.map((x, i) => x - h * v[i]!),
+    t,
+    shape,
+  );
+  assertClose(
+    net.jvp(xt, t, shape, v),
+    plus.map((p, i) => (p - minus[i]!) / (2 * h)),
+    { rtol: 1e-7, atol: 1e-9 },
+  );
 });
