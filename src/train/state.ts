@@ -62,6 +62,16 @@ export function checkAdaptiveTraining(fn: string, config: AdaptiveTraining): voi
     );
 }
 
+/** The state's tensor groups by name, in checkpoint order (the EMA group is null without an EMA). */
+function tensorGroups(state: TrainState): [string, readonly HostTensor[] | null][] {
+  return [
+    ["params", state.params],
+    ["moments.m", state.moments.m],
+    ["moments.v", state.moments.v],
+    ["ema", state.ema],
+  ];
+}
+
 /**
  * A fresh training state: seeded parameters (`initMlpParams`), zero moments, EMA = the parameters,
  * and with `adaptive` uniform loss weights (θ = 0).
@@ -120,12 +130,7 @@ export function checkTrainState(
       );
     }
   }
-  const groups: [string, readonly HostTensor[] | null][] = [
-    ["params", state.params],
-    ["moments.m", state.moments.m],
-    ["moments.v", state.moments.v],
-    ["ema", state.ema],
-  ];
+  const groups = tensorGroups(state);
   for (const [group, tensors] of groups) {
     if (tensors === null) {
       if (optimizer.emaDecay !== null)
@@ -171,12 +176,7 @@ export function checkTrainState(
  * rejected.
  */
 export function checkFiniteState(fn: string, state: TrainState): void {
-  const groups: [string, readonly HostTensor[] | null][] = [
-    ["params", state.params],
-    ["moments.m", state.moments.m],
-    ["moments.v", state.moments.v],
-    ["ema", state.ema],
-  ];
+  const groups = tensorGroups(state);
   for (const [group, tensors] of groups) {
     for (const [i, t] of (tensors ?? []).entries()) {
       const bad = t.data.findIndex((x) => !Number.isFinite(x));

@@ -246,12 +246,10 @@ test("train saves a checkpoint every `every` steps, and the commit point is conf
   assert.equal(loadCheckpoint(dir).state.step, 5);
 });
 
-/** A saved checkpoint directory and helpers to damage it. */
-function savedCheckpoint() {
-  const dir = freshDir();
-  const state = initTrainState(model, optimizer, new Rng(1, 1));
+/** Saves `state` with this file's model and optimizer (float32, no adaptive weights) into `dir`. */
+function saveState(dir: string, state: TrainState, checkpointMeta: CheckpointMeta = meta): void {
   saveCheckpoint(dir, {
-    meta,
+    meta: checkpointMeta,
     model,
     optimizer,
     dtype: "float32",
@@ -259,6 +257,12 @@ function savedCheckpoint() {
     state,
     rng: new Rng(1).getState(),
   });
+}
+
+/** A saved checkpoint directory and helpers to damage it. */
+function savedCheckpoint() {
+  const dir = freshDir();
+  saveState(dir, initTrainState(model, optimizer, new Rng(1, 1)));
   const configPath = join(dir, "config.json");
   const config = JSON.parse(readFileSync(configPath, "utf8"));
   const weightsPath = join(dir, config.weights.file);
@@ -430,17 +434,8 @@ test("saveCheckpoint refuses and loadCheckpoint rejects non-finite weights, nami
       i === 2 ? { shape: p.shape, data: p.data.map((x, j) => (j === 3 ? Number.NaN : x)) } : p,
     ),
   };
-  const checkpoint: Checkpoint = {
-    meta,
-    model,
-    optimizer,
-    dtype: "float32",
-    adaptive: null,
-    state: poisoned,
-    rng: new Rng(1).getState(),
-  };
   assert.throws(
-    () => saveCheckpoint(freshDir(), checkpoint),
+    () => saveState(freshDir(), poisoned),
     /saveCheckpoint: params\[2\] has the non-finite value NaN at index 3/,
   );
   // A file written by something else: valid hash, an infinite EMA weight.
@@ -467,15 +462,7 @@ test("a checkpoint keeps the network's parameterization and the data standardisa
   const standardization = { mean: [0.5, -1], scale: [2, 0.25] };
   const path = affinePath(linearSchedule());
   const withMeta = { ...meta, path: path.spec, parameterization, standardization };
-  saveCheckpoint(dir, {
-    meta: withMeta,
-    model,
-    optimizer,
-    dtype: "float32",
-    adaptive: null,
-    state,
-    rng: new Rng(1).getState(),
-  });
+  saveState(dir, state, withMeta);
   const loaded = loadCheckpoint(dir);
   assert.deepEqual(loaded.meta.parameterization, parameterization);
   assert.deepEqual(loaded.meta.standardization, standardization);
@@ -487,16 +474,7 @@ test("a checkpoint keeps the network's parameterization and the data standardisa
   const shape = { batch: 4, dim: 2 };
   assert.deepEqual(await predict(rebuilt.model, xt, 0.3, shape), await predict(direct, xt, 0.3, shape));
   assert.throws(
-    () =>
-      saveCheckpoint(freshDir(), {
-        meta: { ...withMeta, standardization: { mean: [0], scale: [1] } },
-        model,
-        optimizer,
-        dtype: "float32",
-        adaptive: null,
-        state,
-        rng: new Rng(1).getState(),
-      }),
+    () => saveState(freshDir(), state, { ...withMeta, standardization: { mean: [0], scale: [1] } }),
     /saveCheckpoint: the standardization has 1 coordinates but the data has dim 2/,
   );
 });
