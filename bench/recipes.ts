@@ -46,16 +46,13 @@ import {
   vpSchedule,
 } from "../src/index.js";
 import {
-  type NetworkParameterization,
-  type Standardization,
   datasetBatches,
-  fitStandardization,
   loadDataset,
   mlpConfig,
   networkModel,
   optimizerConfig,
+  prepareTraining,
   recipeProblem,
-  standardize,
   train,
   unstandardize,
 } from "../src/node.js";
@@ -210,18 +207,10 @@ for (const name of datasets) {
   );
   const floor = meanSd(floors);
   const mmdFloor = mmdRbf(data.heldOut(1, reference.length / dim), reference, dim).mmd2;
-  let standardization: Standardization | null = null;
-  let trainRows: Float32Array = data.train;
-  let sigmaData = 1;
-  if (data.standardized) {
-    standardization = fitStandardization(data.train, dim);
-    trainRows = standardize(data.train, standardization);
-  } else {
-    let s = 0;
-    for (const v of data.train) s += v * v;
-    const mean = data.train.reduce((a, b) => a + b, 0) / data.train.length;
-    sigmaData = Math.sqrt(s / data.train.length - mean * mean);
-  }
+  const prepared = prepareTraining(data.train, dim, { standardize: data.standardized });
+  const { standardization, parameterization } = prepared;
+  const trainRows = prepared.data;
+  const sigmaData = parameterization.kind === "preconditioned" ? parameterization.sigmaData : 1;
   const toData = (x: Float64Array) => (standardization === null ? x : unstandardize(x, standardization));
   console.log("");
   console.log(
@@ -247,7 +236,6 @@ for (const name of datasets) {
           );
           continue;
         }
-        const parameterization: NetworkParameterization = { kind: "preconditioned", sigmaData };
         const model = mlpConfig({ dim, width, depth });
         const optimizer = optimizerConfig({ lr, emaDecay: 0.999, clipNorm: 1 });
         const scores = new Map<number, number>();

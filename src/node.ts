@@ -99,10 +99,12 @@ export {
   networkModel,
 } from "./train/network.js";
 export {
+  type PreparedTraining,
   type RecipeOptions,
   type RecipeWeightProfile,
   MAX_TAIL_SHARE,
   checkRecipe,
+  prepareTraining,
   recipeProblem,
   recipeWeightProfile,
 } from "./train/recipe.js";

@@ -19,6 +19,9 @@ import { kindPreconditioning } from "../loss/edm.js";
 import { lossWeight } from "../loss/equivalent.js";
 import type { Weighting } from "../loss/weighting.js";
 import type { GaussianPath } from "../path/path.js";
+import { type FloatArray, checkFloatArray } from "../array.js";
+import type { NetworkParameterization } from "./network.js";
+import { type Standardization, fitStandardization, standardize } from "./standardize.js";
 
 /** What `recipeWeightProfile` measures. */
 export interface RecipeWeightProfile {
@@ -133,4 +136,51 @@ export function checkRecipe(
 ): void {
   const problem = recipeProblem(path, kind, weighting, timeDensity, options);
   if (problem !== null) throw new RangeError(`${fn}: ${problem}`);
+}
+
+/** What `prepareTraining` returns: the rows to train on and how to read the trained network. */
+export interface PreparedTraining<A extends FloatArray> {
+  /** The training rows: standardised, or the data itself. */
+  readonly data: A;
+  /** The standardisation applied (store it in the checkpoint's meta), null when none. */
+  readonly standardization: Standardization | null;
+  /** The preconditioned parameterization with σ_d of the rows trained on. */
+  readonly parameterization: NetworkParameterization;
+}
+
+/**
+ * The data and network parameterization of a training run (docs/training.md): with `standardize`
+ * (default true; continuous data) the rows are standardised per coordinate and σ_d = 1; without it
+ * (image data in its own [−1, 1] scale) they are kept and σ_d is their standard deviation over all
+ * coordinates (1 if they are constant). The network is preconditioned with that σ_d.
+ */
+export function prepareTraining<A extends FloatArray>(
+  data: A,
+  dim: number,
+  options: { standardize?: boolean } = {},
+): PreparedTraining<A> {
+  const fn = "prepareTraining";
+  checkFloatArray(fn, "data", data);
+  if (options.standardize !== false) {
+    const standardization = fitStandardization(data, dim);
+    return {
+      data: standardize(data, standardization),
+      standardization,
+      parameterization: { kind: "preconditioned", sigmaData: 1 },
+    };
+  }
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < data.length; i++) {
+    sum += data[i]!;
+    sumSquares += data[i]! * data[i]!;
+  }
+  const mean = sum / data.length;
+  const sd = Math.sqrt(Math.max(0, sumSquares / data.length - mean * mean));
+  if (!Number.isFinite(sd)) throw new RangeError(`${fn}: data holds non-finite values; clean the data first`);
+  return {
+    data,
+    standardization: null,
+    parameterization: { kind: "preconditioned", sigmaData: sd > 0 ? sd : 1 },
+  };
 }

@@ -39,7 +39,7 @@ import { jaxEngine } from "../../src/train/engine.js";
 import { mlpConfig } from "../../src/train/mlp.js";
 import { networkModel } from "../../src/train/network.js";
 import { optimizerConfig } from "../../src/train/optim.js";
-import { recipeProblem } from "../../src/train/recipe.js";
+import { checkRecipe, prepareTraining, recipeProblem, recipeWeightProfile } from "../../src/train/recipe.js";
 import { fitStandardization, standardize, unstandardize } from "../../src/train/standardize.js";
 import { initTrainState } from "../../src/train/state.js";
 import { disposeState, downloadState, trainStep, uploadState } from "../../src/train/step.js";
@@ -141,5 +141,43 @@ test("every (path, kind) recipe trains on moons in float32 to samples much close
   );
   ctx.diagnostic(
     `sliced W₂ to held-out moons after ${steps} steps (prior ${prior.toFixed(3)}): ${results.join(", ")}`,
+  );
+});
+
+test("the weight profile is ∫ω = 1 under the EDM weighting for every kind, and π/2 for rectified-flow velocity under the uniform weighting", () => {
+  const flow = affinePath(linearSchedule());
+  for (const kind of KINDS) {
+    const p = recipeWeightProfile(flow, kind, edmWeighting({ sigmaData: 1 }), uniformTime());
+    assert.ok(Math.abs(p.total - 1) < 1e-6, `${kind}: ∫ω = ${p.total}`);
+    assert.ok(
+      Math.abs(p.tailShare - 0.002) < 1e-6,
+      `${kind}: the extreme 0.2 % of draws carry ${p.tailShare}`,
+    );
+  }
+  // ω = cOut² = 1/(t² + (1 − t)²) and ∫₀¹ dt/(2t² − 2t + 1) = [arctan(2t − 1)]₀¹ = π/2.
+  const velocity = recipeWeightProfile(flow, "velocity", uniformWeighting(), uniformTime());
+  assert.ok(Math.abs(velocity.total - Math.PI / 2) < 1e-5, `∫ω = ${velocity.total}`);
+  assert.ok(
+    Math.abs(velocity.largest.weight - 2) < 1e-4,
+    `largest ω ${velocity.largest.weight} (2 at t = ½, between grid points)`,
+  );
+  assert.throws(
+    () => checkRecipe("train", flow, "score", uniformWeighting(), uniformTime()),
+    /^RangeError: train: score on linear with the uniform weighting and the uniform time density puts 100\.0 % of the loss on the 0\.2 % of draws nearest t → 1/,
+  );
+});
+
+test("prepareTraining standardises continuous data (σ_d = 1) and keeps image data in its scale with σ_d its standard deviation", () => {
+  const data = Float32Array.of(1, 10, 3, 30, 5, 20);
+  const continuous = prepareTraining(data, 2);
+  assert.deepEqual(continuous.standardization?.mean, [3, 20]);
+  assert.deepEqual(continuous.parameterization, { kind: "preconditioned", sigmaData: 1 });
+  assert.ok(continuous.data instanceof Float32Array && Math.abs(continuous.data[0]! + Math.sqrt(1.5)) < 1e-6);
+  const image = prepareTraining(Float32Array.of(-1, 1, -1, 1), 2, { standardize: false });
+  assert.equal(image.standardization, null);
+  assert.deepEqual(image.parameterization, { kind: "preconditioned", sigmaData: 1 });
+  assert.equal(
+    prepareTraining(Float64Array.of(0.5, 0.5), 1, { standardize: false }).parameterization.kind,
+    "preconditioned",
   );
 });
