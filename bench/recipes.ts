@@ -15,7 +15,7 @@
  *
  * Run: node --import tsx bench/recipes.ts [--datasets moons,checkerboard,cloud3d,digits]
  *        [--paths all|rectified-flow,vp,…] [--kinds data,noise,score,velocity,v]
- *        [--weightings uniform,edm] [--density uniform|uniform-level] [--steps 2000] [--width 256]
+ *        [--weightings uniform,edm,min-snr] [--density uniform|uniform-level] [--steps 2000] [--width 256]
  *        [--depth 3] [--batch 256] [--lr 0.001] [--evals 250,500,1000,2000] [--samples 2000]
  */
 import {
@@ -34,6 +34,7 @@ import {
   edmWeighting,
   linearSchedule,
   linearVpSchedule,
+  minSnrWeighting,
   mmdRbf,
   sample,
   sampleToy,
@@ -183,7 +184,8 @@ function levelGrid(path: AffinePath, n: number) {
 function weightingOf(name: string, sigmaData: number): Weighting {
   if (name === "edm") return edmWeighting({ sigmaData });
   if (name === "uniform") return uniformWeighting();
-  throw new RangeError(`bench/recipes: unknown weighting ${name} (uniform, edm)`);
+  if (name === "min-snr") return minSnrWeighting({ gamma: 5 });
+  throw new RangeError(`bench/recipes: unknown weighting ${name} (uniform, edm, min-snr)`);
 }
 
 const density: TimeDensity = densityName === "uniform-level" ? uniformLevelTime() : uniformTime();
