@@ -15,7 +15,7 @@
  *
  * Run: node --import tsx bench/recipes.ts [--datasets moons,checkerboard,cloud3d,digits]
  *        [--paths all|rectified-flow,vp,…] [--kinds data,noise,score,velocity,v]
- *        [--weightings uniform,edm,min-snr] [--density uniform|uniform-level] [--steps 2000] [--width 256]
+ *        [--weightings uniform,edm,min-snr,likelihood,sd3-sigma-sqrt] [--force] [--density uniform|uniform-level] [--steps 2000] [--width 256]
  *        [--depth 3] [--batch 256] [--lr 0.001] [--evals 250,500,1000,2000] [--samples 2000]
  */
 import {
@@ -34,10 +34,12 @@ import {
   edmWeighting,
   linearSchedule,
   linearVpSchedule,
+  likelihoodWeighting,
   minSnrWeighting,
   mmdRbf,
   sample,
   sampleToy,
+  sd3SigmaSqrtWeighting,
   slicedWasserstein,
   subVpSchedule,
   uniformLevelTime,
@@ -182,11 +184,21 @@ function levelGrid(path: AffinePath, n: number) {
 }
 
 function weightingOf(name: string, sigmaData: number): Weighting {
-  if (name === "edm") return edmWeighting({ sigmaData });
-  if (name === "uniform") return uniformWeighting();
-  if (name === "min-snr") return minSnrWeighting({ gamma: 5 });
-  throw new RangeError(`bench/recipes: unknown weighting ${name} (uniform, edm, min-snr)`);
+  const weightings: Record<string, () => Weighting> = {
+    uniform: () => uniformWeighting(),
+    edm: () => edmWeighting({ sigmaData }),
+    "min-snr": () => minSnrWeighting({ gamma: 5 }),
+    likelihood: () => likelihoodWeighting(),
+    "sd3-sigma-sqrt": () => sd3SigmaSqrtWeighting(),
+  };
+  const make = weightings[name];
+  if (make === undefined)
+    throw new RangeError(`bench/recipes: unknown weighting ${name} (${Object.keys(weightings).join(", ")})`);
+  return make();
 }
+
+/** With --force, recipes that recipeProblem refuses are trained too (to check the refusal). */
+const force = args.includes("--force");
 
 const density: TimeDensity = densityName === "uniform-level" ? uniformLevelTime() : uniformTime();
 
@@ -231,7 +243,7 @@ for (const name of datasets) {
       const weighting = weightingOf(weightingName, sigmaData);
       for (const kind of kinds) {
         const problem = recipeProblem(path, kind, weighting, density, { sigmaData });
-        if (problem !== null) {
+        if (problem !== null && !force) {
           const share = /puts ([\d.]+ %)/.exec(problem)?.[1] ?? "∞";
           console.log(
             `| ${pathName} | ${kind} | ${weightingName} | refused: ${share} of the loss on 0.2 % of draws |${evals.map(() => "").join(" |")} | | | | |`,
@@ -292,7 +304,7 @@ for (const name of datasets) {
         const final = scores.get(steps) ?? Number.NaN;
         const reached = evals.find((k) => (scores.get(k) ?? Number.POSITIVE_INFINITY) <= 2 * floor.mean);
         console.log(
-          `| ${pathName} | ${kind} | ${weightingName} | ${evals.map((k) => (scores.has(k) ? scores.get(k)!.toFixed(3) : "—")).join(" | ")} | ${failure ?? (final / floor.mean).toFixed(2)} | ${Number.isFinite(withoutEma) ? withoutEma.toFixed(3) : "—"} | ${Number.isFinite(mmd) ? mmd.toExponential(1) : "—"} | ${reached ?? "—"} | ${(trainMs / 1000).toFixed(0)} |`,
+          `| ${pathName} | ${kind} | ${weightingName}${problem === null ? "" : " (refused)"} | ${evals.map((k) => (scores.has(k) ? scores.get(k)!.toFixed(3) : "—")).join(" | ")} | ${failure ?? (final / floor.mean).toFixed(2)} | ${Number.isFinite(withoutEma) ? withoutEma.toFixed(3) : "—"} | ${Number.isFinite(mmd) ? mmd.toExponential(1) : "—"} | ${reached ?? "—"} | ${(trainMs / 1000).toFixed(0)} |`,
         );
       }
     }
