@@ -142,8 +142,10 @@ export interface TrainOptions {
   readonly dtype?: DType;
   /**
    * Learn adaptive loss weights (`adaptiveTraining`): each batch's weights are multiplied by
-   * w_θ(t) = K·softmax(θ)_{k(t)} and θ is updated after every step (file header). The batch source
-   * should then weight uniformly (its weights are kept as a factor). Saved in checkpoints.
+   * w_θ(t) = K·softmax(θ)_{k(t)} and θ is updated after every step (step.ts). The batch source
+   * should then weight uniformly (its weights are kept as a factor). The bins are over the batch's
+   * t, the network's time input: τ = α/(α + σ) for a preconditioned batch (t on rectified flow).
+   * Saved in checkpoints.
    */
   readonly adaptive?: AdaptiveTraining | null;
   /** Make the compiled step also output the row losses, for `StepInfo.rowLosses()` (default false). */
