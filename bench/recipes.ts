@@ -15,7 +15,7 @@
  *
  * Run: node --import tsx bench/recipes.ts [--datasets moons,checkerboard,cloud3d,digits]
  *        [--paths all|rectified-flow,vp,…] [--kinds data,noise,score,velocity,v]
- *        [--weightings uniform,edm,min-snr,likelihood,sd3-sigma-sqrt] [--force] [--density uniform|uniform-level] [--steps 2000] [--width 256]
+ *        [--weightings uniform,edm,min-snr,likelihood,sd3-sigma-sqrt] [--force] [--before] [--density uniform|uniform-level] [--steps 2000] [--width 256]
  *        [--depth 3] [--batch 256] [--lr 0.001] [--evals 250,500,1000,2000] [--samples 2000]
  */
 import {
@@ -49,6 +49,7 @@ import {
   vpSchedule,
 } from "../src/index.js";
 import {
+  type NetworkParameterization,
   datasetBatches,
   loadDataset,
   mlpConfig,
@@ -199,9 +200,16 @@ function weightingOf(name: string, sigmaData: number): Weighting {
 
 /** With --force, recipes that recipeProblem refuses are trained too (to check the refusal). */
 const force = args.includes("--force");
+/**
+ * With --before, recipes train as `difflux train` did before preconditioning, standardisation and
+ * the EMA warm-up: the network predicts the kind directly from (xₜ, t), on the data as given, with a
+ * constant EMA decay (only the overflow-safe activations are kept). Implies --force.
+ */
+const before = args.includes("--before");
 
 const density: TimeDensity = densityName === "uniform-level" ? uniformLevelTime() : uniformTime();
 
+if (before) console.log("Before: direct network on the data as given, constant EMA decay (no warm-up).");
 console.log(
   `Recipe matrix: MLP ${width}×${depth} (silu), batch ${batchSize}, Adam lr ${lr}, clip 1, EMA 0.999 with warm-up, ${steps} steps, float32,`,
 );
@@ -221,10 +229,12 @@ for (const name of datasets) {
   );
   const floor = meanSd(floors);
   const mmdFloor = mmdRbf(data.heldOut(1, reference.length / dim), reference, dim).mmd2;
-  const prepared = prepareTraining(data.train, dim, { standardize: data.standardized });
-  const { standardization, parameterization } = prepared;
+  const prepared = prepareTraining(data.train, dim, { standardize: data.standardized && !before });
+  const { standardization } = prepared;
+  const parameterization: NetworkParameterization = before ? { kind: "direct" } : prepared.parameterization;
   const trainRows = prepared.data;
-  const sigmaData = parameterization.kind === "preconditioned" ? parameterization.sigmaData : 1;
+  const sigmaData =
+    prepared.parameterization.kind === "preconditioned" ? prepared.parameterization.sigmaData : 1;
   const toData = (x: Float64Array) => (standardization === null ? x : unstandardize(x, standardization));
   console.log("");
   console.log(
@@ -243,7 +253,7 @@ for (const name of datasets) {
       const weighting = weightingOf(weightingName, sigmaData);
       for (const kind of kinds) {
         const problem = recipeProblem(path, kind, weighting, density, { sigmaData });
-        if (problem !== null && !force) {
+        if (problem !== null && !force && !before) {
           const share = /puts ([\d.]+ %)/.exec(problem)?.[1] ?? "∞";
           console.log(
             `| ${pathName} | ${kind} | ${weightingName} | refused: ${share} of the loss on 0.2 % of draws |${evals.map(() => "").join(" |")} | | | | |`,
@@ -251,7 +261,12 @@ for (const name of datasets) {
           continue;
         }
         const model = mlpConfig({ dim, width, depth });
-        const optimizer = optimizerConfig({ lr, emaDecay: 0.999, clipNorm: 1 });
+        const optimizer = optimizerConfig({
+          lr,
+          emaDecay: 0.999,
+          clipNorm: 1,
+          ...(before ? { emaWarmup: null } : {}),
+        });
         const scores = new Map<number, number>();
         let mmd = Number.NaN;
         let withoutEma = Number.NaN;
