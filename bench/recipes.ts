@@ -16,7 +16,7 @@
  * Run: node --import tsx bench/recipes.ts [--datasets moons,checkerboard,cloud3d,digits]
  *        [--paths all|rectified-flow,vp,…] [--kinds data,noise,score,velocity,v]
  *        [--weightings uniform,edm,min-snr,likelihood,sd3-sigma-sqrt] [--force] [--before] [--density uniform|uniform-level] [--steps 2000] [--width 256]
- *        [--depth 3] [--batch 256] [--lr 0.001] [--evals 250,500,1000,2000] [--samples 2000]
+ *        [--depth 3] [--batch 256] [--lr 0.001] [--evals 250,500,1000,2000] [--samples 2000] [--seed 0]
  */
 import {
   type AffinePath,
@@ -95,6 +95,8 @@ const evals = list("evals", "250,500,1000,2000")
   .map(Number)
   .filter((k) => k <= steps);
 const samples = Number(option("samples", "2000"));
+/** Seed of the initial weights and the batches. */
+const trainSeed = Number(option("seed", "0"));
 const floorSeeds = 5;
 
 /** A dataset: training rows (data units), held-out draws for the score and the floor, and its dim. */
@@ -293,7 +295,7 @@ for (const name of datasets) {
             model,
             optimizer,
             steps,
-            seed: 0,
+            seed: trainSeed,
             recipe: `${pathName} / ${kind}, ${weightingName}`,
             batchSource: datasetBatches(path, trainRows, {
               batchSize,
