@@ -39,7 +39,7 @@ import { unipc } from "../src/sampler/unipc.js";
 import { edmSchedule } from "../src/schedule/edm.js";
 import { linearSchedule } from "../src/schedule/linear.js";
 import { initMlpParams, mlpConfig } from "../src/train/mlp.js";
-import { networkModel } from "../src/train/trainer.js";
+import { networkModel } from "../src/train/network.js";
 import { median } from "./peer.js";
 
 type AnySampler = Sampler<SamplerState>;

@@ -16,13 +16,10 @@ import { Rng } from "../src/random/rng.js";
 import { jaxEngine } from "../src/train/engine.js";
 import { type Activation, initMlpParams, mlpConfig } from "../src/train/mlp.js";
 import { optimizerConfig } from "../src/train/optim.js";
-import {
-  type Batch,
-  adaptiveTraining,
-  initTrainState,
-  networkModel,
-  TrainSession,
-} from "../src/train/trainer.js";
+import type { Batch } from "../src/train/loss.js";
+import { networkModel } from "../src/train/network.js";
+import { adaptiveTraining, initTrainState } from "../src/train/state.js";
+import { TrainSession } from "../src/train/trainer.js";
 import { median, PYTHON } from "./peer.js";
 
 const args = process.argv.slice(2);

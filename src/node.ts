@@ -62,46 +62,87 @@ export {
 } from "./train/mlp.js";
 export {
   type AdamMoments,
+  type EmaWarmup,
   type LrSchedule,
   type OptimizerConfig,
   type OptimizerOptions,
   adamUpdate,
   checkOptimizerConfig,
   clipByGlobalNorm,
+  DEFAULT_EMA_WARMUP,
+  emaDecayAt,
   emaUpdate,
   globalNorm,
   learningRate,
   optimizerConfig,
 } from "./train/optim.js";
+export { type Batch, lossAndGradient, weightedMse } from "./train/loss.js";
 export {
   type AdaptiveTraining,
-  type Batch,
+  type TrainState,
+  adaptiveTraining,
+  checkAdaptiveTraining,
+  checkFiniteState,
+  checkTrainState,
+  initTrainState,
+} from "./train/state.js";
+export {
+  type OptState,
+  type StepOutput,
+  type TrainStep,
+  type TrainStepOptions,
+  disposeState,
+  downloadState,
+  trainStep,
+  uploadState,
+} from "./train/step.js";
+export {
   type BatchSource,
-  type NetworkModelOptions,
+  type DivergedQuantity,
   type StepInfo,
   type StepResult,
   type TrainOptions,
   type TrainResult,
   type TrainSessionOptions,
   type TrainSnapshot,
-  type TrainState,
-  ENGINE_MIN_MACS,
+  TrainingDivergedError,
   TrainSession,
-  adaptiveTraining,
-  checkAdaptiveTraining,
-  checkTrainState,
-  initTrainState,
-  lossAndGradient,
-  networkModel,
   train,
-  weightedMse,
 } from "./train/trainer.js";
+export {
+  type NetworkModelOptions,
+  type NetworkParameterization,
+  ENGINE_MIN_ROW_MACS,
+  checkParameterization,
+  networkModel,
+} from "./train/network.js";
+export {
+  type PreparedTraining,
+  type RecipeOptions,
+  type RecipeWeightProfile,
+  MAX_TAIL_SHARE,
+  checkRecipe,
+  prepareTraining,
+  recipeProblem,
+  recipeWeightProfile,
+} from "./train/recipe.js";
+export {
+  type Standardization,
+  STANDARDIZATION_FLOOR,
+  checkStandardization,
+  fitStandardization,
+  standardizationLogDet,
+  standardize,
+  unstandardize,
+} from "./train/standardize.js";
 export { type DatasetBatchesOptions, datasetBatches } from "./train/batches.js";
 export {
   type Checkpoint,
   type CheckpointExpectation,
   type CheckpointMeta,
+  type CheckpointModelOptions,
   CHECKPOINT_CONFIG,
+  checkpointModel,
   checkpointSaver,
   loadCheckpoint,
   saveCheckpoint,

@@ -237,6 +237,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     | {
         state: ReturnType<Library["loadCheckpoint"]>["state"];
         rng: ReturnType<Library["loadCheckpoint"]>["rng"];
+        lossHistory?: Float64Array | null;
       }
     | undefined;
   let history: number[] = [];
@@ -256,7 +257,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
         `--steps: ${s.out} is already trained for ${ckpt.state.step} steps — pass a larger --steps to continue`,
       );
     }
-    resume = { state: ckpt.state, rng: ckpt.rng };
+    resume = { state: ckpt.state, rng: ckpt.rng, lossHistory: ckpt.lossHistory };
     history = savedLosses(lib, s.out, ckpt.state.step);
   }
   const start = resume?.state.step ?? 0;

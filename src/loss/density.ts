@@ -12,6 +12,8 @@
  * | mode(s)          | u + s·(cos²(πu/2) − 1 + u)                        | Esser et al. 2024, §3.1   |
  * | cosmap           | sin(πu/2)/(sin(πu/2) + cos(πu/2))                 | Esser et al. 2024, §3.1   |
  * | proportional(f)  | inverse CDF of the piecewise-constant density ∝ f | (importance proposals)    |
+ * | uniformLevel     | τ = α/(α + σ) uniform on [tMin, tMax]             | rectified flow's uniform t |
+ * | ddpmTimestep(N)  | k uniform in {0, …, N − 1}, t = 1 − (k + 1)/N       | Ho et al. 2020, Alg. 1    |
  * `stratifiedTime(d)` draws uᵢ = (i + Uᵢ)/n instead of n independent uniforms (same marginal law over
  * the batch, lower variance). σ̃ = σ/α; the σ-densities map through the path's log-SNR (their densities need scalar levels: affine paths, interpolants).
  */
@@ -30,6 +32,8 @@ export type TimeDensitySpec =
   | { readonly name: "logUniformSigma"; readonly sigmaMin: number | null; readonly sigmaMax: number | null }
   | { readonly name: "mode"; readonly scale: number }
   | { readonly name: "cosmap" }
+  | { readonly name: "uniformLevel" }
+  | { readonly name: "ddpmTimestep"; readonly steps: number | null }
   | { readonly name: "custom"; readonly description: string };
 
 /** A density over canonical time (file header). */
@@ -292,6 +296,81 @@ export function cosmapTime(): TimeDensity {
       return sn / (sn + Math.cos(0.5 * Math.PI * u));
     },
     (t) => (t >= 0 && t <= 1 ? 2 / (Math.PI * (1 - 2 * t + 2 * t * t)) : 0),
+  );
+}
+
+/**
+ * Uniform over the noise level τ = α/(α + σ) = sigmoid(λ/2) on the path's safe range [tMin, tMax]:
+ * the noise levels rectified flow's uniform t visits (there τ = t), on any path with a scalar
+ * log-SNR, so every path trains on the same signal-to-noise ratios (a VE or EDM path's uniform t
+ * spends most draws far above the data's scale). t = timeAtLogSnr(2·logit τ),
+ * π(t) = τ'(t)/(τ(tMax) − τ(tMin)) with τ' = ½·τ(1 − τ)·λ'(t). Staying inside [tMin, tMax]
+ * (|λ| ≤ 13 where λ is unbounded) keeps every kind's target and weight finite at every draw.
+ */
+export function uniformLevelTime(): TimeDensity {
+  const fn = "uniformLevelTime";
+  const level = (lambda: number) => sigmoid(0.5 * lambda);
+  const range = (path: TrainingPath) => {
+    const gaussian = gaussianPathOf(fn, path);
+    const lambdaLo = gaussian.logSnr(gaussian.tMin);
+    const lambdaHi = gaussian.logSnr(gaussian.tMax);
+    return { gaussian, lambdaLo, lambdaHi, lo: level(lambdaLo), hi: level(lambdaHi) };
+  };
+  return defineDensity(
+    "uniformLevel",
+    { name: "uniformLevel" },
+    (u, path) => {
+      const { gaussian, lambdaLo, lambdaHi, lo, hi } = range(path);
+      if (u <= 0) return gaussian.tMin;
+      if (u >= 1) return gaussian.tMax;
+      const lambda = 2 * logit(lo + (hi - lo) * u);
+      return gaussian.timeAtLogSnr(Math.min(lambdaHi, Math.max(lambdaLo, lambda)) as LogSnr);
+    },
+    (t, path) => {
+      const { gaussian, lo, hi } = range(path);
+      if (!(t >= gaussian.tMin && t <= gaussian.tMax)) return 0;
+      const tau = level(gaussian.logSnr(t));
+      return (0.5 * tau * (1 - tau) * levelDLogSnr(levelAt(fn, gaussian, t))) / (hi - lo);
+    },
+  );
+}
+
+/**
+ * DDPM's integer timesteps (Ho et al. 2020, Algorithm 1: k ~ randint(0, N)): k uniform in
+ * {0, …, N − 1} at canonical t = 1 − (k + 1)/N, the time of table entry k on a discrete path
+ * (N = the path's table length, or `steps`). One uniform per draw; a discrete density (pdf: the mass
+ * 1/N at each table time, 0 elsewhere), so it cannot serve as an importance proposal for a continuous one.
+ */
+export function ddpmTimestepTime(options: { steps?: number } = {}): TimeDensity {
+  const fn = "ddpmTimestepTime";
+  const fixed = options.steps;
+  if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 1))
+    throw new RangeError(
+      `${fn}: steps must be a positive integer (the table length, e.g. 1000), got ${fixed}`,
+    );
+  const count = (path: TrainingPath): number => {
+    if (fixed !== undefined) return fixed;
+    const table = gaussianPathOf(fn, path).trainSteps;
+    if (table === undefined) {
+      throw new TypeError(
+        `${fn}: the path is not a discrete table, so its number of timesteps is unknown; pass ddpmTimestepTime({ steps })`,
+      );
+    }
+    return table.count;
+  };
+  return defineDensity(
+    fixed === undefined ? "ddpmTimestep" : `ddpmTimestep(${fixed})`,
+    { name: "ddpmTimestep", steps: fixed ?? null },
+    (u, path) => {
+      const n = count(path);
+      const k = Math.min(n - 1, Math.floor(u * n));
+      return 1 - (k + 1) / n;
+    },
+    (t, path) => {
+      const n = count(path);
+      const k = Math.round((1 - t) * n) - 1;
+      return k >= 0 && k < n && 1 - (k + 1) / n === t ? 1 / n : 0;
+    },
   );
 }
 

@@ -21,6 +21,8 @@
  * | sd3SigmaSqrt  | s⁻⁴                                   | (s·a)⁻²                     | Esser et al. 2024         |
  * | sd3Cosmap     | 2/(π(a² + s²)s²)                      | 2/(π(a² + s²)a²)            | Esser et al. 2024         |
  * | likelihood    | λ'·SNR                                | λ' = dλ/dt (score: g²)      | Song et al. 2021b         |
+ * | snrOnNoise    | SNR²                                  | SNR                         | DDPM tutorials' "snr"     |
+ * | truncatedSnrOnNoise(c) | min(SNR, c)·SNR              | min(SNR, c)                 | … "truncated_snr", c = 5  |
  * with σ̃ = σ/α = e^{−λ/2}, and s = sigmoid(−λ/2), a = sigmoid(λ/2) the rectified-flow σ and α at the
  * same λ (the SD3 weights are on the rectified-flow velocity error: sigma_sqrt = s⁻², cosmap =
  * 2/(π(1 − 2s + 2s²)), as in diffusers' `compute_loss_weighting_for_sd3`).
@@ -41,6 +43,8 @@ export type WeightingSpec =
   | { readonly name: "sd3SigmaSqrt" }
   | { readonly name: "sd3Cosmap" }
   | { readonly name: "likelihood" }
+  | { readonly name: "snrOnNoise" }
+  | { readonly name: "truncatedSnrOnNoise"; readonly max: number }
   | { readonly name: "adaptive"; readonly bins: number; readonly logWeights: readonly number[] }
   | { readonly name: "custom"; readonly description: string };
 
@@ -221,6 +225,45 @@ export function sd3CosmapWeighting(): LogSnrWeighting {
       const { s, a } = rectifiedFlowLevel(l);
       return velocity(s, a) / (a * a);
     },
+  };
+}
+
+/**
+ * SNR on the noise (ε) error: w = SNR·‖ε̂ − ε‖², the "snr" weighting of the discrete-DDPM recipe
+ * (`weights = snr_t` on the per-sample ε-MSE, with t = randint(0, T)); data form SNR² (the ε error is
+ * the data error times SNR). Not to be confused with `snrWeighting` (SNR on the data error, i.e. the
+ * plain ε loss). Limits: 0 at SNR = 0, ∞ at SNR = ∞ on both forms.
+ */
+export function snrOnNoiseWeighting(): LogSnrWeighting {
+  return {
+    type: "logSnr",
+    name: "snrOnNoise",
+    spec: { name: "snrOnNoise" },
+    data: (l) => Math.exp(2 * l),
+    noise: (l) => Math.exp(l),
+  };
+}
+
+/**
+ * The discrete-DDPM recipe's "truncated_snr": w = min(SNR, c) on the noise (ε) error (`snr_t.clamp(max=5.0)`,
+ * c = 5 by default); data form min(SNR, c)·SNR. Limits: 0 at SNR = 0; c on noise and ∞ on data at SNR = ∞.
+ * Not `truncatedSnrWeighting` (Salimans & Ho's max(SNR, 1) on the data error).
+ */
+export function truncatedSnrOnNoiseWeighting(options: { max?: number } = {}): LogSnrWeighting {
+  const max = positive(
+    "truncatedSnrOnNoiseWeighting",
+    "max",
+    options.max ?? 5,
+    "the SNR cap; the recipe uses 5",
+  );
+  const capped = (l: number) => Math.min(Math.exp(l), max);
+  return {
+    type: "logSnr",
+    name: `truncatedSnrOnNoise(max=${max})`,
+    spec: { name: "truncatedSnrOnNoise", max },
+    // min(SNR, c)·SNR = min(e^{2λ}, c·e^λ), exact at λ = ±∞.
+    data: (l) => Math.min(Math.exp(2 * l), max * Math.exp(l)),
+    noise: capped,
   };
 }
 

@@ -7,6 +7,7 @@
 import { adaptiveWeighting } from "../loss/adaptive.js";
 import {
   cosmapTime,
+  ddpmTimestepTime,
   logitNormalTime,
   logNormalSigmaTime,
   logUniformSigmaTime,
@@ -14,6 +15,7 @@ import {
   stratifiedTime,
   type TimeDensity,
   type TimeDensitySpec,
+  uniformLevelTime,
   uniformTime,
 } from "../loss/density.js";
 import {
@@ -22,8 +24,10 @@ import {
   minSnrWeighting,
   sd3CosmapWeighting,
   sd3SigmaSqrtWeighting,
+  snrOnNoiseWeighting,
   snrWeighting,
   softMinSnrWeighting,
+  truncatedSnrOnNoiseWeighting,
   truncatedSnrWeighting,
   uniformWeighting,
   type Weighting,
@@ -85,6 +89,18 @@ export const WEIGHTING_ENTRIES: readonly Entry<Weighting, void>[] = [
     summary: "g² on the score error (Song et al. 2021, likelihood training)",
     params: {},
     build: () => likelihoodWeighting(),
+  },
+  {
+    name: "snr-on-noise",
+    summary: "SNR on the noise (ε) error (the discrete-DDPM recipe's snr)",
+    params: {},
+    build: () => snrOnNoiseWeighting(),
+  },
+  {
+    name: "truncated-snr-on-noise",
+    summary: "min(SNR, max) on the noise (ε) error, default max = 5 (the DDPM recipe's truncated_snr)",
+    params: { max: { type: "number", description: "SNR cap > 0 (default 5)" } },
+    build: (p) => truncatedSnrOnNoiseWeighting({ max: num(p, "max") }),
   },
   {
     name: "adaptive",
@@ -169,6 +185,19 @@ export const TIME_DENSITY_ENTRIES: readonly Entry<TimeDensity, void>[] = [
     build: (p) => modeTime({ scale: num(p, "scale") }),
   },
   { name: "cosmap", summary: "SD3 cosmap", params: {}, build: () => cosmapTime() },
+  {
+    name: "uniform-level",
+    summary:
+      "noise level τ = α/(α + σ) uniform on the path's safe range (rectified flow's levels on any path)",
+    params: {},
+    build: () => uniformLevelTime(),
+  },
+  {
+    name: "ddpm-timestep",
+    summary: "DDPM's integer timesteps k ~ randint(0, N), default N = the path's table length",
+    params: { steps: { type: "integer", description: "N ≥ 1 (default the path's table)" } },
+    build: (p) => ddpmTimestepTime(p.steps === undefined ? {} : { steps: num(p, "steps") }),
+  },
 ];
 
 /** The time-density registry. */

@@ -1,16 +1,20 @@
 /**
  * Training checkpoints (Node only): a directory holding
  *   weights-<step>.safetensors  params (PyTorch names `layers.<l>.weight|bias`), `ema.<name>`,
- *                               `optimizer.m.<name>`, `optimizer.v.<name>` (Adam moments), and
- *                               `adaptive.logWeights` (F64, the learned θ) when the run has one;
+ *                               `optimizer.m.<name>`, `optimizer.v.<name>` (Adam moments),
+ *                               `adaptive.logWeights` (F64, the learned θ) when the run has one, and
+ *                               `history.loss` (F64, the loss of steps 1 … step) when known;
  *   config.json                 format/version, step, dtype, path spec, kind, schedule spec, MLP
- *                               architecture, optimizer config, adaptive-weight config (or null;
- *                               absent in older checkpoints), RNG state, and the weights file's
- *                               name, size and SHA-256.
+ *                               architecture, the network's parameterization and the data
+ *                               standardisation (absent in older checkpoints: direct, none),
+ *                               optimizer config (with the EMA warm-up), adaptive-weight config
+ *                               (or null; absent in older checkpoints), RNG state, and the weights
+ *                               file's name, size and SHA-256.
  * Both files are written atomically (temp file + rename), weights first: config.json is the commit
  * point, so an interrupted save leaves the previous checkpoint intact; older weights files are
  * removed after it. Loading validates config.json (zod), the hash, and every tensor against the
- * architecture, and names the file and the problem.
+ * architecture, and names the file and the problem. No checkpoint holds a non-finite number: saving
+ * refuses such a state and loading rejects one.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, rmSync } from "node:fs";
@@ -26,15 +30,25 @@ import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { RngState } from "../random/rng.js";
 import type { ScheduleSpec } from "../schedule/schedule.js";
 import { ACTIVATIONS, checkMlpConfig, type MlpConfig, mlpParamSpecs } from "./mlp.js";
+import {
+  checkParameterization,
+  type NetworkModelOptions,
+  type NetworkParameterization,
+  networkModel,
+} from "./network.js";
+import type { GaussianPath, PathSpec } from "../path/path.js";
+import { pathFromSpec } from "../path/spec.js";
+import { type Standardization, checkStandardization } from "./standardize.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import type { DType, HostTensor } from "./tensor.js";
 import {
   type AdaptiveTraining,
   checkAdaptiveTraining,
+  checkFiniteState,
   checkTrainState,
-  type TrainSnapshot,
   type TrainState,
-} from "./trainer.js";
+} from "./state.js";
+import type { TrainSnapshot } from "./trainer.js";
 
 /** What the network was trained to predict, and on which path (JSON specs). */
 export interface CheckpointMeta {
@@ -43,6 +57,13 @@ export interface CheckpointMeta {
   readonly kind: Kind;
   /** The schedule's spec for affine paths, null otherwise. */
   readonly schedule: ScheduleSpec | null;
+  /** How the network's output becomes the prediction (absent: direct, as in older checkpoints). */
+  readonly parameterization?: NetworkParameterization;
+  /**
+   * The data standardisation the network was trained in (absent or null: none). Samples map back by
+   * `unstandardize`, log-likelihoods by adding `standardizationLogDet`.
+   */
+  readonly standardization?: Standardization | null;
 }
 
 /** Everything needed to sample from a trained network or resume its training. */
@@ -56,6 +77,8 @@ export const CHECKPOINT_CONFIG = "config.json";
 const FORMAT = "difflux-checkpoint";
 /** The safetensors name of the learned adaptive log-weights θ. */
 const ADAPTIVE_TENSOR = "adaptive.logWeights";
+/** The safetensors name of the loss history (the loss of steps 1 … step). */
+const HISTORY_TENSOR = "history.loss";
 const VERSION = 1;
 
 const count = z.number().int().nonnegative();
@@ -83,9 +106,17 @@ const optimizerSchema = z.object({
     z.object({ kind: z.literal("warmupCosine"), warmupSteps: count, totalSteps: count, minLr: z.number() }),
   ]),
   emaDecay: z.number().nullable(),
+  emaWarmup: z.object({ gamma: positive, power: positive }).nullable().optional(),
 });
 
 const adaptiveSchema = z.object({ bins: count.min(1), learningRate: positive }).nullable();
+
+const parameterizationSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("direct") }),
+  z.object({ kind: z.literal("preconditioned"), sigmaData: positive }),
+]);
+
+const standardizationSchema = z.object({ mean: z.array(z.number()), scale: z.array(positive) }).nullable();
 
 const rngSchema = z.object({
   algorithm: z.literal("philox4x32-10"),
@@ -107,6 +138,8 @@ const configSchema = z.object({
   model: mlpSchema,
   optimizer: optimizerSchema,
   adaptive: adaptiveSchema.optional(),
+  parameterization: parameterizationSchema.optional(),
+  standardization: standardizationSchema.optional(),
   rng: rngSchema,
   weights: z.object({
     file: z.string().regex(/^weights-\d+\.safetensors$/),
@@ -133,6 +166,17 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   checkMlpConfig(model);
   checkOptimizerConfig(optimizer);
   checkTrainState("saveCheckpoint", state, model, optimizer, dtype, adaptive);
+  checkFiniteState("saveCheckpoint", state);
+  const history = checkpoint.lossHistory ?? null;
+  if (history !== null && (!(history instanceof Float64Array) || history.length !== state.step)) {
+    throw new RangeError(
+      `saveCheckpoint: lossHistory must be a Float64Array with one loss per completed step (${state.step}), got ${history instanceof Float64Array ? `length ${history.length}` : typeof history}`,
+    );
+  }
+  const parameterization = meta?.parameterization ?? { kind: "direct" };
+  checkParameterization("saveCheckpoint", parameterization);
+  const standardization = meta?.standardization ?? null;
+  if (standardization !== null) checkStandardization("saveCheckpoint", standardization, model.dim);
   if (!KINDS.includes(meta?.kind))
     throw new TypeError(
       `saveCheckpoint: meta.kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(meta?.kind)}`,
@@ -151,6 +195,7 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
       data: Float64Array.from(state.adaptive.logWeights),
     };
   }
+  if (history !== null) tensors[HISTORY_TENSOR] = { shape: [history.length], data: history };
   const bytes = encodeSafetensors(tensors, { format: FORMAT, step: String(state.step) });
   const file = weightsFile(state.step);
   writeFileAtomic(join(dir, file), bytes, { mkdir: true });
@@ -162,6 +207,8 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
     path: meta.path ?? null,
     kind: meta.kind,
     schedule: meta.schedule ?? null,
+    parameterization,
+    standardization,
     model,
     optimizer,
     adaptive,
@@ -246,13 +293,15 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   }
   const config = parsed.data;
   const model = config.model as MlpConfig;
-  const optimizer = config.optimizer as OptimizerConfig;
+  // Checkpoints from before the EMA warm-up ran a constant decay.
+  const optimizer = { ...config.optimizer, emaWarmup: config.optimizer.emaWarmup ?? null } as OptimizerConfig;
   const dtype = config.dtype;
   const adaptive: AdaptiveTraining | null = config.adaptive ?? null;
   try {
     checkMlpConfig(model);
     checkOptimizerConfig(optimizer);
     if (adaptive !== null) checkAdaptiveTraining("adaptive", adaptive);
+    if (config.standardization) checkStandardization("standardization", config.standardization, model.dim);
   } catch (err) {
     throw new Error(`loadCheckpoint: ${configPath}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -303,16 +352,82 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
   };
   try {
     checkTrainState(weightsPath, state, model, optimizer, dtype, adaptive);
+    checkFiniteState(weightsPath, state);
   } catch (err) {
     throw new Error(`loadCheckpoint: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const history = tensors[HISTORY_TENSOR];
+  if (
+    history !== undefined &&
+    (!(history.data instanceof Float64Array) ||
+      history.shape.length !== 1 ||
+      history.shape[0] !== config.step)
+  ) {
+    throw new Error(
+      `loadCheckpoint: ${weightsPath}: ${HISTORY_TENSOR} must be float64 of shape [${config.step}] (one loss per step), got [${history.shape.join(", ")}]; the file is corrupt`,
+    );
+  }
   return {
-    meta: { path: config.path, kind: config.kind, schedule: config.schedule as ScheduleSpec | null },
+    meta: {
+      path: config.path,
+      kind: config.kind,
+      schedule: config.schedule as ScheduleSpec | null,
+      parameterization: config.parameterization ?? { kind: "direct" },
+      standardization: config.standardization ?? null,
+    },
     model,
     optimizer,
     dtype,
     adaptive,
     state,
     rng: config.rng as RngState,
+    lossHistory: history === undefined ? null : (history.data as Float64Array),
   };
+}
+
+/** Options of `checkpointModel`. */
+export interface CheckpointModelOptions {
+  /** Use the EMA weights when the run kept them (default true). */
+  readonly ema?: boolean;
+  /** Widen float32 weights to float64 (for finite-difference divergences in the likelihood). */
+  readonly float64?: boolean;
+  /** Passed on to `networkModel`. */
+  readonly forward?: NetworkModelOptions["forward"];
+  readonly engine?: NetworkModelOptions["engine"];
+}
+
+/**
+ * The network of a loaded checkpoint as a `Model` on the path it was trained on (rebuilt from the
+ * path spec), with its parameterization, and the data standardisation its samples and likelihoods
+ * must be mapped back through (`unstandardize`, `standardizationLogDet`; null when none). A drift
+ * model needs its g²(t): build it with `networkModel(…, { g2 })`.
+ */
+export function checkpointModel(
+  checkpoint: Checkpoint,
+  options: CheckpointModelOptions = {},
+): {
+  model: ReturnType<typeof networkModel>;
+  path: GaussianPath;
+  standardization: Standardization | null;
+  ema: boolean;
+} {
+  const fn = "checkpointModel";
+  const { meta, state } = checkpoint;
+  if (meta.kind === "drift") {
+    throw new TypeError(
+      `${fn}: the checkpoint holds a drift model, which needs its g²(t); build it with networkModel(params, model, path, "drift", { g2 })`,
+    );
+  }
+  const path = relabelErrors("pathFromSpec", fn, () => pathFromSpec(meta.path as PathSpec), " (meta.path)");
+  const ema = options.ema !== false && state.ema !== null;
+  const stored = ema ? state.ema! : state.params;
+  const params = options.float64
+    ? stored.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }))
+    : stored;
+  const model = networkModel(params, checkpoint.model, path, meta.kind, {
+    parameterization: meta.parameterization ?? { kind: "direct" },
+    ...(options.forward === undefined ? {} : { forward: options.forward }),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
+  });
+  return { model, path, standardization: meta.standardization ?? null, ema };
 }

@@ -79,7 +79,9 @@ function f64(value: number): JaxArray {
  * float32 uses the native kernels. Source: Cody & Waite 1980, "Software manual for the elementary
  * functions", ch. 6 (exp); ln 2 split as in fdlibm e_exp.c.
  */
-function exp64(x: JaxArray): JaxArray {
+function exp64(input: JaxArray): JaxArray {
+  // Outside [−745.2, 709.78] eˣ is 0 or overflows; clamping keeps the polynomial (and its gradient) finite.
+  const x = np.minimum(np.maximum(input.ref, f64(-745.2)), f64(709.78));
   const k = np.clip(np.round(lax.stopGradient(x.ref).mul(f64(Math.LOG2E))), -1022, 1022);
   const r = x.ref.sub(k.ref.mul(f64(0.6931471803691238))).sub(k.ref.mul(f64(1.9082149292705877e-10)));
   let factorial = 1;
@@ -95,12 +97,18 @@ function exp64(x: JaxArray): JaxArray {
     power = power.mul(np.where(bit.equal(f64(1)), f64(2 ** (2 ** b)), f64(1)));
   }
   magnitude.dispose();
+  x.dispose();
   return p.mul(np.where(k.less(f64(0)), np.reciprocal(power.ref), power));
 }
 
-/** tanh x = 1 − 2/(e²ˣ + 1) in float64 (exp64; ±1 at overflow and underflow). */
+/**
+ * tanh x = 1 − 2/(e²ᶜ + 1), c = clip(x, ±20), in float64 (exp64): tanh is exactly ±1 in float64 beyond
+ * |x| = 19.1, so the clamp changes no value and keeps e²ᶜ and the gradient finite.
+ */
 function tanh64(x: JaxArray): JaxArray {
-  const e = exp64(jaxOps.mul(x, 2));
+  const c = np.minimum(np.maximum(x.ref, f64(-20)), f64(20));
+  const e = exp64(jaxOps.mul(c, 2));
+  c.dispose();
   return jaxOps.add(jaxOps.mul(np.reciprocal(jaxOps.add(e, 1)), -2), 1);
 }
 

@@ -182,18 +182,34 @@ export function mlpFeatures<A extends FloatArray>(
   return out;
 }
 
+/** SiLU's floor: below h = −40 the pre-activation is clamped (|silu(−40)| = 1.7e-16, e⁴⁰ ≪ float32's max). */
+export const SILU_FLOOR = -40;
+
+/** GELU's clamp: tanh of the inner polynomial is exactly ±1 in float32 and float64 beyond |h| = 10. */
+export const GELU_CLAMP = 10;
+
 /**
- * The activation φ, written once in the tensor algebra:
- * silu(h) = h/(1 + e⁻ʰ); gelu(h) = ½h·(1 + tanh(√(2/π)·(h + 0.044715·h³))) (tanh form, Hendrycks &
- * Gimpel 2016); relu(h) = max(h, 0); tanh.
+ * The activation φ, written once in the tensor algebra, in forms whose value and gradient are finite
+ * over the whole float range:
+ *   silu(h) = m/(1 + e⁻ᵐ), m = max(h, −40): the plain form h/(1 + e⁻ʰ) has a NaN gradient once e⁻ʰ
+ *     overflows (h < −88.7 in float32); the clamp changes the value by at most 40·e⁻⁴⁰ = 1.7e-16;
+ *   gelu(h) = h·(½ + ½·tanh(√(2/π)·(c + 0.044715·c³))), c = clip(h, ±10) (tanh form, Hendrycks &
+ *     Gimpel 2016): c³ cannot overflow, the value is unchanged (the tanh is ±1 beyond |h| = 10), and
+ *     the factor of h stays ≤ 1 (½h·(1 + tanh) overflows at h = 3e38);
+ *   relu(h) = max(h, 0); tanh (each engine's tanh saturates without overflow).
+ * Singular points: none; the gradients of the clamped parts are 0 beyond the clamps (true value
+ * below 1e-15 there).
  */
 export function activate<T>(ops: TensorOps<T>, activation: Activation, h: T): T {
   switch (activation) {
-    case "silu":
-      return ops.div(h, ops.add(ops.exp(ops.mul(h, -1)), 1));
+    case "silu": {
+      const m = ops.maximum(h, SILU_FLOOR);
+      return ops.div(m, ops.add(ops.exp(ops.mul(m, -1)), 1));
+    }
     case "gelu": {
-      const inner = ops.mul(ops.add(h, ops.mul(ops.mul(ops.mul(h, h), h), 0.044715)), Math.sqrt(2 / Math.PI));
-      return ops.mul(ops.mul(h, 0.5), ops.add(ops.tanh(inner), 1));
+      const c = ops.minimum(ops.maximum(h, -GELU_CLAMP), GELU_CLAMP);
+      const inner = ops.mul(ops.add(c, ops.mul(ops.mul(ops.mul(c, c), c), 0.044715)), Math.sqrt(2 / Math.PI));
+      return ops.mul(h, ops.add(ops.mul(ops.tanh(inner), 0.5), 0.5));
     }
     case "relu":
       return ops.maximum(h, 0);

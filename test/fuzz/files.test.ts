@@ -22,7 +22,7 @@ import { loadCheckpoint, saveCheckpoint } from "../../src/train/checkpoint.js";
 import { loadDataFile } from "../../src/train/datasets/file.js";
 import { mlpConfig } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
-import { initTrainState } from "../../src/train/trainer.js";
+import { initTrainState } from "../../src/train/state.js";
 import { type MemoryCase, runBounded } from "./memory.js";
 
 const root = mkdtempSync(join(tmpdir(), "difflux-fuzz-files-"));

@@ -18,7 +18,7 @@ import {
   mlpForward,
 } from "../../src/train/mlp.js";
 import { hostOps } from "../../src/train/tensor.js";
-import { networkModel } from "../../src/train/trainer.js";
+import { networkModel } from "../../src/train/network.js";
 import { assertJvpMatchesDifferences, assertWithin } from "./cases.js";
 
 const path = affinePath(linearSchedule());

@@ -22,12 +22,20 @@ import {
   logitNormalTime,
   modeTime,
   proportionalTime,
+  ddpmTimestepTime,
   stratifiedTime,
+  uniformLevelTime,
   uniformTime,
 } from "../../src/loss/density.js";
 import { lossWeight } from "../../src/loss/equivalent.js";
 import { timeDensityFromSpec } from "../../src/registry/losses.js";
-import { sd3CosmapWeighting } from "../../src/loss/weighting.js";
+import {
+  sd3CosmapWeighting,
+  snrOnNoiseWeighting,
+  truncatedSnrOnNoiseWeighting,
+} from "../../src/loss/weighting.js";
+import { trainingBatch } from "../../src/loss/batch.js";
+import { discreteSchedule } from "../../src/schedule/discrete.js";
 import type { TrainingPath } from "../../src/loss/trainingPath.js";
 import { assertClose } from "../helpers.js";
 import { brownianBridge } from "./paths.js";
@@ -92,6 +100,17 @@ const CASES: [string, TimeDensity, TrainingPath, number[]?][] = [
     logUniformSigmaTime({ sigmaMin: sigmaTilde(0.01), sigmaMax: sigmaTilde(10) }),
     edm,
     [edmAt(10), edmAt(0.01)],
+  ],
+  ["uniformLevel on EDM", uniformLevelTime(), edm, [edmSchedule().tMin, edmSchedule().tMax]],
+  [
+    "uniformLevel on VP",
+    uniformLevelTime(),
+    vp,
+    [
+      vpSchedule().tMin,
+      ...Array.from({ length: 8 }, (_, k) => vpSchedule().tMax - 10 ** -(k + 1)),
+      vpSchedule().tMax,
+    ],
   ],
   ["mode(1.29)", modeTime(), linear],
   ["mode(−0.5)", modeTime({ scale: -0.5 }), linear],
@@ -297,5 +316,69 @@ describe("time densities", () => {
       () => logNormalSigmaTime().pdf(0.5, bridge),
       /the path "bridge\(.*\)" has no scalar level at t = 0.5 \(a bridge path: its levels are matrices\); use a time density defined in t/,
     );
+  });
+
+  it("uniformLevel is uniform t on rectified flow's safe range and visits the same noise levels τ = α/(α + σ) on every path", () => {
+    const density = uniformLevelTime();
+    const { tMin, tMax } = linear.schedule;
+    for (const u of [0, 0.1, 0.5, 0.93, 1])
+      assertClose(density.quantile(u, linear), tMin + u * (tMax - tMin), { rtol: 1e-12, atol: 1e-15 });
+    for (const path of [edm, vp, cosine]) {
+      for (const u of [0.2, 0.5, 0.8]) {
+        const l = path.schedule.at(density.quantile(u, path));
+        const tau = l.alpha / (l.alpha + l.sigma);
+        const lo = density.quantile(0, path);
+        const hi = density.quantile(1, path);
+        const at = (t: number) => path.schedule.at(t);
+        const tauLo = at(lo).alpha / (at(lo).alpha + at(lo).sigma);
+        const tauHi = at(hi).alpha / (at(hi).alpha + at(hi).sigma);
+        assertClose(tau, tauLo + u * (tauHi - tauLo), { rtol: 1e-9, message: `${path.name} at u = ${u}` });
+      }
+    }
+  });
+
+  it("ddpmTimestep draws the N table times t = 1 − (k + 1)/N uniformly, and with snrOnNoise on ε gives the DDPM recipe's weight ᾱ/(1 − ᾱ)", () => {
+    const schedule = discreteSchedule({ betaSchedule: "linear", numTrainSteps: 50 });
+    const path = affinePath(schedule);
+    const density = ddpmTimestepTime();
+    const times = density.sample(new Rng(4), 5000, path);
+    const counts = new Array<number>(50).fill(0);
+    for (const t of times) {
+      const k = Math.round((1 - t) * 50) - 1;
+      assert.equal(1 - (k + 1) / 50, t, `t = ${t} is a table time`);
+      counts[k]!++;
+    }
+    // χ² against uniform over 50 cells (49 degrees of freedom; 0.1 % critical value 85.4).
+    const chi2 = counts.reduce((s, c) => s + (c - 100) ** 2 / 100, 0);
+    assert.ok(chi2 < 85.4, `χ² = ${chi2}`);
+    assert.equal(density.pdf(1 - 3 / 50, path), 1 / 50);
+    assert.equal(density.pdf(0.5 + 1e-9, path), 0);
+    const ac = schedule.alphasCumprod;
+    const data = new Rng(5).fillNormal(new Float64Array(64));
+    for (const [weighting, form] of [
+      [snrOnNoiseWeighting(), (snr: number) => snr],
+      [truncatedSnrOnNoiseWeighting(), (snr: number) => Math.min(snr, 5)],
+    ] as const) {
+      const b = trainingBatch(path, data, {
+        kind: "noise",
+        dim: 2,
+        timeDensity: density,
+        weighting,
+        rng: new Rng(6),
+      });
+      b.t.forEach((t, i) => {
+        const k = Math.round((1 - t) * 50) - 1;
+        assertClose(b.weight[i]!, form(ac[k]! / (1 - ac[k]!)), {
+          rtol: 1e-9,
+          message: `${weighting.name} at k = ${k}`,
+        });
+      });
+    }
+    assert.deepEqual(timeDensityFromSpec(density.spec).spec, { name: "ddpmTimestep", steps: null });
+    assert.throws(
+      () => density.sample(new Rng(0), 1, linear),
+      /ddpmTimestepTime: the path is not a discrete table/,
+    );
+    assert.equal(ddpmTimestepTime({ steps: 4 }).quantile(0.99, linear), 0, "k = 3 of 4 is t = 0");
   });
 });

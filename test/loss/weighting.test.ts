@@ -27,6 +27,8 @@ import {
   snrWeighting,
   softMinSnrWeighting,
   timeWeighting,
+  snrOnNoiseWeighting,
+  truncatedSnrOnNoiseWeighting,
   truncatedSnrWeighting,
   uniformWeighting,
 } from "../../src/loss/weighting.js";
@@ -108,6 +110,25 @@ const HAND: [string, LogSnrWeighting, [number, number, number][]][] = [
       [-INF, 1, INF],
       [0, 16, 16],
       [INF, INF, INF],
+    ],
+  ],
+  [
+    "snrOnNoise (the DDPM recipe's snr: SNR on the ε error)",
+    snrOnNoiseWeighting(),
+    [
+      [-INF, 0, 0],
+      [Math.log(4), 16, 4],
+      [INF, INF, INF],
+    ],
+  ],
+  [
+    "truncatedSnrOnNoise(5) (the DDPM recipe's truncated_snr: min(SNR, 5) on the ε error)",
+    truncatedSnrOnNoiseWeighting(),
+    [
+      [-INF, 0, 0],
+      [Math.log(4), 16, 4],
+      [Math.log(16), 80, 5],
+      [INF, INF, 5],
     ],
   ],
   [

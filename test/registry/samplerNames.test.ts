@@ -299,11 +299,19 @@ describe("diffusers names build the sampler fromDiffusers uses", () => {
         });
         return states;
       };
-      assert.deepEqual(
-        await run(samplerByName(name).sampler),
-        await run(setup.sampler),
-        `${name}: every state`,
-      );
+      const ours = await run(samplerByName(name).sampler);
+      const theirs = await run(setup.sampler);
+      if (scheduler !== "DEISMultistepScheduler") {
+        assert.deepEqual(ours, theirs, `${name}: every state`);
+        return;
+      }
+      // fromDiffusers' DEIS reproduces diffusers' float32 coefficients (~1e-4 relative on a coefficient,
+      // compat/diffusers.ts); the name gives the exact-coefficient DEIS on the same grid.
+      assert.equal(ours.length, theirs.length, `${name}: number of states`);
+      for (let k = 0; k < ours.length; k++) {
+        const e = relErr(ours[k]!, theirs[k]!);
+        assert.ok(e < 1e-5, `${name}: state ${k} differs by ${e} relative (float32 coefficients only)`);
+      }
     });
   }
 });

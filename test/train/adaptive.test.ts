@@ -12,14 +12,9 @@ import { jaxEngine } from "../../src/train/engine.js";
 import { featureWidth, mlpConfig, mlpFeatures, mlpForward } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
 import { hostOps } from "../../src/train/tensor.js";
-import {
-  type Batch,
-  type BatchSource,
-  adaptiveTraining,
-  initTrainState,
-  TrainSession,
-  train,
-} from "../../src/train/trainer.js";
+import type { Batch } from "../../src/train/loss.js";
+import { adaptiveTraining, initTrainState } from "../../src/train/state.js";
+import { type BatchSource, TrainSession, train } from "../../src/train/trainer.js";
 import { assertClose } from "../helpers.js";
 
 const model = mlpConfig({ dim: 2, width: 16, depth: 1 });

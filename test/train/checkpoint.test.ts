@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { decodeSafetensors, encodeSafetensors } from "../../src/io/safetensors.js";
 import { Rng } from "../../src/random/rng.js";
+import { predict } from "../../src/model/model.js";
+import { affinePath } from "../../src/path/affine.js";
+import { linearSchedule } from "../../src/schedule/linear.js";
+import { networkModel } from "../../src/train/network.js";
 import {
   type Checkpoint,
   type CheckpointMeta,
+  checkpointModel,
   checkpointSaver,
   loadCheckpoint,
   saveCheckpoint,
@@ -17,12 +23,11 @@ import { optimizerConfig } from "../../src/train/optim.js";
 import type { HostTensor } from "../../src/train/tensor.js";
 import {
   type AdaptiveTraining,
-  type BatchSource,
   adaptiveTraining,
   initTrainState,
   type TrainState,
-  train,
-} from "../../src/train/trainer.js";
+} from "../../src/train/state.js";
+import { type BatchSource, TrainingDivergedError, train } from "../../src/train/trainer.js";
 
 const root = mkdtempSync(join(tmpdir(), "difflux-checkpoint-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -110,7 +115,7 @@ test("a checkpoint round trip is bit-exact for weights, moments, EMA, step, RNG 
     assert.deepEqual(loaded.rng, rng.getState());
     assert.deepEqual(loaded.model, model);
     assert.deepEqual(loaded.optimizer, optimizer);
-    assert.deepEqual(loaded.meta, meta);
+    assert.deepEqual(loaded.meta, { ...meta, parameterization: { kind: "direct" }, standardization: null });
     assert.equal(loaded.dtype, dtype);
     assert.deepEqual(readdirSync(dir).sort(), ["config.json", "weights-1234.safetensors"]);
   }
@@ -142,11 +147,13 @@ async function resumeMatchesUninterrupted(adaptive: AdaptiveTraining | null) {
     steps: 8,
     batchSource,
     adaptive,
-    resume: { state: saved.state, rng: saved.rng },
+    resume: { state: saved.state, rng: saved.rng, lossHistory: saved.lossHistory },
   });
   assertSameState(resumed.state, uninterrupted.state);
   assert.deepEqual(resumed.rng, uninterrupted.rng, "RNG state");
   assert.deepEqual([...first.losses, ...resumed.losses], [...uninterrupted.losses], "loss history");
+  assert.deepEqual(saved.lossHistory, first.losses, "the checkpoint holds the loss history");
+  assert.deepEqual(resumed.lossHistory, uninterrupted.losses, "the resumed run reports the whole history");
   return { uninterrupted, dir, saved };
 }
 
@@ -206,8 +213,10 @@ test("resuming a run that learns adaptive loss weights reproduces the uninterrup
 test("a checkpoint without an adaptive entry (older files) loads with adaptive null; a bad θ tensor is named", () => {
   const c = savedCheckpoint();
   const { adaptive: _, ...older } = c.config;
-  writeFileSync(c.configPath, JSON.stringify(older));
+  const { emaWarmup: __, ...olderOptimizer } = c.config.optimizer;
+  writeFileSync(c.configPath, JSON.stringify({ ...older, optimizer: olderOptimizer }));
   assert.equal(loadCheckpoint(c.dir).adaptive, null, "missing means none");
+  assert.equal(loadCheckpoint(c.dir).optimizer.emaWarmup, null, "no emaWarmup entry means a constant decay");
   assert.equal(loadCheckpoint(c.dir).state.adaptive, null, "no learned weights");
   // Claiming adaptive weights the weights file does not hold.
   writeFileSync(c.configPath, JSON.stringify({ ...c.config, adaptive: { bins: 3, learningRate: 1 } }));
@@ -237,12 +246,10 @@ test("train saves a checkpoint every `every` steps, and the commit point is conf
   assert.equal(loadCheckpoint(dir).state.step, 5);
 });
 
-/** A saved checkpoint directory and helpers to damage it. */
-function savedCheckpoint() {
-  const dir = freshDir();
-  const state = initTrainState(model, optimizer, new Rng(1, 1));
+/** Saves `state` with this file's model and optimizer (float32, no adaptive weights) into `dir`. */
+function saveState(dir: string, state: TrainState, checkpointMeta: CheckpointMeta = meta): void {
   saveCheckpoint(dir, {
-    meta,
+    meta: checkpointMeta,
     model,
     optimizer,
     dtype: "float32",
@@ -250,6 +257,12 @@ function savedCheckpoint() {
     state,
     rng: new Rng(1).getState(),
   });
+}
+
+/** A saved checkpoint directory and helpers to damage it. */
+function savedCheckpoint() {
+  const dir = freshDir();
+  saveState(dir, initTrainState(model, optimizer, new Rng(1, 1)));
   const configPath = join(dir, "config.json");
   const config = JSON.parse(readFileSync(configPath, "utf8"));
   const weightsPath = join(dir, config.weights.file);
@@ -339,5 +352,129 @@ test("train rejects a resume state that does not fit the model, naming the tenso
   await assert.rejects(
     train({ model, optimizer, steps: 2, batchSource, resume: { state, rng: new Rng(1).getState() } }),
     /train: resume: params layers\.0\.weight has shape \[8, 8\] but the MLP needs \[16, 8\]/,
+  );
+});
+
+test("a run killed between checkpoints resumes with its full loss history and ends bit-identical to an uninterrupted run", async () => {
+  const uninterrupted = await train({ model, optimizer, steps: 10, batchSource, seed: 8 });
+  const dir = freshDir();
+  const crash = new Error("killed");
+  await assert.rejects(
+    train({
+      model,
+      optimizer,
+      steps: 10,
+      batchSource,
+      seed: 8,
+      checkpoint: { every: 4, save: checkpointSaver(dir, meta) },
+      onStep: ({ step }) => {
+        if (step === 6) throw crash;
+      },
+    }),
+    (err) => err === crash,
+  );
+  const saved = loadCheckpoint(dir);
+  assert.equal(saved.state.step, 4);
+  assert.deepEqual(saved.lossHistory, uninterrupted.losses.slice(0, 4), "the history of the saved steps");
+  const resumed = await train({
+    model,
+    optimizer,
+    steps: 10,
+    batchSource,
+    resume: { state: saved.state, rng: saved.rng, lossHistory: saved.lossHistory },
+  });
+  assertSameState(resumed.state, uninterrupted.state);
+  assert.deepEqual(resumed.lossHistory, uninterrupted.losses);
+  // Without its history a resumed run still trains, and says the history is unknown.
+  const blind = await train({
+    model,
+    optimizer,
+    steps: 5,
+    batchSource,
+    resume: { state: saved.state, rng: saved.rng },
+  });
+  assert.equal(blind.lossHistory, null);
+});
+
+test("a diverging run stops with the step, the recipe and the likely cause, and keeps its last finite checkpoint", async () => {
+  const dir = freshDir();
+  const save = checkpointSaver(dir, meta);
+  const start = await train({ model, optimizer, steps: 3, batchSource, checkpoint: { every: 1, save } });
+  let error: unknown;
+  try {
+    await train({
+      model,
+      optimizer: optimizerConfig({ ...optimizer, lr: 1e30, clipNorm: null }),
+      steps: 50,
+      batchSource,
+      recipe: "rectified-flow / velocity",
+      resume: { state: start.state, rng: start.rng, lossHistory: start.lossHistory },
+      checkpoint: { every: 1, save },
+    });
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof TrainingDivergedError, `expected a TrainingDivergedError, got ${String(error)}`);
+  assert.match(
+    error.message,
+    /^train: the .* at step 4 of rectified-flow \/ velocity; training stopped and the last checkpoint is kept\. Likely cause: .*learning rate 1e\+30 is too large/,
+  );
+  assert.equal(error.step, 4);
+  assert.ok(!error.message.includes("\n"), "one line");
+  const kept = loadCheckpoint(dir);
+  assert.equal(kept.state.step, 3, "the checkpoint of the step before");
+  assertSameState(kept.state, start.state);
+});
+
+test("saveCheckpoint refuses and loadCheckpoint rejects non-finite weights, naming the tensor", () => {
+  const state = initTrainState(model, optimizer, new Rng(1, 1));
+  const poisoned: TrainState = {
+    ...state,
+    params: state.params.map((p, i) =>
+      i === 2 ? { shape: p.shape, data: p.data.map((x, j) => (j === 3 ? Number.NaN : x)) } : p,
+    ),
+  };
+  assert.throws(
+    () => saveState(freshDir(), poisoned),
+    /saveCheckpoint: params\[2\] has the non-finite value NaN at index 3/,
+  );
+  // A file written by something else: valid hash, an infinite EMA weight.
+  const c = savedCheckpoint();
+  const { tensors, metadata } = decodeSafetensors(readFileSync(c.weightsPath));
+  tensors["ema.layers.1.bias"]!.data[0] = Number.POSITIVE_INFINITY;
+  const bytes = encodeSafetensors(tensors, metadata);
+  writeFileSync(c.weightsPath, bytes);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  writeFileSync(
+    c.configPath,
+    JSON.stringify({ ...c.config, weights: { ...c.config.weights, bytes: bytes.length, sha256 } }),
+  );
+  assert.throws(
+    () => loadCheckpoint(c.dir),
+    /loadCheckpoint: .*weights-0\.safetensors: ema\[3\] has the non-finite value Infinity at index 0/,
+  );
+});
+
+test("a checkpoint keeps the network's parameterization and the data standardisation, and checkpointModel rebuilds the model on its path", async () => {
+  const dir = freshDir();
+  const state = initTrainState(model, optimizer, new Rng(2, 1));
+  const parameterization = { kind: "preconditioned", sigmaData: 1 } as const;
+  const standardization = { mean: [0.5, -1], scale: [2, 0.25] };
+  const path = affinePath(linearSchedule());
+  const withMeta = { ...meta, path: path.spec, parameterization, standardization };
+  saveState(dir, state, withMeta);
+  const loaded = loadCheckpoint(dir);
+  assert.deepEqual(loaded.meta.parameterization, parameterization);
+  assert.deepEqual(loaded.meta.standardization, standardization);
+  const rebuilt = checkpointModel(loaded);
+  assert.equal(rebuilt.ema, true, "EMA weights by default");
+  assert.deepEqual(rebuilt.standardization, standardization);
+  const direct = networkModel(state.ema!, model, path, "velocity", { parameterization });
+  const xt = new Rng(3).fillNormal(new Float64Array(8));
+  const shape = { batch: 4, dim: 2 };
+  assert.deepEqual(await predict(rebuilt.model, xt, 0.3, shape), await predict(direct, xt, 0.3, shape));
+  assert.throws(
+    () => saveState(freshDir(), state, { ...withMeta, standardization: { mean: [0], scale: [1] } }),
+    /saveCheckpoint: the standardization has 1 coordinates but the data has dim 2/,
   );
 });

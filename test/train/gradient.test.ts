@@ -4,7 +4,7 @@ import { Rng } from "../../src/random/rng.js";
 import { jaxEngine } from "../../src/train/engine.js";
 import { ACTIVATIONS, initMlpParams, mlpConfig } from "../../src/train/mlp.js";
 import { hostOps } from "../../src/train/tensor.js";
-import { type Batch, batchTensors, lossAndGradient, trainingLoss } from "../../src/train/trainer.js";
+import { type Batch, batchTensors, lossAndGradient, trainingLoss } from "../../src/train/loss.js";
 
 /** A float64 batch with distinct times and non-uniform weights. */
 function batch64(rows: number, dim: number, rng: Rng): Batch {
@@ -58,5 +58,26 @@ test("the training step's gradient matches fourth-order central finite differenc
     // Padding columns of the first layer see zero inputs: their gradient is exactly 0.
     const w0 = grads[0]!;
     for (let r = 0; r < w0.shape[0]!; r++) assert.equal(w0.data[r * 8 + 7], 0);
+  }
+});
+
+test("a training step whose pre-activations lie far below −88.7 has a finite loss and gradient for every activation in float32", async () => {
+  const engine = await jaxEngine();
+  for (const activation of ACTIVATIONS) {
+    const model = mlpConfig({ dim: 2, width: 8, depth: 2, activation, timeEmbedding: { dim: 4 } });
+    const params = initMlpParams(model, new Rng(2, 1));
+    // A first-layer bias of −1e4 puts every hidden pre-activation of layer 0 near −1e4.
+    params[1]!.data.fill(-1e4);
+    const rng = new Rng(7);
+    const batch = {
+      xt: rng.fillNormal(new Float32Array(8)),
+      t: rng.fillUniform(new Float32Array(4)),
+      target: rng.fillNormal(new Float32Array(8)),
+      weight: new Float32Array(4).fill(1),
+    };
+    const { loss, grads } = lossAndGradient(engine, model, params, batch);
+    assert.ok(Number.isFinite(loss), `${activation}: loss ${loss}`);
+    const bad = grads.flatMap((g) => [...g.data]).find((x) => !Number.isFinite(x));
+    assert.equal(bad, undefined, `${activation}: a gradient entry is ${bad}`);
   }
 });

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { Rng } from "../../src/random/rng.js";
 import { jaxEngine } from "../../src/train/engine.js";
 import {
+  ACTIVATIONS,
   activate,
   featureWidth,
   initMlpParams,
@@ -12,7 +13,7 @@ import {
   mlpForward,
   mlpParamSpecs,
 } from "../../src/train/mlp.js";
-import { type HostTensor, hostOps, type TensorOps } from "../../src/train/tensor.js";
+import { type DiffOps, type HostTensor, hostOps, type TensorOps } from "../../src/train/tensor.js";
 import { assertClose } from "../helpers.js";
 
 test("mlpFeatures writes xt, sin and cos of the scaled time at geometric frequencies, then zero padding", () => {
@@ -172,4 +173,64 @@ test("the feature row of a sample does not depend on the other rows of its batch
     ),
     { numRuns: 50 },
   );
+});
+
+/** φ(h) and φ'(h) in float64 from stable closed forms (an independent reference for the engine's autodiff). */
+function activationReference(activation: string, h: number): [number, number] {
+  switch (activation) {
+    case "silu": {
+      const s = h >= 0 ? 1 / (1 + Math.exp(-h)) : Math.exp(h) / (1 + Math.exp(h));
+      return [h * s, s * (1 + h * (1 - s))];
+    }
+    case "gelu": {
+      const k = Math.sqrt(2 / Math.PI);
+      const th = Math.tanh(k * (h + 0.044715 * h ** 3));
+      const dInner = k * (1 + 3 * 0.044715 * h * h);
+      // (1 − th²)·h·dInner → 0 where th = ±1 (the product of 0 and a huge h³ term).
+      return [0.5 * h * (1 + th), 0.5 * (1 + th) + (th * th === 1 ? 0 : 0.5 * h * (1 - th * th) * dInner)];
+    }
+    case "relu":
+      return [Math.max(h, 0), h > 0 ? 1 : 0];
+    default:
+      return [Math.tanh(h), 1 - Math.tanh(h) ** 2];
+  }
+}
+
+test("every activation has a finite value and gradient at ±1e4, ±100, ±88.7 and 0, matching its closed form, in float32 and float64", async () => {
+  const engine = await jaxEngine();
+  const points = [1e4, 100, 88.7, 0, -88.7, -100, -1e4, 3e38, -3e38];
+  for (const dtype of ["float32", "float64"] as const) {
+    const Arr = dtype === "float32" ? Float32Array : Float64Array;
+    const h = { shape: [points.length], data: Arr.from(points) };
+    for (const activation of ACTIVATIONS) {
+      const fn = engine.compile(<T>(ops: DiffOps<T>, [[x]]: T[][]) => {
+        const [, [g]] = ops.valueAndGrad(([p]) => ops.sum(activate(ops, activation, p!)), [x!]);
+        return [[activate(ops, activation, x!), g!]];
+      });
+      const input = engine.upload(h);
+      const [[value, grad]] = fn([[input]]);
+      const v = engine.download(value!).data;
+      const g = engine.download(grad!).data;
+      const host = activate(hostOps(dtype), activation, h).data;
+      for (const t of [input, value!, grad!]) t.dispose();
+      fn.dispose();
+      points.forEach((p, i) => {
+        const x = h.data[i]!;
+        const [rv, rg] = activationReference(activation, x);
+        const where = `${activation} ${dtype} at ${p}`;
+        assert.ok(
+          Number.isFinite(v[i]!) && Number.isFinite(g[i]!),
+          `${where}: value ${v[i]}, gradient ${g[i]}`,
+        );
+        assert.ok(Number.isFinite(host[i]!), `${where}: host value ${host[i]}`);
+        const tol = (dtype === "float32" ? 2e-6 : 1e-12) * Math.max(1, Math.abs(rv));
+        assert.ok(Math.abs(v[i]! - rv) <= tol, `${where}: value ${v[i]} vs ${rv}`);
+        assert.ok(Math.abs(host[i]! - rv) <= tol, `${where}: host value ${host[i]} vs ${rv}`);
+        if (!(activation === "relu" && x === 0)) {
+          const gtol = (dtype === "float32" ? 2e-6 : 1e-12) * Math.max(1, Math.abs(rg));
+          assert.ok(Math.abs(g[i]! - rg) <= gtol, `${where}: gradient ${g[i]} vs ${rg}`);
+        }
+      });
+    }
+  }
 });

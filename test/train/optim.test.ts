@@ -6,6 +6,7 @@ import {
   adamScalars,
   adamUpdate,
   clipByGlobalNorm,
+  emaDecayAt,
   emaUpdate,
   globalNorm,
   learningRate,
@@ -195,4 +196,52 @@ test("emaUpdate is the exponential moving average: after k steps toward a fixed 
       },
     ),
   );
+});
+
+test("emaDecayAt is min(emaDecay, 1 − (1 + k/γ)^(−p)): 0 at the first update, 0.999 from update 10 000 with the default warm-up", () => {
+  const config = optimizerConfig({ emaDecay: 0.999 });
+  assert.deepEqual(config.emaWarmup, { gamma: 1, power: 0.75 }, "the warm-up is on by default with an EMA");
+  assert.equal(emaDecayAt(config, 0), 0);
+  assertClose(emaDecayAt(config, 1), 1 - 2 ** -0.75, { rtol: 1e-15 });
+  assertClose(emaDecayAt(config, 9999), 0.999, { rtol: 1e-12 });
+  assert.equal(emaDecayAt(config, 50_000), 0.999);
+  const slow = optimizerConfig({ emaDecay: 0.9999, emaWarmup: { gamma: 2, power: 2 / 3 } });
+  assertClose(emaDecayAt(slow, 100), 1 - 51 ** (-2 / 3), { rtol: 1e-14 });
+  assert.equal(emaDecayAt(optimizerConfig({ emaDecay: 0.9, emaWarmup: null }), 0), 0.9, "null: constant");
+  assert.equal(optimizerConfig().emaWarmup, null, "no EMA, no warm-up");
+  fc.assert(
+    fc.property(
+      fc.double({ min: 0, max: 0.99999, noNaN: true }),
+      fc.double({ min: 0.01, max: 100, noNaN: true }),
+      fc.double({ min: 0.1, max: 2, noNaN: true }),
+      fc.integer({ min: 0, max: 1e7 }),
+      (decay, gamma, power, k) => {
+        const c = optimizerConfig({ emaDecay: decay, emaWarmup: { gamma, power } });
+        const b = emaDecayAt(c, k);
+        assert.ok(b >= 0 && b <= decay, `β_${k} = ${b} outside [0, ${decay}]`);
+        assert.ok(emaDecayAt(c, k + 1) >= b, "β is non-decreasing");
+      },
+    ),
+  );
+  assert.throws(() => emaDecayAt(optimizerConfig(), 3), /emaDecayAt: the optimizer has no EMA/);
+  assert.throws(
+    () => optimizerConfig({ emaDecay: 0.9, emaWarmup: { gamma: 0, power: 1 } }),
+    /optimizerConfig: emaWarmup\.gamma must be > 0, got 0/,
+  );
+});
+
+test("with the warm-up the EMA forgets its initialization at any run length; a constant 0.999 keeps 13.5 % of it after 2000 steps", () => {
+  // The weight left on the initialization after k updates is Π_{i<k} β_i.
+  const left = (config: OptimizerConfig, k: number) => {
+    let w = 1;
+    for (let i = 0; i < k; i++) w *= emaDecayAt(config, i);
+    return w;
+  };
+  const warm = optimizerConfig({ emaDecay: 0.999 });
+  const constant = optimizerConfig({ emaDecay: 0.999, emaWarmup: null });
+  for (const k of [1, 10, 100, 2000]) assert.equal(left(warm, k), 0, `after ${k} steps (β₀ = 0)`);
+  assertClose(left(constant, 2000), 0.999 ** 2000, { rtol: 1e-12 });
+  assert.ok(left(constant, 2000) > 0.135, "the constant EMA still holds the initialization");
+  // The warm-up's window (1 − β_k)⁻¹ grows with the run: ~(1 + k)^¾ steps.
+  assertClose(1 / (1 - emaDecayAt(warm, 2000)), 2001 ** 0.75, { rtol: 1e-9 });
 });

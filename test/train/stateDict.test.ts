@@ -5,7 +5,7 @@ import { affinePath, linearSchedule } from "../../src/index.js";
 import { decodeSafetensors } from "../../src/io/safetensors.js";
 import { mlpConfig, mlpParamSpecs } from "../../src/train/mlp.js";
 import { mlpParamsFromStateDict } from "../../src/train/stateDict.js";
-import { networkModel } from "../../src/train/trainer.js";
+import { networkModel } from "../../src/train/network.js";
 
 const DIR = new URL("../fixtures/weights/", import.meta.url).pathname;
 const REF = JSON.parse(readFileSync(`${DIR}mlp.json`, "utf8")) as {

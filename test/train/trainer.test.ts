@@ -2,12 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { predict } from "../../src/model/model.js";
 import type { GaussianPath } from "../../src/path/path.js";
+import { kindPreconditioning, noiseLevelInput } from "../../src/loss/edm.js";
+import { affinePath } from "../../src/path/affine.js";
+import { vpSchedule } from "../../src/schedule/vp.js";
 import { Rng } from "../../src/random/rng.js";
 import { jaxEngine } from "../../src/train/engine.js";
 import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from "../../src/train/mlp.js";
 import { optimizerConfig } from "../../src/train/optim.js";
-import { hostOps } from "../../src/train/tensor.js";
-import { type Batch, ENGINE_MIN_MACS, networkModel, train, weightedMse } from "../../src/train/trainer.js";
+import { type HostTensor, hostOps } from "../../src/train/tensor.js";
+import { type Batch, weightedMse } from "../../src/train/loss.js";
+import { ENGINE_MIN_ROW_MACS, networkModel } from "../../src/train/network.js";
+import { train } from "../../src/train/trainer.js";
 import { assertClose } from "../helpers.js";
 
 /** networkModel only carries the path through to the Model; a named stand-in suffices here. */
@@ -97,12 +102,14 @@ test("networkModel predicts the network at a shared t, the same on the host and 
   const a = await predict(host, xt, 0.3, shape);
   const b = await predict(onEngine, xt, 0.3, shape);
   assertClose(b, a, { rtol: 1e-5, atol: 1e-6 });
-  // 120 rows × 624 multiply-adds ≥ ENGINE_MIN_MACS: "auto" runs on the (lazily started) engine;
-  // 2 rows stay on the host, synchronously.
-  assert.ok(120 * 624 >= ENGINE_MIN_MACS && 2 * 624 < ENGINE_MIN_MACS);
-  assert.deepEqual(await predict(auto, xt, 0.3, shape), b);
+  // 624 multiply-adds per row < ENGINE_MIN_ROW_MACS: "auto" keeps this network on the host at every
+  // batch size, synchronously.
+  assert.ok(624 < ENGINE_MIN_ROW_MACS, "the test network is below the engine threshold");
+  const all = auto.predict(xt, 0.3, shape);
+  assert.ok(all instanceof Float32Array, "a small network predicts synchronously");
+  assert.deepEqual(Float64Array.from(all), a);
   const small = auto.predict(xt.subarray(0, 6), 0.3, { batch: 2, dim: 3 });
-  assert.ok(small instanceof Float32Array);
+  assert.ok(small instanceof Float32Array, "a small network predicts synchronously");
   assert.deepEqual(small, Float32Array.from(a.subarray(0, 6)));
   auto.dispose();
   onEngine.dispose();
@@ -113,6 +120,37 @@ test("networkModel predicts the network at a shared t, the same on the host and 
     data: features,
   });
   assert.deepEqual(a, Float64Array.from(direct.data));
+});
+
+test("networkModel's prediction of a row does not depend on the batch size, on either side of the engine threshold", async () => {
+  for (const width of [16, 64]) {
+    const config = mlpConfig({ dim: 2, width, depth: 2 });
+    const net = networkModel(initMlpParams(config, new Rng(6, 1)), config, path, "velocity");
+    const xt = new Rng(7).fillNormal(new Float64Array(2 * 300));
+    const rows = async (batch: number) =>
+      (await predict(net, xt.subarray(0, 2 * batch), 0.4, { batch, dim: 2 })).subarray(0, 2 * 40);
+    const reference = await rows(40);
+    for (const batch of [108, 300])
+      assert.deepEqual(await rows(batch), reference, `width ${width}, batch ${batch}`);
+    net.dispose();
+  }
+});
+
+test("networkModel rejects a time outside [0, 1] or NaN, naming the argument", () => {
+  const config = mlpConfig({ dim: 2, width: 8, depth: 1 });
+  const net = networkModel(initMlpParams(config, new Rng(1, 1)), config, path, "data");
+  const xt = new Float64Array(2);
+  for (const t of [Number.NaN, 1.5, -0.25, Number.POSITIVE_INFINITY]) {
+    assert.throws(
+      () => net.predict(xt, t, { batch: 1, dim: 2 }),
+      /networkModel\.predict: t must be a canonical time in \[0, 1\]/,
+    );
+    assert.throws(
+      () => net.jvp(xt, t, { batch: 1, dim: 2 }, xt),
+      /networkModel\.jvp: t must be a canonical time/,
+    );
+  }
+  assert.ok(net.predict(xt, 1, { batch: 1, dim: 2 }) instanceof Float32Array, "t = 1 is inside the domain");
 });
 
 test("networkModel rejects weights of another architecture and a drift model without g²", () => {
@@ -194,4 +232,82 @@ test("training in float64 keeps every tensor float64 and decreases the loss", as
     ),
   );
   assert.ok(result.losses[29]! < 0.5 * result.losses[0]!);
+});
+
+test("after a short run the warmed-up EMA predicts as well as the weights, while a constant 0.999 EMA still carries the initialization", async () => {
+  const model = mlpConfig({ dim: 2, width: 16, depth: 1 });
+  const rms = async (params: HostTensor[]) => {
+    const net = networkModel(params, model, path, "velocity");
+    const xt = new Rng(99).fillNormal(new Float64Array(2 * 200));
+    const out = await predict(net, xt, 0.5, { batch: 200, dim: 2 });
+    let err = 0;
+    for (let i = 0; i < 200; i++) {
+      const f = linearMap(xt[2 * i]!, xt[2 * i + 1]!, 0.5);
+      err += (out[2 * i]! - f[0]) ** 2 + (out[2 * i + 1]! - f[1]) ** 2;
+    }
+    return Math.sqrt(err / 400);
+  };
+  const run = (emaWarmup: null | undefined) =>
+    train({
+      model,
+      optimizer: optimizerConfig({ lr: 1e-2, emaDecay: 0.999, ...(emaWarmup === null ? { emaWarmup } : {}) }),
+      steps: 200,
+      seed: 4,
+      batchSource: (_k, rng) => linearBatch(64, rng),
+    });
+  const warm = await run(undefined);
+  const constant = await run(null);
+  const weights = await rms(warm.state.params);
+  const ema = await rms(warm.state.ema!);
+  const stale = await rms(constant.state.ema!);
+  assert.ok(ema <= 1.5 * weights, `warmed-up EMA RMS error ${ema} vs weights ${weights}`);
+  assert.ok(stale > 5 * weights, `constant EMA RMS error ${stale} vs weights ${weights}`);
+});
+
+test("a preconditioned networkModel predicts cSkip·x + cOut·F(cIn·x, τ), and its jvp matches central differences", async () => {
+  const vp = affinePath(vpSchedule());
+  const config = mlpConfig({ dim: 2, width: 8, depth: 2, activation: "tanh" });
+  const params = initMlpParams(config, new Rng(3, 1), "float64");
+  const parameterization = { kind: "preconditioned", sigmaData: 0.7 } as const;
+  const net = networkModel(params, config, vp, "noise", { parameterization });
+  const xt = new Rng(4).fillNormal(new Float64Array(6));
+  const shape = { batch: 3, dim: 2 };
+  const t = 0.35;
+  const level = vp.slice(t).level!;
+  const c = kindPreconditioning(level, "noise", 0.7);
+  const features = mlpFeatures(
+    config,
+    xt.map((x) => c.cIn * x),
+    noiseLevelInput(level),
+    shape,
+    new Float64Array(3 * featureWidth(config)),
+  );
+  const f = mlpForward(hostOps("float64"), config, params, {
+    shape: [3, featureWidth(config)],
+    data: features,
+  }).data;
+  assertClose(
+    await predict(net, xt, t, shape),
+    xt.map((x, i) => c.cSkip * x + c.cOut * f[i]!),
+    { rtol: 1e-14 },
+  );
+  const v = Float64Array.of(0.3, -1, 0.5, 0.2, -0.7, 1.1);
+  const h = 1e-5;
+  const plus = await predict(
+    net,
+    xt.map((x, i) => x + h * v[i]!),
+    t,
+    shape,
+  );
+  const minus = await predict(
+    net,
+    xt.map((x, i) => x - h * v[i]!),
+    t,
+    shape,
+  );
+  assertClose(
+    net.jvp(xt, t, shape, v),
+    plus.map((p, i) => (p - minus[i]!) / (2 * h)),
+    { rtol: 1e-7, atol: 1e-9 },
+  );
 });
