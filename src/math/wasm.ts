@@ -43,9 +43,16 @@ export function sleb(n: number): number[] {
   }
 }
 
+/** The concatenation of byte arrays (without spreading large arrays into argument lists). */
+function concat(parts: readonly (readonly number[])[]): number[] {
+  const out: number[] = [];
+  for (const part of parts) for (const b of part) out.push(b);
+  return out;
+}
+
 /** A wasm vector: its length, then its items. */
 function vec(items: readonly (readonly number[])[]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+  return concat([uleb(items.length), ...items]);
 }
 
 /** A name: its byte length, then the bytes (ASCII only). */
@@ -55,7 +62,7 @@ function name(s: string): number[] {
 
 /** A section: id, byte size, contents. */
 function section(id: number, contents: readonly number[]): number[] {
-  return [id, ...uleb(contents.length), ...contents];
+  return concat([[id], uleb(contents.length), contents]);
 }
 
 /** Instructions without immediates (core), by text-format name. */
@@ -131,6 +138,16 @@ const MEMORY = {
   "i32.store": [0x36, 2],
   "f32.store": [0x38, 2],
   "f64.store": [0x39, 3],
+} as const;
+
+/** Instructions with one LEB128 index immediate. */
+const INDEXED = {
+  br: 0x0c,
+  br_if: 0x0d,
+  call: 0x10,
+  "local.get": 0x20,
+  "local.set": 0x21,
+  "local.tee": 0x22,
 } as const;
 
 /** SIMD instructions without immediates (0xFD prefix), by text-format name. */
@@ -211,9 +228,12 @@ const simdPrefix = (op: number): number[] => [0xfd, ...uleb(op)];
 /** Block type of a block/loop/if without results. */
 const EMPTY_BLOCK = 0x40;
 
+/** Tokens of each static piece of a `wat` template, by template (a template's strings array is reused per call site). */
+const TEMPLATE_TOKENS = new WeakMap<TemplateStringsArray, string[][]>();
+
 /**
- * The body of one function under construction: typed locals and a byte stream of instructions,
- * emitted by chained calls (`f.get(a).get(b).op("i32.add").set(c)`).
+ * The body of one function under construction: typed locals (`local`) and its instructions, written
+ * in the text format (`wat`).
  */
 export class FunctionBuilder {
   private readonly code: number[] = [];
@@ -237,37 +257,6 @@ export class FunctionBuilder {
     return this.params.length + this.localTypes.length - 1;
   }
 
-  /** Appends raw bytes (an instruction the tables do not name). */
-  raw(...bytes: number[]): this {
-    this.code.push(...bytes);
-    return this;
-  }
-
-  /** An instruction without immediates. */
-  op(name: PlainOp): this {
-    return this.raw(PLAIN[name]);
-  }
-
-  /** A SIMD instruction without immediates. */
-  v(name: SimdOp): this {
-    return this.raw(...simdPrefix(SIMD[name]));
-  }
-
-  /** A SIMD lane instruction. */
-  lane(name: SimdLaneOp, lane: number): this {
-    return this.raw(...simdPrefix(SIMD_LANE[name]), lane);
-  }
-
-  /** A memory instruction at the address on the stack plus a constant byte offset. */
-  mem(name: MemoryOp | SimdMemoryOp, offset = 0): this {
-    if (name in MEMORY) {
-      const [code, align] = MEMORY[name as MemoryOp];
-      return this.raw(code, ...uleb(align), ...uleb(offset));
-    }
-    const [code, align] = SIMD_MEMORY[name as SimdMemoryOp];
-    return this.raw(...simdPrefix(code), ...uleb(align), ...uleb(offset));
-  }
-
   /**
    * Instructions in the text format, as a tagged template: `f.wat\`local.get ${a} v128.load offset=16\``.
    * Tokens are separated by white space; `;;` starts a comment to the end of the line. Immediates:
@@ -278,18 +267,34 @@ export class FunctionBuilder {
    * `end` closes.
    */
   wat(strings: TemplateStringsArray, ...values: (number | string)[]): this {
-    // Values are padded with spaces, except right after "=" (offset=${n}).
-    const text = strings.reduce(
-      (all, s, i) =>
-        all + s + (i < values.length ? (s.endsWith("=") ? `${values[i]} ` : ` ${values[i]} `) : ""),
-      "",
-    );
-    const tokens = text
-      .split("\n")
-      .map((line) => line.replace(/;;.*$/, ""))
-      .join(" ")
-      .split(/\s+/)
-      .filter((t) => t !== "");
+    let pieces = TEMPLATE_TOKENS.get(strings);
+    if (pieces === undefined) {
+      pieces = strings.map((piece) =>
+        piece
+          .split("\n")
+          .map((line) => line.replace(/;;.*$/, ""))
+          .join(" ")
+          .split(/\s+/)
+          .filter((t) => t !== ""),
+      );
+      TEMPLATE_TOKENS.set(strings, pieces);
+    }
+    const tokens: string[] = [];
+    pieces.forEach((piece, i) => {
+      for (const t of piece) tokens.push(t);
+      if (i < values.length) {
+        const value = values[i]!;
+        if (typeof value === "number") tokens.push(String(value));
+        else for (const t of value.split(/\s+/)) if (t !== "") tokens.push(t);
+      }
+    });
+    this.assemble(tokens);
+    return this;
+  }
+
+  /** Encodes a token list of the text format (see `wat`). */
+  private assemble(tokens: readonly string[]): void {
+    const code = this.code;
     let i = 0;
     const number = (what: string): number => {
       const t = tokens[i++];
@@ -304,136 +309,77 @@ export class FunctionBuilder {
         out.push(Number(tokens[i++]));
       return out;
     };
+    const push = (bytes: readonly number[]) => {
+      for (const b of bytes) code.push(b);
+    };
     while (i < tokens.length) {
       const t = tokens[i++]!;
-      if (t in PLAIN) this.op(t as PlainOp);
-      else if (t in SIMD) this.v(t as SimdOp);
+      const plain = PLAIN[t as PlainOp];
+      const simd = SIMD[t as SimdOp];
+      if (plain !== undefined) code.push(plain);
+      else if (simd !== undefined) push(simdPrefix(simd));
       else if (t in MEMORY || t in SIMD_MEMORY) {
         let offset = 0;
-        while (i < tokens.length && /^(offset|align)=/.test(tokens[i]!)) {
-          const [key, value] = tokens[i++]!.split("=") as [string, string];
-          if (key === "offset") offset = Number(value);
+        for (;;) {
+          const next = tokens[i];
+          if (next === "offset=" || next === "align=") {
+            i++;
+            const value = number(next);
+            if (next === "offset=") offset = value;
+          } else if (next !== undefined && /^(offset|align)=./.test(next)) {
+            i++;
+            const value = Number(next.slice(next.indexOf("=") + 1));
+            if (next.startsWith("offset=")) offset = value;
+          } else break;
         }
-        this.mem(t as MemoryOp | SimdMemoryOp, offset);
-      } else if (t in SIMD_LANE) this.lane(t as SimdLaneOp, number(t));
-      else if (t === "local.get") this.get(number(t));
-      else if (t === "local.set") this.set(number(t));
-      else if (t === "local.tee") this.tee(number(t));
-      else if (t === "i32.const") this.i32(number(t));
-      else if (t === "f32.const") this.f32(number(t));
-      else if (t === "f64.const") this.f64(number(t));
-      else if (t === "br") this.br(number(t));
-      else if (t === "br_if") this.brIf(number(t));
-      else if (t === "call") this.call(number(t));
-      else if (t === "i8x16.shuffle") this.shuffle(numbers(16));
-      else if (t === "v128.const") {
+        const [op, align] =
+          t in MEMORY
+            ? [[MEMORY[t as MemoryOp][0]], MEMORY[t as MemoryOp][1]]
+            : [simdPrefix(SIMD_MEMORY[t as SimdMemoryOp][0]), SIMD_MEMORY[t as SimdMemoryOp][1]];
+        push(op);
+        push(uleb(align));
+        push(uleb(offset));
+      } else if (t in SIMD_LANE) {
+        push(simdPrefix(SIMD_LANE[t as SimdLaneOp]));
+        code.push(number(t));
+      } else if (t in INDEXED) {
+        code.push(INDEXED[t as keyof typeof INDEXED]);
+        push(uleb(number(t)));
+      } else if (t === "i32.const") {
+        code.push(0x41);
+        push(sleb(number(t) | 0));
+      } else if (t === "f32.const") {
+        code.push(0x43);
+        push([...new Uint8Array(Float32Array.of(number(t)).buffer)]);
+      } else if (t === "f64.const") {
+        code.push(0x44);
+        push([...new Uint8Array(Float64Array.of(number(t)).buffer)]);
+      } else if (t === "i8x16.shuffle") {
+        const lanes = numbers(16);
+        if (lanes.length !== 16 || lanes.some((l) => !(Number.isInteger(l) && l >= 0 && l < 32)))
+          throw new SyntaxError("FunctionBuilder.wat: i8x16.shuffle needs 16 lane numbers in 0–31");
+        push(simdPrefix(0x0d));
+        push(lanes);
+      } else if (t === "v128.const") {
         const shape = tokens[i++];
-        const lanes = numbers(4);
-        if (shape === "f32x4") this.f32x4(...lanes);
-        else if (shape === "i32x4") this.i32x4(...lanes);
-        else throw new SyntaxError(`FunctionBuilder.wat: v128.const needs f32x4 or i32x4, got ${shape}`);
+        const given = numbers(4);
+        const lanes = given.length === 1 ? [given[0]!, given[0]!, given[0]!, given[0]!] : given;
+        if (lanes.length !== 4) throw new SyntaxError("FunctionBuilder.wat: v128.const needs 1 or 4 lanes");
+        const array =
+          shape === "f32x4" ? Float32Array.from(lanes) : shape === "i32x4" ? Int32Array.from(lanes) : null;
+        if (array === null)
+          throw new SyntaxError(`FunctionBuilder.wat: v128.const needs f32x4 or i32x4, got ${shape}`);
+        push(simdPrefix(0x0c));
+        push([...new Uint8Array(array.buffer)]);
       } else if (t === "block" || t === "loop" || t === "if") {
-        this.raw({ block: 0x02, loop: 0x03, if: 0x04 }[t], EMPTY_BLOCK);
+        code.push(t === "block" ? 0x02 : t === "loop" ? 0x03 : 0x04, EMPTY_BLOCK);
         this.depth++;
       } else if (t === "end") {
         if (this.depth === 0) throw new SyntaxError("FunctionBuilder.wat: end without block");
         this.depth--;
-        this.raw(0x0b);
+        code.push(0x0b);
       } else throw new SyntaxError(`FunctionBuilder.wat: unknown instruction ${t}`);
     }
-    return this;
-  }
-
-  /** local.get */
-  get(i: number): this {
-    return this.raw(0x20, ...uleb(i));
-  }
-
-  /** local.set */
-  set(i: number): this {
-    return this.raw(0x21, ...uleb(i));
-  }
-
-  /** local.tee */
-  tee(i: number): this {
-    return this.raw(0x22, ...uleb(i));
-  }
-
-  /** i32.const */
-  i32(n: number): this {
-    return this.raw(0x41, ...sleb(n | 0));
-  }
-
-  /** f32.const (the value rounded to float32). */
-  f32(x: number): this {
-    return this.raw(0x43, ...new Uint8Array(Float32Array.of(x).buffer));
-  }
-
-  /** f64.const */
-  f64(x: number): this {
-    return this.raw(0x44, ...new Uint8Array(Float64Array.of(x).buffer));
-  }
-
-  /** v128.const of four float32 lanes (one value splatted when a single number is given). */
-  f32x4(...lanes: number[]): this {
-    const four = lanes.length === 1 ? [lanes[0]!, lanes[0]!, lanes[0]!, lanes[0]!] : lanes;
-    if (four.length !== 4) throw new RangeError("FunctionBuilder.f32x4: give 1 or 4 lanes");
-    return this.raw(...simdPrefix(0x0c), ...new Uint8Array(Float32Array.from(four).buffer));
-  }
-
-  /** v128.const of four int32 lanes (one value splatted when a single number is given). */
-  i32x4(...lanes: number[]): this {
-    const four = lanes.length === 1 ? [lanes[0]!, lanes[0]!, lanes[0]!, lanes[0]!] : lanes;
-    if (four.length !== 4) throw new RangeError("FunctionBuilder.i32x4: give 1 or 4 lanes");
-    return this.raw(...simdPrefix(0x0c), ...new Uint8Array(Int32Array.from(four).buffer));
-  }
-
-  /** i8x16.shuffle with 16 byte-lane indices into the concatenation of the two operands (0–31). */
-  shuffle(lanes: readonly number[]): this {
-    if (lanes.length !== 16) throw new RangeError("FunctionBuilder.shuffle: give 16 byte lanes");
-    return this.raw(...simdPrefix(0x0d), ...lanes);
-  }
-
-  /** `block … end`; inside, br(0) leaves the block. */
-  block(body: () => void): this {
-    this.raw(0x02, EMPTY_BLOCK);
-    this.depth++;
-    body();
-    this.depth--;
-    return this.raw(0x0b);
-  }
-
-  /** `loop … end`; inside, br(0) jumps back to the top. */
-  loop(body: () => void): this {
-    this.raw(0x03, EMPTY_BLOCK);
-    this.depth++;
-    body();
-    this.depth--;
-    return this.raw(0x0b);
-  }
-
-  /** `if … end` on the i32 on the stack. */
-  if(body: () => void): this {
-    this.raw(0x04, EMPTY_BLOCK);
-    this.depth++;
-    body();
-    this.depth--;
-    return this.raw(0x0b);
-  }
-
-  /** br to the enclosing label `depth` levels out (0 = innermost). */
-  br(depth: number): this {
-    return this.raw(0x0c, ...uleb(depth));
-  }
-
-  /** br_if */
-  brIf(depth: number): this {
-    return this.raw(0x0d, ...uleb(depth));
-  }
-
-  /** call of function index `fn`. */
-  call(fn: number): this {
-    return this.raw(0x10, ...uleb(fn));
   }
 
   /**
@@ -459,8 +405,8 @@ export class FunctionBuilder {
       if (last !== undefined && last[1] === VALTYPE[t]) last[0]!++;
       else runs.push([1, VALTYPE[t]]);
     }
-    const body = [...uleb(runs.length), ...runs.flatMap(([n, t]) => [...uleb(n!), t!]), ...this.code, 0x0b];
-    return [...uleb(body.length), ...body];
+    const head = [...uleb(runs.length), ...runs.flatMap(([n, t]) => [...uleb(n!), t!])];
+    return concat([uleb(head.length + this.code.length + 1), head, this.code, [0x0b]]);
   }
 }
 
@@ -520,15 +466,17 @@ export class ModuleBuilder {
     const exports = this.functions.flatMap(({ exportAs }, i) =>
       exportAs === null ? [] : [[...name(exportAs), 0x00, ...uleb(i)]],
     );
-    return new Uint8Array([
-      ...[0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
-      ...[0x01, 0x00, 0x00, 0x00], // version 1
-      ...section(1, vec(typeEntries)),
-      ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])), // import env.memory
-      ...section(3, vec(typeIndex.map((t) => uleb(t)))),
-      ...section(7, vec(exports)),
-      ...section(10, vec(this.functions.map(({ fn }) => fn.encode()))),
-    ]);
+    return Uint8Array.from(
+      concat([
+        [0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
+        [0x01, 0x00, 0x00, 0x00], // version 1
+        section(1, vec(typeEntries)),
+        section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])), // import env.memory
+        section(3, vec(typeIndex.map((t) => uleb(t)))),
+        section(7, vec(exports)),
+        section(10, vec(this.functions.map(({ fn }) => fn.encode()))),
+      ]),
+    );
   }
 }
 

@@ -178,48 +178,62 @@ export function emitPackB(f: FunctionBuilder, shape: PackShape, src: number, dst
   const { n, k, bRow, bCol } = shape;
   checkMultipleOf4("emitPackB", "n", n);
   checkMultipleOf4("emitPackB", "k", k);
-  const kk = f.local("i32");
-  const from = f.local("i32");
-  const to = f.local("i32");
-  f.wat`local.get ${dst} local.set ${to}`;
-  for (let j0 = 0; j0 < n; j0 += PANEL) {
-    const width = Math.min(PANEL, n - j0);
+  const [kk, from, to, column, first] = [
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+  ];
+  const cols = [0, 1, 2, 3].map(() => f.local("v128"));
+  const tmp = [0, 1, 2, 3].map(() => f.local("v128"));
+  /** One panel of `width` columns starting at the byte address in `first`. */
+  const panel = (width: number) => {
     if (bCol === 1) {
       f.forRange(kk, 0, k, 1, () => {
-        // from = src + kk·bRow·4; copy `width` floats of row kk as vectors
-        f.wat`local.get ${kk} i32.const ${bRow * 4} i32.mul local.get ${src} i32.add local.set ${from}`;
+        // copy `width` floats of row kk as vectors
+        f.wat`local.get ${kk} i32.const ${bRow * 4} i32.mul local.get ${first} i32.add local.set ${from}`;
         for (let v = 0; v < width / 4; v++) {
-          f.wat`local.get ${to} local.get ${from} v128.load offset=${(j0 + 4 * v) * 4} v128.store offset=${16 * v}`;
+          f.wat`local.get ${to} local.get ${from} v128.load offset=${16 * v} v128.store offset=${16 * v}`;
         }
         f.wat`local.get ${to} i32.const ${width * 4} i32.add local.set ${to}`;
       });
-    } else {
-      const cols = [0, 1, 2, 3].map(() => f.local("v128"));
-      const tmp = [0, 1, 2, 3].map(() => f.local("v128"));
-      f.forRange(kk, 0, k, 4, () => {
-        f.wat`local.get ${kk} i32.const ${bRow * 4} i32.mul local.get ${src} i32.add local.set ${from}`;
-        for (let q = 0; q < width / 4; q++) {
-          // cols[c] = B[kk … kk+3, j0 + 4q + c]
-          for (let c = 0; c < 4; c++) {
-            const offset = (j0 + 4 * q + c) * bCol * 4;
-            if (bRow === 1) f.wat`local.get ${from} v128.load offset=${offset}`;
-            else {
-              f.wat`local.get ${from} v128.load32_zero offset=${offset}`;
-              for (let r = 1; r < 4; r++) {
-                f.wat`local.get ${from} f32.load offset=${offset + r * bRow * 4} f32x4.replace_lane ${r}`;
-              }
-            }
-            f.wat`local.set ${cols[c]!}`;
-          }
-          emitTranspose4(f, cols, tmp);
-          // row r of the transpose (k = kk + r) goes to to + (r·width + 4q)·4
-          for (let r = 0; r < 4; r++) {
-            f.wat`local.get ${to} local.get ${cols[r]!} v128.store offset=${(r * width + 4 * q) * 4}`;
-          }
-        }
-        f.wat`local.get ${to} i32.const ${4 * width * 4} i32.add local.set ${to}`;
-      });
+      return;
     }
+    f.forRange(kk, 0, k, 4, () => {
+      f.wat`local.get ${kk} i32.const ${bRow * 4} i32.mul local.get ${first} i32.add local.set ${from}`;
+      for (let q = 0; q < width / 4; q++) {
+        // cols[c] = B[kk … kk+3, j + 4q + c]
+        for (let c = 0; c < 4; c++) {
+          const offset = (4 * q + c) * bCol * 4;
+          if (bRow === 1) f.wat`local.get ${from} v128.load offset=${offset}`;
+          else {
+            f.wat`local.get ${from} v128.load32_zero offset=${offset}`;
+            for (let r = 1; r < 4; r++) {
+              f.wat`local.get ${from} f32.load offset=${offset + r * bRow * 4} f32x4.replace_lane ${r}`;
+            }
+          }
+          f.wat`local.set ${cols[c]!}`;
+        }
+        emitTranspose4(f, cols, tmp);
+        // row r of the transpose (k = kk + r) goes to to + (r·width + 4q)·4
+        for (let r = 0; r < 4; r++) {
+          f.wat`local.get ${to} local.get ${cols[r]!} v128.store offset=${(r * width + 4 * q) * 4}`;
+        }
+      }
+      f.wat`local.get ${to} i32.const ${4 * width * 4} i32.add local.set ${to}`;
+    });
+  };
+  const full = Math.floor(n / PANEL);
+  f.wat`local.get ${dst} local.set ${to}`;
+  // Full panels: column = byte offset (in B) of the panel's first column.
+  f.forRange(column, 0, full * PANEL * bCol * 4, PANEL * bCol * 4, () => {
+    f.wat`local.get ${src} local.get ${column} i32.add local.set ${first}`;
+    panel(PANEL);
+  });
+  if (n % PANEL !== 0) {
+    f.wat`local.get ${src} i32.const ${full * PANEL * bCol * 4} i32.add local.set ${first}`;
+    panel(n % PANEL);
   }
 }
 
@@ -228,18 +242,24 @@ function lanes(...picks: number[]): string {
   return picks.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(" ");
 }
 
+/** The shuffles of a 4 × 4 transpose: interleave low / high pairs, then take low / high halves. */
+const INTERLEAVE_LOW = lanes(0, 4, 1, 5);
+const INTERLEAVE_HIGH = lanes(2, 6, 3, 7);
+const LOW_HALVES = lanes(0, 1, 4, 5);
+const HIGH_HALVES = lanes(2, 3, 6, 7);
+
 /** Transposes the 4 × 4 matrix whose rows are the v128 locals `rows` in place (tmp: 4 scratch locals). */
 export function emitTranspose4(f: FunctionBuilder, rows: readonly number[], tmp: readonly number[]): void {
   const [r0, r1, r2, r3] = rows as [number, number, number, number];
   const [t0, t1, t2, t3] = tmp as [number, number, number, number];
   // t0 = (a0 b0 a1 b1), t1 = (a2 b2 a3 b3), t2 = (c0 d0 c1 d1), t3 = (c2 d2 c3 d3)
-  f.wat`local.get ${r0} local.get ${r1} i8x16.shuffle ${lanes(0, 4, 1, 5)} local.set ${t0}
-        local.get ${r0} local.get ${r1} i8x16.shuffle ${lanes(2, 6, 3, 7)} local.set ${t1}
-        local.get ${r2} local.get ${r3} i8x16.shuffle ${lanes(0, 4, 1, 5)} local.set ${t2}
-        local.get ${r2} local.get ${r3} i8x16.shuffle ${lanes(2, 6, 3, 7)} local.set ${t3}`;
+  f.wat`local.get ${r0} local.get ${r1} i8x16.shuffle ${INTERLEAVE_LOW} local.set ${t0}
+        local.get ${r0} local.get ${r1} i8x16.shuffle ${INTERLEAVE_HIGH} local.set ${t1}
+        local.get ${r2} local.get ${r3} i8x16.shuffle ${INTERLEAVE_LOW} local.set ${t2}
+        local.get ${r2} local.get ${r3} i8x16.shuffle ${INTERLEAVE_HIGH} local.set ${t3}`;
   // rows = (a0 b0 c0 d0), (a1 b1 c1 d1), (a2 b2 c2 d2), (a3 b3 c3 d3)
-  f.wat`local.get ${t0} local.get ${t2} i8x16.shuffle ${lanes(0, 1, 4, 5)} local.set ${r0}
-        local.get ${t0} local.get ${t2} i8x16.shuffle ${lanes(2, 3, 6, 7)} local.set ${r1}
-        local.get ${t1} local.get ${t3} i8x16.shuffle ${lanes(0, 1, 4, 5)} local.set ${r2}
-        local.get ${t1} local.get ${t3} i8x16.shuffle ${lanes(2, 3, 6, 7)} local.set ${r3}`;
+  f.wat`local.get ${t0} local.get ${t2} i8x16.shuffle ${LOW_HALVES} local.set ${r0}
+        local.get ${t0} local.get ${t2} i8x16.shuffle ${HIGH_HALVES} local.set ${r1}
+        local.get ${t1} local.get ${t3} i8x16.shuffle ${LOW_HALVES} local.set ${r2}
+        local.get ${t1} local.get ${t3} i8x16.shuffle ${HIGH_HALVES} local.set ${r3}`;
 }

@@ -401,16 +401,22 @@ function emitColumnSums(
   n: number,
   dstAt: number,
 ): void {
-  const [i, row, dst] = [f.local("i32"), f.local("i32"), f.local("i32")];
-  address(f, dst, base, dstAt);
-  for (let j = 0; j < n; j += 4) f.wat`local.get ${dst} v128.const f32x4 0 v128.store offset=${4 * j}`;
-  address(f, row, base, gAt);
-  f.forRange(i, 0, { local: rows }, 1, () => {
-    for (let j = 0; j < n; j += 4) {
-      f.wat`local.get ${dst} local.get ${dst} v128.load offset=${4 * j} local.get ${row} v128.load offset=${4 * j}
-            f32x4.add v128.store offset=${4 * j}`;
-    }
-    f.wat`local.get ${row} i32.const ${4 * n} i32.add local.set ${row}`;
+  const [i, j, row, dst, acc] = [
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+    f.local("v128"),
+  ];
+  // For each group of 4 columns (j: byte offset), sum down the rows.
+  f.forRange(j, 0, 4 * n, 16, () => {
+    f.wat`local.get ${base} local.get ${j} i32.add local.tee ${row} local.set ${dst}
+          v128.const f32x4 0 local.set ${acc}`;
+    f.forRange(i, 0, { local: rows }, 1, () => {
+      f.wat`local.get ${acc} local.get ${row} v128.load offset=${gAt} f32x4.add local.set ${acc}
+            local.get ${row} i32.const ${4 * n} i32.add local.set ${row}`;
+    });
+    f.wat`local.get ${dst} local.get ${acc} v128.store offset=${dstAt}`;
   });
 }
 
