@@ -26,6 +26,8 @@ export interface MlpKernelOptions {
   readonly threads?: number;
   /** Rows per shard to allocate at first (grown on demand; default 256). */
   readonly rows?: number;
+  /** The WebAssembly implementation (default: the global one; null: none, for tests). */
+  readonly wasm?: WasmApi | null;
 }
 
 /** The rows, targets and weights of one training batch (the trainer's Batch). */
@@ -200,9 +202,19 @@ export class MlpKernel {
     return compiled === null ? null : new MlpKernel(wasm, config, optimizer, threads, compiled);
   }
 
-  /** Threads that run the shards. */
+  /** Threads that run the shards (the caller and its workers, ready or not). */
   get threadCount(): number {
     return this.compiled.pool.threads;
+  }
+
+  /** Resolves when every worker thread has started (before that, the caller runs their shards). */
+  ready(): Promise<void> {
+    return this.compiled.pool.ready();
+  }
+
+  /** Shard runs done by worker threads so far (the rest ran on the caller's thread). */
+  get workerRuns(): number {
+    return this.compiled.pool.workerRuns;
   }
 
   /** Shards a batch is split into. */
@@ -400,7 +412,7 @@ export async function createMlpKernel(
   optimizer: OptimizerConfig | null,
   options: MlpKernelOptions = {},
 ): Promise<MlpKernel | null> {
-  const wasm = globalWasm();
+  const wasm = options.wasm === undefined ? globalWasm() : options.wasm;
   if (wasm === null) return null;
   return MlpKernel.create(wasm, config, optimizer, options);
 }

@@ -37,8 +37,9 @@ const start = (msg) => {
   const f64 = new Float64Array(memory.buffer);
   const c = control >> 2;
   const slot = c + ${SLOT.size} * worker;
-  Atomics.store(i32, slot + ${SLOT.ready}, 1);
+  // Read the sequence number before announcing readiness: the caller bumps it only after that.
   let seen = Atomics.load(i32, slot + ${SLOT.seq});
+  Atomics.store(i32, slot + ${SLOT.ready}, 1);
   for (;;) {
     Atomics.wait(i32, slot + ${SLOT.seq}, seen);
     seen = Atomics.load(i32, slot + ${SLOT.seq});
@@ -171,6 +172,19 @@ export class ShardPool {
     return pool;
   }
 
+  /** Shard runs done by workers so far. */
+  workerRuns = 0;
+
+  /** Resolves when every worker has instantiated the module (polled every 2 ms, for at most 30 s). */
+  async ready(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (this.workers.some((_, i) => Atomics.load(this.i32, this.slot(i + 1) + SLOT.ready) !== 1)) {
+      if (Date.now() > deadline)
+        throw new Error("ShardPool.ready: a worker thread did not start within 30 s");
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
   /** Threads that run shards (the caller and the workers). */
   get threads(): number {
     return this.workers.length + 1;
@@ -215,9 +229,10 @@ export class ShardPool {
       this.await(w);
       if (this.i32[this.slot(w) + SLOT.error] !== 0)
         throw new Error("ShardPool.run: a worker thread failed while running its shards");
-      if (task === TASK.train) {
-        const lossAt = (this.program.control + CONTROL.loss) >> 3;
-        for (let j = w; j < shards; j += T) losses[j] = this.f64[lossAt + j]!;
+      const lossAt = (this.program.control + CONTROL.loss) >> 3;
+      for (let j = w; j < shards; j += T) {
+        if (task === TASK.train) losses[j] = this.f64[lossAt + j]!;
+        this.workerRuns++;
       }
     }
     return losses;
