@@ -494,7 +494,8 @@ export interface WasmMemory {
 /** The part of the WebAssembly namespace the project uses (lib.dom is not in its types). */
 export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
-  compile(bytes: Uint8Array): Promise<WasmModule>;
+  /** Asynchronous compilation (where a platform limits synchronous compilation of large modules). */
+  compile?(bytes: Uint8Array): Promise<WasmModule>;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;

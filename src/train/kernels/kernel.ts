@@ -88,7 +88,7 @@ async function compile(
     try {
       const bytes = mlpModule(layout, optimizer, shared);
       if (!wasm.validate(bytes)) return null;
-      const module = await wasm.compile(bytes);
+      const module = wasm.compile !== undefined ? await wasm.compile(bytes) : new wasm.Module(bytes);
       const memory = shared
         ? new wasm.Memory({ initial: layout.pages, maximum: layout.pages, shared: true })
         : new wasm.Memory({ initial: layout.pages });
