@@ -128,7 +128,9 @@ async function compare(c: Case, title: string): Promise<void> {
     if (torch) peer.push(await torch.step(c, steps));
   }
   for (const side of sides) side.dispose();
-  console.log(`\n${title}: ${c.activation}, MLP ${DIM}→${c.width}×${DEPTH}→${DIM}, batch ${c.batch}, ${BLOCKS} blocks of ${steps} steps`);
+  console.log(
+    `\n${title}: ${c.activation}, MLP ${DIM}→${c.width}×${DEPTH}→${DIM}, batch ${c.batch}, ${BLOCKS} blocks of ${steps} steps`,
+  );
   console.log();
   console.log("| side | ms per step, median (range over blocks) | ratio to PyTorch, median (range) |");
   console.log("| --- | ---: | ---: |");

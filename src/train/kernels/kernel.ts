@@ -11,18 +11,18 @@
  * compilation is refused, e.g. by a content security policy), and the caller uses another engine.
  */
 import type { FloatArray } from "../../array.js";
-import { globalWasm, type WasmApi, type WasmMemory } from "../../math/wasm.js";
+import { globalWasm, type WasmApi, type WasmMemory, type WasmModule } from "../../math/wasm.js";
 import { featureWidth, type MlpConfig, mlpFeatures, mlpParamSpecs } from "../mlp.js";
 import { adamScalars, type OptimizerConfig } from "../optim.js";
 import type { HostTensor } from "../tensor.js";
 import { type MlpLayout, mlpLayout, mlpModule, pad4 } from "./program.js";
-import { ShardPool, TASK } from "./threads.js";
+import { defaultThreads, ShardPool, TASK } from "./threads.js";
 
 /** Options of `createMlpKernel`. */
 export interface MlpKernelOptions {
   /** Row blocks a batch is split into (1 … 16; default 2); the results depend on it. */
   readonly shards?: number;
-  /** Threads that run the shards (the caller and threads − 1 workers; default 1). */
+  /** Threads that run the shards (the caller and threads − 1 workers; default: the cores, at most 2). */
   readonly threads?: number;
   /** Rows per shard to allocate at first (grown on demand; default 256). */
   readonly rows?: number;
@@ -68,6 +68,9 @@ interface Exports {
   adam(shrink: number, stepSize: number, invSqrtBc2: number, decay: number): number;
 }
 
+/** Compiles a program's bytes (its memory shared or not). */
+type CompileFn = (bytes: Uint8Array, shared: boolean) => WasmModule;
+
 /** One compiled program with its memory, instance and thread pool. */
 interface Compiled {
   readonly layout: MlpLayout;
@@ -77,25 +80,32 @@ interface Compiled {
   readonly heap: Float32Array;
 }
 
-async function compile(
+/**
+ * Compiles the program for `layout` (asynchronously when `async` and the platform offers it) and
+ * instantiates it with its memory and thread pool; null when WebAssembly SIMD is unavailable or
+ * compilation is refused. With threads > 1 the memory is shared (retried unshared, one thread, where
+ * shared memory is refused, e.g. a page that is not cross-origin isolated).
+ */
+function instantiate(
   wasm: WasmApi,
   layout: MlpLayout,
   optimizer: OptimizerConfig | null,
   threads: number,
-): Promise<Compiled | null> {
+  module: CompileFn,
+): Compiled | null {
   const wantShared = threads > 1 && typeof SharedArrayBuffer !== "undefined";
   for (const shared of wantShared ? [true, false] : [false]) {
     try {
       const bytes = mlpModule(layout, optimizer, shared);
       if (!wasm.validate(bytes)) return null;
-      const module = wasm.compile !== undefined ? await wasm.compile(bytes) : new wasm.Module(bytes);
+      const compiled = module(bytes, shared);
       const memory = shared
         ? new wasm.Memory({ initial: layout.pages, maximum: layout.pages, shared: true })
         : new wasm.Memory({ initial: layout.pages });
-      const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as Exports;
-      const pool = await ShardPool.create(
+      const exports = new wasm.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
+      const pool = ShardPool.create(
         {
-          module,
+          module: compiled,
           memory,
           control: layout.control,
           shards: layout.shards,
@@ -107,7 +117,7 @@ async function compile(
       );
       return { layout, memory, exports, pool, heap: new Float32Array(memory.buffer) };
     } catch {
-      // Shared memory refused (no cross-origin isolation): retry unshared; anything else: unavailable.
+      // Shared memory refused: retry unshared; anything else: unavailable.
       if (!shared) return null;
     }
   }
@@ -184,21 +194,18 @@ export class MlpKernel {
   }
 
   /** @internal */
-  static async create(
+  static create(
     wasm: WasmApi,
     config: MlpConfig,
     optimizer: OptimizerConfig | null,
     options: MlpKernelOptions,
-  ): Promise<MlpKernel | null> {
+    module: CompileFn,
+  ): MlpKernel | null {
     const shards = options.shards ?? 2;
-    const threads = options.threads ?? 1;
+    const threads = options.threads ?? defaultThreads();
     const rows = pad4(options.rows ?? 256);
-    const compiled = await compile(
-      wasm,
-      mlpLayout(config, shards, rows, optimizer !== null),
-      optimizer,
-      threads,
-    );
+    const layout = mlpLayout(config, shards, rows, optimizer !== null);
+    const compiled = instantiate(wasm, layout, optimizer, threads, module);
     return compiled === null ? null : new MlpKernel(wasm, config, optimizer, threads, compiled);
   }
 
@@ -222,21 +229,26 @@ export class MlpKernel {
     return this.compiled.layout.shards;
   }
 
-  /** Makes room for batches of `batch` rows (recompiles with larger buffers, keeping the state). */
-  async reserve(batch: number): Promise<void> {
+  /**
+   * Makes room for batches of `batch` rows: recompiles (synchronously) with larger buffers and keeps
+   * the state. Throws where synchronous compilation is refused (a browser's main thread limits it).
+   */
+  reserve(batch: number): void {
     const { layout } = this.compiled;
     const need = shardRows(batch, layout.shards)[0]!.rows;
     if (need <= layout.cap) return;
-    const next = await compile(
+    const next = instantiate(
       this.wasm,
       mlpLayout(this.config, layout.shards, need, layout.training),
       this.optimizer,
       this.threads,
+      (bytes) => new this.wasm.Module(bytes),
     );
     if (next === null) throw new Error("MlpKernel.reserve: the larger program failed to compile");
-    // Parameters, moments and EMA sit before the shards and keep their offsets.
-    const keep = next.layout.shardBase / 4;
-    next.heap.set(this.compiled.heap.subarray(0, keep));
+    // Parameters, moments and EMA sit between the control block (the pools' own) and the shards,
+    // at the same offsets in both layouts.
+    const [from, to] = [layout.params / 4, layout.shardBase / 4];
+    next.heap.set(this.compiled.heap.subarray(from, to), from);
     this.compiled.pool.dispose();
     this.compiled = next;
     this.packed = false;
@@ -405,7 +417,22 @@ export class MlpKernel {
 
 /**
  * A training kernel for `config` and `optimizer` (or, with optimizer null, a forward-only kernel),
- * or null where WebAssembly SIMD is unavailable or refused. Load a state with `setState` first.
+ * compiled synchronously, or null where WebAssembly SIMD is unavailable or compilation is refused.
+ * Load a state with `setState` first. Its worker threads start in the background (`ready()`).
+ */
+export function createMlpKernelSync(
+  config: MlpConfig,
+  optimizer: OptimizerConfig | null,
+  options: MlpKernelOptions = {},
+): MlpKernel | null {
+  const wasm = options.wasm === undefined ? globalWasm() : options.wasm;
+  if (wasm === null) return null;
+  return MlpKernel.create(wasm, config, optimizer, options, (bytes) => new wasm.Module(bytes));
+}
+
+/**
+ * `createMlpKernelSync`, compiled asynchronously where the platform offers it (a browser's main
+ * thread refuses to compile large modules synchronously; `reserve` still compiles synchronously).
  */
 export async function createMlpKernel(
   config: MlpConfig,
@@ -414,5 +441,23 @@ export async function createMlpKernel(
 ): Promise<MlpKernel | null> {
   const wasm = options.wasm === undefined ? globalWasm() : options.wasm;
   if (wasm === null) return null;
-  return MlpKernel.create(wasm, config, optimizer, options);
+  const compile = wasm.compile?.bind(wasm);
+  if (compile === undefined) return createMlpKernelSync(config, optimizer, options);
+  // Compile the shared and the unshared variant ahead; instantiate picks the one it needs.
+  const layout = mlpLayout(config, options.shards ?? 2, pad4(options.rows ?? 256), optimizer !== null);
+  const modules = new Map<boolean, WasmModule>();
+  for (const shared of [true, false]) {
+    const bytes = mlpModule(layout, optimizer, shared);
+    if (!wasm.validate(bytes)) return null;
+    try {
+      modules.set(shared, await compile(bytes));
+    } catch {
+      if (!shared) return null;
+    }
+  }
+  return MlpKernel.create(wasm, config, optimizer, options, (_bytes, shared) => {
+    const ready = modules.get(shared);
+    if (ready === undefined) throw new Error("createMlpKernel: this variant did not compile");
+    return ready;
+  });
 }

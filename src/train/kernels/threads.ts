@@ -90,18 +90,21 @@ interface WorkerHandle {
 }
 
 /** Creates a worker running WORKER_SOURCE, or null where workers are unavailable. */
-async function spawnWorker(): Promise<WorkerHandle | null> {
+function spawnWorker(): WorkerHandle | null {
   const g = globalThis as {
     Worker?: new (url: string) => WorkerHandle;
     Blob?: new (parts: string[], options: { type: string }) => unknown;
     URL?: { createObjectURL?(blob: unknown): string };
-    process?: { versions?: { node?: string } };
+    process?: { getBuiltinModule?(name: string): unknown };
   };
   try {
-    if (g.process?.versions?.node !== undefined) {
-      const { Worker } = await import("node:worker_threads");
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
-      worker.unref();
+    // Node (≥ 20.16): worker_threads without an import, so this module stays loadable in browsers.
+    const threads = g.process?.getBuiltinModule?.("node:worker_threads") as
+      | { Worker: new (source: string, options: { eval: boolean }) => WorkerHandle & { unref(): void } }
+      | undefined;
+    if (threads !== undefined) {
+      const worker = new threads.Worker(WORKER_SOURCE, { eval: true });
+      worker.unref(); // an idle pool does not keep the process alive
       return worker;
     }
     if (g.Worker !== undefined && g.Blob !== undefined && g.URL?.createObjectURL !== undefined) {
@@ -111,6 +114,17 @@ async function spawnWorker(): Promise<WorkerHandle | null> {
     // A content security policy or a missing API: no workers.
   }
   return null;
+}
+
+/** Threads worth running by default: the platform's parallelism (Node's os, or the browser's), at most 2. */
+export function defaultThreads(): number {
+  const g = globalThis as {
+    navigator?: { hardwareConcurrency?: number };
+    process?: { getBuiltinModule?(name: string): unknown };
+  };
+  const os = g.process?.getBuiltinModule?.("node:os") as { availableParallelism?(): number } | undefined;
+  const cores = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(2, cores));
 }
 
 /** True where the caller may block in Atomics.wait (Node's main thread, workers; not a browser page). */
@@ -143,14 +157,14 @@ export class ShardPool {
    * A pool of `threads` threads in all (the caller and threads − 1 workers); fewer workers where
    * the platform has none or the memory is not shared.
    */
-  static async create(program: PoolProgram, threads: number): Promise<ShardPool> {
+  static create(program: PoolProgram, threads: number): ShardPool {
     const T = Math.max(1, Math.min(Math.floor(threads), program.shards, MAX_THREADS));
     const shared =
       typeof SharedArrayBuffer !== "undefined" && program.memory.buffer instanceof SharedArrayBuffer;
     const workers: WorkerHandle[] = [];
     if (shared) {
       for (let w = 1; w < T; w++) {
-        const worker = await spawnWorker();
+        const worker = spawnWorker();
         if (worker === null) break;
         workers.push(worker);
       }

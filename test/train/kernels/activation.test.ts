@@ -86,7 +86,9 @@ function harness(activation: Activation) {
       heap.fill(0);
       heap.set(dh, AT.dh / 4);
       heap.set(saved.h, AT.h / 4);
-      saved.aux.forEach((a, i) => heap.set(a, AT.aux[i]! / 4));
+      saved.aux.forEach((a, i) => {
+        heap.set(a, AT.aux[i]! / 4);
+      });
       call("backward", dh.length);
       return read(AT.dz, dh.length);
     },

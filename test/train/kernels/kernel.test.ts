@@ -83,7 +83,7 @@ describe("MlpKernel.gradient", () => {
       const params = params64.map((p) => ({ shape: p.shape, data: Float32Array.from(p.data) }));
       const batch = batch32(13, 3, 21);
       const kernel = await trainingKernel(config, optimizerConfig({}), params);
-      await kernel.reserve(13);
+      kernel.reserve(13);
       const got = kernel.gradient(batch);
       // The reference sees the same float32-rounded parameters and batch, in float64.
       const f32params = params.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }));
@@ -104,7 +104,7 @@ describe("MlpKernel.gradient", () => {
     const params = initMlpParams(config, new Rng(9, 1));
     const batch = batch32(6, 3, 4);
     const kernel = await trainingKernel(config, optimizerConfig({}), params);
-    await kernel.reserve(6);
+    kernel.reserve(6);
     const { grads } = kernel.gradient(batch);
     const ops = hostOps("float64");
     const p64 = params.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }));
@@ -136,7 +136,7 @@ describe("MlpKernel.gradient", () => {
   it("is exactly 0 for the padding columns of the first layer", async () => {
     const config = small("relu");
     const kernel = await trainingKernel(config, optimizerConfig({}), initMlpParams(config, new Rng(1, 1)));
-    await kernel.reserve(8);
+    kernel.reserve(8);
     const { grads } = kernel.gradient(batch32(8, 3, 1));
     const w0 = grads[0]!;
     const cols = w0.shape[1]!;
@@ -157,7 +157,7 @@ describe("MlpKernel.step", () => {
       const config = small("tanh");
       let params = initMlpParams(config, new Rng(3, 1));
       const kernel = await trainingKernel(config, optimizer, params);
-      await kernel.reserve(10);
+      kernel.reserve(10);
       const ops = hostOps("float64");
       const f64 = (ts: readonly HostTensor[]) =>
         ts.map((t) => ({ shape: t.shape, data: Float64Array.from(t.data) }));
@@ -226,7 +226,7 @@ describe("MlpKernel.step", () => {
     const params = initMlpParams(config, new Rng(4, 1));
     const kernel = await trainingKernel(config, optimizerConfig({}), params);
     const batch = batch32(7, 3, 8);
-    await kernel.reserve(7);
+    kernel.reserve(7);
     const forward = await createMlpKernel(config, null, { rows: 8 });
     forward!.setState({ params });
     const out = forward!.forward(batch.xt, batch.t, 7);
@@ -249,7 +249,9 @@ describe("MlpKernel.step", () => {
     const params = initMlpParams(config, new Rng(6, 1));
     const optimizer = optimizerConfig({ lr: 0.01, emaDecay: 0.99 });
     const run = async (threads: number) => {
-      const kernel = await trainingKernel(config, optimizer, params, { threads, rows: 32 });
+      // Start small so that reserve() rebuilds the program (and its pool) before the steps.
+      const kernel = await trainingKernel(config, optimizer, params, { threads, rows: 4 });
+      kernel.reserve(61);
       await kernel.ready();
       const losses = [0, 1, 2, 3].map((k) => kernel.step(batch32(61, 3, k), k).loss);
       const state = kernel.getState();
@@ -317,7 +319,7 @@ describe("MlpKernel state, forward and errors", () => {
     check("after setState");
     assert.ok(!kernel.fits(100), "100 rows do not fit 2 shards of 4");
     const before = kernel.gradient(batch32(8, 3, 1));
-    await kernel.reserve(100);
+    kernel.reserve(100);
     assert.ok(kernel.fits(100), "after reserve(100) they fit");
     check("after reserve");
     assert.deepEqual(kernel.gradient(batch32(8, 3, 1)), before, "the same gradient after growing");
@@ -332,7 +334,7 @@ describe("MlpKernel state, forward and errors", () => {
       kernel.setState({ params });
       const rows = 9;
       const batch = batch32(rows, 3, 11);
-      await kernel.reserve(rows);
+      kernel.reserve(rows);
       const ops = hostOps("float64");
       const p64 = params.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }));
       const width = featureWidth(config);
