@@ -265,7 +265,9 @@ describe("MlpKernel.step", () => {
     assert.equal(two.workerRuns, 4, "two threads: the worker ran one shard per step");
     assert.deepEqual(two.losses, one.losses);
     for (const key of ["params", "m", "v", "ema"] as const) {
-      two.state[key]!.forEach((t, i) => assert.deepEqual(t.data, one.state[key]![i]!.data, `${key}[${i}]`));
+      two.state[key]!.forEach((t, i) => {
+        assert.deepEqual(t.data, one.state[key]![i]!.data, `${key}[${i}]`);
+      });
     }
   });
 
@@ -311,10 +313,18 @@ describe("MlpKernel state, forward and errors", () => {
     kernel.setState({ params, m, v, ema: m });
     const check = (what: string) => {
       const state = kernel.getState();
-      state.params.forEach((t, i) => assert.deepEqual(t, params[i], `${what}: params[${i}]`));
-      state.m.forEach((t, i) => assert.deepEqual(t, m[i], `${what}: m[${i}]`));
-      state.v.forEach((t, i) => assert.deepEqual(t, v[i], `${what}: v[${i}]`));
-      state.ema!.forEach((t, i) => assert.deepEqual(t, m[i], `${what}: ema[${i}]`));
+      state.params.forEach((t, i) => {
+        assert.deepEqual(t, params[i], `${what}: params[${i}]`);
+      });
+      state.m.forEach((t, i) => {
+        assert.deepEqual(t, m[i], `${what}: m[${i}]`);
+      });
+      state.v.forEach((t, i) => {
+        assert.deepEqual(t, v[i], `${what}: v[${i}]`);
+      });
+      state.ema!.forEach((t, i) => {
+        assert.deepEqual(t, m[i], `${what}: ema[${i}]`);
+      });
     };
     check("after setState");
     assert.ok(!kernel.fits(100), "100 rows do not fit 2 shards of 4");
