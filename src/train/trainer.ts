@@ -21,6 +21,7 @@ import type { GaussianPath } from "../path/path.js";
 import { Rng, type RngState } from "../random/rng.js";
 import { constantDual, dualOps } from "./dual.js";
 import { type CompiledFn, type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
+import type { MlpKernel } from "./kernels/kernel.js";
 import {
   checkMlpConfig,
   featureWidth,
@@ -430,6 +431,8 @@ export interface StepResult {
  */
 export class TrainSession {
   private readonly compiled = new Map<number, CompiledFn>();
+  /** The engine's fused float32 kernels (engine.mlp), which then hold the state instead of `device`. */
+  private readonly kernel: MlpKernel | null;
   private device: { params: DeviceTensor[]; m: DeviceTensor[]; v: DeviceTensor[]; ema: DeviceTensor[] };
   private stepCount: number;
   private learned: AdaptiveWeighting | null;
@@ -450,7 +453,9 @@ export class TrainSession {
     this.adaptive = options.adaptive ?? null;
     checkTrainState("TrainSession", state, model, optimizer, dtype, this.adaptive);
     this.rowLosses = options.rowLosses === true || this.adaptive !== null;
-    const up = (ts: readonly HostTensor[]) => ts.map((t) => engine.upload(t));
+    this.kernel = dtype === "float32" ? (engine.mlp?.(model, optimizer) ?? null) : null;
+    const up = (ts: readonly HostTensor[]) => (this.kernel !== null ? [] : ts.map((t) => engine.upload(t)));
+    this.kernel?.setState({ params: state.params, m: state.moments.m, v: state.moments.v, ema: state.ema });
     this.device = {
       params: up(state.params),
       m: up(state.moments.m),
@@ -480,6 +485,7 @@ export class TrainSession {
       const weight = source.weight.map((w, i) => w * learned.weight(source.t[i]!));
       batch = { ...source, weight };
     }
+    if (this.kernel !== null) return this.runKernel(this.kernel, batch);
     const inputs = batchTensors(fn, this.model, batch, this.dtype).map((t) => this.engine.upload(t));
     const rows = inputs[2]!.shape[0]!;
     let step = this.compiled.get(rows);
@@ -506,22 +512,47 @@ export class TrainSession {
       return host;
     });
     const rowLosses = rowTensor ?? null;
-    if (learned !== null && this.adaptive !== null) {
-      const bad = rowLosses!.findIndex((l) => !Number.isFinite(l));
-      if (bad >= 0) {
-        throw new RangeError(
-          `${fn}: row ${bad} has loss ${rowLosses![bad]} at step ${this.stepCount}, so the adaptive weights cannot be updated; training diverged — lower the learning rate or clip gradients`,
-        );
-      }
-      this.learned = updateAdaptiveWeighting(learned, batch.t, rowLosses!, {
-        learningRate: this.adaptive.learningRate,
-      });
-    }
+    this.learnAdaptive(batch, rowLosses);
     return { loss: loss![0]!, gradNorm: norm![0]!, lr: s.lr, rowLosses, batch };
+  }
+
+  /** The θ update of the adaptive weights on the step's row losses (when the run learns them). */
+  private learnAdaptive(batch: Batch, rowLosses: FloatArray | null): void {
+    const learned = this.learned;
+    if (learned === null || this.adaptive === null) return;
+    const bad = rowLosses!.findIndex((l) => !Number.isFinite(l));
+    if (bad >= 0) {
+      throw new RangeError(
+        `TrainSession.run: row ${bad} has loss ${rowLosses![bad]} at step ${this.stepCount}, so the adaptive weights cannot be updated; training diverged — lower the learning rate or clip gradients`,
+      );
+    }
+    this.learned = updateAdaptiveWeighting(learned, batch.t, rowLosses!, {
+      learningRate: this.adaptive.learningRate,
+    });
+  }
+
+  /** `run` on the fused kernels: the same step, the state kept in the kernels' memory. */
+  private runKernel(kernel: MlpKernel, batch: Batch): StepResult {
+    const rows = checkBatch("TrainSession.run", batch, this.model);
+    if (!kernel.fits(rows)) kernel.reserve(rows);
+    const result = kernel.step(batch, this.stepCount, this.rowLosses);
+    this.stepCount++;
+    this.learnAdaptive(batch, result.rowLosses);
+    return {
+      loss: result.loss,
+      gradNorm: result.gradNorm,
+      lr: result.lr,
+      rowLosses: result.rowLosses,
+      batch,
+    };
   }
 
   /** A host copy of the current state. */
   state(): TrainState {
+    if (this.kernel !== null) {
+      const { params, m, v, ema } = this.kernel.getState();
+      return { step: this.stepCount, params, moments: { m, v }, ema, adaptive: this.learned };
+    }
     const down = (ts: DeviceTensor[]) => ts.map((t) => this.engine.download(t));
     const d = this.device;
     return {
@@ -535,6 +566,7 @@ export class TrainSession {
 
   /** Frees the device state and the compiled steps. */
   dispose(): void {
+    this.kernel?.dispose();
     const d = this.device;
     for (const t of [...d.params, ...d.m, ...d.v, ...d.ema]) t.dispose();
     this.device = { params: [], m: [], v: [], ema: [] };
@@ -761,21 +793,36 @@ export function networkModel(
     out.dispose();
     return result;
   };
+  // The engine's fused float32 kernels (engine.mlp): created on first use; null when unavailable.
+  let kernel: MlpKernel | null | undefined;
+  const onKernel = (e: Engine, xt: Float64Array, t: number, batch: number): FloatArray | null => {
+    if (dtype !== "float32" || e.mlp === undefined) return null;
+    if (kernel === undefined) {
+      kernel = e.mlp(config, null);
+      kernel?.setState({ params: weights });
+    }
+    if (kernel === null) return null;
+    if (!kernel.fits(batch)) kernel.reserve(batch);
+    return kernel.forward(xt, t, batch);
+  };
   const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray> => {
     checkShape("networkModel.predict", "xt", xt, shape);
-    const n = shape.batch * width;
-    const features = mlpFeatures(
-      config,
-      xt,
-      t,
-      shape,
-      dtype === "float32" ? new Float32Array(n) : new Float64Array(n),
-    );
+    const features = () => {
+      const n = shape.batch * width;
+      return mlpFeatures(
+        config,
+        xt,
+        t,
+        shape,
+        dtype === "float32" ? new Float32Array(n) : new Float64Array(n),
+      );
+    };
     if (mode === "host" || (mode === "auto" && shape.batch * macsPerRow < ENGINE_MIN_MACS)) {
-      return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features }).data;
+      return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features() }).data;
     }
-    if (engine === undefined) return ready!.then((e) => onEngine(e, features, shape.batch));
-    return onEngine(engine, features, shape.batch);
+    const run = (e: Engine) => onKernel(e, xt, t, shape.batch) ?? onEngine(e, features(), shape.batch);
+    if (engine === undefined) return ready!.then(run);
+    return run(engine);
   };
   const dualWeights = weights.map((w) => constantDual({ shape: w.shape, data: Float64Array.from(w.data) }));
   const dual = dualOps(hostOps("float64"));
@@ -794,6 +841,8 @@ export function networkModel(
     return (out.tangent?.data as Float64Array | undefined) ?? new Float64Array(xt.length);
   };
   const dispose = () => {
+    kernel?.dispose();
+    kernel = undefined;
     for (const d of device ?? []) d.dispose();
     device = undefined;
     forward?.dispose();

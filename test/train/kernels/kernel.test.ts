@@ -23,7 +23,16 @@ import {
   optimizerConfig,
 } from "../../../src/train/optim.js";
 import { type HostTensor, hostOps } from "../../../src/train/tensor.js";
-import { batchTensors, lossAndGradient, trainingLoss } from "../../../src/train/trainer.js";
+import {
+  batchTensors,
+  initTrainState,
+  lossAndGradient,
+  networkModel,
+  TrainSession,
+  trainingLoss,
+} from "../../../src/train/trainer.js";
+import { affinePath } from "../../../src/path/affine.js";
+import { linearSchedule } from "../../../src/schedule/linear.js";
 
 /** A small network with odd sizes: dim 3, width 10 (padded to 12), 4 time features (6 → 8 columns). */
 const small = (activation: MlpConfig["activation"] = "silu", depth = 2) =>
@@ -403,5 +412,55 @@ describe("MlpKernel state, forward and errors", () => {
     assert.equal(await createMlpKernel(config, null, { wasm: csp }), null, "compilation refused: null");
     forward.dispose();
     kernel.dispose();
+  });
+});
+
+describe("the engine's kernels inside TrainSession and networkModel", () => {
+  it("TrainSession on the kernels follows the jax-js session to float32 accuracy, and the state round-trips", async () => {
+    const withKernels = await jaxEngine();
+    const jaxOnly = await jaxEngine({ kernels: false });
+    assert.ok(
+      withKernels.mlp !== undefined && jaxOnly.mlp === undefined,
+      "kernels on by default, off on request",
+    );
+    const config = small("silu", 3);
+    const optimizer = optimizerConfig({ lr: 0.01, emaDecay: 0.9, clipNorm: 1 });
+    const state = initTrainState(config, optimizer, new Rng(1, 1));
+    const sessions = [withKernels, jaxOnly].map((e) => new TrainSession(e, config, optimizer, state));
+    for (let k = 0; k < 4; k++) {
+      const batch = batch32(17, 3, k);
+      const [a, b] = sessions.map((s) => s.run(batch));
+      assert.ok(Math.abs(a!.loss - b!.loss) <= 1e-5 * b!.loss, `step ${k}: loss ${a!.loss} vs ${b!.loss}`);
+      assert.ok(Math.abs(a!.gradNorm - b!.gradNorm) <= 1e-5 * b!.gradNorm, `step ${k}: gradient norm`);
+    }
+    const [ka, kb] = sessions.map((s) => s.state());
+    assert.ok(relativeError(ka!.params, kb!.params) < 1e-5, "parameters after 4 steps");
+    assert.ok(relativeError(ka!.ema!, kb!.ema!) < 1e-5, "EMA after 4 steps");
+    assert.equal(ka!.step, 4);
+    // A session resumed from the kernel state continues exactly like the original.
+    const resumed = new TrainSession(withKernels, config, optimizer, ka!);
+    const next = batch32(17, 3, 9);
+    assert.equal(resumed.run(next).loss, sessions[0]!.run(next).loss, "resume is bit-identical");
+    for (const s of [...sessions, resumed]) s.dispose();
+  });
+
+  it("networkModel's forward pass runs on the kernels and agrees with jax-js", async () => {
+    const config = small("gelu", 3);
+    const params = initMlpParams(config, new Rng(3, 1));
+    const path = affinePath(linearSchedule());
+    const [a, b] = [await jaxEngine(), await jaxEngine({ kernels: false })].map((engine) =>
+      networkModel(params, config, path, "velocity", { engine, forward: "engine" }),
+    );
+    const xt = new Rng(4).fillNormal(new Float64Array(3 * 50));
+    const shape = { batch: 50, dim: 3 };
+    const [ya, yb] = [a!.predict(xt, 0.4, shape), b!.predict(xt, 0.4, shape)] as Float32Array[];
+    assert.ok(ya instanceof Float32Array && ya.length === 150, "float32 rows of dim 3");
+    let err = 0;
+    ya.forEach((y, i) => {
+      err = Math.max(err, Math.abs(y - yb![i]!));
+    });
+    assert.ok(err < 1e-5, `kernel vs jax-js forward: max difference ${err}`);
+    a!.dispose();
+    b!.dispose();
   });
 });
