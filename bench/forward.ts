@@ -1,17 +1,18 @@
 /**
  * Forward-pass benchmark: ms per forward pass of the trained-network MLP 2→256×3→2 (silu, 16
- * sinusoidal time features; float32) on a batch, the time features included, for difflux's
- * WebAssembly kernels (src/train/kernels, 1 and 2 threads) and the jax-js engine, beside PyTorch's
+ * sinusoidal time features; float32) on a batch, the time features included: networkModel(…).predict
+ * on difflux's WebAssembly kernels (src/train/kernels, 1 and 2 threads) and on the jax-js engine, beside PyTorch's
  * inference (`torch.no_grad()`, one thread, OpenBLAS) in the same run. Alternating blocks; a ratio is
  * the median over blocks of (difflux block / the PyTorch block next to it).
  * Prints markdown tables (bench/README.md, "## Forward pass").
  * Run: node --import tsx bench/forward.ts [--blocks 9] [--calls 20]
  */
 import { Rng } from "../src/random/rng.js";
-import { type CompiledFn, type DeviceTensor, jaxEngine } from "../src/train/engine.js";
-import { createMlpKernel } from "../src/train/kernels/kernel.js";
-import { featureWidth, initMlpParams, mlpConfig, mlpFeatures, mlpForward } from "../src/train/mlp.js";
-import type { DiffOps } from "../src/train/tensor.js";
+import { affinePath } from "../src/path/affine.js";
+import { linearSchedule } from "../src/schedule/linear.js";
+import { type Engine, jaxEngine } from "../src/train/engine.js";
+import { initMlpParams, mlpConfig } from "../src/train/mlp.js";
+import { networkModel } from "../src/train/trainer.js";
 import { median } from "./peer.js";
 import { startTorch, type TorchCase } from "./torchPeer.js";
 
@@ -40,7 +41,7 @@ interface Side {
 
 const inputs = (batch: number) => {
   const rng = new Rng(batch);
-  return { xt: rng.fillNormal(new Float32Array(batch * DIM)), t: rng.uniform() };
+  return { xt: rng.fillNormal(new Float64Array(batch * DIM)), t: rng.uniform() };
 };
 
 const msPer = (fn: () => void, calls: number) => {
@@ -49,53 +50,30 @@ const msPer = (fn: () => void, calls: number) => {
   return (performance.now() - start) / calls;
 };
 
-async function kernelSide(threads: number): Promise<Side> {
-  const kernel = await createMlpKernel(model, null, { threads, rows: Math.max(...BATCHES) / 2 });
-  if (kernel === null) throw new Error("bench/forward: WebAssembly SIMD is unavailable");
-  kernel.setState({ params });
-  await kernel.ready();
+/** networkModel(…).predict on `engine` (forward: "engine"): the library's own sampling path. */
+async function modelSide(engine: Engine, label: string): Promise<Side> {
+  const path = affinePath(linearSchedule());
+  const net = networkModel(params, model, path, "velocity", { engine, forward: "engine" });
+  const shape = (batch: number) => ({ batch, dim: DIM });
+  net.predict(new Float64Array(2 * DIM), 0.5, shape(2));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // worker threads start in the background
   return {
-    label: `difflux wasm kernels, ${kernel.threadCount} thread${kernel.threadCount > 1 ? "s" : ""}`,
+    label,
     async run(batch, calls) {
       const { xt, t } = inputs(batch);
-      kernel.forward(xt, t, batch);
-      return msPer(() => kernel.forward(xt, t, batch), calls);
+      net.predict(xt, t, shape(batch));
+      return msPer(() => net.predict(xt, t, shape(batch)), calls);
     },
-    dispose: () => kernel.dispose(),
-  };
-}
-
-async function jaxSide(): Promise<Side> {
-  const engine = await jaxEngine();
-  const device = params.map((p) => engine.upload(p));
-  const forward: CompiledFn = engine.compile(<T>(o: DiffOps<T>, [p, [f]]: T[][]) => [
-    [mlpForward(o, model, p!, f!)],
-  ]);
-  const width = featureWidth(model);
-  const once = (xt: Float32Array, t: number, batch: number) => {
-    const features = mlpFeatures(model, xt, t, { batch, dim: DIM }, new Float32Array(batch * width));
-    const input = engine.upload({ shape: [batch, width], data: features });
-    const [[out]] = forward([device, [input]]) as [[DeviceTensor]];
-    input.dispose();
-    engine.download(out);
-    out.dispose();
-  };
-  return {
-    label: "difflux jax-js engine",
-    async run(batch, calls) {
-      const { xt, t } = inputs(batch);
-      once(xt, t, batch);
-      return msPer(() => once(xt, t, batch), calls);
-    },
-    dispose: () => {
-      for (const d of device) d.dispose();
-      forward.dispose();
-    },
+    dispose: () => net.dispose(),
   };
 }
 
 const torch = await startTorch();
-const sides = [await kernelSide(1), await kernelSide(2), await jaxSide()];
+const sides = [
+  await modelSide(await jaxEngine({ threads: 1 }), "difflux wasm kernels, 1 thread"),
+  await modelSide(await jaxEngine({ threads: 2 }), "difflux wasm kernels, 2 threads"),
+  await modelSide(await jaxEngine({ kernels: false }), "difflux jax-js engine"),
+];
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 console.log(

@@ -1,7 +1,7 @@
 /**
  * Training-step benchmark: ms per Adam step of the MLP 2→W→…→W→2 (16 sinusoidal time features,
- * weighted MSE) for difflux's WebAssembly kernels (src/train/kernels, on 1 and 2 threads) and the
- * jax-js engine, beside PyTorch on the same machine in the same run (Debian's python3-torch via
+ * weighted MSE) through TrainSession on difflux's WebAssembly kernels (src/train/kernels, on 1 and 2
+ * threads) and on the jax-js engine, beside PyTorch on the same machine in the same run (Debian's python3-torch via
  * /usr/bin/python3, one thread: with 2 it is slower on this machine). The sides are timed in
  * alternating blocks of steps so machine noise hits all of them; a ratio is the median over blocks of
  * (difflux block / the PyTorch block next to it).
@@ -10,8 +10,7 @@
  * Run: node --import tsx bench/train.ts [--blocks 9] [--steps 20] [--only main|scaling|overheads]
  */
 import { Rng } from "../src/random/rng.js";
-import { jaxEngine } from "../src/train/engine.js";
-import { createMlpKernel } from "../src/train/kernels/kernel.js";
+import { type Engine, jaxEngine } from "../src/train/engine.js";
 import { type Activation, mlpConfig } from "../src/train/mlp.js";
 import { optimizerConfig } from "../src/train/optim.js";
 import { type Batch, adaptiveTraining, initTrainState, TrainSession } from "../src/train/trainer.js";
@@ -80,35 +79,26 @@ const msPer = (fn: () => void, steps: number) => {
   return (performance.now() - start) / steps;
 };
 
-async function kernelSide(c: Case, threads: number): Promise<Side> {
-  const model = modelOf(c);
-  const state = initTrainState(model, optimizer, new Rng(0, 1));
-  const kernel = await createMlpKernel(model, optimizer, { threads, rows: Math.ceil(c.batch / 2) });
-  if (kernel === null) throw new Error("bench/train: WebAssembly SIMD is unavailable");
-  kernel.setState({ params: state.params, m: state.moments.m, v: state.moments.v });
-  await kernel.ready();
-  const batch = batchOf(c.batch, 1);
-  let k = 0;
-  for (let i = 0; i < 5; i++) kernel.step(batch, k++);
-  return {
-    label: `difflux wasm kernels, ${kernel.threadCount} thread${kernel.threadCount > 1 ? "s" : ""}`,
-    run: async (steps) => msPer(() => kernel.step(batch, k++), steps),
-    dispose: () => kernel.dispose(),
-  };
-}
-
-async function jaxSide(c: Case): Promise<Side> {
-  const engine = await jaxEngine();
+/** TrainSession on `engine`: the library's own training path (checks, features, step, state). */
+async function sessionSide(c: Case, engine: Engine, label: string): Promise<Side> {
   const model = modelOf(c);
   const s = new TrainSession(engine, model, optimizer, initTrainState(model, optimizer, new Rng(0, 1)));
   const batch = batchOf(c.batch, 1);
   for (let i = 0; i < 5; i++) s.run(batch);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // worker threads start in the background
+  s.run(batch);
   return {
-    label: "difflux jax-js engine",
+    label,
     run: async (steps) => msPer(() => s.run(batch), steps),
     dispose: () => s.dispose(),
   };
 }
+
+const engines = {
+  one: await jaxEngine({ threads: 1 }),
+  two: await jaxEngine({ threads: 2 }),
+  jax: await jaxEngine({ kernels: false }),
+};
 
 const torch = await startTorch();
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -118,8 +108,11 @@ const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–
 async function compare(c: Case, title: string): Promise<void> {
   const work = (c.batch / 512) * (c.width / 256) ** 2;
   const steps = Math.max(2, Math.round(STEPS / Math.max(work, 0.25)));
-  const sides: Side[] = [await kernelSide(c, 1), await kernelSide(c, 2)];
-  if (c.jax) sides.push(await jaxSide(c));
+  const sides: Side[] = [
+    await sessionSide(c, engines.one, "difflux wasm kernels, 1 thread"),
+    await sessionSide(c, engines.two, "difflux wasm kernels, 2 threads"),
+  ];
+  if (c.jax) sides.push(await sessionSide(c, engines.jax, "difflux jax-js engine"));
   const times = sides.map(() => [] as number[]);
   const peer: number[] = [];
   if (torch) await torch.step(c, 3);
@@ -150,7 +143,7 @@ torch?.close();
 // The cost of the per-row losses (an auxiliary output of the step's forward pass) and of learning
 // adaptive weights with them (host-side weight multiply and θ update), against the default step.
 if (only === null || only === "overheads") {
-  const engine = await jaxEngine();
+  const engine = engines.two;
   const model = mlpConfig({ dim: DIM, width: 256, depth: DEPTH, timeEmbedding: { dim: TIME_FEATURES } });
   const batch = batchOf(512, 1);
   const variants = [
