@@ -55,8 +55,13 @@ async function modelSide(engine: Engine, label: string): Promise<Side> {
   const path = affinePath(linearSchedule());
   const net = networkModel(params, model, path, "velocity", { engine, forward: "engine" });
   const shape = (batch: number) => ({ batch, dim: DIM });
-  net.predict(new Float64Array(2 * DIM), 0.5, shape(2));
-  await new Promise((resolve) => setTimeout(resolve, 300)); // worker threads start in the background
+  // Warm up for 2 s: worker threads start in the background, and V8 compiles the wasm functions
+  // with its optimizing tier only after they have run a while.
+  const warm = inputs(512);
+  for (const start = performance.now(); performance.now() - start < 2000; ) {
+    net.predict(warm.xt, warm.t, shape(512));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   return {
     label,
     async run(batch, calls) {

@@ -84,9 +84,12 @@ async function sessionSide(c: Case, engine: Engine, label: string): Promise<Side
   const model = modelOf(c);
   const s = new TrainSession(engine, model, optimizer, initTrainState(model, optimizer, new Rng(0, 1)));
   const batch = batchOf(c.batch, 1);
-  for (let i = 0; i < 5; i++) s.run(batch);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // worker threads start in the background
-  s.run(batch);
+  // Warm up for 2 s: worker threads start in the background, and V8 compiles the wasm functions
+  // with its optimizing tier only after they have run a while.
+  for (const start = performance.now(); performance.now() - start < 2000; ) {
+    s.run(batch);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   return {
     label,
     run: async (steps) => msPer(() => s.run(batch), steps),
