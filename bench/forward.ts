@@ -13,8 +13,7 @@ import { linearSchedule } from "../src/schedule/linear.js";
 import { type Engine, jaxEngine } from "../src/train/engine.js";
 import { initMlpParams, mlpConfig } from "../src/train/mlp.js";
 import { networkModel } from "../src/train/trainer.js";
-import { median } from "./peer.js";
-import { startTorch, type TorchCase } from "./torchPeer.js";
+import { loadAverage, row, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -35,19 +34,13 @@ const params = initMlpParams(model, new Rng(0, 1));
 interface Side {
   readonly label: string;
   /** ms per forward pass over `calls` passes on `batch` rows. */
-  run(batch: number, calls: number): Promise<number>;
+  run(batch: number, calls: number): Promise<Timing>;
   dispose(): void;
 }
 
 const inputs = (batch: number) => {
   const rng = new Rng(batch);
   return { xt: rng.fillNormal(new Float64Array(batch * DIM)), t: rng.uniform() };
-};
-
-const msPer = (fn: () => void, calls: number) => {
-  const start = performance.now();
-  for (let i = 0; i < calls; i++) fn();
-  return (performance.now() - start) / calls;
 };
 
 /** networkModel(…).predict on `engine` (forward: "engine"): the library's own sampling path. */
@@ -67,7 +60,7 @@ async function modelSide(engine: Engine, label: string): Promise<Side> {
     async run(batch, calls) {
       const { xt, t } = inputs(batch);
       net.predict(xt, t, shape(batch));
-      return msPer(() => net.predict(xt, t, shape(batch)), calls);
+      return timeBlock(() => net.predict(xt, t, shape(batch)), calls);
     },
     dispose: () => net.dispose(),
   };
@@ -79,17 +72,8 @@ const sides = [
   await modelSide(await jaxEngine({ threads: 2 }), "difflux wasm kernels, 2 threads"),
   await modelSide(await jaxEngine({ kernels: false }), "difflux jax-js engine"),
 ];
-const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 console.log(
-  `### Forward pass: MLP ${DIM}→${WIDTH}×${DEPTH}→${DIM} (silu), float32, time features included; ${BLOCKS} alternating blocks`,
-);
-console.log();
-console.log(
-  `| batch | ${sides.map((s) => `${s.label}, ms (range)`).join(" | ")} | ${torch ? `PyTorch ${torch.version} no_grad, 1 thread, ms (range)` : "PyTorch (not found)"} | ${sides.map((s) => `${s.label} / PyTorch`).join(" | ")} |`,
-);
-console.log(
-  `| ---: | ${sides.map(() => "---:").join(" | ")} | ---: | ${sides.map(() => "---:").join(" | ")} |`,
+  `### Forward pass: MLP ${DIM}→${WIDTH}×${DEPTH}→${DIM} (silu), float32, time features included; ${BLOCKS} alternating blocks (load average ${loadAverage()})`,
 );
 for (const batch of BATCHES) {
   const calls = Math.max(2, Math.round((CALLS * 512) / batch));
@@ -101,21 +85,24 @@ for (const batch of BATCHES) {
     dim: DIM,
     timeFeatures: TIME_FEATURES,
   };
-  const times = sides.map(() => [] as number[]);
-  const peer: number[] = [];
+  const times = sides.map(() => [] as Timing[]);
+  const peer: Timing[] = [];
   if (torch) await torch.forward(c, 3);
   for (let b = 0; b < BLOCKS; b++) {
     for (const [i, side] of sides.entries()) times[i]!.push(await side.run(batch, calls));
     if (torch) peer.push(await torch.forward(c, calls));
   }
-  const ratios = times.map((ts) => {
-    if (!torch) return "—";
-    const r = ts.map((x, b) => x / peer[b]!);
-    return `${median(r).toFixed(2)}× (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
-  });
+  console.log();
+  console.log(`Batch ${batch}, blocks of ${calls} calls`);
+  console.log();
   console.log(
-    `| ${batch} | ${times.map(spread).join(" | ")} | ${torch ? spread(peer) : "—"} | ${ratios.join(" | ")} |`,
+    "| side | wall ms per call, median (range) | wall ratio to PyTorch, median (range) | CPU ms per call, median | CPU ratio, median |",
   );
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  sides.forEach((side, i) => {
+    console.log(`| ${side.label} | ${row(times[i]!, peer)} |`);
+  });
+  if (torch) console.log(`| PyTorch ${torch.version} no_grad, 1 thread | ${row(peer, peer)} |`);
 }
 for (const s of sides) s.dispose();
 torch?.close();

@@ -10,7 +10,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { PYTHON } from "./peer.js";
+import { loadavg } from "node:os";
+import { median, PYTHON } from "./peer.js";
 
 /** One network/batch configuration. */
 export interface TorchCase {
@@ -20,6 +21,16 @@ export interface TorchCase {
   readonly batch: number;
   readonly dim: number;
   readonly timeFeatures: number;
+}
+
+/** Times `calls` calls of fn: wall-clock and CPU (this process, all threads) ms per call. */
+export function timeBlock(fn: () => void, calls: number): Timing {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) fn();
+  const wall = (performance.now() - start) / calls;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 / calls };
 }
 
 const SCRIPT = `
@@ -68,21 +79,27 @@ for line in sys.stdin:
         net, opt, data, m = cases[key]
         for _ in range(3): step(net, opt, data, m); forward(net, data)
     net, opt, data, m = cases[key]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(int(n)):
         if kind == "step": step(net, opt, data, m)
         else: forward(net, data)
-    print((time.perf_counter() - start) * 1000 / int(n), flush=True)
+    print((time.perf_counter() - start) * 1000 / int(n), (time.process_time() - cpu) * 1000 / int(n), flush=True)
 `;
+
+/** One timed block: wall-clock ms and CPU ms (the process's, all threads) per call. */
+export interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
 
 /** The running peer. */
 export interface TorchPeer {
   /** "1.13.0a0 OpenBLAS" (the torch version and the BLAS its matrix products run on). */
   readonly version: string;
   /** ms per training step (Adam) over a block of n steps. */
-  step(c: TorchCase, n: number): Promise<number>;
+  step(c: TorchCase, n: number): Promise<Timing>;
   /** ms per forward pass (no_grad) over a block of n passes. */
-  forward(c: TorchCase, n: number): Promise<number>;
+  forward(c: TorchCase, n: number): Promise<Timing>;
   close(): void;
 }
 
@@ -110,7 +127,8 @@ export async function startTorch(): Promise<TorchPeer | null> {
     );
     const reply = await next();
     if (reply === null) throw new Error("bench: the PyTorch peer exited");
-    return Number(reply);
+    const [wall, cpu] = reply.split(" ").map(Number) as [number, number];
+    return { wall, cpu };
   };
   return {
     version: hello.slice(6),
@@ -118,4 +136,26 @@ export async function startTorch(): Promise<TorchPeer | null> {
     forward: (c, n) => ask("forward", c, n),
     close: () => child.stdin.end(),
   };
+}
+
+/** The 1-minute load average now (the machine is shared; it says how noisy a run was). */
+export function loadAverage(): string {
+  return loadavg()[0]!.toFixed(1);
+}
+
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+
+/**
+ * Table cells for one side against the peer, blocks paired by index: wall median (range), wall
+ * ratio median (range), CPU median, CPU ratio median ("—" without a peer).
+ */
+export function row(times: readonly Timing[], peer: readonly Timing[]): string {
+  const wall = times.map((t) => t.wall);
+  const cpu = times.map((t) => t.cpu);
+  if (peer.length === 0) return `${spread(wall)} | — | ${fmt(median(cpu))} | —`;
+  const wallRatio = times.map((t, b) => t.wall / peer[b]!.wall);
+  const cpuRatio = times.map((t, b) => t.cpu / peer[b]!.cpu);
+  const r = (x: number) => `${x.toFixed(2)}×`;
+  return `${spread(wall)} | ${r(median(wallRatio))} (${r(Math.min(...wallRatio))}–${r(Math.max(...wallRatio))}) | ${fmt(median(cpu))} | ${r(median(cpuRatio))}`;
 }

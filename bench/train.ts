@@ -15,7 +15,7 @@ import { type Activation, mlpConfig } from "../src/train/mlp.js";
 import { optimizerConfig } from "../src/train/optim.js";
 import { type Batch, adaptiveTraining, initTrainState, TrainSession } from "../src/train/trainer.js";
 import { median } from "./peer.js";
-import { startTorch, type TorchCase } from "./torchPeer.js";
+import { loadAverage, row, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -69,15 +69,9 @@ const modelOf = (c: Case) =>
 /** A side of the comparison: one training step per call. */
 interface Side {
   readonly label: string;
-  run(steps: number): Promise<number>;
+  run(steps: number): Promise<Timing>;
   dispose(): void;
 }
-
-const msPer = (fn: () => void, steps: number) => {
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) fn();
-  return (performance.now() - start) / steps;
-};
 
 /** TrainSession on `engine`: the library's own training path (checks, features, step, state). */
 async function sessionSide(c: Case, engine: Engine, label: string): Promise<Side> {
@@ -92,7 +86,7 @@ async function sessionSide(c: Case, engine: Engine, label: string): Promise<Side
   }
   return {
     label,
-    run: async (steps) => msPer(() => s.run(batch), steps),
+    run: async (steps) => timeBlock(() => s.run(batch), steps),
     dispose: () => s.dispose(),
   };
 }
@@ -104,8 +98,6 @@ const engines = {
 };
 
 const torch = await startTorch();
-const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 
 /** Times every side in alternating blocks; prints one table row per side. */
 async function compare(c: Case, title: string): Promise<void> {
@@ -116,8 +108,8 @@ async function compare(c: Case, title: string): Promise<void> {
     await sessionSide(c, engines.two, "difflux wasm kernels, 2 threads"),
   ];
   if (c.jax) sides.push(await sessionSide(c, engines.jax, "difflux jax-js engine"));
-  const times = sides.map(() => [] as number[]);
-  const peer: number[] = [];
+  const times = sides.map(() => [] as Timing[]);
+  const peer: Timing[] = [];
   if (torch) await torch.step(c, 3);
   for (let b = 0; b < BLOCKS; b++) {
     for (const [i, side] of sides.entries()) times[i]!.push(await side.run(steps));
@@ -125,18 +117,17 @@ async function compare(c: Case, title: string): Promise<void> {
   }
   for (const side of sides) side.dispose();
   console.log(
-    `\n${title}: ${c.activation}, MLP ${DIM}→${c.width}×${DEPTH}→${DIM}, batch ${c.batch}, ${BLOCKS} blocks of ${steps} steps`,
+    `\n${title}: ${c.activation}, MLP ${DIM}→${c.width}×${DEPTH}→${DIM}, batch ${c.batch}, ${BLOCKS} blocks of ${steps} steps (load average ${loadAverage()})`,
   );
   console.log();
-  console.log("| side | ms per step, median (range over blocks) | ratio to PyTorch, median (range) |");
-  console.log("| --- | ---: | ---: |");
+  console.log(
+    "| side | wall ms per step, median (range) | wall ratio to PyTorch, median (range) | CPU ms per step, median | CPU ratio, median |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: |");
   sides.forEach((side, i) => {
-    const ratios = peer.map((p, b) => times[i]![b]! / p);
-    console.log(
-      `| ${side.label} | ${spread(times[i]!)} | ${torch ? `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : "—"} |`,
-    );
+    console.log(`| ${side.label} | ${row(times[i]!, peer)} |`);
   });
-  if (torch) console.log(`| PyTorch ${torch.version}, 1 thread | ${spread(peer)} | 1 |`);
+  if (torch) console.log(`| PyTorch ${torch.version}, 1 thread | ${row(peer, peer)} |`);
 }
 
 if (only === null || only === "main") for (const c of MAIN) await compare(c, "Training step");
@@ -168,7 +159,7 @@ if (only === null || only === "overheads") {
   });
   const times = variants.map(() => [] as number[]);
   for (let b = 0; b < 2 * BLOCKS; b++) {
-    for (const [v, s] of sessions.entries()) times[v]!.push(msPer(() => s.run(batch), STEPS));
+    for (const [v, s] of sessions.entries()) times[v]!.push(timeBlock(() => s.run(batch), STEPS).wall);
   }
   for (const s of sessions) s.dispose();
   console.log();
