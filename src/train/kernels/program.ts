@@ -176,8 +176,10 @@ export const CONTROL_BYTES = 512;
 
 /** Byte offsets inside the control block. */
 export const CONTROL = {
-  /** i32 slots of the thread pool (threads.ts): 8 per worker, workers 1 … 7 at 32·w. */
-  workers: 0,
+  /** i32 slots of the thread pool (threads.ts): counters at 0–31, workers' ready flags at 32–63. */
+  sync: 0,
+  /** i32 per shard: the id of the run in which the shard last finished. */
+  done: 128,
   /** f64 per shard: Σᵢ wᵢ‖outᵢ − yᵢ‖² of the shard's rows (train_shard's result). */
   loss: 256,
   /** f32: the loss scale c of the current task. */

@@ -1,12 +1,11 @@
 /**
- * Runs the shards of a program (program.ts) on worker threads that share its WebAssembly memory:
- * thread 0 is the caller, threads 1 … T−1 are workers; thread t runs shards t, t + T, t + 2T, ….
- * Each worker instantiates the same compiled module on the shared memory and sleeps in
- * Atomics.wait on its own slot of the control block until the caller bumps the slot's sequence
- * number; it then runs its shards and publishes the number back. The caller runs its own shards
- * meanwhile and waits (spinning first, then Atomics.wait where the platform allows it) for the rest.
- * A worker that is not ready yet (startup is asynchronous) is simply not used: the caller runs its
- * shards, and the result is the same because shards never depend on which thread ran them.
+ * Runs the shards of a program (program.ts) on worker threads that share its WebAssembly memory.
+ * Each run, the caller publishes the task, bumps a wake-up counter and then, like every worker, claims
+ * shards one at a time from a shared counter (Atomics.add) until none is left; it then waits only for
+ * the shards other threads have claimed and not finished. Each worker instantiates the same compiled
+ * module on the shared memory and sleeps in Atomics.wait between runs. A worker that is slow to wake
+ * (a busy machine) or not started yet simply claims nothing, and the caller runs the shards itself;
+ * the result is the same because shards never depend on which thread ran them.
  *
  * Platforms: Node's worker_threads (an eval'd script) or a browser Worker from a Blob URL; both need
  * SharedArrayBuffer (in browsers: a cross-origin-isolated page). Where either is missing, or a
@@ -14,51 +13,64 @@
  * caller's thread.
  */
 import type { WasmMemory, WasmModule } from "../../math/wasm.js";
-import { CONTROL } from "./program.js";
+import { CONTROL, MAX_SHARDS } from "./program.js";
 
-/** i32 slots per worker in the control block, and their meaning. */
-const SLOT = { seq: 0, done: 1, task: 2, error: 3, ready: 4, size: 8 } as const;
+/** i32 indices in the control block (see CONTROL). */
+const AT = {
+  /** Wake-up counter: bumped once per run. */
+  seq: 0,
+  /** Next unclaimed shard of the current run. */
+  next: 1,
+  /** Id of the current run (what a finished shard's done slot is set to). */
+  run: 2,
+  task: 3,
+  /** Non-zero when a worker failed. */
+  error: 4,
+  /** Worker w (1 … MAX_THREADS − 1) sets slot ready + w once it can run shards. */
+  ready: 8,
+  /** done + j: the id of the run in which shard j last finished. */
+  done: CONTROL.done >> 2,
+  rows: CONTROL.rows >> 2,
+  scale: CONTROL.scale >> 2,
+} as const;
 /** Tasks. */
 export const TASK = { train: 1, infer: 2, quit: 3 } as const;
-/** i32 index (in the control block) of the per-shard row counts and of the f32 loss scale. */
-const ROWS_SLOT = CONTROL.rows >> 2;
-const SCALE_SLOT = CONTROL.scale >> 2;
-/** Most threads (the caller and 7 workers: 8 slots of 8 i32 before the loss sums). */
+/** Most threads (the caller and up to 7 workers). */
 export const MAX_THREADS = 8;
 
 /** The worker's source: plain JS, no imports, the same text for Node and browsers. */
 const WORKER_SOURCE = `
 "use strict";
 const start = (msg) => {
-  const { module, memory, control, worker, threads, shards, shardBase, shardBytes, lossAt } = msg;
+  const { module, memory, control, worker, shards, shardBase, shardBytes, lossAt } = msg;
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
   const i32 = new Int32Array(memory.buffer);
   const f32 = new Float32Array(memory.buffer);
   const f64 = new Float64Array(memory.buffer);
   const c = control >> 2;
-  const slot = c + ${SLOT.size} * worker;
-  // Read the sequence number before announcing readiness: the caller bumps it only after that.
-  let seen = Atomics.load(i32, slot + ${SLOT.seq});
-  Atomics.store(i32, slot + ${SLOT.ready}, 1);
+  let seen = Atomics.load(i32, c + ${AT.seq});
+  Atomics.store(i32, c + ${AT.ready} + worker, 1);
   for (;;) {
-    Atomics.wait(i32, slot + ${SLOT.seq}, seen);
-    seen = Atomics.load(i32, slot + ${SLOT.seq});
-    const task = i32[slot + ${SLOT.task}];
-    if (task === ${TASK.quit}) return;
-    let error = 0;
-    try {
-      for (let j = worker; j < shards; j += threads) {
-        const rows = i32[c + ${ROWS_SLOT} + j];
+    // Claim shards until none is left (the caller publishes a run before it resets the counter).
+    for (;;) {
+      const j = Atomics.add(i32, c + ${AT.next}, 1);
+      if (j >= shards) break;
+      const run = Atomics.load(i32, c + ${AT.run});
+      const task = Atomics.load(i32, c + ${AT.task});
+      try {
+        const rows = i32[c + ${AT.rows} + j];
         const base = shardBase + j * shardBytes;
-        if (task === ${TASK.train}) f64[(lossAt >> 3) + j] = exports.train_shard(base, rows, f32[c + ${SCALE_SLOT}]);
+        if (task === ${TASK.train}) f64[(lossAt >> 3) + j] = exports.train_shard(base, rows, f32[c + ${AT.scale}]);
         else exports.infer_shard(base, rows);
+      } catch (e) {
+        Atomics.store(i32, c + ${AT.error}, 1);
       }
-    } catch (e) {
-      error = 1;
+      Atomics.store(i32, c + ${AT.done} + j, run);
+      Atomics.notify(i32, c + ${AT.done} + j);
     }
-    i32[slot + ${SLOT.error}] = error;
-    Atomics.store(i32, slot + ${SLOT.done}, seen);
-    Atomics.notify(i32, slot + ${SLOT.done});
+    Atomics.wait(i32, c + ${AT.seq}, seen);
+    seen = Atomics.load(i32, c + ${AT.seq});
+    if (Atomics.load(i32, c + ${AT.task}) === ${TASK.quit}) return;
   }
 };
 if (typeof self !== "undefined" && typeof self.postMessage === "function" && typeof require === "undefined") {
@@ -138,24 +150,25 @@ export class ShardPool {
   private readonly i32: Int32Array;
   private readonly f32: Float32Array;
   private readonly f64: Float64Array;
-  private readonly workers: WorkerHandle[];
-  private readonly seq: number[];
   private readonly blocking = canBlock();
+  private runId = 0;
+  /** Shard runs done by workers so far. */
+  workerRuns = 0;
 
   private constructor(
     private readonly program: PoolProgram,
-    workers: WorkerHandle[],
+    private readonly workers: WorkerHandle[],
   ) {
-    this.workers = workers;
-    this.seq = workers.map(() => 0);
     this.i32 = new Int32Array(program.memory.buffer);
     this.f32 = new Float32Array(program.memory.buffer);
     this.f64 = new Float64Array(program.memory.buffer);
+    // No shard is claimable until the first run publishes its task.
+    Atomics.store(this.i32, this.at(AT.next), MAX_SHARDS);
   }
 
   /**
    * A pool of `threads` threads in all (the caller and threads − 1 workers); fewer workers where
-   * the platform has none or the memory is not shared.
+   * the platform has none or the memory is not shared. Workers start in the background.
    */
   static create(program: PoolProgram, threads: number): ShardPool {
     const T = Math.max(1, Math.min(Math.floor(threads), program.shards, MAX_THREADS));
@@ -176,7 +189,6 @@ export class ShardPool {
         memory: program.memory,
         control: program.control,
         worker: i + 1,
-        threads: workers.length + 1,
         shards: program.shards,
         shardBase: program.shardBase,
         shardBytes: program.shardBytes,
@@ -186,13 +198,15 @@ export class ShardPool {
     return pool;
   }
 
-  /** Shard runs done by workers so far. */
-  workerRuns = 0;
+  /** i32 index of a control slot. */
+  private at(slot: number): number {
+    return (this.program.control >> 2) + slot;
+  }
 
   /** Resolves when every worker has instantiated the module (polled every 2 ms, for at most 30 s). */
   async ready(): Promise<void> {
     const deadline = Date.now() + 30_000;
-    while (this.workers.some((_, i) => Atomics.load(this.i32, this.slot(i + 1) + SLOT.ready) !== 1)) {
+    while (this.workers.some((_, i) => Atomics.load(this.i32, this.at(AT.ready) + i + 1) !== 1)) {
       if (Date.now() > deadline)
         throw new Error("ShardPool.ready: a worker thread did not start within 30 s");
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -204,58 +218,48 @@ export class ShardPool {
     return this.workers.length + 1;
   }
 
-  private slot(worker: number): number {
-    return (this.program.control >> 2) + SLOT.size * worker;
-  }
-
   /**
    * Runs `task` on every shard with the given row counts (a multiple of 4 each) and, for training,
    * the loss scale; returns the shards' loss sums (training) in shard order.
    */
   run(task: typeof TASK.train | typeof TASK.infer, rows: readonly number[], scale = 0): Float64Array {
     const { shards, shardBase, shardBytes, exports } = this.program;
-    const c = this.program.control >> 2;
-    for (let j = 0; j < shards; j++) this.i32[c + ROWS_SLOT + j] = rows[j]!;
-    this.f32[c + SCALE_SLOT] = scale;
-    const T = this.threads;
-    // Start the workers that are ready; the others' shards fall back to this thread.
-    const started: boolean[] = this.workers.map((_, i) => {
-      const slot = this.slot(i + 1);
-      if (Atomics.load(this.i32, slot + SLOT.ready) !== 1) return false;
-      this.i32[slot + SLOT.task] = task;
-      this.seq[i] = (this.seq[i]! + 1) | 0;
-      Atomics.store(this.i32, slot + SLOT.seq, this.seq[i]!);
-      Atomics.notify(this.i32, slot + SLOT.seq);
-      return true;
-    });
-    const losses = new Float64Array(shards);
-    const runShard = (j: number) => {
-      const base = shardBase + j * shardBytes;
-      if (task === TASK.train) losses[j] = exports.train_shard(base, rows[j]!, this.f32[c + SCALE_SLOT]!);
-      else exports.infer_shard(base, rows[j]!);
-    };
-    for (let j = 0; j < shards; j += T) runShard(j);
-    for (let w = 1; w < T; w++) {
-      if (!started[w - 1]) {
-        for (let j = w; j < shards; j += T) runShard(j);
-        continue;
-      }
-      this.await(w);
-      if (this.i32[this.slot(w) + SLOT.error] !== 0)
-        throw new Error("ShardPool.run: a worker thread failed while running its shards");
-      const lossAt = (this.program.control + CONTROL.loss) >> 3;
-      for (let j = w; j < shards; j += T) {
-        if (task === TASK.train) losses[j] = this.f64[lossAt + j]!;
-        this.workerRuns++;
-      }
+    const { i32 } = this;
+    // Publish the run, then open the claims, then wake the workers.
+    const run = (this.runId = (this.runId + 1) | 0);
+    for (let j = 0; j < shards; j++) i32[this.at(AT.rows) + j] = rows[j]!;
+    this.f32[this.at(AT.scale)] = scale;
+    Atomics.store(i32, this.at(AT.task), task);
+    Atomics.store(i32, this.at(AT.run), run);
+    Atomics.store(i32, this.at(AT.next), 0);
+    if (this.workers.length > 0) {
+      Atomics.add(i32, this.at(AT.seq), 1);
+      Atomics.notify(i32, this.at(AT.seq));
     }
+    const losses = new Float64Array(shards);
+    const mine = new Uint8Array(shards);
+    for (;;) {
+      const j = Atomics.add(i32, this.at(AT.next), 1);
+      if (j >= shards) break;
+      mine[j] = 1;
+      const base = shardBase + j * shardBytes;
+      if (task === TASK.train) losses[j] = exports.train_shard(base, rows[j]!, this.f32[this.at(AT.scale)]!);
+      else exports.infer_shard(base, rows[j]!);
+    }
+    const lossAt = (this.program.control + CONTROL.loss) >> 3;
+    for (let j = 0; j < shards; j++) {
+      if (mine[j] === 1) continue;
+      this.await(this.at(AT.done) + j, run);
+      if (task === TASK.train) losses[j] = this.f64[lossAt + j]!;
+      this.workerRuns++;
+    }
+    if (Atomics.load(i32, this.at(AT.error)) !== 0)
+      throw new Error("ShardPool.run: a worker thread failed while running a shard");
     return losses;
   }
 
-  /** Waits until worker w has published its current sequence number. */
-  private await(w: number): void {
-    const slot = this.slot(w) + SLOT.done;
-    const want = this.seq[w - 1]!;
+  /** Waits until i32 slot `slot` holds `want` (spinning first, then Atomics.wait where allowed). */
+  private await(slot: number, want: number): void {
     for (let spin = 0; spin < 20_000; spin++) if (Atomics.load(this.i32, slot) === want) return;
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -269,13 +273,11 @@ export class ShardPool {
 
   /** Stops the workers. */
   dispose(): void {
-    this.workers.forEach((worker, i) => {
-      const slot = this.slot(i + 1);
-      this.i32[slot + SLOT.task] = TASK.quit;
-      Atomics.store(this.i32, slot + SLOT.seq, (this.seq[i]! + 1) | 0);
-      Atomics.notify(this.i32, slot + SLOT.seq);
-      worker.terminate();
-    });
+    if (this.workers.length === 0) return;
+    Atomics.store(this.i32, this.at(AT.task), TASK.quit);
+    Atomics.add(this.i32, this.at(AT.seq), 1);
+    Atomics.notify(this.i32, this.at(AT.seq));
+    for (const worker of this.workers) worker.terminate();
     this.workers.length = 0;
   }
 }

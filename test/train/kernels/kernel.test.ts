@@ -253,16 +253,17 @@ describe("MlpKernel.step", () => {
     forward!.dispose();
   });
 
-  it("gives bit-identical results on one thread and on two", async () => {
-    const config = small("silu", 3);
+  it("gives bit-identical results on one thread and on two (whichever thread claims a shard)", async () => {
+    const config = mlpConfig({ dim: 3, width: 64, depth: 3, timeEmbedding: { dim: 4, scale: 5 } });
     const params = initMlpParams(config, new Rng(6, 1));
     const optimizer = optimizerConfig({ lr: 0.01, emaDecay: 0.99 });
+    const steps = 12;
     const run = async (threads: number) => {
       // Start small so that reserve() rebuilds the program (and its pool) before the steps.
       const kernel = await trainingKernel(config, optimizer, params, { threads, rows: 4 });
-      kernel.reserve(61);
+      kernel.reserve(301);
       await kernel.ready();
-      const losses = [0, 1, 2, 3].map((k) => kernel.step(batch32(61, 3, k), k).loss);
+      const losses = Array.from({ length: steps }, (_, k) => kernel.step(batch32(301, 3, k), k).loss);
       const state = kernel.getState();
       const workerRuns = kernel.workerRuns;
       kernel.dispose();
@@ -271,7 +272,10 @@ describe("MlpKernel.step", () => {
     const one = await run(1);
     const two = await run(2);
     assert.equal(one.workerRuns, 0, "one thread: no worker ran a shard");
-    assert.equal(two.workerRuns, 4, "two threads: the worker ran one shard per step");
+    assert.ok(
+      two.workerRuns > 0 && two.workerRuns <= 2 * steps,
+      `two threads: the worker ran ${two.workerRuns} shards`,
+    );
     assert.deepEqual(two.losses, one.losses);
     for (const key of ["params", "m", "v", "ema"] as const) {
       two.state[key]!.forEach((t, i) => {
