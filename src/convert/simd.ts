@@ -60,6 +60,35 @@ function combineFunction(
         end end`;
 }
 
+/**
+ * out = p·v + q·x in the arithmetic of the element type itself: f64x2 for Float64Array (exact), f32x4
+ * for the float32 fast path (p and q are f32 parameters then).
+ */
+function combineInType(f: FunctionBuilder, vector: "f64x2" | "f32x4", scalar: "f64" | "f32"): void {
+  const bytes = scalar === "f64" ? 8 : 4;
+  const [splat, vmul, vadd] = [`${vector}.splat`, `${vector}.mul`, `${vector}.add`];
+  const [load, mul, add, store] = [`${scalar}.load`, `${scalar}.mul`, `${scalar}.add`, `${scalar}.store`];
+  const [pp, qq] = [f.local("v128"), f.local("v128")];
+  f.wat`local.get ${P} ${splat} local.set ${pp} local.get ${Q} ${splat} local.set ${qq}`;
+  combineFunction(
+    f,
+    16 / bytes,
+    bytes,
+    (i) => {
+      f.wat`local.get ${O} local.get ${i} i32.add
+            local.get ${V} local.get ${i} i32.add v128.load local.get ${pp} ${vmul}
+            local.get ${X} local.get ${i} i32.add v128.load local.get ${qq} ${vmul}
+            ${vadd} v128.store`;
+    },
+    (i) => {
+      f.wat`local.get ${O} local.get ${i} i32.add
+            local.get ${V} local.get ${i} i32.add ${load} local.get ${P} ${mul}
+            local.get ${X} local.get ${i} i32.add ${load} local.get ${Q} ${mul}
+            ${add} ${store}`;
+    },
+  );
+}
+
 /** The module's bytes: imports env.memory; exports combine_f32, combine_f64 and combine_f32_fast. */
 export function simdModuleBytes(): Uint8Array {
   const mod = new ModuleBuilder({ initial: 0 });
@@ -102,48 +131,10 @@ export function simdModuleBytes(): Uint8Array {
       },
     );
   });
-  mod.func("combine_f64", exact, [], (f) => {
-    const [pp, qq] = [f.local("v128"), f.local("v128")];
-    f.wat`local.get ${P} f64x2.splat local.set ${pp} local.get ${Q} f64x2.splat local.set ${qq}`;
-    combineFunction(
-      f,
-      2,
-      8,
-      (i) => {
-        f.wat`local.get ${O} local.get ${i} i32.add
-              local.get ${V} local.get ${i} i32.add v128.load local.get ${pp} f64x2.mul
-              local.get ${X} local.get ${i} i32.add v128.load local.get ${qq} f64x2.mul
-              f64x2.add v128.store`;
-      },
-      (i) => {
-        f.wat`local.get ${O} local.get ${i} i32.add
-              local.get ${V} local.get ${i} i32.add f64.load local.get ${P} f64.mul
-              local.get ${X} local.get ${i} i32.add f64.load local.get ${Q} f64.mul
-              f64.add f64.store`;
-      },
-    );
-  });
-  mod.func("combine_f32_fast", ["i32", "i32", "i32", "i32", "f32", "f32"], [], (f) => {
-    const [pp, qq] = [f.local("v128"), f.local("v128")];
-    f.wat`local.get ${P} f32x4.splat local.set ${pp} local.get ${Q} f32x4.splat local.set ${qq}`;
-    combineFunction(
-      f,
-      4,
-      4,
-      (i) => {
-        f.wat`local.get ${O} local.get ${i} i32.add
-              local.get ${V} local.get ${i} i32.add v128.load local.get ${pp} f32x4.mul
-              local.get ${X} local.get ${i} i32.add v128.load local.get ${qq} f32x4.mul
-              f32x4.add v128.store`;
-      },
-      (i) => {
-        f.wat`local.get ${O} local.get ${i} i32.add
-              local.get ${V} local.get ${i} i32.add f32.load local.get ${P} f32.mul
-              local.get ${X} local.get ${i} i32.add f32.load local.get ${Q} f32.mul
-              f32.add f32.store`;
-      },
-    );
-  });
+  mod.func("combine_f64", exact, [], (f) => combineInType(f, "f64x2", "f64"));
+  mod.func("combine_f32_fast", ["i32", "i32", "i32", "i32", "f32", "f32"], [], (f) =>
+    combineInType(f, "f32x4", "f32"),
+  );
   return mod.bytes();
 }
 
