@@ -13,7 +13,7 @@ import { linearSchedule } from "../src/schedule/linear.js";
 import { type Engine, jaxEngine } from "../src/train/engine.js";
 import { initMlpParams, mlpConfig } from "../src/train/mlp.js";
 import { networkModel } from "../src/train/trainer.js";
-import { loadAverage, row, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
+import { loadAverage, printTable, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -95,14 +95,7 @@ for (const batch of BATCHES) {
   console.log();
   console.log(`Batch ${batch}, blocks of ${calls} calls`);
   console.log();
-  console.log(
-    "| side | wall ms per call, median (range) | wall ratio to PyTorch, median (range) | CPU ms per call, median | CPU ratio, median |",
-  );
-  console.log("| --- | ---: | ---: | ---: | ---: |");
-  sides.forEach((side, i) => {
-    console.log(`| ${side.label} | ${row(times[i]!, peer)} |`);
-  });
-  if (torch) console.log(`| PyTorch ${torch.version} no_grad, 1 thread | ${row(peer, peer)} |`);
+  printTable("call", sides, times, peer, torch ? `PyTorch ${torch.version} no_grad, 1 thread` : null);
 }
 for (const s of sides) s.dispose();
 torch?.close();

@@ -159,3 +159,21 @@ export function row(times: readonly Timing[], peer: readonly Timing[]): string {
   const r = (x: number) => `${x.toFixed(2)}×`;
   return `${spread(wall)} | ${r(median(wallRatio))} (${r(Math.min(...wallRatio))}–${r(Math.max(...wallRatio))}) | ${fmt(median(cpu))} | ${r(median(cpuRatio))}`;
 }
+
+/** Prints the comparison table: one row per side (label, its blocks), then the peer's row if any. */
+export function printTable(
+  unit: "step" | "call",
+  sides: readonly { readonly label: string }[],
+  times: readonly (readonly Timing[])[],
+  peer: readonly Timing[],
+  peerLabel: string | null,
+): void {
+  console.log(
+    `| side | wall ms per ${unit}, median (range) | wall ratio to PyTorch, median (range) | CPU ms per ${unit}, median | CPU ratio, median |`,
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  sides.forEach((side, i) => {
+    console.log(`| ${side.label} | ${row(times[i]!, peer)} |`);
+  });
+  if (peerLabel !== null) console.log(`| ${peerLabel} | ${row(peer, peer)} |`);
+}

@@ -15,7 +15,7 @@ import { type Activation, mlpConfig } from "../src/train/mlp.js";
 import { optimizerConfig } from "../src/train/optim.js";
 import { type Batch, adaptiveTraining, initTrainState, TrainSession } from "../src/train/trainer.js";
 import { median } from "./peer.js";
-import { loadAverage, row, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
+import { loadAverage, printTable, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -120,14 +120,7 @@ async function compare(c: Case, title: string): Promise<void> {
     `\n${title}: ${c.activation}, MLP ${DIM}→${c.width}×${DEPTH}→${DIM}, batch ${c.batch}, ${BLOCKS} blocks of ${steps} steps (load average ${loadAverage()})`,
   );
   console.log();
-  console.log(
-    "| side | wall ms per step, median (range) | wall ratio to PyTorch, median (range) | CPU ms per step, median | CPU ratio, median |",
-  );
-  console.log("| --- | ---: | ---: | ---: | ---: |");
-  sides.forEach((side, i) => {
-    console.log(`| ${side.label} | ${row(times[i]!, peer)} |`);
-  });
-  if (torch) console.log(`| PyTorch ${torch.version}, 1 thread | ${row(peer, peer)} |`);
+  printTable("step", sides, times, peer, torch ? `PyTorch ${torch.version}, 1 thread` : null);
 }
 
 if (only === null || only === "main") for (const c of MAIN) await compare(c, "Training step");
