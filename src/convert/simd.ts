@@ -28,6 +28,7 @@ import {
   type WasmModule,
 } from "../math/wasm.js";
 
+/** The WebAssembly API the kernel is compiled with (math/wasm.ts; tests pass stand-ins). */
 export type { WasmApi };
 
 /** Byte lanes of i8x16.shuffle: the low two floats of a, then the low two floats of b. */

@@ -218,11 +218,10 @@ const SIMD_LANE = {
   "f64x2.extract_lane": 0x21,
 } as const;
 
-export type PlainOp = keyof typeof PLAIN;
-export type MemoryOp = keyof typeof MEMORY;
-export type SimdOp = keyof typeof SIMD;
-export type SimdMemoryOp = keyof typeof SIMD_MEMORY;
-export type SimdLaneOp = keyof typeof SIMD_LANE;
+type PlainOp = keyof typeof PLAIN;
+type MemoryOp = keyof typeof MEMORY;
+type SimdMemoryOp = keyof typeof SIMD_MEMORY;
+type SimdLaneOp = keyof typeof SIMD_LANE;
 
 const simdPrefix = (op: number): number[] => [0xfd, ...uleb(op)];
 /** Block type of a block/loop/if without results. */
@@ -315,7 +314,7 @@ export class FunctionBuilder {
     while (i < tokens.length) {
       const t = tokens[i++]!;
       const plain = PLAIN[t as PlainOp];
-      const simd = SIMD[t as SimdOp];
+      const simd = SIMD[t as keyof typeof SIMD];
       if (plain !== undefined) code.push(plain);
       else if (simd !== undefined) push(simdPrefix(simd));
       else if (t in MEMORY || t in SIMD_MEMORY) {

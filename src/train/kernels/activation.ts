@@ -38,8 +38,9 @@ const EXP_P = [
 ];
 /** Cephes tanhf: tanh z ≈ z + z·w·P(w), w = z², for |z| < 0.625. */
 const TANH_P = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
-/** Clamp of exp's argument: e^88.3 < 2¹²⁸ (n ≤ 127) and e^−87.3 > 2⁻¹²⁶ (n ≥ −126). */
+/** Lower clamp of exp's argument: e^−87.3 > 2⁻¹²⁶, so n ≥ −126 and 2ⁿ is a normal float32. */
 export const EXP_MIN = -87.3;
+/** Upper clamp of exp's argument: e^88.3 < 2¹²⁸, so n ≤ 127 and 2ⁿ is finite. */
 export const EXP_MAX = 88.3;
 /** gelu's clamp of z inside tanh (tanh(u(10)) = 1 in float32), as in the tensor-algebra definition. */
 const GELU_CLAMP = 10;
