@@ -383,6 +383,23 @@ describe("MlpKernel state, forward and errors", () => {
     }
   });
 
+  it("gives each row the same bits whatever batch it is computed in (rows never mix)", async () => {
+    const config = small("silu", 3);
+    const kernel = (await createMlpKernel(config, null, { rows: 4, threads: 2 }))!;
+    kernel.setState({ params: initMlpParams(config, new Rng(5, 1)) });
+    const rows = 23;
+    const batch = batch32(rows, 3, 17);
+    kernel.reserve(rows);
+    const all = kernel.forward(batch.xt, batch.t, rows);
+    for (const i of [0, 5, 22]) {
+      const one = kernel.forward(batch.xt.subarray(3 * i, 3 * i + 3), batch.t.subarray(i, i + 1), 1);
+      assert.deepEqual(one, all.subarray(3 * i, 3 * i + 3), `row ${i} alone vs in a batch of ${rows}`);
+    }
+    const half = kernel.forward(batch.xt.subarray(0, 33), batch.t.subarray(0, 11), 11);
+    assert.deepEqual(half, all.subarray(0, 33), "the first 11 rows as a batch of their own");
+    kernel.dispose();
+  });
+
   it("names the problem: training an inference kernel, a batch that does not fit, missing moments, no WebAssembly", async () => {
     const config = small();
     const params = initMlpParams(config, new Rng(1, 1));
