@@ -1,179 +1,140 @@
 /**
- * Training-step benchmark (issue 5): ms per Adam step for the MLP 2→256→256→256→2 (16 sinusoidal
- * time features, batch 512, weighted MSE) on difflux's engine (jax-js wasm, jit), beside PyTorch on
- * the same machine in the same run (Debian's python3-torch via /usr/bin/python3,
- * torch.set_num_threads(1)); the two are measured in alternating blocks so machine noise hits both.
- * Also: the forward pass of `networkModel` on the host (plain TS, float32) and on the engine, by batch
- * size, and the cost of the per-row losses (`rowLosses`) and of learning adaptive weights per step.
+ * Training-step benchmark: ms per Adam step of the MLP 2→W→…→W→2 (16 sinusoidal time features,
+ * weighted MSE) through TrainSession on difflux's WebAssembly kernels (src/train/kernels, on 1 and 2
+ * threads) and on the jax-js engine, beside PyTorch on the same machine in the same run (Debian's python3-torch via
+ * /usr/bin/python3, one thread: with 2 it is slower on this machine). The sides are timed in
+ * alternating blocks of steps so machine noise hits all of them; a ratio is the median over blocks of
+ * (difflux block / the PyTorch block next to it).
+ * Also: the cost of per-row losses and of learning adaptive weights per step (TrainSession).
  * Prints markdown tables (bench/README.md, "## Training step").
- * Run: node --import tsx bench/train.ts [--blocks 5] [--steps 20]
+ * Run: node --import tsx bench/train.ts [--blocks 9] [--steps 20] [--only main|scaling|overheads]
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createInterface } from "node:readline";
-import type { GaussianPath } from "../src/path/path.js";
 import { Rng } from "../src/random/rng.js";
-import { jaxEngine } from "../src/train/engine.js";
-import { type Activation, initMlpParams, mlpConfig } from "../src/train/mlp.js";
+import { type Engine, jaxEngine } from "../src/train/engine.js";
+import { type Activation, mlpConfig } from "../src/train/mlp.js";
 import { optimizerConfig } from "../src/train/optim.js";
 import type { Batch } from "../src/train/loss.js";
-import { networkModel } from "../src/train/network.js";
 import { adaptiveTraining, initTrainState } from "../src/train/state.js";
 import { TrainSession } from "../src/train/trainer.js";
-import { median, PYTHON } from "./peer.js";
+import { median } from "./peer.js";
+import { loadAverage, printTable, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const BLOCKS = flag("blocks", 5);
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+const BLOCKS = flag("blocks", 9);
 const STEPS = flag("steps", 20);
-const BATCH = 512;
 const DIM = 2;
-const WIDTH = 256;
 const DEPTH = 3;
 const TIME_FEATURES = 16;
-
-/** The same network, loss and optimizer in PyTorch; reads "activation steps" lines, prints ms/step. */
-const TORCH_SCRIPT = `
-import sys, time, torch
-torch.set_num_threads(1)
-torch.manual_seed(0)
-B, D, E, W, DEPTH = ${BATCH}, ${DIM}, ${TIME_FEATURES}, ${WIDTH}, ${DEPTH}
-half = E // 2
-freqs = 1000.0 * 10000.0 ** (-torch.arange(half, dtype=torch.float32) / half)
-acts = {"silu": torch.nn.SiLU, "relu": torch.nn.ReLU, "gelu": lambda: torch.nn.GELU(approximate="tanh"), "tanh": torch.nn.Tanh}
-class Net(torch.nn.Module):
-    def __init__(self, act):
-        super().__init__()
-        sizes = [D + E] + [W] * DEPTH
-        layers = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
-            layers += [torch.nn.Linear(a, b), acts[act]()]
-        self.layers = torch.nn.Sequential(*layers, torch.nn.Linear(W, D))
-    def forward(self, x, t):
-        a = t[:, None] * freqs[None, :]
-        return self.layers(torch.cat([x, a.sin(), a.cos()], 1))
-x, t, y, w = torch.randn(B, D), torch.rand(B), torch.randn(B, D), torch.ones(B)
-models = {}
-def step(net, opt):
-    opt.zero_grad(set_to_none=True)
-    r = net(x, t) - y
-    loss = (w * (r * r).sum(1)).sum() / (B * D)
-    loss.backward()
-    opt.step()
-    return loss.item()
-print("ready " + torch.__version__, flush=True)
-for line in sys.stdin:
-    act, n = line.split()
-    if act not in models:
-        net = Net(act)
-        models[act] = (net, torch.optim.Adam(net.parameters(), lr=1e-3))
-        for _ in range(5): step(*models[act])
-    start = time.perf_counter()
-    for _ in range(int(n)): step(*models[act])
-    print((time.perf_counter() - start) * 1000 / int(n), flush=True)
-`;
-
-/** A persistent PyTorch worker, or null when /usr/bin/python3 or torch is missing. */
-async function startTorch(): Promise<{
-  version: string;
-  run(act: Activation, n: number): Promise<number>;
-  close(): void;
-} | null> {
-  if (!existsSync(PYTHON)) return null;
-  const child = spawn(PYTHON, ["-c", TORCH_SCRIPT], { stdio: ["pipe", "pipe", "ignore"] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines.next();
-    return r.done ? null : r.value;
-  };
-  const hello = await next();
-  if (hello === null || !hello.startsWith("ready ")) {
-    child.kill();
-    return null;
-  }
-  return {
-    version: hello.slice(6),
-    async run(act, n) {
-      child.stdin.write(`${act} ${n}\n`);
-      const reply = await next();
-      if (reply === null) throw new Error("bench/train: the PyTorch worker exited");
-      return Number(reply);
-    },
-    close() {
-      child.stdin.end();
-    },
-  };
-}
-
-const engine = await jaxEngine();
-const rng = new Rng(0);
-const batch: Batch = {
-  xt: rng.fillNormal(new Float32Array(BATCH * DIM)),
-  t: rng.fillUniform(new Float32Array(BATCH)),
-  target: rng.fillNormal(new Float32Array(BATCH * DIM)),
-  weight: new Float32Array(BATCH).fill(1),
-};
 const optimizer = optimizerConfig({ lr: 1e-3 });
 
-function session(activation: Activation): TrainSession {
-  const model = mlpConfig({
+interface Case extends TorchCase {
+  /** Also time the jax-js engine (slow at large sizes). */
+  readonly jax: boolean;
+}
+
+const base = { dim: DIM, depth: DEPTH, timeFeatures: TIME_FEATURES } as const;
+const MAIN: Case[] = [
+  { ...base, activation: "silu", width: 256, batch: 512, jax: true },
+  { ...base, activation: "relu", width: 256, batch: 512, jax: true },
+];
+const SCALING: Case[] = [
+  { ...base, activation: "silu", width: 256, batch: 64, jax: false },
+  { ...base, activation: "silu", width: 256, batch: 4096, jax: false },
+  { ...base, activation: "silu", width: 64, batch: 512, jax: false },
+  { ...base, activation: "silu", width: 1024, batch: 512, jax: false },
+];
+
+function batchOf(rows: number, seed: number): Batch {
+  const rng = new Rng(seed);
+  return {
+    xt: rng.fillNormal(new Float32Array(rows * DIM)),
+    t: rng.fillUniform(new Float32Array(rows)),
+    target: rng.fillNormal(new Float32Array(rows * DIM)),
+    weight: new Float32Array(rows).fill(1),
+  };
+}
+
+const modelOf = (c: Case) =>
+  mlpConfig({
     dim: DIM,
-    width: WIDTH,
+    width: c.width,
     depth: DEPTH,
-    activation,
+    activation: c.activation as Activation,
     timeEmbedding: { dim: TIME_FEATURES },
   });
-  const s = new TrainSession(engine, model, optimizer, initTrainState(model, optimizer, new Rng(0, 1)));
-  for (let i = 0; i < 5; i++) s.run(batch);
-  return s;
+
+/** A side of the comparison: one training step per call. */
+interface Side {
+  readonly label: string;
+  run(steps: number): Promise<Timing>;
+  dispose(): void;
 }
 
-function jaxBlock(s: TrainSession, n: number): number {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) s.run(batch);
-  return (performance.now() - start) / n;
+/** TrainSession on `engine`: the library's own training path (checks, features, step, state). */
+async function sessionSide(c: Case, engine: Engine, label: string): Promise<Side> {
+  const model = modelOf(c);
+  const s = new TrainSession(engine, model, optimizer, initTrainState(model, optimizer, new Rng(0, 1)));
+  const batch = batchOf(c.batch, 1);
+  // Warm up for 2 s: worker threads start in the background, and V8 compiles the wasm functions
+  // with its optimizing tier only after they have run a while.
+  for (const start = performance.now(); performance.now() - start < 2000; ) {
+    s.run(batch);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return {
+    label,
+    run: async (steps) => timeBlock(() => s.run(batch), steps),
+    dispose: () => s.dispose(),
+  };
 }
+
+const engines = {
+  one: await jaxEngine({ threads: 1 }),
+  two: await jaxEngine({ threads: 2 }),
+  jax: await jaxEngine({ kernels: false }),
+};
 
 const torch = await startTorch();
-const rows: string[] = [];
-for (const activation of ["silu", "relu"] as const) {
-  const s = session(activation);
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  for (let b = 0; b < BLOCKS; b++) {
-    ours.push(jaxBlock(s, STEPS));
-    if (torch) theirs.push(await torch.run(activation, STEPS));
-  }
-  s.dispose();
-  const cell = (xs: number[]) => `${median(xs).toFixed(1)} ms (${Math.min(...xs).toFixed(1)})`;
-  const ratios = torch ? ours.map((o, b) => o / theirs[b]!) : [];
-  rows.push(
-    torch
-      ? `| ${activation} | ${cell(ours)} | ${cell(theirs)} | ${median(ratios).toFixed(2)}× | ${(Math.min(...ours) / Math.min(...theirs)).toFixed(2)}× |`
-      : `| ${activation} | ${cell(ours)} | — | — | — |`,
-  );
-}
-torch?.close();
 
-console.log(`### Training step: MLP ${DIM}→${WIDTH}→${WIDTH}→${WIDTH}→${DIM}, batch ${BATCH}, Adam`);
-console.log();
-console.log(
-  `Median over ${BLOCKS} blocks of ${STEPS} steps (fastest block in parentheses); blocks alternate between the two, and the ratio is the median of the ratios of adjacent blocks.`,
-);
-console.log();
-console.log(
-  `| activation | difflux, ${engine.name} | ${torch ? `PyTorch ${torch.version} CPU, 1 thread` : "PyTorch (not found)"} | ratio (median) | ratio (fastest) |`,
-);
-console.log("| --- | ---: | ---: | ---: | ---: |");
-for (const r of rows) console.log(r);
+/** Times every side in alternating blocks; prints one table row per side. */
+async function compare(c: Case, title: string): Promise<void> {
+  const work = (c.batch / 512) * (c.width / 256) ** 2;
+  const steps = Math.max(2, Math.round(STEPS / Math.max(work, 0.25)));
+  const sides: Side[] = [
+    await sessionSide(c, engines.one, "difflux wasm kernels, 1 thread"),
+    await sessionSide(c, engines.two, "difflux wasm kernels, 2 threads"),
+  ];
+  if (c.jax) sides.push(await sessionSide(c, engines.jax, "difflux jax-js engine"));
+  const times = sides.map(() => [] as Timing[]);
+  const peer: Timing[] = [];
+  if (torch) await torch.step(c, 3);
+  for (let b = 0; b < BLOCKS; b++) {
+    for (const [i, side] of sides.entries()) times[i]!.push(await side.run(steps));
+    if (torch) peer.push(await torch.step(c, steps));
+  }
+  for (const side of sides) side.dispose();
+  console.log(
+    `\n${title}: ${c.activation}, MLP ${DIM}→${c.width}×${DEPTH}→${DIM}, batch ${c.batch}, ${BLOCKS} blocks of ${steps} steps (load average ${loadAverage()})`,
+  );
+  console.log();
+  printTable("step", sides, times, peer, torch ? `PyTorch ${torch.version}, 1 thread` : null);
+}
+
+if (only === null || only === "main") for (const c of MAIN) await compare(c, "Training step");
+if (only === null || only === "scaling") for (const c of SCALING) await compare(c, "Scaling");
+torch?.close();
 
 // The cost of the per-row losses (an auxiliary output of the step's forward pass) and of learning
 // adaptive weights with them (host-side weight multiply and θ update), against the default step.
-{
-  const model = mlpConfig({ dim: DIM, width: WIDTH, depth: DEPTH, timeEmbedding: { dim: TIME_FEATURES } });
+if (only === null || only === "overheads") {
+  const engine = engines.two;
+  const model = mlpConfig({ dim: DIM, width: 256, depth: DEPTH, timeEmbedding: { dim: TIME_FEATURES } });
+  const batch = batchOf(512, 1);
   const variants = [
     ["default step", {}],
     ["rowLosses: true", { rowLosses: true }],
@@ -193,13 +154,11 @@ for (const r of rows) console.log(r);
   });
   const times = variants.map(() => [] as number[]);
   for (let b = 0; b < 2 * BLOCKS; b++) {
-    for (const [v, s] of sessions.entries()) times[v]!.push(jaxBlock(s, STEPS));
+    for (const [v, s] of sessions.entries()) times[v]!.push(timeBlock(() => s.run(batch), STEPS).wall);
   }
   for (const s of sessions) s.dispose();
   console.log();
-  console.log(
-    `### Row losses and adaptive weights: MLP ${DIM}→${WIDTH}→${WIDTH}→${WIDTH}→${DIM} (silu), batch ${BATCH}`,
-  );
+  console.log(`### Row losses and adaptive weights: MLP ${DIM}→256×${DEPTH}→${DIM} (silu), batch 512`);
   console.log();
   console.log(
     `Median over ${2 * BLOCKS} blocks of ${STEPS} steps, the three variants in alternating blocks; the overhead is the median of the per-block differences to the default step.`,
@@ -215,33 +174,3 @@ for (const r of rows) console.log(r);
     );
   });
 }
-
-// Forward pass of a trained network as a Model, host (plain TS, float32) vs engine.
-const model = mlpConfig({ dim: DIM, width: WIDTH, depth: DEPTH, timeEmbedding: { dim: TIME_FEATURES } });
-const params = initMlpParams(model, new Rng(0, 1));
-const path = { kind: "affine", name: "bench" } as unknown as GaussianPath;
-const host = networkModel(params, model, path, "velocity", { forward: "host" });
-const onEngine = networkModel(params, model, path, "velocity", { engine, forward: "engine" });
-console.log();
-console.log(`### Forward pass (networkModel.predict), MLP ${DIM}→${WIDTH}→${WIDTH}→${WIDTH}→${DIM}`);
-console.log();
-console.log("| batch | host (plain TS, float32) | engine (jax-js jit) |");
-console.log("| ---: | ---: | ---: |");
-for (const n of [1, 8, 64, 512, 4096]) {
-  const xt = rng.fillNormal(new Float64Array(n * DIM));
-  const shape = { batch: n, dim: DIM };
-  const timeIt = (m: typeof host) => {
-    m.predict(xt, 0.5, shape);
-    // Both models were given an engine or run on the host, so predict is synchronous here.
-    const reps = Math.max(3, Math.ceil(2000 / n));
-    const times: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      const start = performance.now();
-      for (let i = 0; i < reps; i++) m.predict(xt, 0.5, shape);
-      times.push((performance.now() - start) / reps);
-    }
-    return median(times);
-  };
-  console.log(`| ${n} | ${timeIt(host).toFixed(3)} ms | ${timeIt(onEngine).toFixed(3)} ms |`);
-}
-onEngine.dispose();

@@ -55,7 +55,15 @@ export { type CustomScheduleOptions, customSchedule } from "./schedule/custom.js
 export { scheduleFromSpec } from "./schedule/spec.js";
 
 // The conversion hub
-export { type Basis, type ConvertOptions, type Kind, KINDS } from "./convert/kernel.js";
+export {
+  type Basis,
+  type ConvertOptions,
+  type Kind,
+  type Precision,
+  type SimdArena,
+  conversionArena,
+  KINDS,
+} from "./convert/kernel.js";
 export { dataAndNoiseToXt } from "./convert/data.js";
 export { dataToNoise, noiseToData } from "./convert/noise.js";
 export { dataToScore, scoreToData } from "./convert/score.js";

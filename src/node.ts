@@ -48,7 +48,14 @@ export {
 // Training (autodiff through @jax-js/jax behind one small engine module)
 export { type DType, type DiffOps, type HostTensor, type TensorOps, hostOps } from "./train/tensor.js";
 export { type Dual, constantDual, dualOps } from "./train/dual.js";
-export { type CompiledFn, type DeviceTensor, type Engine, type TracedFn, jaxEngine } from "./train/engine.js";
+export {
+  type CompiledFn,
+  type DeviceTensor,
+  type Engine,
+  type JaxEngineOptions,
+  type TracedFn,
+  jaxEngine,
+} from "./train/engine.js";
 export {
   type Activation,
   type MlpConfig,

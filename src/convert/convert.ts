@@ -89,7 +89,7 @@ export function convert<A extends FloatArray>(
     if (o !== value) o.set(value);
     return o;
   }
-  return affineCombine(fn, value, xt, p, q, options.out);
+  return affineCombine(fn, value, xt, p, q, options.out, options.precision ?? "exact");
 }
 
 function pair(from: Kind, to: Kind) {

@@ -11,7 +11,9 @@
  */
 import { type FloatArray, checkFloatArray, checkSameLength, outFor } from "../array.js";
 import type { NoiseLevel } from "../schedule/schedule.js";
-import { type SimdKernel, createSimdKernel } from "./simd.js";
+import { bufferArena, createSimdKernel, type Precision, type SimdArena, type SimdKernel } from "./simd.js";
+
+export type { Precision, SimdArena };
 
 /** The kinds a model may predict (design.md §1). */
 export type Kind = "data" | "noise" | "score" | "velocity" | "v" | "drift";
@@ -28,6 +30,13 @@ export interface ConvertOptions<A extends FloatArray = FloatArray> {
   readonly g2?: number;
   /** Destination array (same type and length as the input); may alias `value` or `xt`. */
   readonly out?: A;
+  /**
+   * "exact" (default): p·value + q·xₜ in float64, rounded once to the array's type. "float32": for
+   * Float32Array, p and q rounded to float32 and the arithmetic in float32 — faster (4 SIMD lanes,
+   * no conversions), within γ₃·(|p·value| + |q·xₜ|) of the exact value, γ₃ = 3u/(1 − 3u),
+   * u = 2⁻²⁴; Float64Array ignores it.
+   */
+  readonly precision?: Precision;
 }
 
 /**
@@ -105,7 +114,8 @@ export function pairCoefficients(
 /**
  * The fused kernel out[i] = p·value[i] + q·xt[i] (no temporaries). Returns `out` (or a new array of
  * the input's type). Checks array types and lengths. Large arrays run through WebAssembly SIMD
- * (simd.ts) when available, with results identical to the JS loops.
+ * (simd.ts) when available, with results identical to the JS loops; in place, with no copy, when
+ * value, xt and out live in one `conversionArena`.
  */
 export function affineCombine<A extends FloatArray>(
   fn: string,
@@ -114,17 +124,33 @@ export function affineCombine<A extends FloatArray>(
   p: number,
   q: number,
   out?: A,
+  precision: Precision = "exact",
 ): A {
   checkFloatArray(fn, "value", value);
   checkFloatArray(fn, "xt", xt);
   checkSameLength(fn, "value", value, "xt", xt);
+  if (precision !== "exact" && precision !== "float32")
+    throw new TypeError(`${fn}: precision must be "exact" or "float32", got ${JSON.stringify(precision)}`);
   const o = outFor(fn, value, out);
-  combineInto(value, xt, p, q, o);
+  combineInto(value, xt, p, q, o, SIMD, SIMD_MIN_LENGTH, precision);
   return o;
 }
 
 /** The SIMD kernel of this environment, or null where WebAssembly SIMD is unavailable (JS loops then). */
 const SIMD: SimdKernel | null = createSimdKernel();
+
+/**
+ * A fixed block of `bytes` bytes (whole 64 KiB pages) to allocate conversion arrays from: a
+ * conversion whose value, xₜ and out all live in one arena runs in place in WebAssembly memory, with
+ * no copy in or out (results as always: bit-identical to the JS loops unless precision "float32").
+ * Where WebAssembly SIMD is unavailable the arena is plain memory and the JS loops run.
+ * Allocation bumps a pointer (16-byte aligned); `reset()` starts over.
+ */
+export function conversionArena(bytes: number): SimdArena {
+  if (!(Number.isInteger(bytes) && bytes > 0))
+    throw new RangeError(`conversionArena: bytes must be a positive integer, got ${bytes}`);
+  return SIMD?.arena(bytes) ?? bufferArena(new ArrayBuffer(Math.ceil(bytes / 65_536) * 65_536));
+}
 
 /**
  * Length from which the SIMD path runs. Measured crossover (bench/conversion.ts): the two paths tie
@@ -136,8 +162,8 @@ export const SIMD_MIN_LENGTH = 256;
 /**
  * out[i] = p·value[i] + q·xt[i] on checked arrays of one type and length: the SIMD kernel from
  * `minLength` elements on, else (or when `simd` is null, or out overlaps an input only in part) the
- * JS loops; the results are the same bit for bit. `simd` and `minLength` exist for tests and benches
- * (null forces the JS loops, 0 forces SIMD at every length).
+ * JS loops; the results are the same bit for bit, for either precision. `simd` and `minLength` exist
+ * for tests and benches (null forces the JS loops, 0 forces SIMD at every length).
  */
 export function combineInto(
   value: FloatArray,
@@ -147,14 +173,19 @@ export function combineInto(
   out: FloatArray,
   simd: SimdKernel | null = SIMD,
   minLength: number = SIMD_MIN_LENGTH,
+  precision: Precision = "exact",
 ): void {
   if (
     simd !== null &&
     value.length >= minLength &&
     !overlapsInPart(value, out) &&
     !overlapsInPart(xt, out) &&
-    simd.combine(value, xt, p, q, out)
+    simd.combine(value, xt, p, q, out, precision)
   ) {
+    return;
+  }
+  if (precision === "float32" && value instanceof Float32Array) {
+    fastCombine32(value, xt as Float32Array, p, q, out as Float32Array);
     return;
   }
   // One monomorphic loop per element type (the two bodies are the same on purpose): a single generic
@@ -183,6 +214,18 @@ function combine32(v: Float32Array, x: Float32Array, p: number, q: number, o: Fl
     o[i + 3] = p * v[i + 3]! + q * x[i + 3]!;
   }
   for (; i < n; i++) o[i] = p * v[i]! + q * x[i]!;
+}
+
+/**
+ * The float32 fast path as a JS loop: p and q rounded to float32, then fl(fl(p·v) + fl(q·x)) in
+ * float32 — each operation done in float64 and rounded with Math.fround, which gives the float32
+ * result exactly (53 ≥ 2·24 + 2 bits: double rounding is innocuous for +, ×; Figueroa 1995).
+ */
+function fastCombine32(v: Float32Array, x: Float32Array, p: number, q: number, o: Float32Array): void {
+  const fround = Math.fround;
+  const p32 = fround(p);
+  const q32 = fround(q);
+  for (let i = 0; i < v.length; i++) o[i] = fround(p32 * v[i]!) + fround(q32 * x[i]!);
 }
 
 function combine64(v: Float64Array, x: Float64Array, p: number, q: number, o: Float64Array): void {

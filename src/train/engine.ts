@@ -11,6 +11,9 @@
  * stub that throws on use is installed if it is missing (float16 is never used here).
  */
 import { defaultDevice, init, jit, lax, numpy as np, valueAndGrad } from "@jax-js/jax";
+import { createMlpKernelSync, type MlpKernel } from "./kernels/kernel.js";
+import type { MlpConfig } from "./mlp.js";
+import type { OptimizerConfig } from "./optim.js";
 import type { DiffOps, DType, HostTensor } from "./tensor.js";
 
 type JaxArray = np.Array;
@@ -46,6 +49,12 @@ export type CompiledFn = ((groups: readonly (readonly DeviceTensor[])[]) => Devi
 /** The engine interface the trainer uses. */
 export interface Engine {
   readonly name: string;
+  /**
+   * The MLP's fused float32 training step and forward pass (train/kernels: WebAssembly SIMD, its
+   * shards on worker threads), or null where they are unavailable (no SIMD, compilation refused);
+   * undefined on engines without them. Float32 training and forward passes use them when present.
+   */
+  readonly mlp?: (config: MlpConfig, optimizer: OptimizerConfig | null) => MlpKernel | null;
   /** Copies a host tensor to the device (a Float32Array becomes float32, a Float64Array float64). */
   upload(tensor: HostTensor): DeviceTensor;
   /** A scalar tensor (shape []) of the given dtype. */
@@ -151,11 +160,23 @@ function installFloat16Stub(): void {
 
 let ready: Promise<void> | undefined;
 
+/** Options of `jaxEngine`. */
+export interface JaxEngineOptions {
+  /**
+   * Run float32 MLP training steps and forward passes on the fused WebAssembly kernels
+   * (train/kernels) instead of jax-js (default true; jax-js still runs float64 and everything else).
+   */
+  readonly kernels?: boolean;
+  /** Threads for the kernels (default: the cores, at most 2; results do not depend on it). */
+  readonly threads?: number;
+}
+
 /**
- * The jax-js engine on its wasm (CPU) backend. Initializes jax-js once per process.
+ * The jax-js engine on its wasm (CPU) backend, with the MLP's fused kernels for float32 (unless
+ * `kernels: false`). Initializes jax-js once per process.
  * Source: jax-js 0.1.25 README (devices, reference counting, jit).
  */
-export async function jaxEngine(): Promise<Engine> {
+export async function jaxEngine(options: JaxEngineOptions = {}): Promise<Engine> {
   ready ??= (async () => {
     installFloat16Stub();
     const devices = await init("wasm");
@@ -164,7 +185,14 @@ export async function jaxEngine(): Promise<Engine> {
     defaultDevice("wasm");
   })();
   await ready;
-  return engine;
+  if (options.kernels === false) return engine;
+  const { threads } = options;
+  return {
+    ...engine,
+    name: `${engine.name} + wasm SIMD kernels`,
+    mlp: (config, optimizer) =>
+      createMlpKernelSync(config, optimizer, threads === undefined ? {} : { threads }),
+  };
 }
 
 const engine: Engine = {

@@ -10,6 +10,7 @@ import type { Model } from "../model/model.js";
 import type { GaussianPath } from "../path/path.js";
 import { constantDual, dualOps } from "./dual.js";
 import { type CompiledFn, type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
+import type { MlpKernel } from "./kernels/kernel.js";
 import {
   checkMlpConfig,
   featureWidth,
@@ -140,11 +141,30 @@ export function networkModel(
     out.dispose();
     return result;
   };
-  /** F on feature rows, on the side chosen for this network. */
-  const raw = (features: FloatArray, batch: number): FloatArray | Promise<FloatArray> => {
-    if (onHost) return mlpForward(ops, config, weights, { shape: [batch, width], data: features }).data;
-    if (engine === undefined) return ready!.then((e) => onEngine(e, features, batch));
-    return onEngine(engine, features, batch);
+  // The engine's fused float32 kernels (engine.mlp): created on first use; null when unavailable.
+  let kernel: MlpKernel | null | undefined;
+  const onKernel = (e: Engine, xt: Float64Array, t: number, batch: number): FloatArray | null => {
+    if (dtype !== "float32" || e.mlp === undefined) return null;
+    if (kernel === undefined) {
+      kernel = e.mlp(config, null);
+      kernel?.setState({ params: weights });
+    }
+    if (kernel === null) return null;
+    if (!kernel.fits(batch)) kernel.reserve(batch);
+    return kernel.forward(xt, t, batch);
+  };
+  /** F(x, time) of the raw network for every row, on the side chosen for this network. */
+  const raw = (x: Float64Array, time: number, shape: Shape): FloatArray | Promise<FloatArray> => {
+    const features = () => {
+      const n = shape.batch * width;
+      const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+      return mlpFeatures(config, x, time, shape, out);
+    };
+    if (onHost)
+      return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features() }).data;
+    const run = (e: Engine) => onKernel(e, x, time, shape.batch) ?? onEngine(e, features(), shape.batch);
+    if (engine === undefined) return ready!.then(run);
+    return run(engine);
   };
   /** The preconditioning at t (null for a direct network). */
   const coefficients = (fn: string, t: number) => {
@@ -165,13 +185,14 @@ export function networkModel(
     const fn = "networkModel.predict";
     checkShape(fn, "xt", xt, shape);
     checkTime(fn, t);
-    const n = shape.batch * width;
-    const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
     const c = coefficients(fn, t);
-    if (c === null) return raw(mlpFeatures(config, xt, t, shape, out), shape.batch);
-    const input = xt.map((x) => c.cIn * x);
+    if (c === null) return raw(xt, t, shape);
     const combine = (f: FloatArray): Float64Array => xt.map((x, i) => c.cSkip * x + c.cOut * f[i]!);
-    const f = raw(mlpFeatures(config, input, c.tau, shape, out), shape.batch);
+    const f = raw(
+      xt.map((x) => c.cIn * x),
+      c.tau,
+      shape,
+    );
     return f instanceof Promise ? f.then(combine) : combine(f);
   };
   const dualWeights = weights.map((w) => constantDual({ shape: w.shape, data: Float64Array.from(w.data) }));
@@ -208,6 +229,8 @@ export function networkModel(
     return (out.tangent?.data as Float64Array | undefined) ?? new Float64Array(xt.length);
   };
   const dispose = () => {
+    kernel?.dispose();
+    kernel = undefined;
     for (const d of device ?? []) d.dispose();
     device = undefined;
     forward?.dispose();

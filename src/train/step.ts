@@ -151,12 +151,7 @@ export function trainStep(
           `${fn}: the optimizer state ${learned === null ? "has no" : "has"} adaptive weights but the step was made ${adaptive === null ? "without" : "with"} an adaptive config; build both from the same run`,
         );
       }
-      let batch = source;
-      if (learned !== null) {
-        checkBatch(fn, source, model);
-        const weight = source.weight.map((w, i) => w * learned.weight(source.t[i]!));
-        batch = { ...source, weight };
-      }
+      const batch = adaptiveBatch(fn, source, model, learned);
       const inputs = batchTensors(fn, model, batch, dtype).map((t) => engine.upload(t));
       const rows = inputs[2]!.shape[0]!;
       let program = compiled.get(rows);
@@ -182,18 +177,7 @@ export function trainStep(
         return host;
       });
       const rowLossesOut = rowTensor ?? null;
-      let nextLearned = learned;
-      if (learned !== null && adaptive !== null) {
-        const bad = rowLossesOut!.findIndex((l) => !Number.isFinite(l));
-        if (bad >= 0) {
-          throw new RangeError(
-            `${fn}: row ${bad} has loss ${rowLossesOut![bad]} at step ${optState.count + 1}, so the adaptive weights cannot be updated; training diverged — lower the learning rate or clip gradients`,
-          );
-        }
-        nextLearned = updateAdaptiveWeighting(learned, batch.t, rowLossesOut!, {
-          learningRate: adaptive.learningRate,
-        });
-      }
+      const nextLearned = nextAdaptive(fn, adaptive, learned, batch, rowLossesOut, optState.count);
       return {
         params: nextParams,
         optState: {
@@ -216,6 +200,40 @@ export function trainStep(
       compiled.clear();
     },
   };
+}
+
+/** The batch a step trains on: `source`, its weights times the learned weights w_θ(tᵢ) if any. */
+export function adaptiveBatch(
+  fn: string,
+  source: Batch,
+  model: MlpConfig,
+  learned: AdaptiveWeighting | null,
+): Batch {
+  if (learned === null) return source;
+  checkBatch(fn, source, model);
+  return { ...source, weight: source.weight.map((w, i) => w * learned.weight(source.t[i]!)) };
+}
+
+/**
+ * The learned weights after step `count` (0-based): θ ← θ − η·∂J/∂θ on the step's row losses
+ * (unchanged without an adaptive config). Throws when a row loss is not finite (training diverged).
+ */
+export function nextAdaptive(
+  fn: string,
+  adaptive: AdaptiveTraining | null,
+  learned: AdaptiveWeighting | null,
+  batch: Batch,
+  rowLosses: FloatArray | null,
+  count: number,
+): AdaptiveWeighting | null {
+  if (learned === null || adaptive === null) return learned;
+  const bad = rowLosses!.findIndex((l) => !Number.isFinite(l));
+  if (bad >= 0) {
+    throw new RangeError(
+      `${fn}: row ${bad} has loss ${rowLosses![bad]} at step ${count + 1}, so the adaptive weights cannot be updated; training diverged — lower the learning rate or clip gradients`,
+    );
+  }
+  return updateAdaptiveWeighting(learned, batch.t, rowLosses!, { learningRate: adaptive.learningRate });
 }
 
 /**

@@ -8,8 +8,9 @@
  */
 import type { FloatArray } from "../array.js";
 import { Rng, type RngState } from "../random/rng.js";
-import { type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
-import type { Batch } from "./loss.js";
+import { type Engine, jaxEngine } from "./engine.js";
+import type { MlpKernel } from "./kernels/kernel.js";
+import { type Batch, checkBatch } from "./loss.js";
 import { checkMlpConfig, type MlpConfig } from "./mlp.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import {
@@ -20,9 +21,10 @@ import {
   type TrainState,
 } from "./state.js";
 import {
+  adaptiveBatch,
   disposeState,
   downloadState,
-  type OptState,
+  nextAdaptive,
   type StepOutput,
   type TrainStep,
   trainStep,
@@ -47,36 +49,111 @@ export interface TrainSessionOptions {
 /** What one `TrainSession.run` step reports (the step's output without the device state). */
 export type StepResult = Omit<StepOutput, "params" | "optState">;
 
+/** How a session advances: the pure step on engine tensors, or the engine's fused kernels. */
+interface Runner {
+  readonly count: number;
+  run(batch: Batch): StepResult;
+  state(): TrainState;
+  dispose(): void;
+}
+
+/** The pure step of step.ts on tensors held by the engine. */
+function engineRunner(engine: Engine, stepFn: TrainStep, state: TrainState): Runner {
+  let { params, optState } = uploadState(engine, stepFn, state);
+  return {
+    get count() {
+      return optState.count;
+    },
+    run(batch) {
+      const { params: p, optState: o, ...result } = stepFn.update(params, optState, batch);
+      disposeState(params, optState);
+      params = p;
+      optState = o;
+      return result;
+    },
+    state: () => downloadState(engine, params, optState),
+    dispose() {
+      disposeState(params, optState);
+      params = [];
+      optState = { ...optState, m: [], v: [], ema: optState.ema === null ? null : [] };
+      stepFn.dispose();
+    },
+  };
+}
+
+/**
+ * The same step on the engine's fused float32 kernels (engine.mlp), which hold the parameters and
+ * the optimizer state in their own memory; the step count and the adaptive weights stay on the host.
+ */
+function kernelRunner(
+  kernel: MlpKernel,
+  model: MlpConfig,
+  state: TrainState,
+  adaptive: AdaptiveTraining | null,
+  rowLosses: boolean,
+): Runner {
+  const fn = "TrainSession.run";
+  kernel.setState({ params: state.params, m: state.moments.m, v: state.moments.v, ema: state.ema });
+  let count = state.step;
+  let learned = state.adaptive ?? null;
+  return {
+    get count() {
+      return count;
+    },
+    run(source) {
+      const batch = adaptiveBatch(fn, source, model, learned);
+      const rows = checkBatch(fn, batch, model);
+      if (!kernel.fits(rows)) kernel.reserve(rows);
+      const r = kernel.step(batch, count, rowLosses || adaptive !== null);
+      learned = nextAdaptive(fn, adaptive, learned, batch, r.rowLosses, count);
+      count++;
+      return { ...r, batch };
+    },
+    state() {
+      const { params, m, v, ema } = kernel.getState();
+      return { step: count, params, moments: { m, v }, ema, adaptive: learned };
+    },
+    dispose: () => kernel.dispose(),
+  };
+}
+
 /**
  * A training run held on the engine: the parameters and optimizer state live on the device between
  * steps (the adaptive weights, if any, on the host). `run(batch)` advances them by one pure step
- * (step.ts) and frees the previous ones; `state()` copies the state to the host.
+ * (step.ts) and frees the previous ones; `state()` copies the state to the host. In float32, when the
+ * engine has fused kernels (`engine.mlp`), the kernels run the same step and hold the state.
  */
 export class TrainSession {
-  private readonly stepFn: TrainStep;
-  private params: DeviceTensor[];
-  private optState: OptState<DeviceTensor>;
+  private readonly runner: Runner;
 
   /** Uploads `state` (checked against the configs) to `engine`. */
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     readonly model: MlpConfig,
     readonly optimizer: OptimizerConfig,
     state: TrainState,
     readonly dtype: DType = "float32",
     options: TrainSessionOptions = {},
   ) {
-    this.stepFn = trainStep(engine, model, optimizer, {
+    const adaptive = options.adaptive ?? null;
+    const stepFn = trainStep(engine, model, optimizer, {
       dtype,
-      adaptive: options.adaptive ?? null,
+      adaptive,
       rowLosses: options.rowLosses === true,
     });
-    ({ params: this.params, optState: this.optState } = uploadState(engine, this.stepFn, state));
+    checkTrainState("TrainSession", state, model, optimizer, dtype, adaptive);
+    const kernel = dtype === "float32" ? (engine.mlp?.(model, optimizer) ?? null) : null;
+    if (kernel === null) {
+      this.runner = engineRunner(engine, stepFn, state);
+    } else {
+      stepFn.dispose();
+      this.runner = kernelRunner(kernel, model, state, adaptive, options.rowLosses === true);
+    }
   }
 
   /** Number of completed steps. */
   get step(): number {
-    return this.optState.count;
+    return this.runner.count;
   }
 
   /**
@@ -85,24 +162,17 @@ export class TrainSession {
    * when requested, the row losses.
    */
   run(batch: Batch): StepResult {
-    const { params, optState, ...result } = this.stepFn.update(this.params, this.optState, batch);
-    disposeState(this.params, this.optState);
-    this.params = params;
-    this.optState = optState;
-    return result;
+    return this.runner.run(batch);
   }
 
   /** A host copy of the current state. */
   state(): TrainState {
-    return downloadState(this.engine, this.params, this.optState);
+    return this.runner.state();
   }
 
   /** Frees the device state and the compiled steps. */
   dispose(): void {
-    disposeState(this.params, this.optState);
-    this.params = [];
-    this.optState = { ...this.optState, m: [], v: [], ema: this.optState.ema === null ? null : [] };
-    this.stepFn.dispose();
+    this.runner.dispose();
   }
 }
 

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { FloatArray } from "../../src/array.js";
-import { SIMD_MIN_LENGTH, affineCombine, combineInto } from "../../src/convert/kernel.js";
-import { type WasmApi, createSimdKernel, simdModuleBytes } from "../../src/convert/simd.js";
-import { Rng } from "../../src/index.js";
+import { SIMD_MIN_LENGTH, affineCombine, combineInto, conversionArena } from "../../src/convert/kernel.js";
+import { bufferArena, type WasmApi, createSimdKernel, simdModuleBytes } from "../../src/convert/simd.js";
+import { Rng, conversionCoefficients, convert, cosineSchedule } from "../../src/index.js";
 
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 const simd = createSimdKernel();
@@ -262,5 +262,156 @@ describe("affineCombine's fallback to the JS loops", () => {
       () => createSimdKernel(wasm, { chunkBytes: 40 }),
       /chunkBytes must be a positive multiple of 16, got 40/,
     );
+  });
+});
+
+describe('the float32 fast path (precision: "float32")', () => {
+  const U = 2 ** -24;
+  const gamma3 = (3 * U) / (1 - 3 * U);
+  /** Runs the fast path through SIMD (forced), in chunks, and through the JS loop. */
+  const fast = (v: Float32Array, x: Float32Array, p: number, q: number) => {
+    const outs = [simd, tinyChunks, null].map((kernel) => {
+      const o = new Float32Array(v.length);
+      combineInto(v, x, p, q, o, kernel, 0, "float32");
+      return o;
+    });
+    return outs as [Float32Array, Float32Array, Float32Array];
+  };
+
+  it("is within γ₃·(|p·v| + |q·x|) of the exact value, and SIMD, chunks and the JS loop agree bit for bit", () => {
+    // p and q in float32's normal range (or 0): the bound does not cover coefficients that underflow.
+    const coefficient32 = fc.oneof(
+      fc.constant(0),
+      fc
+        .tuple(fc.double({ min: -30, max: 6, noNaN: true }), fc.boolean())
+        .map(([e, neg]) => (neg ? -1 : 1) * 10 ** e),
+    );
+    const finite = fc.float({
+      noNaN: true,
+      noDefaultInfinity: true,
+      min: Math.fround(-1e30),
+      max: Math.fround(1e30),
+    });
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 0, max: 70 })
+          .chain((n) =>
+            fc.tuple(
+              fc.array(finite, { minLength: n, maxLength: n }),
+              fc.array(finite, { minLength: n, maxLength: n }),
+            ),
+          ),
+        coefficient32,
+        coefficient32,
+        ([vs, xs], p, q) => {
+          const v = Float32Array.from(vs);
+          const x = Float32Array.from(xs);
+          const [viaSimd, viaChunks, viaJs] = fast(v, x, p, q);
+          assertSameBits(viaSimd, viaJs, `SIMD vs JS loop, p=${p} q=${q}`);
+          assertSameBits(viaChunks, viaJs, `chunks vs JS loop, p=${p} q=${q}`);
+          for (let i = 0; i < v.length; i++) {
+            const exact = p * v[i]! + q * x[i]!;
+            const bound = gamma3 * (Math.abs(p * v[i]!) + Math.abs(q * x[i]!));
+            // Below the normal range the roundings are absolute (subnormal spacing 2⁻¹⁴⁹).
+            assert.ok(
+              Math.abs(viaJs[i]! - exact) <= bound + 3 * 2 ** -149,
+              `element ${i}: ${viaJs[i]} vs exact ${exact} (bound ${bound})`,
+            );
+          }
+        },
+      ),
+    );
+  });
+
+  it("differs from the exact path only by rounding, and a Float64Array ignores it", () => {
+    const v = draw(Float32Array, 10_001, 1) as Float32Array;
+    const x = draw(Float32Array, 10_001, 2) as Float32Array;
+    const level = cosineSchedule().at(0.3);
+    const exact = convert(v, "noise", "velocity", x, level);
+    const quick = convert(v, "noise", "velocity", x, level, { precision: "float32" });
+    const [p, q] = conversionCoefficients("noise", "velocity", level);
+    let differ = 0;
+    for (let i = 0; i < v.length; i++) {
+      if (exact[i] !== quick[i]) differ++;
+      const value = p * v[i]! + q * x[i]!;
+      const bound = gamma3 * (Math.abs(p * v[i]!) + Math.abs(q * x[i]!)) + U * Math.abs(value);
+      assert.ok(Math.abs(exact[i]! - quick[i]!) <= bound, `element ${i}: ${quick[i]} vs ${exact[i]}`);
+    }
+    assert.ok(differ > 0, "the fast path rounds differently somewhere (it is not the exact path)");
+    const v64 = Float64Array.from(v);
+    const x64 = Float64Array.from(x);
+    assertSameBits(
+      convert(v64, "noise", "velocity", x64, level, { precision: "float32" }),
+      convert(v64, "noise", "velocity", x64, level),
+      "Float64Array: precision float32 is the exact path",
+    );
+  });
+
+  it("rejects an unknown precision, naming the conversion", () => {
+    const v = new Float32Array(4);
+    assert.throws(
+      () => affineCombine("noiseToVelocity", v, v, 1, 2, undefined, "half" as never),
+      /noiseToVelocity: precision must be "exact" or "float32", got "half"/,
+    );
+  });
+});
+
+describe("conversionArena: arrays in WebAssembly memory, combined in place", () => {
+  it("gives the JS loop's bits for both precisions and both types, with out aliasing an input", () => {
+    const arena = conversionArena(4 * 1024 * 1024);
+    for (const n of [0, 1, 5, 1000, 65_537]) {
+      for (const T of [Float32Array, Float64Array]) {
+        arena.reset();
+        const alloc = (m: number) => (T === Float32Array ? arena.float32(m) : arena.float64(m));
+        const v = alloc(n);
+        const x = alloc(n);
+        const o = alloc(n);
+        v.set(draw(T, n, n));
+        x.set(draw(T, n, n + 7));
+        assert.ok(v.buffer === x.buffer && x.buffer === o.buffer, "the arrays share the arena's memory");
+        for (const precision of ["exact", "float32"] as const) {
+          const want = new T(n);
+          combineInto(v, x, 0.7, -1.3, want, null, 0, precision);
+          combineInto(v, x, 0.7, -1.3, o, simd, 0, precision);
+          assertSameBits(o, want, `${T.name} n=${n} ${precision} in the arena`);
+          const alias = alloc(n);
+          alias.set(v);
+          combineInto(alias, x, 0.7, -1.3, alias, simd, 0, precision);
+          assertSameBits(alias, want, `${T.name} n=${n} ${precision}, out is value`);
+        }
+      }
+    }
+  });
+
+  it("hands out zeroed, 16-byte aligned arrays, names the shortfall when full, and starts over on reset", () => {
+    const arena = conversionArena(1);
+    assert.equal(arena.capacity, 65_536, "one page");
+    const a = arena.float32(3);
+    const b = arena.float64(2);
+    assert.equal(a.byteOffset % 16, 0);
+    assert.equal(b.byteOffset % 16, 0);
+    assert.equal(arena.used, 32);
+    assert.ok(a.every((x) => x === 0) && b.every((x) => x === 0), "zero-filled");
+    assert.throws(
+      () => arena.float32(20_000),
+      /SimdArena\.float32: 20000 elements need 80000 bytes but only 65504 of 65536 are left/,
+    );
+    assert.throws(() => arena.float64(-1), /length must be an integer ≥ 0/);
+    a[0] = 5;
+    arena.reset();
+    assert.equal(arena.used, 0);
+    assert.equal(arena.float32(1)[0], 0, "reset memory is handed out zeroed again");
+    assert.throws(() => conversionArena(0), /conversionArena: bytes must be a positive integer, got 0/);
+  });
+
+  it("falls back to plain memory (and the JS loop) where WebAssembly is unavailable", () => {
+    const arena = bufferArena(new ArrayBuffer(1024));
+    const v = arena.float32(8);
+    const x = arena.float32(8);
+    v.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    x.fill(1);
+    const o = affineCombine("test", v, x, 2, 0.5);
+    assert.deepEqual([...o], [2.5, 4.5, 6.5, 8.5, 10.5, 12.5, 14.5, 16.5]);
   });
 });

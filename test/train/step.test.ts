@@ -42,8 +42,8 @@ test("update is pure: the same params, optState and batch give bit-identical out
   step.dispose();
 });
 
-test("TrainSession.run is update applied in sequence, bit for bit", async () => {
-  const engine = await jaxEngine();
+test("TrainSession.run is update applied in sequence, bit for bit (on the jax-js engine; the fused kernels are compared with update in kernels/kernel.test.ts)", async () => {
+  const engine = await jaxEngine({ kernels: false });
   const state = initTrainState(model, optimizer, new Rng(3, 1));
   const batches = [0, 1, 2].map((k) => batch(new Rng(10 + k)));
   const session = new TrainSession(engine, model, optimizer, state);
