@@ -185,7 +185,7 @@ try {
         .map((f) => f.replace(/^package\//, ""));
       const need = ["package.json", "README.md", "LICENSE"];
       for (const f of need) check(files.includes(f), `${p.manifest.name}: the tarball has no ${f}`);
-      const stray = files.filter((f) => /\.(ts|tsx|map)$/.test(f) && !f.endsWith(".d.ts"));
+      const stray = files.filter((f) => /\.(ts|tsx|map|tsbuildinfo)$/.test(f) && !f.endsWith(".d.ts"));
       check(
         stray.length === 0,
         `${p.manifest.name}: the tarball ships sources: ${stray.slice(0, 5).join(", ")}`,
