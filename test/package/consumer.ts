@@ -12,6 +12,7 @@ import {
   cosineSchedule,
   noiseToData,
 } from "difflux";
+import { erf } from "difflux/extend";
 import { type DeviceTensor, type Engine, type Checkpoint, jaxEngine, loadCheckpoint } from "difflux/node";
 
 const path: GaussianPath = affinePath(cosineSchedule());
@@ -26,4 +27,5 @@ export function load(dir: string): Checkpoint {
 }
 export type Prediction = Model["predict"];
 export const values: FloatArray[] = [data];
+export const half: number = erf(0.5);
 export { path };

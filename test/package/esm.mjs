@@ -1,6 +1,6 @@
 /**
- * Consumer of the installed package from plain Node ESM (no TypeScript, no loader): both entries
- * import, compute, and agree with closed forms; the Node entry finds its shipped data and loads the
+ * Consumer of the installed package from plain Node ESM (no TypeScript, no loader): every entry
+ * imports, computes, and agrees with closed forms; the Node entry finds its shipped data and loads the
  * autodiff engine.
  */
 import assert from "node:assert/strict";
@@ -14,6 +14,7 @@ import {
   noiseToData,
   sample,
 } from "difflux";
+import { erf } from "difflux/extend";
 import { jaxEngine, loadDataset, noiseToData as nodeNoiseToData } from "difflux/node";
 
 // The hub: data = (xt − σ·ε)/α, exactly.
@@ -30,6 +31,9 @@ assert.equal(
   noiseToData,
   "difflux/node re-exports the core's functions (one module instance)",
 );
+
+// The building blocks: erf(1) = 0.8427007929497149 (to double precision).
+assert.ok(Math.abs(erf(1) - 0.8427007929497149) <= 2e-16, `erf(1) = ${erf(1)}`);
 
 // A sampler on the exact mixture oracle: modes at ±2 (standard deviation 0.5), so E|x| ≈ 2.
 const mixture = gaussianMixture({ weights: [0.5, 0.5], means: [[-2], [2]], covariances: [0.25, 0.25] });
