@@ -2,8 +2,8 @@
  * The `--data` option: a dataset name (moons, checkerboard, …, digits) or a data file (.csv, .npy,
  * .idx, optionally .gz), loaded through the library's dataset registry and file readers.
  */
-import type { FloatArray, Quantization } from "../src/index.js";
-import { DATASET_NAMES, datasetInfo } from "../src/node.js";
+import type { FloatArray, Quantization } from "difflux";
+import { DATASET_NAMES, datasetInfo } from "difflux/node";
 import { UsageError, withContext } from "./errors.js";
 import { inputFileProblem } from "./files.js";
 
@@ -48,7 +48,7 @@ export interface LoadDataOptions {
  * `loadDataFile`. Errors name the option, the problem and the fix.
  */
 export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<LoadedData> {
-  const lib = await import("../src/node.js");
+  const lib = await import("difflux/node");
   if (lib.isDatasetName(spec)) {
     const split = options.split ?? "train";
     const size = lib.datasetInfo(spec).size?.[split];

@@ -16,15 +16,15 @@ import { session } from "./command.js";
 import { reportError } from "./errors.js";
 import { type Io, io, withIo } from "./io.js";
 
-/** The package version, from the nearest package.json above this file (cli/ in a checkout, dist/cli/ when built). */
+/** The version of the difflux-cli package (cli/package.json; in an installed package, the one above dist/). */
 function version(): string {
-  for (const up of ["../package.json", "../../package.json"]) {
+  for (const up of ["./package.json", "../package.json"]) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
         name?: string;
         version?: string;
       };
-      if (pkg.name === "difflux" && pkg.version !== undefined) return pkg.version;
+      if (pkg.name === "difflux-cli" && pkg.version !== undefined) return pkg.version;
     } catch {
       // Not there; try one level up.
     }

@@ -9,7 +9,7 @@
  * standing for the option ("must be a number in [0, 1], got "2" — e.g. {flag} 0.5").
  */
 import { extname } from "node:path";
-import type { Registry, Resolution } from "../src/index.js";
+import type { Registry, Resolution } from "difflux";
 import { extensionOf, inputFileProblem, outputDirProblem, outputFileProblem } from "./files.js";
 
 /** A value a config file may hold and `--print-config` prints. */

@@ -2,8 +2,8 @@
  * Project lint rules that a generic linter does not express (design.md §1, §3):
  *   - no `Math.random` in src/ (randomness is an argument: a seeded generator or pre-drawn noise);
  *   - no console output from the library (src/); the CLI reports;
- *   - no formulas in cli/: the CLI may not import from src/ internals, only the public entries
- *     (src/index.js, and src/node.js for the Node-only parts).
+ *   - no formulas in cli/: the CLI is its own package and imports the library only through its
+ *     public entries, `difflux`, `difflux/extend` and `difflux/node` (never src/ by path).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -12,6 +12,7 @@ const root = new URL("..", import.meta.url).pathname;
 
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === "dist") continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) yield* files(p);
     else if (p.endsWith(".ts")) yield p;
@@ -44,8 +45,8 @@ check(
 );
 check(
   "cli",
-  /(?:from|import\s*\()\s*["'](?:\.\.\/)+src\/(?!(?:index|node)\.js["'])/,
-  "cli/ imports a src/ internal; import from ../src/index.js or ../src/node.js",
+  /(?:from|import\s*\()\s*["'](?:(?:\.\.\/)+src\/|difflux\/(?!(?:node|extend)["']))/,
+  'cli/ reaches into the library; import from "difflux", "difflux/extend" or "difflux/node"',
 );
 
 if (problems.length > 0) {

@@ -4,7 +4,7 @@
  * spread over seeds), as a table, a CSV/JSON file and a two-panel plot.
  */
 import type { Command } from "commander";
-import { registry } from "../../src/index.js";
+import { registry } from "difflux";
 import { type CommandValues, defineCommand } from "../command.js";
 import {
   choiceOption,

@@ -4,7 +4,7 @@
  * and writes .npy (any shape; float32 stays float32) or .csv (rows × columns, float64).
  */
 import type { Command } from "commander";
-import { KINDS, registry } from "../../src/index.js";
+import { KINDS, registry } from "difflux";
 import { type CommandValues, defineCommand } from "../command.js";
 import { UsageError, withContext } from "../errors.js";
 import {
@@ -109,7 +109,7 @@ export function convertCommand(): Command {
 }
 
 async function runConvert(o: Values): Promise<void> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const read = (flag: string, file: string) =>
     withContext(flag, () => (file.toLowerCase().endsWith(".csv") ? lib.readCsv(file) : lib.readNpy(file)));
   const xt = read("--xt", o.xt);

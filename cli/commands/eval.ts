@@ -71,7 +71,7 @@ export function evalCommand(): Command {
 }
 
 async function runEval(o: Values): Promise<void> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const { loadData } = await import("../data.js");
   const { compareToData } = await import("../run/metrics.js");
   const samples = await loadData(o.samples).catch((err: Error) => {

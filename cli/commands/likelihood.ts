@@ -139,7 +139,7 @@ async function runLikelihood(o: Values): Promise<void> {
     seed: o.seed,
   });
   if (o.out !== undefined) {
-    const lib = await import("../../src/node.js");
+    const lib = await import("difflux/node");
     const out = o.out;
     withContext("--out", () =>
       out.toLowerCase().endsWith(".csv")

@@ -4,7 +4,7 @@
  * or .csv, with optional plots of the samples and of their trajectories.
  */
 import type { Command } from "commander";
-import { registry } from "../../src/index.js";
+import { registry } from "difflux";
 import { type CommandValues, defineCommand } from "../command.js";
 import { UsageError } from "../errors.js";
 import { componentOption, flagOption, numberOption, outputFileOption, textOption } from "../options.js";
@@ -98,7 +98,7 @@ export function sampleCommand(): Command {
 }
 
 async function runSample(o: Values): Promise<void> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const { loadTrainedModel } = await import("../run/model.js");
   const { drawSamples } = await import("../run/sampling.js");
   const { samplePlots } = await import("../run/figures.js");

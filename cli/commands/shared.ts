@@ -2,7 +2,7 @@
  * Rules and help text shared by the commands that sample (`sample`, `bench-samplers`): a sampler name
  * from another tool may imply a grid ("DPM++ 2M Karras" → the Karras grid).
  */
-import { registry, type Resolution } from "../../src/index.js";
+import { registry, type Resolution } from "difflux";
 import { UsageError } from "../errors.js";
 
 /** The help line under the sampler list. */

@@ -5,8 +5,8 @@
  * library's `trainingBatch`; the loop, optimizer and checkpoints are the library's `train`.
  */
 import type { Command } from "commander";
-import { KINDS, registry } from "../../src/index.js";
-import { ACTIVATIONS } from "../../src/node.js";
+import { KINDS, registry } from "difflux";
+import { ACTIVATIONS } from "difflux/node";
 import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
 import { choiceOption, componentOption, numberOption, outputDirOption, textOption } from "../options.js";

@@ -11,8 +11,8 @@
  *                and standard deviation, with the floor between two independent exact sample sets
  *                of the same size for scale.
  */
-import type { Choice, GaussianMixture, GaussianPath } from "../../src/index.js";
-import { registry } from "../../src/index.js";
+import type { Choice, GaussianMixture, GaussianPath } from "difflux";
+import { registry } from "difflux";
 import { startProgress } from "../progress.js";
 import { type Spread, spreadOf } from "./metrics.js";
 import { drawSamples, stepsForNfe } from "./sampling.js";
@@ -61,7 +61,7 @@ export interface BenchOutcome {
   readonly seeds: readonly number[];
 }
 
-type Library = typeof import("../../src/node.js");
+type Library = typeof import("difflux/node");
 
 /**
  * The benchmark mixtures: in 2-D the reference 3-component mixture of the fixtures; in 64-D eight
@@ -86,7 +86,7 @@ function mixture(lib: Library, dim: 2 | 64): GaussianMixture {
 
 /** Runs the benchmark (see the file header). */
 export async function benchSamplers(s: BenchSettings): Promise<BenchOutcome> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const mix = mixture(lib, s.dim);
   const model = mix.denoiser(s.path);
   const seeds = Array.from({ length: s.seeds }, (_, k) => s.seed + k);

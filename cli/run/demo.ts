@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { registry } from "../../src/index.js";
+import { registry } from "difflux";
 import { loadData } from "../data.js";
 import { UsageError } from "../errors.js";
 import { formatSpread, type Table } from "../output.js";
@@ -93,7 +93,7 @@ function commit(staging: string, out: string): void {
 export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
   checkReplaceable(s.out);
   removeStaleStaging(s.out);
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const c = demoConfiguration(s);
   const parent = dirname(s.out);
   const createdParent = !existsSync(parent);

@@ -5,7 +5,7 @@
  * data (a quantization given) goes through the library's `discreteLogLikelihood` instead: log P of
  * the pixels by dequantization, and its bits per dimension.
  */
-import type { FloatArray, Model, Quantization } from "../../src/index.js";
+import type { FloatArray, Model, Quantization } from "difflux";
 import { withContextAsync } from "../errors.js";
 import { startProgress } from "../progress.js";
 
@@ -59,7 +59,7 @@ export async function evaluateLikelihood(
   dim: number,
   s: LikelihoodSettings,
 ): Promise<LikelihoodOutcome> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const n = data.length / dim;
   const chunk = s.chunk ?? 250;
   const logp = new Float64Array(n);

@@ -4,9 +4,9 @@
  * seeds next to the data-vs-data floor: the same metrics between two independent data sets of the
  * same size, which is what a perfect sampler would score.
  */
-import type { FloatArray } from "../../src/index.js";
+import type { FloatArray } from "difflux";
 
-type Library = typeof import("../../src/node.js");
+type Library = typeof import("difflux/node");
 
 /** Mean, sample standard deviation (null for one seed) and the per-seed values of a metric. */
 export interface Spread {

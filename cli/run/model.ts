@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AffinePath, Model } from "../../src/index.js";
+import type { AffinePath, Model } from "difflux";
 import { UsageError, withContext } from "../errors.js";
 
 /** File names inside a run directory besides the checkpoint (written by `difflux train`). */
@@ -30,7 +30,7 @@ export interface TrainedModel {
  * and the fix.
  */
 export async function loadTrainedModel(dir: string, ema = true, float64 = false): Promise<TrainedModel> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   if (!existsSync(dir))
     throw new UsageError(`--ckpt: no such directory ${dir} — pass the --out directory of difflux train`);
   if (!existsSync(join(dir, lib.CHECKPOINT_CONFIG))) {

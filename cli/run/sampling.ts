@@ -3,7 +3,7 @@
  * sampler and grid, runs the library's `sample` with per-sample seeded noise, follows the steps with
  * a progress bar and, when asked, records the trajectories of the first samples.
  */
-import { type Choice, type Model, registry } from "../../src/index.js";
+import { type Choice, type Model, registry } from "difflux";
 import { withContext, withContextAsync } from "../errors.js";
 import { startProgress } from "../progress.js";
 
@@ -42,7 +42,7 @@ export interface DrawOutcome {
  * and i, not on n.
  */
 export async function drawSamples(model: Model, o: DrawOptions): Promise<DrawOutcome> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const sampler = withContext("--sampler", () => registry.samplers.build(o.sampler, undefined));
   const grid = withContext("--grid", () =>
     registry.grids.build(o.grid, { path: model.path, steps: o.steps }),

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { adaptiveTrainingOf, type Choice, type Kind, type Registry, registry } from "../../src/index.js";
+import { adaptiveTrainingOf, type Choice, type Kind, type Registry, registry } from "difflux";
 import { loadData } from "../data.js";
 import { messageOf, UsageError, withContext, withContextAsync } from "../errors.js";
 import { type OutputFile, writeFilesAtomic } from "../files.js";
@@ -15,7 +15,7 @@ import { RUN_FILES } from "./model.js";
 import { renderPng } from "../plot/render.js";
 import { startProgress } from "../progress.js";
 
-type Library = typeof import("../../src/node.js");
+type Library = typeof import("difflux/node");
 
 /** Everything a training run is configured by. */
 export interface TrainSettings {
@@ -192,7 +192,7 @@ function lossCsv(lib: Library, losses: readonly number[], firstStep: number): st
  * process at once, leaves either nothing or a resumable checkpoint.)
  */
 export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
-  const lib = await import("../../src/node.js");
+  const lib = await import("difflux/node");
   const data = await loadData(s.data, { split: "train", n: s.n, seed: s.seed });
   const path = registry.paths.build(s.path, undefined);
   const { weighting: lossWeighting, adaptive } = withContext("--weighting", () =>

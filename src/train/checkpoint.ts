@@ -12,16 +12,27 @@
  *                               file's name, size and SHA-256.
  * Both files are written atomically (temp file + rename), weights first: config.json is the commit
  * point, so an interrupted save leaves the previous checkpoint intact; older weights files are
- * removed after it. Loading validates config.json (zod), the hash, and every tensor against the
- * architecture, and names the file and the problem. No checkpoint holds a non-finite number: saving
- * refuses such a state and loading rejects one.
+ * removed after it. Loading validates config.json (field by field), the hash, and every tensor against
+ * the architecture, and names the file and the problem. No checkpoint holds a non-finite number:
+ * saving refuses such a state and loading rejects one.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { KINDS, type Kind } from "../convert/kernel.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import {
+  JsonShapeError,
+  jsonArray,
+  jsonNullable,
+  jsonNumber,
+  jsonObject,
+  jsonOneOf,
+  jsonOptional,
+  jsonString,
+  jsonTagged,
+  jsonUnknown,
+} from "../io/jsonShape.js";
 import { adaptiveWeighting } from "../loss/adaptive.js";
 import { readFileBytes } from "../io/fileBytes.js";
 import { relabelErrors } from "../io/relabel.js";
@@ -81,70 +92,80 @@ const ADAPTIVE_TENSOR = "adaptive.logWeights";
 const HISTORY_TENSOR = "history.loss";
 const VERSION = 1;
 
-const count = z.number().int().nonnegative();
-const positive = z.number().positive();
+const count = jsonNumber("nonnegative integer");
+const positive = jsonNumber("positive");
+const number = jsonNumber();
 
-const mlpSchema = z.object({
-  architecture: z.literal("mlp"),
+const mlpShape = jsonObject({
+  architecture: jsonOneOf(["mlp"]),
   dim: count,
   width: count,
   depth: count,
-  activation: z.enum(ACTIVATIONS as [string, ...string[]]),
-  timeEmbedding: z.object({ dim: count, scale: positive, maxPeriod: positive }),
+  activation: jsonOneOf(ACTIVATIONS),
+  timeEmbedding: jsonObject({ dim: count, scale: positive, maxPeriod: positive }),
 });
 
-const optimizerSchema = z.object({
-  kind: z.enum(["adam", "adamw"]),
+const optimizerShape = jsonObject({
+  kind: jsonOneOf(["adam", "adamw"]),
   lr: positive,
-  beta1: z.number(),
-  beta2: z.number(),
+  beta1: number,
+  beta2: number,
   eps: positive,
-  weightDecay: z.number(),
-  clipNorm: positive.nullable(),
-  schedule: z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("constant") }),
-    z.object({ kind: z.literal("warmupCosine"), warmupSteps: count, totalSteps: count, minLr: z.number() }),
-  ]),
-  emaDecay: z.number().nullable(),
-  emaWarmup: z.object({ gamma: positive, power: positive }).nullable().optional(),
+  weightDecay: number,
+  clipNorm: jsonNullable(positive),
+  schedule: jsonTagged<{ kind: string }>("kind", {
+    constant: jsonObject({ kind: jsonOneOf(["constant"]) }),
+    warmupCosine: jsonObject({
+      kind: jsonOneOf(["warmupCosine"]),
+      warmupSteps: count,
+      totalSteps: count,
+      minLr: number,
+    }),
+  }),
+  emaDecay: jsonNullable(number),
+  emaWarmup: jsonOptional(jsonNullable(jsonObject({ gamma: positive, power: positive }))),
 });
 
-const adaptiveSchema = z.object({ bins: count.min(1), learningRate: positive }).nullable();
+const adaptiveShape = jsonNullable(
+  jsonObject({ bins: jsonNumber("positive integer"), learningRate: positive }),
+);
 
-const parameterizationSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("direct") }),
-  z.object({ kind: z.literal("preconditioned"), sigmaData: positive }),
-]);
+const parameterizationShape = jsonTagged<NetworkParameterization>("kind", {
+  direct: jsonObject({ kind: jsonOneOf(["direct"]) }),
+  preconditioned: jsonObject({ kind: jsonOneOf(["preconditioned"]), sigmaData: positive }),
+});
 
-const standardizationSchema = z.object({ mean: z.array(z.number()), scale: z.array(positive) }).nullable();
+const standardizationShape = jsonNullable(
+  jsonObject({ mean: jsonArray(number), scale: jsonArray(positive) }),
+);
 
-const rngSchema = z.object({
-  algorithm: z.literal("philox4x32-10"),
+const rngShape = jsonObject({
+  algorithm: jsonOneOf(["philox4x32-10"]),
   seed: count,
   stream: count,
   block: count,
-  spareNormal: z.number().nullable(),
-  spareUniform: z.number().nullable(),
+  spareNormal: jsonNullable(number),
+  spareUniform: jsonNullable(number),
 });
 
-const configSchema = z.object({
-  format: z.literal(FORMAT),
-  version: z.literal(VERSION),
+const configShape = jsonObject({
+  format: jsonOneOf([FORMAT]),
+  version: jsonOneOf([VERSION]),
   step: count,
-  dtype: z.enum(["float32", "float64"]),
-  path: z.unknown(),
-  kind: z.enum(KINDS as [Kind, ...Kind[]]),
-  schedule: z.object({ family: z.string() }).loose().nullable(),
-  model: mlpSchema,
-  optimizer: optimizerSchema,
-  adaptive: adaptiveSchema.optional(),
-  parameterization: parameterizationSchema.optional(),
-  standardization: standardizationSchema.optional(),
-  rng: rngSchema,
-  weights: z.object({
-    file: z.string().regex(/^weights-\d+\.safetensors$/),
+  dtype: jsonOneOf(["float32", "float64"]),
+  path: jsonUnknown,
+  kind: jsonOneOf(KINDS),
+  schedule: jsonNullable(jsonObject({ family: jsonString() }, { extra: "keep" })),
+  model: mlpShape,
+  optimizer: optimizerShape,
+  adaptive: jsonOptional(adaptiveShape),
+  parameterization: jsonOptional(parameterizationShape),
+  standardization: jsonOptional(standardizationShape),
+  rng: rngShape,
+  weights: jsonObject({
+    file: jsonString(/^weights-\d+\.safetensors$/),
     bytes: count,
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    sha256: jsonString(/^[0-9a-f]{64}$/),
   }),
 });
 
@@ -286,12 +307,15 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
       `loadCheckpoint: ${configPath} is not valid JSON (${err instanceof Error ? err.message : String(err)}); the file is corrupt`,
     );
   }
-  const parsed = configSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new Error(`loadCheckpoint: ${configPath} is not a valid difflux checkpoint config (${issues})`);
+  let config: ReturnType<typeof configShape>;
+  try {
+    config = configShape(json, "");
+  } catch (err) {
+    if (!(err instanceof JsonShapeError)) throw err;
+    throw new Error(
+      `loadCheckpoint: ${configPath} is not a valid difflux checkpoint config (${err.message})`,
+    );
   }
-  const config = parsed.data;
   const model = config.model as MlpConfig;
   // Checkpoints from before the EMA warm-up ran a constant decay.
   const optimizer = { ...config.optimizer, emaWarmup: config.optimizer.emaWarmup ?? null } as OptimizerConfig;

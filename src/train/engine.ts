@@ -19,17 +19,33 @@ import type { DiffOps, DType, HostTensor } from "./tensor.js";
 type JaxArray = np.Array;
 
 /** A tensor living on the engine's device. Its owner must call `dispose()` exactly once. */
-export class DeviceTensor {
-  /** @internal */
-  constructor(readonly array: JaxArray) {}
+export interface DeviceTensor {
   /** The shape. */
+  readonly shape: number[];
+  /** Frees the device memory. */
+  dispose(): void;
+}
+
+/**
+ * The jax-js array behind a `DeviceTensor`. Not exported, so the published declarations name no
+ * jax-js type (its own declarations need DOM and ES2025 globals such as `GPUDevice`, `Float16Array`).
+ */
+class JaxTensor implements DeviceTensor {
+  constructor(readonly array: JaxArray) {}
   get shape(): number[] {
     return this.array.shape;
   }
-  /** Frees the device memory. */
   dispose(): void {
     this.array.dispose();
   }
+}
+
+/** The jax-js array of a tensor this engine made; throws naming `caller` for any other tensor. */
+function arrayOf(caller: string, tensor: DeviceTensor): JaxArray {
+  if (!(tensor instanceof JaxTensor)) {
+    throw new TypeError(`${caller}: the tensor was not made by jaxEngine; upload it with this engine first`);
+  }
+  return tensor.array;
 }
 
 /**
@@ -203,13 +219,13 @@ const engine: Engine = {
       throw new TypeError("jaxEngine.upload: tensor.data must be a Float32Array or Float64Array");
     }
     const dtype = data instanceof Float32Array ? np.float32 : np.float64;
-    return new DeviceTensor(np.array(data, { dtype, shape: [...shape] }));
+    return new JaxTensor(np.array(data, { dtype, shape: [...shape] }));
   },
   scalar(value, dtype) {
-    return new DeviceTensor(np.array(value, { dtype: dtype === "float32" ? np.float32 : np.float64 }));
+    return new JaxTensor(np.array(value, { dtype: dtype === "float32" ? np.float32 : np.float64 }));
   },
   download(tensor) {
-    const a = tensor.array;
+    const a = arrayOf("jaxEngine.download", tensor);
     const shape = a.shape;
     const data = a.ref.dataSync();
     if (data instanceof Float32Array) return { shape, data: data.slice() };
@@ -221,8 +237,10 @@ const engine: Engine = {
   compile(fn) {
     const compiled = jit((groups: JaxArray[][]) => fn(jaxOps, groups));
     const call = (groups: readonly (readonly DeviceTensor[])[]) => {
-      const out = compiled(groups.map((g) => g.map((t) => t.array.ref))) as JaxArray[][];
-      return out.map((g) => g.map((a) => new DeviceTensor(a)));
+      const out = compiled(
+        groups.map((g) => g.map((t) => arrayOf("jaxEngine.compile", t).ref)),
+      ) as JaxArray[][];
+      return out.map((g) => g.map((a) => new JaxTensor(a)));
     };
     return Object.assign(call, { dispose: () => compiled.dispose() });
   },

@@ -1,6 +1,6 @@
 /**
  * Helpers of the command-line tests: run the command line in this process (`diffluxInProcess`, the
- * same code path as the binary without a process start: most tests) or run bin/difflux.js as a user
+ * same code path as the binary without a process start: most tests) or run cli/bin/difflux.js as a user
  * would (`difflux`, a child process: the tests of the process boundary), and make scratch directories.
  */
 import { execFile } from "node:child_process";
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** The launcher under test. */
-export const BIN = new URL("../../bin/difflux.js", import.meta.url).pathname;
+export const BIN = new URL("../../cli/bin/difflux.js", import.meta.url).pathname;
 
 /** What a run of the command produced. */
 export interface CliResult {

@@ -1,5 +1,5 @@
 /**
- * The process boundary, through the spawned binary (bin/difflux.js) as a user runs it: bad input as
+ * The process boundary, through the spawned binary (cli/bin/difflux.js) as a user runs it: bad input as
  * one line on stderr with exit code 2 and no stack trace, a reader that goes away (`difflux … | head
  * -1`) ending the process quietly with exit code 0, and progress as periodic lines on stderr when it
  * is a pipe. Everything else runs in-process (the same code path, no process start).

@@ -290,7 +290,7 @@ test("loadCheckpoint gives a clear error naming the file for a corrupt or mismat
   writeFileSync(c.configPath, JSON.stringify({ ...c.config, model: { ...c.config.model, width: "wide" } }));
   expectError(
     c.dir,
-    /config\.json is not a valid difflux checkpoint config \(model\.width: Invalid input: expected number/,
+    /config\.json is not a valid difflux checkpoint config \(model\.width: expected a number, got "wide"/,
   );
 
   c = savedCheckpoint();
