@@ -3,9 +3,17 @@
  * after a step is an error naming the sampler, the step, the times, the first bad entry and the
  * likely cause, instead of a batch of NaN returned as samples.
  */
-import type { SamplerState } from "./sampler.js";
+import type { Shape } from "../array.js";
+import type { Grid } from "./grid.js";
 
-function likelyCause(state: SamplerState): string {
+/** Where a sampler is: the step index on its grid and the batch shape (a SamplerState fits). */
+export interface StepPosition {
+  readonly index: number;
+  readonly grid: Grid;
+  readonly shape: Shape;
+}
+
+function likelyCause(state: StepPosition): string {
   const { grid } = state;
   const from = state.index;
   const lambdas = grid.logSnrs;
@@ -33,7 +41,7 @@ export function checkFiniteStep(
   fn: string,
   what: "state" | "prediction",
   values: Float64Array,
-  state: SamplerState,
+  state: StepPosition,
   t: number,
   x?: Float64Array,
 ): void {
