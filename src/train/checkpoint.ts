@@ -7,6 +7,9 @@
  *   config.json                 format/version, step, dtype, path spec, kind, schedule spec, MLP
  *                               architecture, the network's parameterization and the data
  *                               standardisation (absent in older checkpoints: direct, none),
+ *                               for a class-conditional network its class count (model.classes)
+ *                               and the label dropout it was trained with (older checkpoints:
+ *                               unconditional),
  *                               optimizer config (with the EMA warm-up), adaptive-weight config
  *                               (or null; absent in older checkpoints), RNG state, and the weights
  *                               file's name, size and SHA-256.
@@ -50,6 +53,7 @@ import {
 import type { GaussianPath, PathSpec } from "../path/path.js";
 import { pathFromSpec } from "../path/spec.js";
 import { type Standardization, checkStandardization } from "./standardize.js";
+import { checkLabelDropout } from "./batches.js";
 import { checkOptimizerConfig, type OptimizerConfig } from "./optim.js";
 import type { DType, HostTensor } from "./tensor.js";
 import {
@@ -75,6 +79,12 @@ export interface CheckpointMeta {
    * `unstandardize`, log-likelihoods by adding `standardizationLogDet`.
    */
   readonly standardization?: Standardization | null;
+  /**
+   * The probability with which training dropped a label to the null class (−1), for a
+   * class-conditional network (absent or null: unconditional, or not recorded). 0 means the
+   * unconditional branch was never trained, so classifier-free guidance has nothing to push against.
+   */
+  readonly labelDropout?: number | null;
 }
 
 /** Everything needed to sample from a trained network or resume its training. */
@@ -103,6 +113,7 @@ const mlpShape = jsonObject({
   depth: count,
   activation: jsonOneOf(ACTIVATIONS),
   timeEmbedding: jsonObject({ dim: count, scale: positive, maxPeriod: positive }),
+  classes: jsonOptional(jsonNumber("positive integer")),
 });
 
 const optimizerShape = jsonObject({
@@ -161,6 +172,7 @@ const configShape = jsonObject({
   adaptive: jsonOptional(adaptiveShape),
   parameterization: jsonOptional(parameterizationShape),
   standardization: jsonOptional(standardizationShape),
+  labelDropout: jsonOptional(jsonNullable(number)),
   rng: rngShape,
   weights: jsonObject({
     file: jsonString(/^weights-\d+\.safetensors$/),
@@ -198,6 +210,14 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   checkParameterization("saveCheckpoint", parameterization);
   const standardization = meta?.standardization ?? null;
   if (standardization !== null) checkStandardization("saveCheckpoint", standardization, model.dim);
+  const labelDropout = meta?.labelDropout ?? null;
+  if (labelDropout !== null) {
+    checkLabelDropout("saveCheckpoint", labelDropout);
+    if (model.classes === undefined)
+      throw new RangeError(
+        "saveCheckpoint: meta.labelDropout is set but the model is unconditional (no classes); drop it",
+      );
+  }
   if (!KINDS.includes(meta?.kind))
     throw new TypeError(
       `saveCheckpoint: meta.kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(meta?.kind)}`,
@@ -230,6 +250,7 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
     schedule: meta.schedule ?? null,
     parameterization,
     standardization,
+    ...(labelDropout === null ? {} : { labelDropout }),
     model,
     optimizer,
     adaptive,
@@ -326,6 +347,7 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
     checkOptimizerConfig(optimizer);
     if (adaptive !== null) checkAdaptiveTraining("adaptive", adaptive);
     if (config.standardization) checkStandardization("standardization", config.standardization, model.dim);
+    if (config.labelDropout != null) checkLabelDropout("labelDropout", config.labelDropout);
   } catch (err) {
     throw new Error(`loadCheckpoint: ${configPath}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -398,6 +420,7 @@ export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}):
       schedule: config.schedule as ScheduleSpec | null,
       parameterization: config.parameterization ?? { kind: "direct" },
       standardization: config.standardization ?? null,
+      ...(config.labelDropout == null ? {} : { labelDropout: config.labelDropout }),
     },
     model,
     optimizer,

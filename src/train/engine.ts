@@ -67,7 +67,8 @@ export interface Engine {
   readonly name: string;
   /**
    * The MLP's fused float32 training step and forward pass (train/kernels: WebAssembly SIMD, its
-   * shards on worker threads), or null where they are unavailable (no SIMD, compilation refused);
+   * shards on worker threads), or null where they are unavailable (no SIMD, compilation refused, a
+   * class-conditional network);
    * undefined on engines without them. Float32 training and forward passes use them when present.
    */
   readonly mlp?: (config: MlpConfig, optimizer: OptimizerConfig | null) => MlpKernel | null;
@@ -206,8 +207,11 @@ export async function jaxEngine(options: JaxEngineOptions = {}): Promise<Engine>
   return {
     ...engine,
     name: `${engine.name} + wasm SIMD kernels`,
+    // The kernels build unlabelled feature rows: class-conditional networks run on jax-js.
     mlp: (config, optimizer) =>
-      createMlpKernelSync(config, optimizer, threads === undefined ? {} : { threads }),
+      config.classes !== undefined
+        ? null
+        : createMlpKernelSync(config, optimizer, threads === undefined ? {} : { threads }),
   };
 }
 

@@ -8,7 +8,7 @@
 import type { FloatArray, Shape } from "../array.js";
 import { checkShape } from "../array.js";
 import type { Engine, DeviceTensor } from "./engine.js";
-import { checkMlpConfig, featureWidth, type MlpConfig, mlpFeatures, mlpForward } from "./mlp.js";
+import { checkLabels, checkMlpConfig, featureWidth, type MlpConfig, mlpFeatures, mlpForward } from "./mlp.js";
 import type { DType, DiffOps, HostTensor, TensorOps } from "./tensor.js";
 
 /** One training batch: rows of xₜ with their canonical time, regression target and loss weight. */
@@ -21,6 +21,11 @@ export interface Batch {
   readonly target: FloatArray;
   /** Per-row loss weight, length batch. */
   readonly weight: FloatArray;
+  /**
+   * Class label per row (−1 = no label, the null class) for a class-conditional network; absent: every
+   * row unlabelled.
+   */
+  readonly labels?: Int32Array;
 }
 
 /** ‖predᵢ − targetᵢ‖² per row, shape [B], for pred and target of shape [B, dim]. */
@@ -104,7 +109,7 @@ export function batchTensors(fn: string, model: MlpConfig, batch: Batch, dtype: 
   const rows = checkBatch(fn, batch, model);
   const width = featureWidth(model);
   const out = dtype === "float32" ? new Float32Array(rows * width) : new Float64Array(rows * width);
-  const features = mlpFeatures(model, batch.xt, batch.t, { batch: rows, dim: model.dim }, out);
+  const features = mlpFeatures(model, batch.xt, batch.t, { batch: rows, dim: model.dim }, out, batch.labels);
   return [
     { shape: [rows, width], data: features },
     { shape: [rows, model.dim], data: asDtype(batch.target, dtype) },
@@ -143,7 +148,10 @@ function asDtype(a: FloatArray, dtype: DType): FloatArray {
   return a instanceof Float64Array ? a : Float64Array.from(a);
 }
 
-/** Throws naming `fn` unless `batch` is { xt, t, target, weight } of matching lengths; returns its rows. */
+/**
+ * Throws naming `fn` unless `batch` is { xt, t, target, weight, labels? } of matching lengths (labels
+ * within the network's classes); returns its rows.
+ */
 export function checkBatch(fn: string, batch: Batch, model: MlpConfig): number {
   if (batch === null || typeof batch !== "object")
     throw new TypeError(`${fn}: the batch source must return { xt, t, target, weight }`);
@@ -158,5 +166,6 @@ export function checkBatch(fn: string, batch: Batch, model: MlpConfig): number {
   checkShape(fn, "batch.xt", batch.xt, { batch: rows, dim: model.dim });
   checkShape(fn, "batch.target", batch.target, { batch: rows, dim: model.dim });
   checkShape(fn, "batch.weight", batch.weight, { batch: rows, dim: 1 });
+  checkLabels(`${fn}: batch`, model, batch.labels, rows);
   return rows;
 }

@@ -1,7 +1,14 @@
 /**
- * A multilayer perceptron for vector data with a sinusoidal embedding of canonical time:
- *   features = [xₜ, sin(ω₀·c·t), …, sin(ω_{h−1}·c·t), cos(ω₀·c·t), …, cos(ω_{h−1}·c·t), 0, …]
- *   net(xₜ, t) = L_depth ∘ φ ∘ L_{depth−1} ∘ … ∘ φ ∘ L₀(features),   L(h) = h·Wᵀ + b
+ * A multilayer perceptron for vector data with a sinusoidal embedding of canonical time and, for a
+ * class-conditional network (`classes` = C), a one-hot label:
+ *   features = [xₜ, sin(ω₀·c·t), …, sin(ω_{h−1}·c·t), cos(ω₀·c·t), …, cos(ω_{h−1}·c·t), e(y), 0, …]
+ *   net(xₜ, t, y) = L_depth ∘ φ ∘ L_{depth−1} ∘ … ∘ φ ∘ L₀(features),   L(h) = h·Wᵀ + b
+ * where e(y) ∈ {0, 1}^{C+1} is one-hot at y for a class y ∈ {0 … C−1} and at C for "no label" (y = −1,
+ * the null class classifier-free guidance's unconditional branch uses). The label columns of L₀'s
+ * weight are the label embedding: W₀·[…, e(y)] = W₀,time/data·[…] + E[:, y], so a one-hot input
+ * concatenated with the time features is exactly a learned embedding E ∈ ℝ^{width×(C+1)} added to the
+ * first hidden layer's pre-activation (nn.Embedding(C + 1, width) summed after the first Linear), with
+ * no parameter tensor of its own (checkpoints and state dicts keep the names `layers.<l>.*`).
  * with ωₖ = maxPeriod^(−k/h), h = timeEmbedding.dim/2, c = timeEmbedding.scale (t ∈ [0, 1] is
  * stretched to [0, c], like DDPM's integer timesteps 0…1000). The feature row is zero-padded to a
  * multiple of 4 so the wasm matmul kernels vectorize (measured on bench/train.ts's network with relu:
@@ -40,6 +47,11 @@ export interface MlpConfig {
     /** Period of the slowest frequency (in units of scale·t). */
     readonly maxPeriod: number;
   };
+  /**
+   * Number of classes C of a class-conditional network (labels 0 … C−1, and −1 for none); absent for
+   * an unconditional network (older checkpoints).
+   */
+  readonly classes?: number;
 }
 
 /** Options of `mlpConfig`: the data dimension and any architecture fields to override. */
@@ -49,6 +61,8 @@ export interface MlpOptions {
   readonly depth?: number;
   readonly activation?: Activation;
   readonly timeEmbedding?: Partial<MlpConfig["timeEmbedding"]>;
+  /** Number of classes of a class-conditional network (default: unconditional). */
+  readonly classes?: number;
 }
 
 function checkInt(name: string, value: unknown, min: number): void {
@@ -69,6 +83,7 @@ export function mlpConfig(options: MlpOptions): MlpConfig {
     depth: options.depth ?? 3,
     activation: options.activation ?? "silu",
     timeEmbedding: { dim: 16, scale: 1000, maxPeriod: 10000, ...options.timeEmbedding },
+    ...(options.classes === undefined ? {} : { classes: options.classes }),
   };
   checkMlpConfig(config);
   return config;
@@ -84,6 +99,7 @@ export function checkMlpConfig(config: MlpConfig): void {
   checkInt("dim", config.dim, 1);
   checkInt("width", config.width, 1);
   checkInt("depth", config.depth, 1);
+  if (config.classes !== undefined) checkInt("classes", config.classes, 1);
   if (!ACTIVATIONS.includes(config.activation)) {
     throw new RangeError(
       `mlpConfig: activation must be one of ${ACTIVATIONS.join(", ")}, got ${JSON.stringify(config.activation)}`,
@@ -100,9 +116,43 @@ export function checkMlpConfig(config: MlpConfig): void {
   }
 }
 
-/** Width of the (padded) feature row: dim + timeEmbedding.dim rounded up to a multiple of 4. */
+/** Number of one-hot label features: C + 1 for a network of C classes (the last is "no label"), else 0. */
+export function labelFeatures(config: MlpConfig): number {
+  return config.classes === undefined ? 0 : config.classes + 1;
+}
+
+/** Number of real (unpadded) features: dim + timeEmbedding.dim + labelFeatures. */
+function realFeatures(config: MlpConfig): number {
+  return config.dim + config.timeEmbedding.dim + labelFeatures(config);
+}
+
+/** Width of the (padded) feature row: dim + timeEmbedding.dim + labelFeatures rounded up to a multiple of 4. */
 export function featureWidth(config: MlpConfig): number {
-  return Math.ceil((config.dim + config.timeEmbedding.dim) / 4) * 4;
+  return Math.ceil(realFeatures(config) / 4) * 4;
+}
+
+/**
+ * Throws naming `fn` unless `labels` fits `config` for `batch` rows: undefined, or an Int32Array of
+ * one label per row in −1 … C−1 (an unconditional network accepts only −1).
+ */
+export function checkLabels(fn: string, config: MlpConfig, labels: unknown, batch: number): void {
+  if (labels === undefined) return;
+  if (!(labels instanceof Int32Array) || labels.length !== batch) {
+    throw new TypeError(
+      `${fn}: labels must be an Int32Array with one label per row (${batch}), got ${labels instanceof Int32Array ? `length ${labels.length}` : typeof labels}`,
+    );
+  }
+  const classes = config.classes ?? 0;
+  for (let i = 0; i < batch; i++) {
+    const y = labels[i]!;
+    if (y < -1 || y >= classes) {
+      throw new RangeError(
+        classes === 0
+          ? `${fn}: labels[${i}] = ${y} but the network is unconditional (trained without labels); drop the labels or train with classes`
+          : `${fn}: labels[${i}] = ${y} is outside −1 … ${classes - 1} (the network has ${classes} classes; −1 = no label)`,
+      );
+    }
+  }
 }
 
 /** Name and shape of every parameter, in the order the engine and checkpoints use. */
@@ -126,13 +176,13 @@ export function mlpParamSpecs(config: MlpConfig): { name: string; shape: number[
  */
 export function initMlpParams(config: MlpConfig, rng: Rng, dtype: DType = "float32"): HostTensor[] {
   checkMlpConfig(config);
-  const realFeatures = config.dim + config.timeEmbedding.dim;
+  const real = realFeatures(config);
   return mlpParamSpecs(config).map(({ shape }, i) => {
     const t = zerosTensor(shape, dtype);
     const first = i < 2;
-    const bound = 1 / Math.sqrt(first ? realFeatures : config.width);
+    const bound = 1 / Math.sqrt(first ? real : config.width);
     const cols = shape.length === 2 ? shape[1]! : 1;
-    const used = first && shape.length === 2 ? realFeatures : cols;
+    const used = first && shape.length === 2 ? real : cols;
     for (let r = 0; r < shape[0]!; r++) {
       for (let c = 0; c < used; c++) t.data[r * cols + c] = (2 * rng.uniform() - 1) * bound;
     }
@@ -142,8 +192,9 @@ export function initMlpParams(config: MlpConfig, rng: Rng, dtype: DType = "float
 
 /**
  * Writes the feature rows for a batch into `out` (length batch·featureWidth) and returns it:
- * [xₜ, sin(ωₖ·c·tᵢ), cos(ωₖ·c·tᵢ), 0-padding]. `t` holds one time per row (or one for all rows).
- * Embedding arithmetic is float64, rounded on store.
+ * [xₜ, sin(ωₖ·c·tᵢ), cos(ωₖ·c·tᵢ), e(yᵢ), 0-padding]. `t` holds one time per row (or one for all
+ * rows); `labels` one label per row (−1 = none; absent: every row unlabelled), for a class-conditional
+ * config only. Embedding arithmetic is float64, rounded on store.
  */
 export function mlpFeatures<A extends FloatArray>(
   config: MlpConfig,
@@ -151,6 +202,7 @@ export function mlpFeatures<A extends FloatArray>(
   t: FloatArray | number,
   shape: Shape,
   out: A,
+  labels?: Int32Array,
 ): A {
   const { batch, dim } = shape;
   if (dim !== config.dim)
@@ -164,8 +216,10 @@ export function mlpFeatures<A extends FloatArray>(
     throw new RangeError(
       `mlpFeatures: out has length ${out.length}, expected batch·featureWidth = ${batch * width}`,
     );
+  checkLabels("mlpFeatures", config, labels, batch);
   const { dim: embDim, scale, maxPeriod } = config.timeEmbedding;
   const half = embDim / 2;
+  const classes = config.classes;
   const freqs = new Float64Array(half);
   for (let k = 0; k < half; k++) freqs[k] = scale * maxPeriod ** (-k / half);
   out.fill(0);
@@ -177,6 +231,10 @@ export function mlpFeatures<A extends FloatArray>(
       const a = freqs[k]! * ti;
       out[o + dim + k] = Math.sin(a);
       out[o + dim + half + k] = Math.cos(a);
+    }
+    if (classes !== undefined) {
+      const y = labels === undefined ? -1 : labels[i]!;
+      out[o + dim + embDim + (y < 0 ? classes : y)] = 1;
     }
   }
   return out;

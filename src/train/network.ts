@@ -6,12 +6,13 @@ import type { FloatArray, Shape } from "../array.js";
 import { checkShape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { kindPreconditioning, noiseLevelInput } from "../loss/edm.js";
-import type { Model } from "../model/model.js";
+import { type Conditioning, checkConditioning, type Model } from "../model/model.js";
 import type { GaussianPath } from "../path/path.js";
 import { constantDual, dualOps } from "./dual.js";
 import { type CompiledFn, type DeviceTensor, type Engine, jaxEngine } from "./engine.js";
 import type { MlpKernel } from "./kernels/kernel.js";
 import {
+  checkLabels,
   checkMlpConfig,
   featureWidth,
   type MlpConfig,
@@ -84,8 +85,11 @@ function checkTime(fn: string, t: number): void {
 }
 
 /**
- * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape) = net(xₜ, t) for every row
- * at the shared time t (directly, or through the preconditioning of `options.parameterization`).
+ * A trained MLP as a `Model` of `kind` on `path`: predict(xₜ, t, shape, cond) = net(xₜ, t, y) for
+ * every row at the shared time t (directly, or through the preconditioning of
+ * `options.parameterization`), with y = cond.labels[i] for a class-conditional network (−1, or no
+ * cond: the null class, i.e. the unconditional model); an unconditional network accepts only label −1,
+ * and no network takes `cond.embedding`.
  * Weights are copied; a direct network's result has the weights' dtype, a preconditioned one's is
  * float64. `dispose()` frees the engine copy of the weights. `jvp(xₜ, t, shape, v)` =
  * (∂prediction/∂xₜ)·v per row, exact (forward-mode dual numbers on the host in float64), which the
@@ -98,7 +102,7 @@ export function networkModel(
   kind: Kind,
   options: NetworkModelOptions = {},
 ): Model & {
-  jvp(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array): Float64Array;
+  jvp(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array, cond?: Conditioning): Float64Array;
   dispose(): void;
 } {
   checkMlpConfig(config);
@@ -144,7 +148,7 @@ export function networkModel(
   // The engine's fused float32 kernels (engine.mlp): created on first use; null when unavailable.
   let kernel: MlpKernel | null | undefined;
   const onKernel = (e: Engine, xt: Float64Array, t: number, batch: number): FloatArray | null => {
-    if (dtype !== "float32" || e.mlp === undefined) return null;
+    if (dtype !== "float32" || e.mlp === undefined || config.classes !== undefined) return null;
     if (kernel === undefined) {
       kernel = e.mlp(config, null);
       kernel?.setState({ params: weights });
@@ -154,11 +158,16 @@ export function networkModel(
     return kernel.forward(xt, t, batch);
   };
   /** F(x, time) of the raw network for every row, on the side chosen for this network. */
-  const raw = (x: Float64Array, time: number, shape: Shape): FloatArray | Promise<FloatArray> => {
+  const raw = (
+    x: Float64Array,
+    time: number,
+    shape: Shape,
+    labels: Int32Array | undefined,
+  ): FloatArray | Promise<FloatArray> => {
     const features = () => {
       const n = shape.batch * width;
       const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-      return mlpFeatures(config, x, time, shape, out);
+      return mlpFeatures(config, x, time, shape, out, labels);
     };
     if (onHost)
       return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features() }).data;
@@ -181,27 +190,51 @@ export function networkModel(
       tau: noiseLevelInput(level),
     };
   };
-  const predict = (xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray> => {
+  /** The labels of `cond` after checking them against the network (undefined: every row unlabelled). */
+  const labelsOf = (fn: string, cond: Conditioning | undefined, batch: number): Int32Array | undefined => {
+    if (checkConditioning(fn, cond, batch) > 0) {
+      throw new TypeError(
+        `${fn}: the MLP takes class labels only, not cond.embedding; pass { labels } (−1 = no label)`,
+      );
+    }
+    checkLabels(fn, config, cond?.labels, batch);
+    return cond?.labels;
+  };
+  const predict = (
+    xt: Float64Array,
+    t: number,
+    shape: Shape,
+    cond?: Conditioning,
+  ): FloatArray | Promise<FloatArray> => {
     const fn = "networkModel.predict";
     checkShape(fn, "xt", xt, shape);
     checkTime(fn, t);
+    const labels = labelsOf(fn, cond, shape.batch);
     const c = coefficients(fn, t);
-    if (c === null) return raw(xt, t, shape);
+    if (c === null) return raw(xt, t, shape, labels);
     const combine = (f: FloatArray): Float64Array => xt.map((x, i) => c.cSkip * x + c.cOut * f[i]!);
     const f = raw(
       xt.map((x) => c.cIn * x),
       c.tau,
       shape,
+      labels,
     );
     return f instanceof Promise ? f.then(combine) : combine(f);
   };
   const dualWeights = weights.map((w) => constantDual({ shape: w.shape, data: Float64Array.from(w.data) }));
   const dual = dualOps(hostOps("float64"));
-  const jvp = (xt: Float64Array, t: number, shape: Shape, v: Float64Array): Float64Array => {
+  const jvp = (
+    xt: Float64Array,
+    t: number,
+    shape: Shape,
+    v: Float64Array,
+    cond?: Conditioning,
+  ): Float64Array => {
     const fn = "networkModel.jvp";
     checkShape(fn, "xt", xt, shape);
     checkTime(fn, t);
     checkShape(fn, "tangent", v, shape);
+    const labels = labelsOf(fn, cond, shape.batch);
     const c = coefficients(fn, t);
     if (c !== null) {
       // ∂(cSkip·x + cOut·F(cIn·x))/∂x · v = cSkip·v + cOut·cIn·(∂F/∂x)(cIn·x)·v.
@@ -210,14 +243,21 @@ export function networkModel(
         c.tau,
         shape,
         v,
+        labels,
       );
       return v.map((vi, i) => c.cSkip * vi + c.cOut * c.cIn * inner[i]!);
     }
-    return rawJvp(xt, t, shape, v);
+    return rawJvp(xt, t, shape, v, labels);
   };
   /** (∂F/∂x)·v of the raw network at time input `time`. */
-  const rawJvp = (xt: Float64Array, time: number, shape: Shape, v: Float64Array): Float64Array => {
-    const features = mlpFeatures(config, xt, time, shape, new Float64Array(shape.batch * width));
+  const rawJvp = (
+    xt: Float64Array,
+    time: number,
+    shape: Shape,
+    v: Float64Array,
+    labels: Int32Array | undefined,
+  ): Float64Array => {
+    const features = mlpFeatures(config, xt, time, shape, new Float64Array(shape.batch * width), labels);
     // Tangent of the input features: v in the data columns; time features and padding are constant.
     const tangent = new Float64Array(shape.batch * width);
     for (let i = 0; i < shape.batch; i++)
