@@ -10,6 +10,7 @@ import { ACTIVATIONS } from "difflux/node";
 import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
 import { choiceOption, componentOption, numberOption, outputDirOption, textOption } from "../options.js";
+import { UsageError } from "../errors.js";
 import { formatNumber, printJson, say } from "../output.js";
 
 /** Kinds a network can be trained to predict (drift needs a g² schedule the CLI does not take). */
@@ -98,6 +99,18 @@ export const TRAIN_OPTIONS = {
     min: 0,
     default: 0,
   }),
+  labels: textOption({
+    help: 'train a class-conditional model: a CSV column (name or 0-based index; not a data column then), a file with one label per row, or "label" for digits',
+    value: "column|file",
+    example: "label",
+  }),
+  labelDropout: numberOption({
+    help: "probability of training a row as unlabelled, so the model also learns the unconditional branch classifier-free guidance needs (with --labels)",
+    min: 0,
+    max: 0.99,
+    example: "0.1",
+    value: "p",
+  }),
 } as const;
 
 type Values = CommandValues<typeof TRAIN_OPTIONS>;
@@ -134,10 +147,22 @@ export function trainCommand(): Command {
       ],
       ["resume the first run up to 4000 steps", "difflux train --data moons --out runs/moons --steps 4000"],
       [
+        "a class-conditional model of the digits, 10 % of rows unlabelled (for --guidance)",
+        "difflux train --data digits --labels label --label-dropout 0.1 --out runs/digits",
+      ],
+      [
+        "labels from a CSV column",
+        "difflux train --data points.csv --labels class --label-dropout 0.1 --out runs/classes",
+      ],
+      [
         "keep a run's options in a file",
         "difflux train --data moons --out runs/moons --print-config > moons.json",
       ],
     ],
+    check: (o) => {
+      if (o.labelDropout !== undefined && o.labels === undefined)
+        throw new UsageError("--label-dropout needs --labels (the dropout drops labels)");
+    },
     run: runTrain,
   });
 }

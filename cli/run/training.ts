@@ -41,6 +41,10 @@ export interface TrainSettings {
   readonly activation: "silu" | "gelu" | "relu" | "tanh";
   readonly checkpointEvery: number;
   readonly seed: number;
+  /** `--labels`: train a class-conditional network on these labels (see cli/data.ts). */
+  readonly labels?: string;
+  /** `--label-dropout`: probability of training a row as unlabelled (for classifier-free guidance). */
+  readonly labelDropout?: number;
 }
 
 /** What a run produced. */
@@ -87,6 +91,9 @@ interface RunRecord {
   readonly coupling: Choice;
   readonly batch: number;
   readonly seed: number;
+  /** The label source and dropout of a class-conditional run (absent in unconditional runs). */
+  readonly labels?: string;
+  readonly labelDropout?: number;
 }
 
 /** The registry of each component field of a run record. */
@@ -127,6 +134,8 @@ function sameRecord(a: RunRecord, b: RunRecord): string | null {
     "coupling",
     "batch",
     "seed",
+    "labels",
+    "labelDropout",
   ] as const) {
     const [was, now] = [canonical(key, a[key]), canonical(key, b[key])];
     if (JSON.stringify(was) !== JSON.stringify(now)) {
@@ -193,7 +202,13 @@ function lossCsv(lib: Library, losses: readonly number[], firstStep: number): st
  */
 export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
   const lib = await import("difflux/node");
-  const data = await loadData(s.data, { split: "train", n: s.n, seed: s.seed });
+  const data = await loadData(s.data, {
+    split: "train",
+    n: s.n,
+    seed: s.seed,
+    ...(s.labels === undefined ? {} : { labels: s.labels }),
+  });
+  const conditional = data.labels !== null;
   const path = registry.paths.build(s.path, undefined);
   const { weighting: lossWeighting, adaptive } = withContext("--weighting", () =>
     objective(lib, s.weighting),
@@ -201,7 +216,13 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
   const density = withContext("--time-density", () => registry.timeDensities.build(s.timeDensity, undefined));
   const pairing = withContext("--coupling", () => registry.couplings.build(s.coupling, undefined));
   const model = withContext("--width/--depth", () =>
-    lib.mlpConfig({ dim: data.dim, width: s.width, depth: s.depth, activation: s.activation }),
+    lib.mlpConfig({
+      dim: data.dim,
+      width: s.width,
+      depth: s.depth,
+      activation: s.activation,
+      ...(conditional ? { classes: data.classes } : {}),
+    }),
   );
   const optimizer = withContext("--lr", () =>
     lib.optimizerConfig({
@@ -230,6 +251,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     coupling: s.coupling,
     batch: s.batch,
     seed: s.seed,
+    ...(conditional ? { labels: s.labels, labelDropout: s.labelDropout ?? 0 } : {}),
   };
 
   // Resume when the directory holds a checkpoint.
@@ -264,7 +286,12 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
   // Without the earlier losses (loss.csv missing or incomplete), the history starts at this run.
   const firstStep = history.length === start ? 1 : start + 1;
 
-  const meta = { path: path.spec, kind: s.predict, schedule: path.schedule.spec };
+  const meta = {
+    path: path.spec,
+    kind: s.predict,
+    schedule: path.schedule.spec,
+    ...(conditional ? { labelDropout: s.labelDropout ?? 0 } : {}),
+  };
   const saver = lib.checkpointSaver(s.out, meta);
   const created = !existsSync(s.out);
   let saved = false;
@@ -281,6 +308,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     timeDensity: density,
     coupling: pairing,
     weighting: lossWeighting,
+    ...(conditional ? { labels: data.labels!, labelDropout: s.labelDropout ?? 0 } : {}),
   });
 
   const bar = startProgress("training", s.steps - start);
