@@ -84,7 +84,9 @@ async function withLabels(
       );
     }
     if (spec !== "label")
-      throw new UsageError(`--labels: the dataset ${loaded.source} has one label column, "label" — pass --labels label`);
+      throw new UsageError(
+        `--labels: the dataset ${loaded.source} has one label column, "label" — pass --labels label`,
+      );
     return { ...loaded, ...asLabels(datasetLabels, loaded.source) };
   }
   if (inputFileProblem(spec) === null) {
@@ -112,7 +114,8 @@ async function withLabels(
   const values = new Float64Array(loaded.n);
   for (let i = 0; i < loaded.n; i++) {
     values[i] = loaded.data[i * loaded.dim + column]!;
-    for (let j = 0, k = 0; j < loaded.dim; j++) if (j !== column) data[i * dim + k++] = loaded.data[i * loaded.dim + j]!;
+    for (let j = 0, k = 0; j < loaded.dim; j++)
+      if (j !== column) data[i * dim + k++] = loaded.data[i * loaded.dim + j]!;
   }
   return { ...loaded, data, dim, ...asLabels(values, `column ${JSON.stringify(spec)} of ${loaded.source}`) };
 }

@@ -3,7 +3,7 @@
  *   - no `Math.random` in src/ (randomness is an argument: a seeded generator or pre-drawn noise);
  *   - no console output from the library (src/); the CLI reports;
  *   - no formulas in cli/: the CLI is its own package and imports the library only through its
- *     public entries, `difflux`, `difflux/extend` and `difflux/node` (never src/ by path).
+ *     public entries, `difflux`, `difflux/extend`, `difflux/node` and `difflux/onnx` (never src/ by path).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -45,8 +45,8 @@ check(
 );
 check(
   "cli",
-  /(?:from|import\s*\()\s*["'](?:(?:\.\.\/)+src\/|difflux\/(?!(?:node|extend)["']))/,
-  'cli/ reaches into the library; import from "difflux", "difflux/extend" or "difflux/node"',
+  /(?:from|import\s*\()\s*["'](?:(?:\.\.\/)+src\/|difflux\/(?!(?:node|extend|onnx)["']))/,
+  'cli/ reaches into the library; import from "difflux", "difflux/extend", "difflux/node" or "difflux/onnx"',
 );
 
 if (problems.length > 0) {

@@ -21,6 +21,10 @@ export interface TrainedModel {
   readonly ema: boolean;
   /** The training data source recorded by `difflux train` (a dataset name or a file), if known. */
   readonly data: string | null;
+  /** The number of classes of a class-conditional network, else null. */
+  readonly classes: number | null;
+  /** The label dropout it was trained with (null: unconditional or not recorded). */
+  readonly labelDropout: number | null;
 }
 
 /**
@@ -63,5 +67,15 @@ export async function loadTrainedModel(dir: string, ema = true, float64 = false)
   } catch {
     data = null;
   }
-  return { model, path, dim: ckpt.model.dim, step: ckpt.state.step, kind, ema: useEma, data };
+  return {
+    model,
+    path,
+    dim: ckpt.model.dim,
+    step: ckpt.state.step,
+    kind,
+    ema: useEma,
+    data,
+    classes: ckpt.model.classes ?? null,
+    labelDropout: ckpt.meta.labelDropout ?? null,
+  };
 }

@@ -3,7 +3,15 @@
  * sampler and grid, runs the library's `sample` with per-sample seeded noise, follows the steps with
  * a progress bar and, when asked, records the trajectories of the first samples.
  */
-import { type Choice, type Model, registry } from "difflux";
+import {
+  type Choice,
+  type Conditioning,
+  type Grid,
+  type Model,
+  registry,
+  type Sampler,
+  type SamplerState,
+} from "difflux";
 import { withContext, withContextAsync } from "../errors.js";
 import { startProgress } from "../progress.js";
 
@@ -23,6 +31,10 @@ export interface DrawOptions extends SamplerSettings {
   readonly trajectories?: number;
   /** Progress label (default "sampling"); false: no progress report. */
   readonly label?: string | false;
+  /** Per-row conditioning (class labels) passed to every model call. */
+  readonly condition?: Conditioning;
+  /** A sampler and grid built elsewhere (a diffusers scheduler config), used instead of the choices. */
+  readonly built?: { readonly sampler: Sampler<SamplerState>; readonly grid: Grid };
 }
 
 /** What `drawSamples` returns. */
@@ -43,10 +55,11 @@ export interface DrawOutcome {
  */
 export async function drawSamples(model: Model, o: DrawOptions): Promise<DrawOutcome> {
   const lib = await import("difflux/node");
-  const sampler = withContext("--sampler", () => registry.samplers.build(o.sampler, undefined));
-  const grid = withContext("--grid", () =>
-    registry.grids.build(o.grid, { path: model.path, steps: o.steps }),
-  );
+  const sampler =
+    o.built?.sampler ?? withContext("--sampler", () => registry.samplers.build(o.sampler, undefined));
+  const grid =
+    o.built?.grid ??
+    withContext("--grid", () => registry.grids.build(o.grid, { path: model.path, steps: o.steps }));
   const m = Math.min(o.trajectories ?? 0, o.n);
   // sample() reports the initial state first, so the trajectories start at it.
   const states: Float64Array[] | null = m > 0 ? [] : null;
@@ -61,6 +74,7 @@ export async function drawSamples(model: Model, o: DrawOptions): Promise<DrawOut
         batch: o.n,
         dim: o.dim,
         seed: o.seed,
+        ...(o.condition === undefined ? {} : { condition: o.condition }),
         onStep: (state) => {
           if (states !== null) states.push(state.x.slice(0, m * o.dim));
           bar.update(state.index);

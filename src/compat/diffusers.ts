@@ -26,7 +26,7 @@
  */
 import { type FloatArray, type Shape, checkFloatArray } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
-import type { Model } from "../model/model.js";
+import type { Conditioning, Model } from "../model/model.js";
 import { predict } from "../model/model.js";
 import { type AffinePath, affinePath, affineSlice } from "../path/affine.js";
 import type { PathSlice } from "../path/path.js";
@@ -145,6 +145,20 @@ export interface DiffusersSetup {
   initialState(noise: FloatArray): Float64Array;
   /** A native Model from a diffusers-style network (model input = x, timestep per grid node). */
   model(net: DiffusersNet): Model;
+  /**
+   * The kind the network itself outputs for `prediction_type` (epsilon → noise, v_prediction → v,
+   * sample → data; flow_prediction → velocity, which `wrap` negates): what a `Model` passed to
+   * `wrap` must predict.
+   */
+  readonly networkKind: Exclude<Kind, "drift">;
+  /** The diffusers timestep the network sees at canonical time t (exact at the grid's nodes). */
+  timestep(t: number): number;
+  /**
+   * A native Model that predicts `networkKind` on `path` (e.g. an ONNX model fed `timestep(t)`) as
+   * this scheduler's model: flow_prediction negated, clip_sample applied; conditioning is passed
+   * through untouched. `model(net)` is `wrap` of the network called at `timestep(t)`.
+   */
+  wrap(model: Model): Model;
 }
 
 const KNOWN = new Set([
@@ -964,6 +978,31 @@ export function fromDiffusers(
       ? (1 - t) * (config.num_train_timesteps ?? 1000)
       : (path.schedule as DiscreteSchedule).trainSteps.stepOf(t);
   };
+  const wrap = (inner: Model): Model => {
+    if (
+      inner === null ||
+      typeof inner !== "object" ||
+      inner.kind !== rawKind ||
+      typeof inner.predict !== "function"
+    ) {
+      throw new TypeError(
+        `${FN}.wrap: the model must predict ${rawKind} (prediction_type ${JSON.stringify(config.prediction_type ?? "epsilon")}), got ${inner?.kind}`,
+      );
+    }
+    return {
+      kind: clip === undefined ? rawKind : "data",
+      path,
+      async predict(xt: Float64Array, t: number, shape: Shape, cond?: Conditioning): Promise<Float64Array> {
+        const raw = await predict(inner, xt, t, shape, cond);
+        // flow_prediction is dσ-direction: velocity in canonical time is its negative.
+        const value = flow && rawKind === "velocity" ? raw.map((v) => -v) : raw;
+        if (clip === undefined) return value;
+        // clip_sample: clamp the predicted data to [−r, r] (diffusers then recomputes ε from it).
+        const data = path.slice(t).convert(value, rawKind, "data", xt);
+        return data.map((v) => Math.min(clip, Math.max(-clip, v)));
+      },
+    };
+  };
   return {
     scheduler,
     path,
@@ -984,24 +1023,10 @@ export function fromDiffusers(
     model(net: DiffusersNet): Model {
       if (typeof net !== "function")
         throw new TypeError(`${FN}.model: net must be a function (modelInput, timestep, shape) → output`);
-      return {
-        kind: clip === undefined ? rawKind : "data",
-        path,
-        async predict(xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
-          const raw = await predict(
-            { kind: rawKind, path, predict: (x, _t, s) => net(x, timestepAt(t), s) },
-            xt,
-            t,
-            shape,
-          );
-          // flow_prediction is dσ-direction: velocity in canonical time is its negative.
-          const value = flow && rawKind === "velocity" ? raw.map((v) => -v) : raw;
-          if (clip === undefined) return value;
-          // clip_sample: clamp the predicted data to [−r, r] (diffusers then recomputes ε from it).
-          const data = path.slice(t).convert(value, rawKind, "data", xt);
-          return data.map((v) => Math.min(clip, Math.max(-clip, v)));
-        },
-      };
+      return wrap({ kind: rawKind, path, predict: (x, t, s) => net(x, timestepAt(t), s) });
     },
+    networkKind: rawKind,
+    timestep: timestepAt,
+    wrap,
   };
 }
