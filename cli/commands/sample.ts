@@ -198,10 +198,6 @@ export function sampleCommand(): Command {
       const files = [o.out, o.plot, o.trajectories].filter((f) => f !== undefined);
       if (new Set(files).size !== files.length)
         throw new UsageError("--out, --plot and --trajectories must be different files");
-      if ((o.ckpt === undefined) === (o.onnx === undefined))
-        throw new UsageError(
-          "give the model as exactly one of --ckpt (a training run) or --onnx (an ONNX file)",
-        );
       if (o.ckpt !== undefined) {
         const stray = ONNX_ONLY.filter((k) => given.has(k));
         if (stray.length > 0)
@@ -216,11 +212,6 @@ export function sampleCommand(): Command {
             `--scheduler-config sets the sampler, grid, path, kind and time input; drop ${clash.map((k) => flagOf(k)).join(", ")}`,
           );
       }
-      const guided = [o.guidance, o.guidanceInterval, o.guidanceRescale].some((v) => v !== undefined);
-      if (guided && o.class === undefined)
-        throw new UsageError("--guidance needs --class (guidance pushes towards a class)");
-      if ((o.guidanceInterval !== undefined || o.guidanceRescale !== undefined) && o.guidance === undefined)
-        throw new UsageError("--guidance-interval and --guidance-rescale need --guidance");
       if (o.guidanceInterval !== undefined) {
         const [lo, hi] = o.guidanceInterval;
         if (o.guidanceInterval.length !== 2 || !(lo! < hi!))
@@ -233,8 +224,23 @@ export function sampleCommand(): Command {
   });
 }
 
+/**
+ * Rules between options that one option alone breaks, checked when the command runs (--print-config
+ * prints any option on its own): one model source, guidance with a class.
+ */
+function checkPartners(o: Values): void {
+  if ((o.ckpt === undefined) === (o.onnx === undefined))
+    throw new UsageError("give the model as exactly one of --ckpt (a training run) or --onnx (an ONNX file)");
+  const guided = [o.guidance, o.guidanceInterval, o.guidanceRescale].some((v) => v !== undefined);
+  if (guided && o.class === undefined)
+    throw new UsageError("--guidance needs --class (guidance pushes towards a class)");
+  if ((o.guidanceInterval !== undefined || o.guidanceRescale !== undefined) && o.guidance === undefined)
+    throw new UsageError("--guidance-interval and --guidance-rescale need --guidance");
+}
+
 /** The model to sample: a checkpoint's network or an ONNX model, with what the command needs of it. */
 async function loadModel(o: Values) {
+  checkPartners(o);
   const lib = await import("difflux/node");
   if (o.onnx !== undefined) {
     const { loadCliOnnx } = await import("../run/onnx.js");

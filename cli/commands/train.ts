@@ -159,15 +159,14 @@ export function trainCommand(): Command {
         "difflux train --data moons --out runs/moons --print-config > moons.json",
       ],
     ],
-    check: (o) => {
-      if (o.labelDropout !== undefined && o.labels === undefined)
-        throw new UsageError("--label-dropout needs --labels (the dropout drops labels)");
-    },
     run: runTrain,
   });
 }
 
 async function runTrain(o: Values): Promise<void> {
+  // Checked here, not in `check`: --print-config prints --label-dropout on its own.
+  if (o.labelDropout !== undefined && o.labels === undefined)
+    throw new UsageError("--label-dropout needs --labels (the dropout drops labels)");
   const { trainModel } = await import("../run/training.js");
   const r = await trainModel({
     ...o,
