@@ -122,7 +122,7 @@ export function labelFeatures(config: MlpConfig): number {
 }
 
 /** Number of real (unpadded) features: dim + timeEmbedding.dim + labelFeatures. */
-function realFeatures(config: MlpConfig): number {
+export function realFeatures(config: MlpConfig): number {
   return config.dim + config.timeEmbedding.dim + labelFeatures(config);
 }
 

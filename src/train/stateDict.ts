@@ -5,6 +5,8 @@
  * The PyTorch network must compute what `mlpFeatures` / `mlpForward` compute (train/mlp.ts):
  *   input row  [xₜ, sin(ω₀·c·t), …, sin(ω_{h−1}·c·t), cos(ω₀·c·t), …, cos(ω_{h−1}·c·t)],
  *              ωₖ = maxPeriod^(−k/h), h = timeEmbedding.dim/2, c = timeEmbedding.scale, t canonical time;
+ *              a class-conditional config (`classes` = C) appends one-hot(y) of C + 1 entries (the last
+ *              for "no label"), i.e. an nn.Embedding(C + 1, width) added after the first Linear;
  *   layers     Linear → φ → Linear → φ → … → Linear (depth + 1 Linear layers, nn.Linear's
  *              y = x·Wᵀ + b, weight [out, in], bias [out]).
  * Layer names (`layers` option), for layer l = 0 … depth:
@@ -13,11 +15,11 @@
  *                 activations take the odd indices)
  *   string[]      explicit module names, one per Linear (e.g. ["fc1", "fc2", "out"])
  * and `prefix` is put before each (e.g. "net." for a Sequential held as `self.net`, "model." …).
- * The first layer's weight may be [width, dim + timeEmbedding.dim] (as PyTorch stores it) or already
+ * The first layer's weight may be [width, dim + timeEmbedding.dim (+ C + 1)] (as PyTorch stores it) or already
  * padded to featureWidth columns; padding columns are set to 0.
  */
 import type { NdArray } from "../io/ndarray.js";
-import { type MlpConfig, checkMlpConfig, featureWidth, mlpParamSpecs } from "./mlp.js";
+import { type MlpConfig, checkMlpConfig, featureWidth, mlpParamSpecs, realFeatures } from "./mlp.js";
 import { type DType, type HostTensor, zerosTensor } from "./tensor.js";
 
 /** Options of `mlpParamsFromStateDict`. */
@@ -60,7 +62,7 @@ export function mlpParamsFromStateDict(
     throw new TypeError(`${fn}: options.layers must be "layers", "sequential" or an array of module names`);
   }
   const dtype = options.dtype ?? "float32";
-  const real = config.dim + config.timeEmbedding.dim;
+  const real = realFeatures(config);
   const padded = featureWidth(config);
   return mlpParamSpecs(config).map(({ shape }, i) => {
     const l = Math.floor(i / 2);

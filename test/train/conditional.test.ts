@@ -32,6 +32,7 @@ import {
 } from "../../src/train/checkpoint.js";
 import { initTrainState } from "../../src/train/state.js";
 import { featureWidth, initMlpParams, mlpConfig, mlpFeatures } from "../../src/train/mlp.js";
+import { mlpParamsFromStateDict } from "../../src/train/stateDict.js";
 import { networkModel } from "../../src/train/network.js";
 import { optimizerConfig } from "../../src/train/optim.js";
 import { train } from "../../src/train/trainer.js";
@@ -385,5 +386,26 @@ describe("conditional checkpoints", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a class-conditional state_dict", () => {
+  it("loads with the label columns (PyTorch's unpadded [width, dim + time + C + 1] first weight)", () => {
+    const config = mlpConfig({ dim: 3, width: 8, depth: 1, classes: 4, timeEmbedding: { dim: 6 } });
+    const params = initMlpParams(config, new Rng(2));
+    const real = 3 + 6 + 5;
+    const padded = featureWidth(config);
+    assert.equal(padded, 16, "14 real features padded to 16");
+    const first = new Float32Array(8 * real);
+    for (let r = 0; r < 8; r++)
+      for (let c = 0; c < real; c++) first[r * real + c] = params[0]!.data[r * padded + c]!;
+    const tensors = {
+      "layers.0.weight": { shape: [8, real], data: first },
+      "layers.0.bias": params[1]!,
+      "layers.1.weight": params[2]!,
+      "layers.1.bias": params[3]!,
+    };
+    const loaded = mlpParamsFromStateDict(tensors, config);
+    loaded.forEach((t, i) => assert.deepEqual(t.data, params[i]!.data, `tensor ${i} round-trips`));
   });
 });
