@@ -353,15 +353,16 @@ describe("conditional checkpoints", () => {
       const plain = mlpConfig({ dim: 2, width: 8, depth: 1 });
       const plainDir = join(root, "plain");
       const { labelDropout: _, ...oldMeta } = meta;
-      saveCheckpoint(plainDir, {
-        meta: oldMeta,
+      const plainRun = (m: CheckpointMeta) => ({
+        meta: m,
         model: plain,
         optimizer,
-        dtype: "float32",
+        dtype: "float32" as const,
         adaptive: null,
         state: initTrainState(plain, optimizer, new Rng(1)),
         rng: new Rng(0).getState(),
       });
+      saveCheckpoint(plainDir, plainRun(oldMeta));
       const json = JSON.parse(readFileSync(join(plainDir, "config.json"), "utf8"));
       assert.ok(
         !("labelDropout" in json) && !("classes" in json.model),
@@ -371,16 +372,7 @@ describe("conditional checkpoints", () => {
       assert.equal(old.model.classes, undefined, "older checkpoints are unconditional");
       assert.equal(old.meta.labelDropout ?? null, null, "and have no label dropout");
       assert.throws(
-        () =>
-          saveCheckpoint(join(root, "bad"), {
-            meta,
-            model: plain,
-            optimizer,
-            dtype: "float32",
-            adaptive: null,
-            state: initTrainState(plain, optimizer, new Rng(1)),
-            rng: new Rng(0).getState(),
-          }),
+        () => saveCheckpoint(join(root, "bad"), plainRun(meta)),
         /labelDropout is set but the model is unconditional/,
       );
     } finally {
