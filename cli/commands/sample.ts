@@ -157,7 +157,7 @@ export function sampleCommand(): Command {
     name: "sample",
     summary: "draw samples from a trained model with any sampler, grid and path",
     description:
-      "Draw samples from a trained model. Any sampler runs on any grid; --path samples on another path than the training one (the prediction is retimed exactly, matching log-SNR). Sample i depends only on --seed and i. Writes .npy or .csv (n × dim, in the model's data space).",
+      "Draw samples from a trained model: a checkpoint of difflux train (--ckpt), or an ONNX model (--onnx, run by onnxruntime-node; say what it predicts, its time input and path, or give its diffusers scheduler config). Any sampler runs on any grid; --path samples a checkpoint on another path than the training one (the prediction is retimed exactly, matching log-SNR). A class-conditional model samples --class K, with classifier-free guidance --guidance S. Sample i depends only on --seed and i. Writes .npy or .csv (n × dim, in the model's data space), or a .png image grid for image-shaped samples.",
     options: SAMPLE_OPTIONS,
     notes: [
       ["Samplers (NAME or NAME:param=value)", `${registry.samplers.help()}\n${SAMPLER_NAMES_NOTE}`],

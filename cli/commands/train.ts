@@ -121,7 +121,7 @@ export function trainCommand(): Command {
     name: "train",
     summary: "train a model on a dataset or data file, checkpointing into a directory (resumable)",
     description:
-      "Train the time-conditioned MLP to predict one kind on a probability path, with a chosen loss weighting, time density and data–noise coupling. Checkpoints, the loss history (loss.csv, loss.png) and the run record (train.json) go to --out; if --out already holds a checkpoint, training resumes from it (pass a larger --steps to continue).",
+      "Train the time-conditioned MLP to predict one kind on a probability path, with a chosen loss weighting, time density and data–noise coupling; with --labels it is class-conditional (and --label-dropout trains the unconditional branch guidance needs). Checkpoints, the loss history (loss.csv, loss.png) and the run record (train.json) go to --out; if --out already holds a checkpoint, training resumes from it (pass a larger --steps to continue).",
     options: TRAIN_OPTIONS,
     notes: [
       ["Weightings (NAME or NAME:param=value)", registry.weightings.help()],
