@@ -398,6 +398,7 @@ describe("a class-conditional state_dict", () => {
       "layers.1.bias": params[3]!,
     };
     const loaded = mlpParamsFromStateDict(tensors, config);
-    loaded.forEach((t, i) => assert.deepEqual(t.data, params[i]!.data, `tensor ${i} round-trips`));
+    for (const [i, t] of loaded.entries())
+      assert.deepEqual(t.data, params[i]!.data, `tensor ${i} round-trips`);
   });
 });
