@@ -21,7 +21,13 @@
  */
 import type { FloatArray, Shape } from "../array.js";
 import { type Mat, matVec, trace } from "../math/matrix.js";
-import { type Model, predict } from "../model/model.js";
+import {
+  type Conditioning,
+  checkConditioning,
+  conditioningRows,
+  type Model,
+  predict,
+} from "../model/model.js";
 import { perSampleNormals } from "../random/rng.js";
 
 /** Optional exact Jacobian information a model may expose in addition to `predict`. */
@@ -30,9 +36,20 @@ export interface JacobianCapabilities {
    * J·v per row for tangents v (batch × dim), J = ∂prediction/∂xₜ, computed exactly (forward mode).
    * Returns batch × dim numbers.
    */
-  jvp?(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array): FloatArray | Promise<FloatArray>;
+  jvp?(
+    xt: Float64Array,
+    t: number,
+    shape: Shape,
+    tangent: Float64Array,
+    cond?: Conditioning,
+  ): FloatArray | Promise<FloatArray>;
   /** tr ∂prediction/∂xₜ per row (batch numbers), in closed form. */
-  divergence?(xt: Float64Array, t: number, shape: Shape): FloatArray | Promise<FloatArray>;
+  divergence?(
+    xt: Float64Array,
+    t: number,
+    shape: Shape,
+    cond?: Conditioning,
+  ): FloatArray | Promise<FloatArray>;
 }
 
 /** A model with optional exact Jacobian information. */
@@ -113,8 +130,46 @@ export interface TraceEstimator {
 /** Default number of rows per stacked model call. */
 export const DEFAULT_MAX_ROWS = 8192;
 
+/** The conditioning of the batch rows `rows` (in that order). */
+function gatherConditioning(
+  cond: Conditioning | undefined,
+  batch: number,
+  rows: Int32Array,
+): Conditioning | undefined {
+  if (cond === undefined) return undefined;
+  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
+  if (cond.labels !== undefined) out.labels = Int32Array.from(rows, (r) => cond.labels![r]!);
+  if (cond.embedding !== undefined) {
+    const w = cond.embedding.length / batch;
+    const e = new (cond.embedding.constructor as Float64ArrayConstructor)(rows.length * w);
+    for (let i = 0; i < rows.length; i++)
+      e.set(cond.embedding.subarray(rows[i]! * w, (rows[i]! + 1) * w), i * w);
+    out.embedding = e;
+  }
+  return out;
+}
+
+/** The conditioning of n rows repeated `times` times (the stacked blocks of one call). */
+function tileConditioning(cond: Conditioning | undefined, times: number): Conditioning | undefined {
+  if (cond === undefined || times === 1) return cond;
+  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
+  if (cond.labels !== undefined) {
+    const l = new Int32Array(cond.labels.length * times);
+    for (let b = 0; b < times; b++) l.set(cond.labels, b * cond.labels.length);
+    out.labels = l;
+  }
+  if (cond.embedding !== undefined) {
+    const n = cond.embedding.length;
+    const e = new (cond.embedding.constructor as Float64ArrayConstructor)(n * times);
+    for (let b = 0; b < times; b++) e.set(cond.embedding, b * n);
+    out.embedding = e;
+  }
+  return out;
+}
+
 /**
- * The trace estimator of `options` for `model` on batches of `shape` (see the file header).
+ * The trace estimator of `options` for `model` on batches of `shape` (see the file header), with
+ * `condition` the conditioning of the batch's rows (passed to every model call, row by row).
  * Throws a RangeError naming `fn` and the argument on bad options or a missing capability.
  */
 export function traceEstimator(
@@ -123,8 +178,10 @@ export function traceEstimator(
   shape: Shape,
   maxRows: number = DEFAULT_MAX_ROWS,
   fn = "traceEstimator",
+  condition?: Conditioning,
 ): TraceEstimator {
   const { batch, dim: d } = shape;
+  checkConditioning(`${fn}: options.condition`, condition, batch);
   if (
     options === null ||
     typeof options !== "object" ||
@@ -160,11 +217,16 @@ export function traceEstimator(
   checkFiniteDifference(fn, options.finiteDifference);
   // The precision of the model's predictions (found once, from a 1-row call, when a choice needs it).
   let precision: "float32" | "float64" | undefined;
-  const precisionOf = async (x: Float64Array, t: number): Promise<"float32" | "float64"> => {
+  const precisionOf = async (
+    x: Float64Array,
+    t: number,
+    c: Conditioning | undefined,
+  ): Promise<"float32" | "float64"> => {
     if (precision === undefined) {
       calls++;
       rows++;
-      const out = await model.predict(x.slice(0, d), t, { batch: 1, dim: d });
+      const n = x.length / d;
+      const out = await model.predict(x.slice(0, d), t, { batch: 1, dim: d }, conditioningRows(c, n, 0, 1));
       precision = out instanceof Float32Array ? "float32" : "float64";
     }
     return precision;
@@ -174,32 +236,51 @@ export function traceEstimator(
   let calls = 0;
   let rows = 0;
 
-  const callPredict = async (x: Float64Array, t: number, r: number): Promise<Float64Array> => {
+  const callPredict = async (
+    x: Float64Array,
+    t: number,
+    r: number,
+    c: Conditioning | undefined,
+  ): Promise<Float64Array> => {
     calls++;
     rows += r;
-    return predict(model, x, t, { batch: r, dim: d });
+    return predict(model, x, t, { batch: r, dim: d }, c);
   };
-  /** Rows [0, r) in calls of at most `maxRows` rows, concatenated. */
+  /** Rows [0, r) in calls of at most `maxRows` rows, concatenated; `c` is the conditioning of the r rows. */
   const chunked = async (
     r: number,
+    c: Conditioning | undefined,
     what: string,
-    call: (rows: (a: Float64Array) => Float64Array, shape: Shape) => FloatArray | Promise<FloatArray>,
+    call: (
+      rows: (a: Float64Array) => Float64Array,
+      shape: Shape,
+      cond: Conditioning | undefined,
+    ) => FloatArray | Promise<FloatArray>,
   ): Promise<Float64Array> => {
     const out = new Float64Array(r * d);
     for (let start = 0; start < r; start += maxRows) {
       const m = Math.min(maxRows, r - start);
       calls++;
       rows += m;
-      const part = await call((a) => a.slice(start * d, (start + m) * d), { batch: m, dim: d });
+      const part = await call(
+        (a) => a.slice(start * d, (start + m) * d),
+        { batch: m, dim: d },
+        conditioningRows(c, r, start, m),
+      );
       checkRows(fn, what, part, m * d);
       out.set(part, start * d);
     }
     return out;
   };
-  const stackedPredict = (x: Float64Array, t: number, r: number): Promise<Float64Array> =>
-    chunked(r, "prediction", (part, shape) => predict(model, part(x), t, shape));
-  const stackedJvp = (x: Float64Array, t: number, tangents: Float64Array, r: number): Promise<Float64Array> =>
-    chunked(r, "jvp", (part, shape) => model.jvp!(part(x), t, shape, part(tangents)));
+  const stackedPredict = (x: Float64Array, t: number, r: number, c: Conditioning | undefined) =>
+    chunked(r, c, "prediction", (part, shape, cond) => predict(model, part(x), t, shape, cond));
+  const stackedJvp = (
+    x: Float64Array,
+    t: number,
+    tangents: Float64Array,
+    r: number,
+    c: Conditioning | undefined,
+  ) => chunked(r, c, "jvp", (part, shape, cond) => model.jvp!(part(x), t, shape, part(tangents), cond));
 
   /** J·Vⱼ for m tangent blocks V (m·n rows), plus the prediction. `basis` marks V = eⱼ blocks. */
   const directional = async (
@@ -209,21 +290,22 @@ export function traceEstimator(
     m: number,
     basis: boolean,
     n: number,
+    c: Conditioning | undefined,
   ): Promise<{ pred: Float64Array; jv: Float64Array }> => {
     const useJvp =
       method === "jvp" ||
-      (method === "auto" && typeof model.jvp === "function" && (await precisionOf(x, t)) === "float64");
+      (method === "auto" && typeof model.jvp === "function" && (await precisionOf(x, t, c)) === "float64");
     if (useJvp) {
-      const pred = await callPredict(x, t, n);
+      const pred = await callPredict(x, t, n, c);
       const repeated = new Float64Array(m * n * d);
       for (let b = 0; b < m; b++) repeated.set(x, b * n * d);
-      return { pred, jv: await stackedJvp(repeated, t, tangents, m * n) };
+      return { pred, jv: await stackedJvp(repeated, t, tangents, m * n, tileConditioning(c, m)) };
     }
     const given = options.finiteDifference;
     const fd =
       given?.scheme !== undefined && given.step !== undefined
         ? { scheme: given.scheme, step: given.step }
-        : finiteDifferenceSettings(given, await precisionOf(x, t));
+        : finiteDifferenceSettings(given, await precisionOf(x, t, c));
     const sides = fd.scheme === "central" ? 2 : 1;
     const input = new Float64Array((1 + sides * m) * n * d);
     input.set(x);
@@ -251,7 +333,7 @@ export function traceEstimator(
         }
       }
     }
-    const out = await stackedPredict(input, t, (1 + sides * m) * n);
+    const out = await stackedPredict(input, t, (1 + sides * m) * n, tileConditioning(c, 1 + sides * m));
     const pred = out.slice(0, n * d);
     const jv = new Float64Array(m * n * d);
     for (let b = 0; b < m; b++) {
@@ -277,9 +359,10 @@ export function traceEstimator(
     if (x.length !== n * d) {
       throw new RangeError(`${fn}: x has length ${x.length}, expected ${n} rows of ${d} coordinates`);
     }
+    const c = rows === undefined ? condition : gatherConditioning(condition, batch, rows);
     if (probes !== null) {
       const own = rows === undefined ? probes : probesOf(probes, batch, d, rows);
-      const { pred, jv } = await directional(x, t, own, count, false, n);
+      const { pred, jv } = await directional(x, t, own, count, false, n, c);
       const traces = new Float64Array(n * count);
       const wy = new Float64Array(d);
       for (let k = 0; k < count; k++) {
@@ -300,9 +383,9 @@ export function traceEstimator(
           `${fn}: the closed-form divergence gives tr J only, but the conversion to velocity is matrix-valued at t = ${t}; use jacobian "jvp" or "finiteDifference"`,
         );
       }
-      const pred = await callPredict(x, t, n);
+      const pred = await callPredict(x, t, n, c);
       calls++;
-      const div = await model.divergence!(x, t, { batch: n, dim: d });
+      const div = await model.divergence!(x, t, { batch: n, dim: d }, c);
       checkRows(fn, "divergence", div, n);
       const trQ = trace(offset, d);
       return { pred, traces: Float64Array.from(div, (v) => weight.value * v + trQ) };
@@ -310,7 +393,7 @@ export function traceEstimator(
     // Exact trace from d basis directions: tr(W·J) = Σⱼ (W·J eⱼ)ⱼ.
     const basis = new Float64Array(d * n * d);
     for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) basis[(j * n + i) * d + j] = 1;
-    const { pred, jv } = await directional(x, t, basis, d, true, n);
+    const { pred, jv } = await directional(x, t, basis, d, true, n, c);
     const traces = new Float64Array(n).fill(trace(offset, d));
     const wy = new Float64Array(d);
     for (let j = 0; j < d; j++) {

@@ -55,6 +55,7 @@
 import { type FloatArray, checkFinite, checkFloatArray } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { logAbsDet } from "../math/dense.js";
+import type { Conditioning } from "../model/model.js";
 import {
   DEFAULT_TOLERANCE,
   type StepInfo as IntegratorStepInfo,
@@ -91,6 +92,11 @@ export interface LogLikelihoodOptions {
   readonly prior?: Pick<Prior, "logProb">;
   /** Most rows per stacked model call (default 8192). */
   readonly maxRows?: number;
+  /**
+   * The conditioning of each data row (class labels or embeddings, `Model.predict`'s `cond`): the
+   * result is then log p(x | c). Absent: the model's unconditional call.
+   */
+  readonly condition?: Conditioning;
   /** Called after every accepted ODE step with the share of the integration done (for progress lines). */
   readonly onProgress?: (progress: LikelihoodProgress) => void;
 }
@@ -245,6 +251,7 @@ export async function logLikelihood(
     { batch: n, dim },
     options.maxRows ?? DEFAULT_MAX_ROWS,
     fn,
+    options.condition,
   );
   const m = estimator.count;
   const nd = n * dim;

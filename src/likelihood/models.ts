@@ -7,7 +7,7 @@
 import type { Shape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
 import { type Mat, matVec, trace } from "../math/matrix.js";
-import { type Model, predict } from "../model/model.js";
+import { type Conditioning, type Model, predict } from "../model/model.js";
 import type { GaussianMixture } from "../oracle/mixture.js";
 import type { GaussianPath } from "../path/path.js";
 import type { JacobianModel } from "./divergence.js";
@@ -57,15 +57,21 @@ export function modelAsKind(
   };
   const base = {
     path,
-    async predict(xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
-      const value = await predict(model, xt, t, shape);
+    async predict(xt: Float64Array, t: number, shape: Shape, cond?: Conditioning): Promise<Float64Array> {
+      const value = await predict(model, xt, t, shape, cond);
       const g2 = g2At(t);
       return path.slice(t).convert(value, model.kind, kind, xt, g2 === undefined ? {} : { g2 });
     },
     ...(typeof model.jvp === "function"
       ? {
-          async jvp(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array): Promise<Float64Array> {
-            const jv = await model.jvp!(xt, t, shape, tangent);
+          async jvp(
+            xt: Float64Array,
+            t: number,
+            shape: Shape,
+            tangent: Float64Array,
+            cond?: Conditioning,
+          ): Promise<Float64Array> {
+            const jv = await model.jvp!(xt, t, shape, tangent, cond);
             const { P, Q } = mapAt(t);
             const out = new Float64Array(jv.length);
             applyRows(P, Float64Array.from(jv), shape.dim, out, false);
@@ -76,14 +82,19 @@ export function modelAsKind(
       : {}),
     ...(typeof model.divergence === "function" && scalarConversion
       ? {
-          async divergence(xt: Float64Array, t: number, shape: Shape): Promise<Float64Array> {
+          async divergence(
+            xt: Float64Array,
+            t: number,
+            shape: Shape,
+            cond?: Conditioning,
+          ): Promise<Float64Array> {
             const { P, Q } = mapAt(t);
             if (P.kind !== "scalar") {
               throw new RangeError(
                 `${fn}(${model.kind} → ${kind}).divergence: the conversion at t = ${t} is matrix-valued, so tr J alone does not give the new divergence — use jvp or finite differences`,
               );
             }
-            const div = await model.divergence!(xt, t, shape);
+            const div = await model.divergence!(xt, t, shape, cond);
             const trQ = trace(Q, shape.dim);
             return Float64Array.from(div, (v) => P.value * v + trQ);
           },
