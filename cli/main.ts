@@ -1,7 +1,7 @@
 /**
  * The `difflux` command line: parses arguments (commander), validates option values (zod), calls
  * the public API and reports. Every failure goes through one handler: one line on stderr naming
- * the problem and the fix, exit code 2, no stack trace (errors.ts).
+ * the problem and the fix, exit code 2 (3 for a run that failed on its numbers), no stack trace (errors.ts).
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
@@ -58,7 +58,7 @@ export function buildProgram(): Command {
     .addCommand(convertCommand());
   program.addHelpText(
     "after",
-    "\nEvery command has --help with examples, --json for machine-readable output (results, files written,\nerrors), --config FILE to read its options from JSON and --print-config to write them. Errors are one\nline on stderr with exit code 2 (set DIFFLUX_DEBUG=1 to also print the stack trace). Long work reports\nprogress on stderr: a bar on a terminal, else a line every 10 s (DIFFLUX_PROGRESS_SECONDS).\n",
+    "\nEvery command has --help with examples, --json for machine-readable output (results, files written,\nerrors), --config FILE to read its options from JSON and --print-config to write them. Errors are one\nline on stderr with exit code 2 for bad input, 3 for a run that failed on its numbers (training\ndiverged, samples not finite; the last finite checkpoint is kept); DIFFLUX_DEBUG=1 adds the stack\ntrace. Long work reports progress on stderr: a bar on a terminal, else a line every 10 s (DIFFLUX_PROGRESS_SECONDS).\n",
   );
   configure(program);
   return program;

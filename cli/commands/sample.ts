@@ -9,7 +9,7 @@
 import type { Command } from "commander";
 import { KINDS, registry } from "difflux";
 import { type CommandValues, defineCommand } from "../command.js";
-import { UsageError } from "../errors.js";
+import { RunFailedError, UsageError } from "../errors.js";
 import {
   choiceOption,
   componentOption,
@@ -266,6 +266,7 @@ async function loadModel(o: Values) {
       source: { onnx: o.onnx },
       scheduler: m.scheduler,
       pathName: m.scheduler === null ? registry.paths.format(o.path!.choice) : `the ${m.scheduler.name} path`,
+      toData: (x: Float64Array) => x,
       dispose: () => {},
     };
   }
@@ -296,6 +297,7 @@ async function loadModel(o: Values) {
     source: { ckpt: o.ckpt, step: trained.step, ema: trained.ema },
     scheduler: null,
     pathName: o.path === undefined ? "the training path" : registry.paths.format(o.path.choice),
+    toData: trained.toData,
     dispose: () => trained.model.dispose(),
   };
 }
@@ -328,8 +330,16 @@ async function runSample(o: Values): Promise<void> {
     trajectories: o.trajectories === undefined ? 0 : 100,
     ...(o.class === undefined ? {} : { condition: { labels: new Int32Array(o.n).fill(o.class) } }),
     ...(loaded.scheduler === null ? {} : { built: loaded.scheduler }),
+    // The network generates standardised rows when it was trained on them: back to data units.
+    toData: loaded.toData,
   });
   loaded.dispose();
+  const bad = r.x.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new RunFailedError(
+      `sampling: sample ${Math.floor(bad / loaded.dim)} (and maybe others) is not finite (${r.x[bad]}), so nothing was written — the model is broken or the sampler unstable on it; try another --sampler or more --steps, or retrain`,
+    );
+  }
   const conditioned =
     o.class === undefined
       ? ""

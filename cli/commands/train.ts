@@ -9,7 +9,14 @@ import { KINDS, registry } from "difflux";
 import { ACTIVATIONS } from "difflux/node";
 import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
-import { choiceOption, componentOption, numberOption, outputDirOption, textOption } from "../options.js";
+import {
+  choiceOption,
+  componentOption,
+  flagOption,
+  numberOption,
+  outputDirOption,
+  textOption,
+} from "../options.js";
 import { UsageError } from "../errors.js";
 import { formatNumber, printJson, say } from "../output.js";
 
@@ -81,6 +88,10 @@ export const TRAIN_OPTIONS = {
     help: `activation of the MLP: ${ACTIVATIONS.join(", ")}`,
     default: "silu",
   }),
+  normalize: flagOption(
+    "train on the data as given instead of standardised per coordinate (image data such as digits keeps its [−1, 1] scale either way)",
+    true,
+  ),
   n: numberOption({
     help: "training points drawn from a toy dataset (files and digits: the first n)",
     integer: true,

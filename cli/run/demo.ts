@@ -128,7 +128,6 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       seed: c.seed,
     });
     const model = await loadTrainedModel(modelDir, true);
-    const model64 = await loadTrainedModel(modelDir, true, true);
 
     // 2. Sample with each sampler at each NFE budget; measure against held-out data.
     const heldout = await loadData(c.data, { split: "heldout", n: c.heldout, seed: c.seed });
@@ -170,6 +169,7 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
           seed: c.seed,
           trajectories: last ? c.trajectories : 0,
           label: `${name} ${target}`,
+          toData: model.toData,
         });
         runs.push({
           sampler: registry.samplers.format(choice),
@@ -184,9 +184,11 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
     }
 
     // 3. Held-out log-likelihood.
-    const lik = await evaluateLikelihood(model64.model, heldout.data.subarray(0, 2 * c.likelihoodPoints), 2, {
+    const lik = await evaluateLikelihood(model.model, heldout.data.subarray(0, 2 * c.likelihoodPoints), 2, {
       divergence: { kind: "exact" },
       seed: c.seed,
+      toModel: model.toModel,
+      logDet: model.logDet,
     });
 
     // 4. Figures.

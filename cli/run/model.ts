@@ -1,10 +1,12 @@
 /**
  * A trained network from a checkpoint directory, as a library `Model` on the path it was trained on
- * (rebuilt from the checkpoint's schedule spec), with the run record `train` wrote beside it.
+ * (the library's `checkpointModel`: its path, parameterization and data standardisation), with the
+ * run record `train` wrote beside it.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AffinePath, Model } from "difflux";
+import type { Standardization } from "difflux/node";
 import { UsageError, withContext } from "../errors.js";
 
 /** File names inside a run directory besides the checkpoint (written by `difflux train`). */
@@ -25,12 +27,21 @@ export interface TrainedModel {
   readonly classes: number | null;
   /** The label dropout it was trained with (null: unconditional or not recorded). */
   readonly labelDropout: number | null;
+  /** The data standardisation the network was trained in (null: none). */
+  readonly standardization: Standardization | null;
+  /** Rows the model generates → data units (`unstandardize`; the rows themselves without one). */
+  toData(x: Float64Array): Float64Array;
+  /** Data rows → the model's units (`standardize`; the rows themselves without one). */
+  toModel(x: Float64Array): Float64Array;
+  /** log|det ∂z/∂x| of the standardisation (0 without one): log p_x(x) = log p_z(z) + logDet per row. */
+  readonly logDet: number;
 }
 
 /**
- * Loads the checkpoint in `dir` (`--ckpt`). Uses the EMA weights when the run kept them and `ema`
- * is true. With `float64`, the (float32) weights are widened so the network is evaluated in float64
- * — what finite-difference divergences in the likelihood need. Errors name the option, the problem
+ * Loads the checkpoint in `dir` (`--ckpt`) through the library's `checkpointModel`: the network on
+ * its path with its parameterization, and the data standardisation its results map back through.
+ * Uses the EMA weights when the run kept them and `ema` is true. With `float64`, the (float32)
+ * weights are widened so the network is evaluated in float64. Errors name the option, the problem
  * and the fix.
  */
 export async function loadTrainedModel(dir: string, ema = true, float64 = false): Promise<TrainedModel> {
@@ -43,23 +54,17 @@ export async function loadTrainedModel(dir: string, ema = true, float64 = false)
     );
   }
   const ckpt = withContext("--ckpt", () => lib.loadCheckpoint(dir));
-  const schedule = ckpt.meta.schedule;
-  if (schedule === null) {
+  if (ckpt.meta.schedule === null) {
     throw new UsageError(
       `--ckpt: ${dir} was trained on a bridge path, which the command line cannot rebuild — load it with the library`,
     );
   }
-  const path = lib.affinePath(withContext("--ckpt", () => lib.scheduleFromSpec(schedule)));
-  const useEma = ema && ckpt.state.ema !== null;
-  const stored = useEma ? ckpt.state.ema! : ckpt.state.params;
-  const params = float64 ? stored.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) })) : stored;
-  const kind = ckpt.meta.kind;
-  if (kind === "drift") {
+  if (ckpt.meta.kind === "drift") {
     throw new UsageError(
       `--ckpt: ${dir} holds a drift model, which needs its g²(t) — load it with the library`,
     );
   }
-  const model = lib.networkModel(params, ckpt.model, path, kind);
+  const loaded = withContext("--ckpt", () => lib.checkpointModel(ckpt, { ema, float64 }));
   let data: string | null = null;
   try {
     const record = JSON.parse(readFileSync(join(dir, RUN_FILES.record), "utf8")) as { data?: unknown };
@@ -67,15 +72,20 @@ export async function loadTrainedModel(dir: string, ema = true, float64 = false)
   } catch {
     data = null;
   }
+  const { standardization } = loaded;
   return {
-    model,
-    path,
+    model: loaded.model,
+    path: loaded.path as AffinePath,
     dim: ckpt.model.dim,
     step: ckpt.state.step,
-    kind,
-    ema: useEma,
+    kind: ckpt.meta.kind,
+    ema: loaded.ema,
     data,
     classes: ckpt.model.classes ?? null,
     labelDropout: ckpt.meta.labelDropout ?? null,
+    standardization,
+    toData: (x) => (standardization === null ? x : lib.unstandardize(x, standardization)),
+    toModel: (x) => (standardization === null ? x : lib.standardize(x, standardization)),
+    logDet: standardization === null ? 0 : lib.standardizationLogDet(standardization),
   };
 }

@@ -35,11 +35,16 @@ export interface DrawOptions extends SamplerSettings {
   readonly condition?: Conditioning;
   /** A sampler and grid built elsewhere (a diffusers scheduler config), used instead of the choices. */
   readonly built?: { readonly sampler: Sampler<SamplerState>; readonly grid: Grid };
+  /**
+   * Model rows → data units, applied to the samples and the recorded states (a checkpoint's
+   * `unstandardize`; default: none).
+   */
+  readonly toData?: (x: Float64Array) => Float64Array;
 }
 
 /** What `drawSamples` returns. */
 export interface DrawOutcome {
-  /** n × dim samples. */
+  /** n × dim samples (in data units when `toData` is given). */
   readonly x: Float64Array;
   readonly nfe: number;
   readonly seconds: number;
@@ -81,11 +86,12 @@ export async function drawSamples(model: Model, o: DrawOptions): Promise<DrawOut
         },
       }),
     );
+    const toData = o.toData ?? ((x: Float64Array) => x);
     return {
-      x: r.x,
+      x: toData(r.x),
       nfe: r.nfe,
       seconds: (Date.now() - began) / 1000,
-      states,
+      states: states === null ? null : states.map(toData),
       stochastic: sampler.stochastic,
     };
   } finally {

@@ -3,12 +3,19 @@
  * feeds the library's `train` with batches from `trainingBatch`, checkpoints into a directory with
  * the run record (train.json) and the loss history (loss.csv), and resumes from it. The weighting
  * "adaptive" is learned by the trainer (`train`'s `adaptive` option) on uniformly weighted batches.
+ *
+ * The recipe goes through the library's `prepareTraining` (docs/training.md): continuous data is
+ * standardised per coordinate (unless `normalize` is false), image data keeps its [−1, 1] scale, and
+ * the network is preconditioned for σ_d of the rows it trains on; both go into the checkpoint, so
+ * `sample` and `likelihood` map results back to data units. A recipe `recipeProblem` refuses fails
+ * before anything is written (UsageError, exit 2); a run whose loss, gradient or weights stop being
+ * finite stops with a `RunFailedError` (exit 3), keeping the last finite checkpoint.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { adaptiveTrainingOf, type Choice, type Kind, type Registry, registry } from "difflux";
 import { loadData } from "../data.js";
-import { messageOf, UsageError, withContext, withContextAsync } from "../errors.js";
+import { messageOf, RunFailedError, UsageError, withContext } from "../errors.js";
 import { type OutputFile, writeFilesAtomic } from "../files.js";
 import { lossPlot } from "../plot/plots.js";
 import { RUN_FILES } from "./model.js";
@@ -45,6 +52,11 @@ export interface TrainSettings {
   readonly labels?: string;
   /** `--label-dropout`: probability of training a row as unlabelled (for classifier-free guidance). */
   readonly labelDropout?: number;
+  /**
+   * Standardise continuous data per coordinate (default true); image data (a dataset with a
+   * quantization) always keeps its own [−1, 1] scale.
+   */
+  readonly normalize?: boolean;
 }
 
 /** What a run produced. */
@@ -94,6 +106,8 @@ interface RunRecord {
   /** The label source and dropout of a class-conditional run (absent in unconditional runs). */
   readonly labels?: string;
   readonly labelDropout?: number;
+  /** Whether continuous data was standardised (absent in records before standardisation: false). */
+  readonly normalize?: boolean;
 }
 
 /** The registry of each component field of a run record. */
@@ -136,8 +150,10 @@ function sameRecord(a: RunRecord, b: RunRecord): string | null {
     "seed",
     "labels",
     "labelDropout",
+    "normalize",
   ] as const) {
-    const [was, now] = [canonical(key, a[key]), canonical(key, b[key])];
+    const field = (r: RunRecord) => (key === "normalize" ? (r.normalize ?? false) : r[key]);
+    const [was, now] = [canonical(key, field(a)), canonical(key, field(b))];
     if (JSON.stringify(was) !== JSON.stringify(now)) {
       return `${key} is ${JSON.stringify(was)} in the saved run but ${JSON.stringify(now)} now`;
     }
@@ -195,6 +211,34 @@ function lossCsv(lib: Library, losses: readonly number[], firstStep: number): st
 }
 
 /**
+ * Runs the library's `train`, turning a `TrainingDivergedError` into a `RunFailedError` (exit 3) that
+ * says what is kept (the last finite checkpoint in `dir`, or nothing), and any other error into a
+ * UsageError naming training.
+ */
+async function withDivergence<T>(
+  lib: Library,
+  dir: string,
+  lastSaved: () => number,
+  body: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof lib.TrainingDivergedError)) throw new UsageError(`training: ${messageOf(err)}`);
+    const kept =
+      lastSaved() > 0
+        ? `${dir} keeps the last finite checkpoint (step ${lastSaved()})`
+        : "no checkpoint was written";
+    const message = err.message.replace(/^train: /, "");
+    throw new RunFailedError(
+      message.includes("the last checkpoint is kept")
+        ? message.replace("the last checkpoint is kept", kept)
+        : `${message} (${kept})`,
+    );
+  }
+}
+
+/**
  * Trains as configured by `s` (see the file header), reporting progress (progress.ts).
  * On failure before the first checkpoint, a directory created by this run is removed again. (The
  * checkpoint directory only appears with the first complete checkpoint, so Ctrl-C, which ends the
@@ -240,6 +284,20 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
           : { kind: "constant" },
     }),
   );
+  // Image data keeps its [−1, 1] convention; continuous data is standardised unless told not to.
+  const normalize = s.normalize !== false && data.quantization === null;
+  const prepared = withContext("--data", () =>
+    lib.prepareTraining(data.data, data.dim, { standardize: normalize }),
+  );
+  const sigmaData =
+    prepared.parameterization.kind === "preconditioned" ? prepared.parameterization.sigmaData : 1;
+  const problem = lib.recipeProblem(path, s.predict, lossWeighting, density, { sigmaData });
+  if (problem !== null) {
+    throw new UsageError(
+      `--path/--predict/--weighting/--time-density: ${problem.replace(/edmWeighting\(\{ sigmaData: ([^ ]+) \}\)/, "--weighting edm:sigmaData=$1")}`,
+    );
+  }
+  const recipe = `${registry.paths.format(s.path)} / ${s.predict}, ${registry.weightings.format(s.weighting)} weighting, ${registry.timeDensities.format(s.timeDensity)} time density`;
   const record: RunRecord = {
     format: "difflux-train-run",
     data: s.data,
@@ -252,6 +310,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     batch: s.batch,
     seed: s.seed,
     ...(conditional ? { labels: s.labels, labelDropout: s.labelDropout ?? 0 } : {}),
+    normalize: s.normalize !== false,
   };
 
   // Resume when the directory holds a checkpoint.
@@ -263,6 +322,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
       }
     | undefined;
   let history: number[] = [];
+  let { parameterization, standardization, data: rows } = prepared;
   if (existsSync(join(s.out, lib.CHECKPOINT_CONFIG))) {
     const previous = readRecord(s.out);
     const diff = sameRecord(previous, record);
@@ -280,6 +340,10 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
       );
     }
     resume = { state: ckpt.state, rng: ckpt.rng, lossHistory: ckpt.lossHistory };
+    // A resumed run trains as it began: in its stored parameterization and standardisation.
+    parameterization = ckpt.meta.parameterization ?? { kind: "direct" };
+    standardization = ckpt.meta.standardization ?? null;
+    rows = standardization === null ? data.data : lib.standardize(data.data, standardization);
     history = savedLosses(lib, s.out, ckpt.state.step);
   }
   const start = resume?.state.step ?? 0;
@@ -291,6 +355,8 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     kind: s.predict,
     schedule: path.schedule.spec,
     ...(conditional ? { labelDropout: s.labelDropout ?? 0 } : {}),
+    parameterization,
+    standardization,
   };
   const saver = lib.checkpointSaver(s.out, meta);
   const created = !existsSync(s.out);
@@ -301,7 +367,8 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     { path: join(s.out, RUN_FILES.losses), data: lossCsv(lib, losses, firstStep) },
   ];
 
-  const batchSource = lib.datasetBatches(path, data.data, {
+  const batchSource = lib.datasetBatches(path, rows, {
+    parameterization,
     batchSize: s.batch,
     dim: data.dim,
     kind: s.predict,
@@ -314,31 +381,38 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
   const bar = startProgress("training", s.steps - start);
   const began = Date.now();
   let result: Awaited<ReturnType<Library["train"]>>;
+  let lastSaved = start;
   try {
-    result = await withContextAsync("training", () =>
-      lib.train({
-        model,
-        optimizer,
-        steps: s.steps,
-        batchSource,
-        seed: s.seed,
-        dtype: "float32",
-        adaptive,
-        resume,
-        onStep: (info) => {
-          losses[info.step - firstStep] = info.loss;
-          if (info.step % 10 === 0 || info.step === s.steps)
-            bar.update(info.step - start, `loss ${info.loss.toPrecision(3)}`);
-        },
-        checkpoint: {
-          every: s.checkpointEvery,
-          save: (snapshot) => {
-            saver(snapshot);
-            writeFilesAtomic(sideFiles());
-            saved = true;
+    result = await withDivergence(
+      lib,
+      s.out,
+      () => lastSaved,
+      () =>
+        lib.train({
+          model,
+          optimizer,
+          steps: s.steps,
+          batchSource,
+          seed: s.seed,
+          dtype: "float32",
+          adaptive,
+          resume,
+          recipe,
+          onStep: (info) => {
+            losses[info.step - firstStep] = info.loss;
+            if (info.step % 10 === 0 || info.step === s.steps)
+              bar.update(info.step - start, `loss ${info.loss.toPrecision(3)}`);
           },
-        },
-      }),
+          checkpoint: {
+            every: s.checkpointEvery,
+            save: (snapshot) => {
+              saver(snapshot);
+              writeFilesAtomic(sideFiles());
+              saved = true;
+              lastSaved = snapshot.state.step;
+            },
+          },
+        }),
     );
   } catch (err) {
     if (created && !saved) rmSync(s.out, { recursive: true, force: true });
