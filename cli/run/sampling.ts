@@ -12,7 +12,7 @@ import {
   type Sampler,
   type SamplerState,
 } from "difflux";
-import { withContext, withContextAsync } from "../errors.js";
+import { messageOf, RunFailedError, UsageError, withContext } from "../errors.js";
 import { startProgress } from "../progress.js";
 
 /** A sampler and grid choice (canonical, see the registry), with the number of grid steps. */
@@ -55,6 +55,21 @@ export interface DrawOutcome {
 }
 
 /**
+ * Runs the sampler: a model that returns non-finite predictions (the library's finiteness check)
+ * fails the run (`RunFailedError`, exit 3; nothing is written); any other error names sampling.
+ */
+async function nonFiniteFails<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    const message = messageOf(err);
+    if (/non-finite prediction/.test(message))
+      throw new RunFailedError(`sampling: ${message} (nothing was written)`);
+    throw new UsageError(`sampling: ${message}`);
+  }
+}
+
+/**
  * Draws `o.n` samples from `model` (see the file header). Sample i's noise depends only on the seed
  * and i, not on n.
  */
@@ -72,7 +87,7 @@ export async function drawSamples(model: Model, o: DrawOptions): Promise<DrawOut
     o.label === false ? startProgress("", 0) : startProgress(o.label ?? "sampling", grid.times.length - 1);
   const began = Date.now();
   try {
-    const r = await withContextAsync("sampling", () =>
+    const r = await nonFiniteFails(() =>
       lib.sample(model, {
         sampler,
         grid,
