@@ -135,6 +135,20 @@ export function trainCommand(): Command {
       "Train the time-conditioned MLP to predict one kind on a probability path, with a chosen loss weighting, time density and data–noise coupling; with --labels it is class-conditional (and --label-dropout trains the unconditional branch guidance needs). Checkpoints, the loss history (loss.csv, loss.png) and the run record (train.json) go to --out; if --out already holds a checkpoint, training resumes from it (pass a larger --steps to continue).",
     options: TRAIN_OPTIONS,
     notes: [
+      [
+        "Recipes and failures",
+        [
+          "  Continuous data is standardised per coordinate (mean 0, variance 1; --no-normalize keeps it as given)",
+          "  and the network is preconditioned for every path and kind (EDM's c_in, c_skip, c_out with the noise",
+          "  level τ = α/(α + σ) as its time input); both are saved in the checkpoint, so sample and likelihood",
+          "  give results in the data's units. The EMA decay warms up as min(decay, 1 − (1 + k/γ)^(−p)) over step",
+          "  k (γ = 1, p = 3/4), so it forgets the initial weights at any run length. A recipe whose loss weight",
+          "  on the network's error is unbounded or concentrated on a few noise levels is refused before training",
+          "  (exit code 2, with the reason and a fix). A run whose loss, gradients or weights stop being finite",
+          "  stops with one line naming the step, the recipe and the likely cause, and exit code 3; the last",
+          "  finite checkpoint is kept and nothing non-finite is written.",
+        ].join("\n"),
+      ],
       ["Weightings (NAME or NAME:param=value)", registry.weightings.help()],
       ["Time densities", registry.timeDensities.help()],
       ["Couplings", registry.couplings.help()],
