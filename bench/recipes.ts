@@ -256,9 +256,16 @@ for (const name of datasets) {
       for (const kind of kinds) {
         const problem = recipeProblem(path, kind, weighting, density, { sigmaData });
         if (problem !== null && !force && !before) {
-          const share = /puts ([\d.]+ %)/.exec(problem)?.[1] ?? "∞";
+          const share = /puts ([\d.]+ %)/.exec(problem)?.[1];
+          const counted = /only ([\d.]+ %) of the draws count/.exec(problem)?.[1];
+          const why =
+            share !== undefined
+              ? `${share} of the loss on 0.2 % of draws`
+              : counted !== undefined
+                ? `only ${counted} of draws count (Kish)`
+                : "infinite objective";
           console.log(
-            `| ${pathName} | ${kind} | ${weightingName} | refused: ${share} of the loss on 0.2 % of draws |${evals.map(() => "").join(" |")} | | | | |`,
+            `| ${pathName} | ${kind} | ${weightingName} | refused: ${why} |${evals.map(() => "").join(" |")} | | | | |`,
           );
           continue;
         }

@@ -209,6 +209,8 @@ async function runTrain(o: Values): Promise<void> {
       seconds: r.seconds,
       data: { source: o.data, points: r.dataPoints, dim: r.dim },
       finalLoss: r.finalLoss.mean,
+      parameterization: r.parameterization,
+      standardized: r.standardized,
       files: r.files,
       ...(r.adaptive !== null ? { adaptive: r.adaptive } : {}),
     });

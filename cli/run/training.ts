@@ -79,6 +79,12 @@ export interface TrainOutcome {
   readonly dim: number;
   /** Every file of the run directory this run wrote (checkpoint config and weights included). */
   readonly files: readonly string[];
+  /** How the network's output becomes the prediction (stored in the checkpoint). */
+  readonly parameterization:
+    | { readonly kind: "direct" }
+    | { readonly kind: "preconditioned"; readonly sigmaData: number };
+  /** Whether the data was standardised per coordinate (stored in the checkpoint). */
+  readonly standardized: boolean;
   /** The learned loss weights (--weighting adaptive), else null. */
   readonly adaptive: {
     readonly bins: number;
@@ -448,6 +454,8 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
       RUN_FILES.losses,
       RUN_FILES.plot,
     ].map((f) => join(s.out, f)),
+    parameterization,
+    standardized: standardization !== null,
     adaptive:
       adaptive === null || result.state.adaptive === null
         ? null
