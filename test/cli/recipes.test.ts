@@ -35,6 +35,26 @@ describe("difflux train and the recipe machinery", () => {
     assert.match(r.stderr, /learning rate/, "names the likely cause");
     assert.match(r.stderr, /no checkpoint was written/, "says what is kept");
     assert.ok(!existsSync(join(dir, "blown")), "no run directory (nothing non-finite) is left");
+    const json = await diffluxInProcess(
+      [
+        "train",
+        "--data",
+        "moons",
+        ...tiny,
+        "--steps",
+        "5",
+        "--lr",
+        "1e30",
+        "--clip",
+        "0",
+        "--out",
+        "blown",
+        "--json",
+      ],
+      dir,
+    );
+    assert.equal(json.code, 3, "exit 3 with --json too");
+    assert.equal((JSON.parse(json.stdout) as { exitCode: number }).exitCode, 3, "the JSON error says exit 3");
   });
 
   it("keeps the last finite checkpoint when a run diverges after saving, and sample never writes its NaN", async () => {
