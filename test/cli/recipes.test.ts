@@ -13,6 +13,9 @@ import { diffluxInProcess, scratch } from "./cli.js";
 
 const tiny = ["--n", "400", "--batch", "32", "--width", "16", "--depth", "1"];
 
+/** `train` on 400 moons points with a tiny network, then `options` (words separated by spaces). */
+const trainMoons = (options: string) => ["train", "--data", "moons", ...tiny, ...options.split(" ")];
+
 /** One line on stderr, no stack trace. */
 function assertOneLine(stderr: string, what: string): void {
   const lines = stderr.trimEnd().split("\n");
@@ -25,34 +28,14 @@ describe("difflux train and the recipe machinery", () => {
   after(cleanup);
 
   it("stops a run whose learning rate blows up the weights with one line and exit code 3, writing nothing", async () => {
-    const r = await diffluxInProcess(
-      ["train", "--data", "moons", ...tiny, "--steps", "20", "--lr", "1e30", "--clip", "0", "--out", "blown"],
-      dir,
-    );
+    const r = await diffluxInProcess(trainMoons("--steps 20 --lr 1e30 --clip 0 --out blown"), dir);
     assert.equal(r.code, 3, `exit code 3 (a run that failed), stderr: ${r.stderr}`);
     assertOneLine(r.stderr, "the divergence");
     assert.match(r.stderr, /at step \d+ of rectified-flow \/ velocity/, "names the step and the recipe");
     assert.match(r.stderr, /learning rate/, "names the likely cause");
     assert.match(r.stderr, /no checkpoint was written/, "says what is kept");
     assert.ok(!existsSync(join(dir, "blown")), "no run directory (nothing non-finite) is left");
-    const json = await diffluxInProcess(
-      [
-        "train",
-        "--data",
-        "moons",
-        ...tiny,
-        "--steps",
-        "5",
-        "--lr",
-        "1e30",
-        "--clip",
-        "0",
-        "--out",
-        "blown",
-        "--json",
-      ],
-      dir,
-    );
+    const json = await diffluxInProcess(trainMoons("--steps 5 --lr 1e30 --clip 0 --out blown --json"), dir);
     assert.equal(json.code, 3, "exit 3 with --json too");
     assert.equal((JSON.parse(json.stdout) as { exitCode: number }).exitCode, 3, "the JSON error says exit 3");
   });
@@ -60,22 +43,7 @@ describe("difflux train and the recipe machinery", () => {
   it("keeps the last finite checkpoint when a run diverges after saving, and sample never writes its NaN", async () => {
     // lr 1e6 without clipping: step 1 is finite (and saved), step 2's gradient overflows float32.
     const blown = await diffluxInProcess(
-      [
-        "train",
-        "--data",
-        "moons",
-        ...tiny,
-        "--steps",
-        "10",
-        "--lr",
-        "1e6",
-        "--clip",
-        "0",
-        "--checkpoint-every",
-        "1",
-        "--out",
-        "kept",
-      ],
+      trainMoons("--steps 10 --lr 1e6 --clip 0 --checkpoint-every 1 --out kept"),
       dir,
     );
     assert.equal(blown.code, 3, `exit 3: ${blown.stderr}`);
@@ -98,23 +66,7 @@ describe("difflux train and the recipe machinery", () => {
   });
 
   it("refuses a recipe the library cannot train with exit code 2, the reason and the command-line fix", async () => {
-    const r = await diffluxInProcess(
-      [
-        "train",
-        "--data",
-        "moons",
-        ...tiny,
-        "--steps",
-        "5",
-        "--path",
-        "ve",
-        "--predict",
-        "score",
-        "--out",
-        "ve",
-      ],
-      dir,
-    );
+    const r = await diffluxInProcess(trainMoons("--steps 5 --path ve --predict score --out ve"), dir);
     assert.equal(r.code, 2, `exit code 2: ${r.stderr}`);
     assertOneLine(r.stderr, "the refusal");
     assert.match(r.stderr, /score on ve\(/, "names the recipe");
@@ -123,41 +75,13 @@ describe("difflux train and the recipe machinery", () => {
   });
 
   it("reaches the DDPM integer-timestep density and the ε-loss weightings by name", async () => {
-    const ddpm = ["--path", "ddpm", "--predict", "noise", "--time-density", "ddpm-timestep"];
+    const ddpm = "--steps 5 --path ddpm --predict noise --time-density ddpm-timestep";
     const truncated = await diffluxInProcess(
-      [
-        "train",
-        "--data",
-        "moons",
-        ...tiny,
-        "--steps",
-        "5",
-        ...ddpm,
-        "--weighting",
-        "truncated-snr-on-noise:max=5",
-        "--out",
-        "ddpm",
-        "--json",
-      ],
+      trainMoons(`${ddpm} --weighting truncated-snr-on-noise:max=5 --out ddpm --json`),
       dir,
     );
     assert.equal(truncated.code, 0, `truncated SNR on ε trains: ${truncated.stderr}`);
-    const snr = await diffluxInProcess(
-      [
-        "train",
-        "--data",
-        "moons",
-        ...tiny,
-        "--steps",
-        "5",
-        ...ddpm,
-        "--weighting",
-        "snr-on-noise",
-        "--out",
-        "snr",
-      ],
-      dir,
-    );
+    const snr = await diffluxInProcess(trainMoons(`${ddpm} --weighting snr-on-noise --out snr`), dir);
     // The untruncated SNR weights the network's error by up to 1e4 near the data: refused with its reason.
     assert.equal(snr.code, 2, `snr-on-noise is parsed and judged: ${snr.stderr}`);
     assert.match(snr.stderr, /snrOnNoise weighting and the ddpmTimestep time density/, "the recipe by name");
