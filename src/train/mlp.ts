@@ -223,10 +223,23 @@ export function mlpFeatures<A extends FloatArray>(
   const freqs = new Float64Array(half);
   for (let k = 0; k < half; k++) freqs[k] = scale * maxPeriod ** (-k / half);
   out.fill(0);
+  // One time for all rows: its sin/cos once (the same values every row would compute).
+  const shared = typeof t === "number" ? new Float64Array(embDim) : null;
+  if (shared !== null) {
+    for (let k = 0; k < half; k++) {
+      const a = freqs[k]! * (t as number);
+      shared[k] = Math.sin(a);
+      shared[half + k] = Math.cos(a);
+    }
+  }
   for (let i = 0; i < batch; i++) {
     const o = i * width;
     for (let j = 0; j < dim; j++) out[o + j] = xt[i * dim + j]!;
-    const ti = typeof t === "number" ? t : t[i]!;
+    if (shared !== null) {
+      for (let k = 0; k < embDim; k++) out[o + dim + k] = shared[k]!;
+      continue;
+    }
+    const ti = (t as FloatArray)[i]!;
     for (let k = 0; k < half; k++) {
       const a = freqs[k]! * ti;
       out[o + dim + k] = Math.sin(a);

@@ -41,6 +41,17 @@ test("mlpFeatures writes xt, sin and cos of the scaled time at geometric frequen
     new Float64Array(8),
   );
   assert.deepEqual(shared, out.subarray(0, 8));
+  // One time for several rows gives the bits of that time given per row.
+  const xt = Float64Array.of(0.5, -1.5, 3, 4, -2, 7);
+  const once = mlpFeatures(config, xt, 0.3, { batch: 3, dim: 2 }, new Float32Array(24));
+  const perRow = mlpFeatures(
+    config,
+    xt,
+    Float64Array.of(0.3, 0.3, 0.3),
+    { batch: 3, dim: 2 },
+    new Float32Array(24),
+  );
+  assert.deepEqual(once, perRow);
 });
 
 test("mlpParamSpecs lists PyTorch-named linear layers with weights [out, in] and the padded input width", () => {

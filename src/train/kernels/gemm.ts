@@ -42,10 +42,15 @@ export interface GemmShape {
   readonly n: number;
   /** Inner dimension (a multiple of 4). */
   readonly k: Dim;
-  /** Element stride of A between rows of C. */
+  /** Element stride of A between rows of C (ignored when `packedA`). */
   readonly aRow: number;
-  /** Element stride of A along k. */
+  /** Element stride of A along k (ignored when `packedA`). */
   readonly aCol: number;
+  /**
+   * A is packed by `emitPackB` with panels 4 wide from Aᵀ ([m/4][k][4]: the 4 rows of a tile at one k
+   * are one vector): every k step reads 16 contiguous bytes instead of 4 strided floats.
+   */
+  readonly packedA?: boolean;
 }
 
 /** A finished 4-row tile of accumulators, handed to an epilogue. */
@@ -108,7 +113,10 @@ export function emitGemm(
   operands: GemmOperands,
   epilogue: Epilogue,
 ): void {
-  const { m, n, k, aRow, aCol } = shape;
+  const { m, n, k } = shape;
+  const packed = shape.packedA === true;
+  // Packed A: row r of a tile at +4r bytes, the next k 16 bytes on, the next tile k·16 bytes on.
+  const [aRow, aCol] = packed ? [1, 4] : [shape.aRow, shape.aCol];
   checkMultipleOf4("emitGemm", "m", m);
   checkMultipleOf4("emitGemm", "n", n);
   checkMultipleOf4("emitGemm", "k", k);
@@ -139,8 +147,10 @@ export function emitGemm(
                     v128.load offset=${16 * v} local.set ${a}`;
           });
         }
-        // ap = a + row·aRow·4, aEnd = ap + k·aCol·4, bp = panel
-        f.wat`local.get ${row} i32.const ${aRow * 4} i32.mul local.get ${operands.a} i32.add local.tee ${ap}
+        // ap = a + row·aRow·4 (packed: a + row·k·4), aEnd = ap + k·aCol·4, bp = panel
+        if (packed) f.wat`local.get ${row} ${dim(k)} i32.mul i32.const 2 i32.shl`;
+        else f.wat`local.get ${row} i32.const ${aRow * 4} i32.mul`;
+        f.wat`local.get ${operands.a} i32.add local.tee ${ap}
               ${dim(k)} i32.const ${aCol * 4} i32.mul i32.add local.set ${aEnd}
               local.get ${panel} local.set ${bp}`;
         // do { tile += A[:, k] ⊗ B[k, :]; ap += aCol·4; bp += width·16 } while (ap < aEnd)
@@ -179,6 +189,8 @@ export interface PackShape {
   readonly k: Dim;
   readonly bRow: number;
   readonly bCol: number;
+  /** Columns per panel: PANEL (default; B for emitGemm) or 4 (a packed A, `packedA`). */
+  readonly width?: 4 | 8;
 }
 
 /**
@@ -186,12 +198,23 @@ export interface PackShape {
  * when n ≡ 4 mod 8), one after another from the byte address in local `dst`; B is read from the
  * byte address in local `src` with the shape's strides. Contiguous rows (bCol = 1) move as vectors;
  * otherwise 4 k × 4 columns are gathered (one vector per column when bRow = 1) and transposed in
- * registers.
+ * registers. With `sums` (an i32 local holding a byte address; contiguous rows only) the column sums
+ * Σₖ B[k, j] are stored there too (n floats), summed in k order as the rows pass.
  */
-export function emitPackB(f: FunctionBuilder, shape: PackShape, src: number, dst: number): void {
+export function emitPackB(
+  f: FunctionBuilder,
+  shape: PackShape,
+  src: number,
+  dst: number,
+  sums: number | null = null,
+): void {
   const { n, k, bRow, bCol } = shape;
+  const wide = shape.width ?? PANEL;
   checkMultipleOf4("emitPackB", "n", n);
   checkMultipleOf4("emitPackB", "k", k);
+  if (sums !== null && bCol !== 1)
+    throw new RangeError(`emitPackB: column sums need contiguous rows (bCol = 1), got bCol ${bCol}`);
+  const total = [f.local("v128"), f.local("v128")];
   const [kk, from, to, column, first] = [
     f.local("i32"),
     f.local("i32"),
@@ -204,14 +227,27 @@ export function emitPackB(f: FunctionBuilder, shape: PackShape, src: number, dst
   /** One panel of `width` columns starting at the byte address in `first`. */
   const panel = (width: number) => {
     if (bCol === 1) {
+      const vectors = width / 4;
+      if (sums !== null) for (let v = 0; v < vectors; v++) f.wat`v128.const f32x4 0 local.set ${total[v]!}`;
       f.forRange(kk, 0, k, 1, () => {
-        // copy `width` floats of row kk as vectors
+        // copy `width` floats of row kk as vectors (and add them to the sums)
         f.wat`local.get ${kk} i32.const ${bRow * 4} i32.mul local.get ${first} i32.add local.set ${from}`;
-        for (let v = 0; v < width / 4; v++) {
-          f.wat`local.get ${to} local.get ${from} v128.load offset=${16 * v} v128.store offset=${16 * v}`;
+        for (let v = 0; v < vectors; v++) {
+          if (sums === null)
+            f.wat`local.get ${to} local.get ${from} v128.load offset=${16 * v} v128.store offset=${16 * v}`;
+          else
+            f.wat`local.get ${to} local.get ${from} v128.load offset=${16 * v} local.tee ${cols[0]!}
+                  v128.store offset=${16 * v}
+                  local.get ${total[v]!} local.get ${cols[0]!} f32x4.add local.set ${total[v]!}`;
         }
         f.wat`local.get ${to} i32.const ${width * 4} i32.add local.set ${to}`;
       });
+      if (sums !== null) {
+        // sums + (first − src): the panel's first column
+        for (let v = 0; v < vectors; v++)
+          f.wat`local.get ${sums} local.get ${first} i32.add local.get ${src} i32.sub local.get ${total[v]!}
+                v128.store offset=${16 * v}`;
+      }
       return;
     }
     f.forRange(kk, 0, k, 4, () => {
@@ -238,16 +274,16 @@ export function emitPackB(f: FunctionBuilder, shape: PackShape, src: number, dst
       f.wat`local.get ${to} i32.const ${4 * width * 4} i32.add local.set ${to}`;
     });
   };
-  const full = Math.floor(n / PANEL);
+  const full = Math.floor(n / wide);
   f.wat`local.get ${dst} local.set ${to}`;
   // Full panels: column = byte offset (in B) of the panel's first column.
-  f.forRange(column, 0, full * PANEL * bCol * 4, PANEL * bCol * 4, () => {
+  f.forRange(column, 0, full * wide * bCol * 4, wide * bCol * 4, () => {
     f.wat`local.get ${src} local.get ${column} i32.add local.set ${first}`;
-    panel(PANEL);
+    panel(wide);
   });
-  if (n % PANEL !== 0) {
-    f.wat`local.get ${src} i32.const ${full * PANEL * bCol * 4} i32.add local.set ${first}`;
-    panel(n % PANEL);
+  if (n % wide !== 0) {
+    f.wat`local.get ${src} i32.const ${full * wide * bCol * 4} i32.add local.set ${first}`;
+    panel(n % wide);
   }
 }
 

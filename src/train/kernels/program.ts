@@ -49,6 +49,8 @@ export interface ShardLayout {
   readonly g: readonly [number, number];
   /** Packed H_l for ∂L/∂W_l (training): [cap, max input width]. */
   readonly packH: number;
+  /** G_l packed in 4-column panels, the A of ∂L/∂W_l (training): [cap, width]. */
+  readonly packG: number;
   /** Per-row unweighted losses ℓᵢ (training). */
   readonly rowLoss: number;
   /** This shard's gradient, flat like the parameters (training). */
@@ -140,9 +142,10 @@ export function mlpLayout(config: MlpConfig, shards: number, cap: number, traini
   const gOut = training ? take(4 * cap * dimP) : -1;
   const g: [number, number] = [take(4 * cap * width), take(4 * cap * width)];
   const packH = training ? take(4 * cap * Math.max(...sizes.slice(0, -1))) : -1;
+  const packG = training ? take(4 * cap * width) : -1;
   const rowLoss = training ? take(4 * cap) : -1;
   const grads = training ? take(4 * count) : -1;
-  const shard: ShardLayout = { x, y, w, h, aux, out, gOut, g, packH, rowLoss, grads, bytes: at };
+  const shard: ShardLayout = { x, y, w, h, aux, out, gOut, g, packH, packG, rowLoss, grads, bytes: at };
   const bytes = shardBase + shards * shard.bytes;
   const pages = Math.ceil(bytes / PAGE);
   return {
@@ -340,21 +343,25 @@ function emitBackward(f: FunctionBuilder, layout: MlpLayout, base: number, rows:
     const [nIn, nOut] = [sizes[l]!, sizes[l + 1]!];
     const gAt = l === layers - 1 ? shard.gOut : shard.g[l % 2]!; // G_l [rows, nOut]
     const hAt = l === 0 ? shard.x : shard.h[l - 1]!; // H_l [rows, nIn]
-    // ∂L/∂W_l = G_lᵀ·H_l: A[r, k] = G_l[k, r] (aRow 1, aCol nOut), B = H_l packed (k = rows).
+    // ∂L/∂W_l = G_lᵀ·H_l: A = G_lᵀ packed in 4-column panels of G_l (read in place, A[r, k] =
+    // G_l[k, r] would jump a row of G_l per k), B = H_l packed (k = rows). The packing of G_l also
+    // sums its columns: ∂L/∂b_l = Σᵢ G_l[i, :].
     address(f, src, base, hAt);
     address(f, b, base, shard.packH);
     emitPackB(f, { n: nIn, k: { local: rows }, bRow: nIn, bCol: 1 }, src, b);
-    address(f, a, base, gAt);
+    address(f, src, base, gAt);
+    address(f, a, base, shard.packG);
+    address(f, c, base, shard.grads + 4 * layout.biasAt[l]!);
+    emitPackB(f, { n: nOut, k: { local: rows }, bRow: nOut, bCol: 1, width: 4 }, src, a, c);
     address(f, c, base, shard.grads + 4 * layout.weightAt[l]!);
     emitGemm(
       f,
-      { m: nOut, n: nIn, k: { local: rows }, aRow: 1, aCol: nOut },
+      { m: nOut, n: nIn, k: { local: rows }, aRow: 1, aCol: nOut, packedA: true },
       { a, b, bias: null },
       storeTile(c, nIn),
     );
-    // ∂L/∂b_l = column sums of G_l.
-    emitColumnSums(f, base, rows, gAt, nOut, shard.grads + 4 * layout.biasAt[l]!);
     if (l === 0) continue;
+    address(f, a, base, gAt);
     // G_{l−1} = (G_l·W_l) ⊙ φ′: A = G_l (aRow nOut), B = W_l packed [nOut, nIn].
     f.wat`i32.const ${layout.packB[l]!} local.set ${b}`;
     const dzAt = shard.g[(l - 1) % 2]!;
@@ -394,34 +401,6 @@ function gradEpilogue(
       });
     });
   };
-}
-
-/** dst[j] = Σᵢ G[i, j] over `rows` rows of G [rows, n] (G at base + gAt, dst at base + dstAt). */
-function emitColumnSums(
-  f: FunctionBuilder,
-  base: number,
-  rows: number,
-  gAt: number,
-  n: number,
-  dstAt: number,
-): void {
-  const [i, j, row, dst, acc] = [
-    f.local("i32"),
-    f.local("i32"),
-    f.local("i32"),
-    f.local("i32"),
-    f.local("v128"),
-  ];
-  // For each group of 4 columns (j: byte offset), sum down the rows.
-  f.forRange(j, 0, 4 * n, 16, () => {
-    f.wat`local.get ${base} local.get ${j} i32.add local.tee ${row} local.set ${dst}
-          v128.const f32x4 0 local.set ${acc}`;
-    f.forRange(i, 0, { local: rows }, 1, () => {
-      f.wat`local.get ${acc} local.get ${row} v128.load offset=${gAt} f32x4.add local.set ${acc}
-            local.get ${row} i32.const ${4 * n} i32.add local.set ${row}`;
-    });
-    f.wat`local.get ${dst} local.get ${acc} v128.store offset=${dstAt}`;
-  });
 }
 
 /** Byte lanes of i8x16.shuffle moving float lanes 2, 3 down to 0, 1. */

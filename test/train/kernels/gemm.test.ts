@@ -19,6 +19,8 @@ interface Case {
   bias: boolean;
   /** m and k are run-time arguments rather than constants. */
   runtime: boolean;
+  /** A is first packed into 4-row panels (emitPackB, width 4) and read with `packedA`. */
+  packedA?: boolean;
 }
 
 /**
@@ -33,22 +35,34 @@ function run(c: Case, seed: number) {
   const bias = rng.fillNormal(new Float32Array(n));
   const A = (i: number, p: number) => (c.transposedA ? a[p * m + i]! : a[i * k + p]!);
   const B = (p: number, j: number) => (c.transposedB ? b[j * k + p]! : b[p * n + j]!);
-  const [aAt, bAt, packAt, biasAt, cAt] = [
+  const [aAt, bAt, packAt, biasAt, cAt, packAAt] = [
     0,
     4 * m * k,
     4 * (m * k + k * n),
     4 * (m * k + 2 * k * n),
     4 * (m * k + 2 * k * n + n),
+    4 * (m * k + 2 * k * n + n + m * n),
   ];
   const mod = new ModuleBuilder({ initial: 4 });
   mod.func("pack", ["i32", "i32", "i32"], [], (f) => {
     const kk = c.runtime ? { local: 2 } : k;
     emitPackB(f, c.transposedB ? { n, k: kk, bRow: 1, bCol: k } : { n, k: kk, bRow: n, bCol: 1 }, 0, 1);
   });
+  // Packed A = Aᵀ ([k, m]) in panels of 4 columns: element (p, i) of Aᵀ is A(i, p).
+  mod.func("packA", ["i32", "i32", "i32"], [], (f) => {
+    const kk = c.runtime ? { local: 2 } : k;
+    const strides = c.transposedA ? { bRow: m, bCol: 1 } : { bRow: 1, bCol: k };
+    emitPackB(f, { n: m, k: kk, ...strides, width: 4 }, 0, 1);
+  });
   mod.func("gemm", ["i32", "i32", "i32", "i32", "i32", "i32"], [], (f) => {
     const [mm, kk] = c.runtime ? [{ local: 4 }, { local: 5 }] : [m, k];
     const strides = c.transposedA ? { aRow: 1, aCol: m } : { aRow: k, aCol: 1 };
-    emitGemm(f, { m: mm, n, k: kk, ...strides }, { a: 0, b: 1, bias: c.bias ? 3 : null }, storeTile(2, n));
+    emitGemm(
+      f,
+      { m: mm, n, k: kk, ...strides, packedA: c.packedA === true },
+      { a: 0, b: 1, bias: c.bias ? 3 : null },
+      storeTile(2, n),
+    );
   });
   const bytes = mod.bytes();
   assert.ok(wasm.validate(bytes), "the generated module validates");
@@ -59,7 +73,8 @@ function run(c: Case, seed: number) {
   heap.set(b, bAt / 4);
   heap.set(bias, biasAt / 4);
   (exports.pack as (s: number, d: number, k: number) => void)(bAt, packAt, k);
-  (exports.gemm as (...args: number[]) => void)(aAt, packAt, cAt, biasAt, m, k);
+  if (c.packedA === true) (exports.packA as (s: number, d: number, k: number) => void)(aAt, packAAt, k);
+  (exports.gemm as (...args: number[]) => void)(c.packedA ? packAAt : aAt, packAt, cAt, biasAt, m, k);
   const got = heap.slice(cAt / 4, cAt / 4 + m * n);
   const want = new Float64Array(m * n);
   const scale = new Float64Array(m * n);
@@ -92,6 +107,7 @@ describe("emitGemm", () => {
           transposedB: fc.boolean(),
           bias: fc.boolean(),
           runtime: fc.boolean(),
+          packedA: fc.boolean(),
         }),
         fc.integer({ min: 0, max: 1000 }),
         (c, seed) => {
@@ -108,6 +124,15 @@ describe("emitGemm", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("reads a packed A (4-row panels, [m/4][k][4]) exactly as the same A in place", () => {
+    for (const transposedA of [false, true]) {
+      const c = { m: 12, n: 12, k: 8, transposedA, transposedB: false, bias: true, runtime: true };
+      const inPlace = run(c, 7).got;
+      const packed = run({ ...c, packedA: true }, 7).got;
+      assert.deepEqual(packed, inPlace, `transposedA ${transposedA}: same products in the same order`);
+    }
   });
 
   it("gives exact results on small integers (every partial sum representable)", () => {
@@ -168,6 +193,36 @@ describe("emitPackB", () => {
         }
       }
     }
+  });
+});
+
+describe("emitPackB with column sums", () => {
+  it("stores Σₖ B[k, j] summed in k order in float32 beside 4-column panels, and refuses strided rows", () => {
+    const [n, k] = [12, 20];
+    const mod = new ModuleBuilder({ initial: 1 });
+    mod.func("pack", ["i32", "i32", "i32"], [], (f) => {
+      emitPackB(f, { n, k, bRow: n, bCol: 1, width: 4 }, 0, 1, 2);
+    });
+    const memory = new wasm.Memory({ initial: 1 });
+    const { exports } = new wasm.Instance(new wasm.Module(mod.bytes()), { env: { memory } });
+    const heap = new Float32Array(memory.buffer);
+    const b = new Rng(3).fillNormal(new Float32Array(n * k));
+    heap.set(b, 0);
+    (exports.pack as (s: number, d: number, c: number) => void)(0, 4096, 8192);
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum = Math.fround(sum + b[p * n + j]!);
+      assert.equal(heap[2048 + j], sum, `column ${j}`);
+      for (let p = 0; p < k; p++) {
+        const at = 1024 + Math.floor(j / 4) * k * 4 + p * 4 + (j % 4);
+        assert.equal(heap[at], b[p * n + j], `packed (${p}, ${j})`);
+      }
+    }
+    assert.throws(
+      () =>
+        mod.func("bad", ["i32", "i32", "i32"], [], (f) => emitPackB(f, { n, k, bRow: 1, bCol: k }, 0, 1, 2)),
+      /emitPackB: column sums need contiguous rows/,
+    );
   });
 });
 
