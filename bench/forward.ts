@@ -5,7 +5,8 @@
  * inference (`torch.no_grad()`, one thread, OpenBLAS) in the same run. Alternating blocks; a ratio is
  * the median over blocks of (difflux block / the PyTorch block next to it).
  * Prints markdown tables (bench/README.md, "## Forward pass").
- * Run: node --import tsx bench/forward.ts [--blocks 9] [--calls 20]
+ * Run: node --import tsx bench/forward.ts [--blocks 9] [--calls 20] [--no-jax] [--torch2] [--batches 512,4096]
+ *   (--no-jax skips the jax-js side; --torch2 adds PyTorch on 2 threads as one more side)
  */
 import { Rng } from "../src/random/rng.js";
 import { affinePath } from "../src/path/affine.js";
@@ -26,7 +27,9 @@ const DIM = 2;
 const WIDTH = 256;
 const DEPTH = 3;
 const TIME_FEATURES = 16;
-const BATCHES = [64, 512, 1024, 4096];
+const BATCHES = args.includes("--batches")
+  ? args[args.indexOf("--batches") + 1]!.split(",").map(Number)
+  : [64, 512, 1024, 4096];
 
 const model = mlpConfig({ dim: DIM, width: WIDTH, depth: DEPTH, timeEmbedding: { dim: TIME_FEATURES } });
 const params = initMlpParams(model, new Rng(0, 1));
@@ -67,11 +70,13 @@ async function modelSide(engine: Engine, label: string): Promise<Side> {
 }
 
 const torch = await startTorch();
+const torch2 = args.includes("--torch2") ? await startTorch(2) : null;
 const sides = [
   await modelSide(await jaxEngine({ threads: 1 }), "difflux wasm kernels, 1 thread"),
   await modelSide(await jaxEngine({ threads: 2 }), "difflux wasm kernels, 2 threads"),
-  await modelSide(await jaxEngine({ kernels: false }), "difflux jax-js engine"),
 ];
+if (!args.includes("--no-jax"))
+  sides.push(await modelSide(await jaxEngine({ kernels: false }), "difflux jax-js engine"));
 console.log(
   `### Forward pass: MLP ${DIM}→${WIDTH}×${DEPTH}→${DIM} (silu), float32, time features included; ${BLOCKS} alternating blocks (load average ${loadAverage()})`,
 );
@@ -85,17 +90,27 @@ for (const batch of BATCHES) {
     dim: DIM,
     timeFeatures: TIME_FEATURES,
   };
-  const times = sides.map(() => [] as Timing[]);
+  const all: Side[] = [...sides];
+  if (torch2) {
+    await torch2.forward(c, 3);
+    all.push({
+      label: `PyTorch ${torch2.version} no_grad, 2 threads`,
+      run: (_, n) => torch2.forward(c, n),
+      dispose: () => {},
+    });
+  }
+  const times = all.map(() => [] as Timing[]);
   const peer: Timing[] = [];
   if (torch) await torch.forward(c, 3);
   for (let b = 0; b < BLOCKS; b++) {
-    for (const [i, side] of sides.entries()) times[i]!.push(await side.run(batch, calls));
+    for (const [i, side] of all.entries()) times[i]!.push(await side.run(batch, calls));
     if (torch) peer.push(await torch.forward(c, calls));
   }
   console.log();
-  console.log(`Batch ${batch}, blocks of ${calls} calls`);
+  console.log(`Batch ${batch}, blocks of ${calls} calls (load average ${loadAverage()})`);
   console.log();
-  printTable("call", sides, times, peer, torch ? `PyTorch ${torch.version} no_grad, 1 thread` : null);
+  printTable("call", all, times, peer, torch ? `PyTorch ${torch.version} no_grad, 1 thread` : null);
 }
 for (const s of sides) s.dispose();
 torch?.close();
+torch2?.close();

@@ -96,6 +96,8 @@ export interface Timing {
 export interface TorchPeer {
   /** "1.13.0a0 OpenBLAS" (the torch version and the BLAS its matrix products run on). */
   readonly version: string;
+  /** Threads it runs on. */
+  readonly threads: number;
   /** ms per training step (Adam) over a block of n steps. */
   step(c: TorchCase, n: number): Promise<Timing>;
   /** ms per forward pass (no_grad) over a block of n passes. */
@@ -103,13 +105,16 @@ export interface TorchPeer {
   close(): void;
 }
 
-/** Starts the peer, or resolves to null when /usr/bin/python3 or torch is missing. */
-export async function startTorch(): Promise<TorchPeer | null> {
+/**
+ * Starts the peer on `threads` threads (torch's and OpenBLAS's), or resolves to null when
+ * /usr/bin/python3 or torch is missing.
+ */
+export async function startTorch(threads = 1): Promise<TorchPeer | null> {
   if (!existsSync(PYTHON)) return null;
-  // One BLAS thread: torch.set_num_threads does not reach an external OpenBLAS.
+  // The BLAS threads by environment: torch.set_num_threads does not reach an external OpenBLAS.
   const child = spawn(PYTHON, ["-c", SCRIPT], {
     stdio: ["pipe", "pipe", "ignore"],
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
+    env: { ...process.env, OPENBLAS_NUM_THREADS: `${threads}`, OMP_NUM_THREADS: `${threads}` },
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
@@ -123,7 +128,7 @@ export async function startTorch(): Promise<TorchPeer | null> {
   }
   const ask = async (kind: string, c: TorchCase, n: number) => {
     child.stdin.write(
-      `${kind} 1 ${c.activation} ${c.batch} ${c.dim} ${c.timeFeatures} ${c.width} ${c.depth} ${n}\n`,
+      `${kind} ${threads} ${c.activation} ${c.batch} ${c.dim} ${c.timeFeatures} ${c.width} ${c.depth} ${n}\n`,
     );
     const reply = await next();
     if (reply === null) throw new Error("bench: the PyTorch peer exited");
@@ -132,6 +137,7 @@ export async function startTorch(): Promise<TorchPeer | null> {
   };
   return {
     version: hello.slice(6),
+    threads,
     step: (c, n) => ask("step", c, n),
     forward: (c, n) => ask("forward", c, n),
     close: () => child.stdin.end(),

@@ -8,6 +8,7 @@
  * Also: the cost of per-row losses and of learning adaptive weights per step (TrainSession).
  * Prints markdown tables (bench/README.md, "## Training step").
  * Run: node --import tsx bench/train.ts [--blocks 9] [--steps 20] [--only main|scaling|overheads]
+ *   [--no-jax] (skip the jax-js side) [--torch2] (also PyTorch on 2 threads, as one more side)
  */
 import { Rng } from "../src/random/rng.js";
 import { type Engine, jaxEngine } from "../src/train/engine.js";
@@ -31,6 +32,8 @@ const DIM = 2;
 const DEPTH = 3;
 const TIME_FEATURES = 16;
 const optimizer = optimizerConfig({ lr: 1e-3 });
+const NO_JAX = args.includes("--no-jax");
+const TORCH2 = args.includes("--torch2");
 
 interface Case extends TorchCase {
   /** Also time the jax-js engine (slow at large sizes). */
@@ -100,6 +103,7 @@ const engines = {
 };
 
 const torch = await startTorch();
+const torch2 = TORCH2 ? await startTorch(2) : null;
 
 /** Times every side in alternating blocks; prints one table row per side. */
 async function compare(c: Case, title: string): Promise<void> {
@@ -109,7 +113,15 @@ async function compare(c: Case, title: string): Promise<void> {
     await sessionSide(c, engines.one, "difflux wasm kernels, 1 thread"),
     await sessionSide(c, engines.two, "difflux wasm kernels, 2 threads"),
   ];
-  if (c.jax) sides.push(await sessionSide(c, engines.jax, "difflux jax-js engine"));
+  if (c.jax && !NO_JAX) sides.push(await sessionSide(c, engines.jax, "difflux jax-js engine"));
+  if (torch2) {
+    await torch2.step(c, 3);
+    sides.push({
+      label: `PyTorch ${torch2.version}, 2 threads`,
+      run: (n) => torch2.step(c, n),
+      dispose: () => {},
+    });
+  }
   const times = sides.map(() => [] as Timing[]);
   const peer: Timing[] = [];
   if (torch) await torch.step(c, 3);
@@ -128,6 +140,7 @@ async function compare(c: Case, title: string): Promise<void> {
 if (only === null || only === "main") for (const c of MAIN) await compare(c, "Training step");
 if (only === null || only === "scaling") for (const c of SCALING) await compare(c, "Scaling");
 torch?.close();
+torch2?.close();
 
 // The cost of the per-row losses (an auxiliary output of the step's forward pass) and of learning
 // adaptive weights with them (host-side weight multiply and θ update), against the default step.
