@@ -54,7 +54,7 @@ if (ONLY_STEPS !== null) {
   process.exit(0);
 }
 
-/** CPU ms per call of fn, median over blocks of `calls` calls. */
+/** CPU ms per call of fn, median over blocks of `calls` calls (a warm-up block first). */
 function cpu(fn: () => void, calls: number): number {
   for (let i = 0; i < calls; i++) fn();
   const blocks: number[] = [];
@@ -69,21 +69,50 @@ function cpu(fn: () => void, calls: number): number {
 
 // biome-ignore lint/suspicious/noExplicitAny: the bench reaches into the kernel's compiled program
 const compiled = (kernel as any).compiled;
-const { exports, layout } = compiled;
+const { layout } = compiled;
+// Every export call inside kernel.step is timed (CPU) where it runs: the step's own phases.
+const spent: Record<string, number> = {};
+const timed = Object.fromEntries(
+  Object.entries(compiled.exports as Record<string, (...a: number[]) => number>).map(([name, fn]) => [
+    name,
+    (...a: number[]) => {
+      const start = process.cpuUsage();
+      const r = fn(...a);
+      const used = process.cpuUsage(start);
+      spent[name] = (spent[name] ?? 0) + (used.user + used.system) / 1000;
+      return r;
+    },
+  ]),
+);
+compiled.exports = timed;
+compiled.pool.program = { ...compiled.pool.program, exports: timed };
 for (const start = performance.now(); performance.now() - start < 1500; ) kernel.step(batch, 0);
 const rows = BATCH / 2;
 const results: [string, number][] = [];
-const step = cpu(() => kernel.step(batch, 0), 20);
-results.push(["whole step (kernel.step)", step]);
-const shard = cpu(() => exports.train_shard(layout.shardBase, rows, 1e-3), 20);
-results.push([`train_shard (${rows} rows) × ${layout.shards}`, shard * layout.shards]);
-const reduce = cpu(() => exports.reduce(), 50);
-results.push(["reduce (sum of shard gradients, Σg²)", reduce]);
-const adam = cpu(() => exports.adam(1, 1e-3, 1, 0, 0.999, 0.001), 50);
-results.push(["adam + EMA", adam]);
-const pack = cpu(() => exports.pack(), 50);
-results.push(["pack (weights for forward and backward)", pack]);
-results.push(["rest: batch copy-in, time features, JS", step - shard * layout.shards - reduce - adam - pack]);
+const perBlock: Record<string, number[]> = {};
+const STEPS = 20;
+for (let b = 0; b < BLOCKS; b++) {
+  for (const key of Object.keys(spent)) spent[key] = 0;
+  const start = process.cpuUsage();
+  for (let i = 0; i < STEPS; i++) kernel.step(batch, i);
+  const used = process.cpuUsage(start);
+  const record = (key: string, ms: number) => {
+    perBlock[key] ??= [];
+    perBlock[key]!.push(ms / STEPS);
+  };
+  const whole = (used.user + used.system) / 1000;
+  record("step", whole);
+  for (const [key, ms] of Object.entries(spent)) record(key, ms);
+  record("rest", whole - Object.values(spent).reduce((x, y) => x + y, 0));
+}
+const at = (key: string) => median(perBlock[key] ?? [0]);
+results.push(["whole step (kernel.step)", at("step")]);
+results.push([`train_shard (${rows} rows) × ${layout.shards}`, at("train_shard")]);
+results.push(["reduce (sum of shard gradients, Σg²)", at("reduce")]);
+results.push(["adam + EMA", at("adam")]);
+results.push(["pack (weights for forward and backward)", at("pack")]);
+results.push(["rest: batch copy-in, time features, JS", at("rest")]);
+const shard = at("train_shard") / layout.shards;
 
 // Inside a shard: stand-alone products of the same shapes.
 const wasm = globalWasm()!;
