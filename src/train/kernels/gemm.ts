@@ -74,6 +74,11 @@ export interface GemmOperands {
   readonly b: number;
   /** A row of n floats the accumulators start from (the bias), or null to start from 0. */
   readonly bias: number | null;
+  /**
+   * Start from C instead (C += A·B; bias ignored): row-major C at the byte address in local `c`,
+   * row stride ld. Splits a long k into chunks whose packed operands stay in cache.
+   */
+  readonly accumulate?: { readonly c: number; readonly ld: number };
 }
 
 /**
@@ -138,10 +143,14 @@ export function emitGemm(
     f.wat`${dim(k)} i32.const ${firstCol * 4} i32.mul local.get ${operands.b} i32.add local.set ${panel}`;
     f.forRange(col, firstCol, firstCol + count * 4 * width, 4 * width, () => {
       f.forRange(row, { local: block }, { local: blockEnd }, 4, () => {
-        // The accumulators start at the bias (or 0).
-        for (const vectors of tileAcc) {
+        // The accumulators start at the bias (or 0, or C's tile).
+        const from = operands.accumulate;
+        if (from !== undefined) emitAddress(f, ap, from.c, { acc: [], row, col }, from.ld);
+        for (const [r, vectors] of tileAcc.entries()) {
           vectors.forEach((a, v) => {
-            if (operands.bias === null) f.wat`v128.const f32x4 0 local.set ${a}`;
+            if (from !== undefined)
+              f.wat`local.get ${ap} v128.load offset=${(r * from.ld + 4 * v) * 4} local.set ${a}`;
+            else if (operands.bias === null) f.wat`v128.const f32x4 0 local.set ${a}`;
             else
               f.wat`local.get ${col} i32.const 2 i32.shl local.get ${operands.bias} i32.add
                     v128.load offset=${16 * v} local.set ${a}`;
@@ -199,7 +208,8 @@ export interface PackShape {
  * byte address in local `src` with the shape's strides. Contiguous rows (bCol = 1) move as vectors;
  * otherwise 4 k × 4 columns are gathered (one vector per column when bRow = 1) and transposed in
  * registers. With `sums` (an i32 local holding a byte address; contiguous rows only) the column sums
- * Σₖ B[k, j] are stored there too (n floats), summed in k order as the rows pass.
+ * Σₖ B[k, j] are stored there too (n floats), summed in k order as the rows pass, or with
+ * `addSums` added to what is there (0 + s = s exactly, so a single chunk gives the same bits).
  */
 export function emitPackB(
   f: FunctionBuilder,
@@ -207,6 +217,7 @@ export function emitPackB(
   src: number,
   dst: number,
   sums: number | null = null,
+  addSums = false,
 ): void {
   const { n, k, bRow, bCol } = shape;
   const wide = shape.width ?? PANEL;
@@ -244,9 +255,13 @@ export function emitPackB(
       });
       if (sums !== null) {
         // sums + (first − src): the panel's first column
-        for (let v = 0; v < vectors; v++)
-          f.wat`local.get ${sums} local.get ${first} i32.add local.get ${src} i32.sub local.get ${total[v]!}
-                v128.store offset=${16 * v}`;
+        f.wat`local.get ${sums} local.get ${first} i32.add local.get ${src} i32.sub local.set ${from}`;
+        for (let v = 0; v < vectors; v++) {
+          f.wat`local.get ${from}`;
+          if (addSums) f.wat`local.get ${from} v128.load offset=${16 * v} local.get ${total[v]!} f32x4.add`;
+          else f.wat`local.get ${total[v]!}`;
+          f.wat`v128.store offset=${16 * v}`;
+        }
       }
       return;
     }

@@ -47,9 +47,9 @@ export interface ShardLayout {
   readonly gOut: number;
   /** Two [cap, width] buffers: G_l during backward, or the ping-pong of the inference pass. */
   readonly g: readonly [number, number];
-  /** Packed H_l for ∂L/∂W_l (training): [cap, max input width]. */
+  /** Packed H_l for ∂L/∂W_l, a chunk of rows at a time (training): [ROW_CHUNK, max input width]. */
   readonly packH: number;
-  /** G_l packed in 4-column panels, the A of ∂L/∂W_l (training): [cap, width]. */
+  /** A chunk of G_l packed in 4-column panels, the A of ∂L/∂W_l (training): [ROW_CHUNK, width]. */
   readonly packG: number;
   /** Per-row unweighted losses ℓᵢ (training). */
   readonly rowLoss: number;
@@ -141,8 +141,9 @@ export function mlpLayout(config: MlpConfig, shards: number, cap: number, traini
   const out = take(4 * cap * dimP);
   const gOut = training ? take(4 * cap * dimP) : -1;
   const g: [number, number] = [take(4 * cap * width), take(4 * cap * width)];
-  const packH = training ? take(4 * cap * Math.max(...sizes.slice(0, -1))) : -1;
-  const packG = training ? take(4 * cap * width) : -1;
+  const chunkRows = Math.min(cap, ROW_CHUNK);
+  const packH = training ? take(4 * chunkRows * Math.max(...sizes.slice(0, -1))) : -1;
+  const packG = training ? take(4 * chunkRows * width) : -1;
   const rowLoss = training ? take(4 * cap) : -1;
   const grads = training ? take(4 * count) : -1;
   const shard: ShardLayout = { x, y, w, h, aux, out, gOut, g, packH, packG, rowLoss, grads, bytes: at };
@@ -230,18 +231,31 @@ export function mlpModule(layout: MlpLayout, optimizer: OptimizerConfig | null, 
   });
 
   /** The forward pass of a shard; `train` keeps H_l and the activation's saved values. */
-  const emitForward = (f: FunctionBuilder, base: number, rows: number, train: boolean) => {
+  /**
+   * The forward pass of `rows` rows (an i32 local) of a shard: inputs from X's row `first` (an i32
+   * local, or 0), output to out's row `first`; `train` keeps H_l and the activation's saved values,
+   * otherwise the hidden layers ping-pong between the shard's two g buffers from their row 0.
+   */
+  const emitForward = (
+    f: FunctionBuilder,
+    base: number,
+    rows: number,
+    train: boolean,
+    first: number | null,
+  ) => {
     const [a, b, bias, c] = [f.local("i32"), f.local("i32"), f.local("i32"), f.local("i32")];
     const s = new Scratch(f);
+    const at = (dst: number, offset: number, ld: number) =>
+      first === null ? address(f, dst, base, offset) : offsetAddress(f, dst, base, offset, first, ld);
     for (let l = 0; l < layers; l++) {
       const [k, n] = [sizes[l]!, sizes[l + 1]!];
-      const input = l === 0 ? shard.x : train ? shard.h[l - 1]! : shard.g[(l - 1) % 2]!;
-      address(f, a, base, input);
+      if (l === 0) at(a, shard.x, k);
+      else address(f, a, base, train ? shard.h[l - 1]! : shard.g[(l - 1) % 2]!);
       f.wat`i32.const ${layout.packF[l]!} local.set ${b}
             i32.const ${layout.params + 4 * layout.biasAt[l]!} local.set ${bias}`;
       let epilogue: Epilogue;
       if (l + 1 === layers) {
-        address(f, c, base, shard.out);
+        at(c, shard.out, n);
         epilogue = storeTile(c, n);
       } else {
         const hAt = train ? shard.h[l]! : shard.g[l % 2]!;
@@ -252,13 +266,24 @@ export function mlpModule(layout: MlpLayout, optimizer: OptimizerConfig | null, 
     }
   };
 
-  mod.func("infer_shard", ["i32", "i32"], [], (f) => emitForward(f, f.param(0), f.param(1), false));
+  // Inference runs ROW_CHUNK rows at a time through every layer, so the hidden layers' outputs stay
+  // in L2 (a 2048-row shard's [rows, 256] outputs are 2 MiB each); each row's result is the same.
+  mod.func("infer_shard", ["i32", "i32"], [], (f) => {
+    const [base, rows] = [f.param(0), f.param(1)];
+    const [first, count] = [f.local("i32"), f.local("i32")];
+    f.forRange(first, 0, { local: rows }, ROW_CHUNK, () => {
+      // count = min(ROW_CHUNK, rows − first)
+      f.wat`local.get ${rows} local.get ${first} i32.sub local.tee ${count} i32.const ${ROW_CHUNK}
+            local.get ${count} i32.const ${ROW_CHUNK} i32.lt_s select local.set ${count}`;
+      emitForward(f, base, count, false, first);
+    });
+  });
 
   if (layout.training) {
     if (optimizer === null) throw new TypeError("mlpModule: a training program needs the optimizer config");
     mod.func("train_shard", ["i32", "i32", "f32"], ["f64"], (f) => {
       const [base, rows, scale] = [f.param(0), f.param(1), f.param(2)];
-      emitForward(f, base, rows, true);
+      emitForward(f, base, rows, true, null);
       const loss = emitLoss(f, layout, base, rows, scale);
       emitBackward(f, layout, base, rows);
       f.wat`local.get ${loss}`;
@@ -334,32 +359,66 @@ function emitLoss(f: FunctionBuilder, layout: MlpLayout, base: number, rows: num
   return total;
 }
 
+/** Rows per chunk of the weight-gradient products (packed H and G of 256 rows: 256 KiB each at width 256). */
+export const ROW_CHUNK = 256;
+
+/** Sets local `dst` = local `base` + offset + row·ld·4 (row: an i32 local; the row's byte address). */
+function offsetAddress(
+  f: FunctionBuilder,
+  dst: number,
+  base: number,
+  offset: number,
+  row: number,
+  ld: number,
+): void {
+  f.wat`local.get ${row} i32.const ${ld * 4} i32.mul local.get ${base} i32.add i32.const ${offset} i32.add
+        local.set ${dst}`;
+}
+
+/** Zeroes `count` floats (a multiple of 4) at local `base` + offset. */
+function emitZero(f: FunctionBuilder, base: number, offset: number, count: number): void {
+  const o = f.local("i32");
+  f.forRange(o, 0, count * 4, 16, () => {
+    f.wat`local.get ${o} local.get ${base} i32.add v128.const f32x4 0 v128.store offset=${offset}`;
+  });
+}
+
 /** The backward pass of a shard into its gradient (shard.grads), from gOut. */
 function emitBackward(f: FunctionBuilder, layout: MlpLayout, base: number, rows: number): void {
   const { config, sizes, shard } = layout;
   const layers = sizes.length - 1;
   const [a, b, c, src] = [f.local("i32"), f.local("i32"), f.local("i32"), f.local("i32")];
+  const [start, chunk] = [f.local("i32"), f.local("i32")];
   for (let l = layers - 1; l >= 0; l--) {
     const [nIn, nOut] = [sizes[l]!, sizes[l + 1]!];
     const gAt = l === layers - 1 ? shard.gOut : shard.g[l % 2]!; // G_l [rows, nOut]
     const hAt = l === 0 ? shard.x : shard.h[l - 1]!; // H_l [rows, nIn]
     // ∂L/∂W_l = G_lᵀ·H_l: A = G_lᵀ packed in 4-column panels of G_l (read in place, A[r, k] =
     // G_l[k, r] would jump a row of G_l per k), B = H_l packed (k = rows). The packing of G_l also
-    // sums its columns: ∂L/∂b_l = Σᵢ G_l[i, :].
-    address(f, src, base, hAt);
-    address(f, b, base, shard.packH);
-    emitPackB(f, { n: nIn, k: { local: rows }, bRow: nIn, bCol: 1 }, src, b);
-    address(f, src, base, gAt);
-    address(f, a, base, shard.packG);
-    address(f, c, base, shard.grads + 4 * layout.biasAt[l]!);
-    emitPackB(f, { n: nOut, k: { local: rows }, bRow: nOut, bCol: 1, width: 4 }, src, a, c);
-    address(f, c, base, shard.grads + 4 * layout.weightAt[l]!);
-    emitGemm(
-      f,
-      { m: nOut, n: nIn, k: { local: rows }, aRow: 1, aCol: nOut, packedA: true },
-      { a, b, bias: null },
-      storeTile(c, nIn),
-    );
+    // sums its columns: ∂L/∂b_l = Σᵢ G_l[i, :]. Rows go in chunks of ROW_CHUNK (both packed operands
+    // stay in L2), each chunk added to ∂L/∂W_l and ∂L/∂b_l, which start at 0.
+    const [dw, db] = [shard.grads + 4 * layout.weightAt[l]!, shard.grads + 4 * layout.biasAt[l]!];
+    emitZero(f, base, dw, nOut * nIn);
+    emitZero(f, base, db, nOut);
+    f.forRange(start, 0, { local: rows }, ROW_CHUNK, () => {
+      // chunk = min(ROW_CHUNK, rows − start)
+      f.wat`local.get ${rows} local.get ${start} i32.sub local.tee ${chunk} i32.const ${ROW_CHUNK}
+            local.get ${chunk} i32.const ${ROW_CHUNK} i32.lt_s select local.set ${chunk}`;
+      offsetAddress(f, src, base, hAt, start, nIn);
+      address(f, b, base, shard.packH);
+      emitPackB(f, { n: nIn, k: { local: chunk }, bRow: nIn, bCol: 1 }, src, b);
+      offsetAddress(f, src, base, gAt, start, nOut);
+      address(f, a, base, shard.packG);
+      address(f, c, base, db);
+      emitPackB(f, { n: nOut, k: { local: chunk }, bRow: nOut, bCol: 1, width: 4 }, src, a, c, true);
+      address(f, c, base, dw);
+      emitGemm(
+        f,
+        { m: nOut, n: nIn, k: { local: chunk }, aRow: 1, aCol: nOut, packedA: true },
+        { a, b, bias: null, accumulate: { c, ld: nIn } },
+        storeTile(c, nIn),
+      );
+    });
     if (l === 0) continue;
     address(f, a, base, gAt);
     // G_{l−1} = (G_l·W_l) ⊙ φ′: A = G_l (aRow nOut), B = W_l packed [nOut, nIn].

@@ -155,6 +155,30 @@ describe("emitGemm", () => {
     }
   });
 
+  it("adds A·B to C when asked to accumulate (exact on small integers)", () => {
+    const [m, n, k] = [4, 8, 8];
+    const mod = new ModuleBuilder({ initial: 1 });
+    mod.func("gemm", ["i32", "i32", "i32"], [], (f) => {
+      emitGemm(
+        f,
+        { m, n, k, aRow: k, aCol: 1 },
+        { a: 0, b: 1, bias: null, accumulate: { c: 2, ld: n } },
+        storeTile(2, n),
+      );
+    });
+    const memory = new wasm.Memory({ initial: 1 });
+    const { exports } = new wasm.Instance(new wasm.Module(mod.bytes()), { env: { memory } });
+    const heap = new Float32Array(memory.buffer);
+    for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) heap[i * k + p] = i + 1;
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) heap[64 + p * PANEL + j] = j;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) heap[256 + i * n + j] = 100 * i + j;
+    (exports.gemm as (a: number, b: number, c: number) => void)(0, 256, 1024);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++)
+        assert.equal(heap[256 + i * n + j], 100 * i + j + (i + 1) * j * k, `C[${i}, ${j}]`);
+    }
+  });
+
   it("rejects sizes that are not positive multiples of 4", () => {
     const mod = new ModuleBuilder({ initial: 1 });
     for (const shape of [

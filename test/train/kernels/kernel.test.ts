@@ -4,6 +4,7 @@ import { globalWasm } from "../../../src/math/wasm.js";
 import { Rng } from "../../../src/random/rng.js";
 import { jaxEngine } from "../../../src/train/engine.js";
 import { createMlpKernel, type MlpKernel, shardRows } from "../../../src/train/kernels/kernel.js";
+import { ROW_CHUNK } from "../../../src/train/kernels/program.js";
 import {
   ACTIVATIONS,
   featureWidth,
@@ -103,6 +104,21 @@ describe("MlpKernel.gradient", () => {
       );
       kernel.dispose();
     }
+  });
+
+  it("sums the weight and bias gradients of a shard longer than one row chunk, chunk by chunk, to float32 accuracy", async () => {
+    const engine = await jaxEngine();
+    const config = small("silu");
+    const params = initMlpParams(config, new Rng(6, 1)).map((p) => ({ shape: p.shape, data: p.data }));
+    const rows = 2 * ROW_CHUNK + 36; // one shard: chunks of ROW_CHUNK, ROW_CHUNK and 36 rows
+    const batch = batch32(rows, 3, 22);
+    const kernel = await trainingKernel(config, optimizerConfig({}), params, { shards: 1, rows });
+    const got = kernel.gradient(batch);
+    const f32params = params.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }));
+    const want = lossAndGradient(engine, config, f32params, to64(batch));
+    const rel = relativeError(got.grads, want.grads);
+    assert.ok(rel < 2e-6, `gradient relative error ${rel} over ${rows} rows`);
+    kernel.dispose();
   });
 
   it("matches central finite differences of the float64 host loss", async () => {
@@ -313,6 +329,24 @@ describe("MlpKernel.step", () => {
 });
 
 describe("MlpKernel state, forward and errors", () => {
+  it("gives each row the same forward result in a batch longer than one row chunk as alone in a small batch", async () => {
+    const config = small("silu");
+    const params = initMlpParams(config, new Rng(7, 1));
+    const rows = 2 * ROW_CHUNK + 44;
+    const batch = batch32(rows, 3, 9);
+    const long = (await createMlpKernel(config, null, { shards: 1, rows }))!;
+    long.setState({ params });
+    const all = long.forward(batch.xt, batch.t, rows);
+    const short = (await createMlpKernel(config, null, { shards: 1, rows: 4 }))!;
+    short.setState({ params });
+    for (const i of [0, ROW_CHUNK - 1, ROW_CHUNK, 2 * ROW_CHUNK + 3, rows - 1]) {
+      const one = short.forward(batch.xt.subarray(3 * i, 3 * i + 3), batch.t.subarray(i, i + 1), 1);
+      assert.deepEqual(one, all.subarray(3 * i, 3 * i + 3), `row ${i}`);
+    }
+    long.dispose();
+    short.dispose();
+  });
+
   it("returns the state it was given, and keeps it when its buffers grow", async () => {
     const config = small("gelu");
     const params = initMlpParams(config, new Rng(2, 1));
