@@ -237,13 +237,13 @@ export function mlpFeatures<A extends FloatArray>(
     for (let j = 0; j < dim; j++) out[o + j] = xt[i * dim + j]!;
     if (shared !== null) {
       for (let k = 0; k < embDim; k++) out[o + dim + k] = shared[k]!;
-      continue;
-    }
-    const ti = (t as FloatArray)[i]!;
-    for (let k = 0; k < half; k++) {
-      const a = freqs[k]! * ti;
-      out[o + dim + k] = Math.sin(a);
-      out[o + dim + half + k] = Math.cos(a);
+    } else {
+      const ti = (t as FloatArray)[i]!;
+      for (let k = 0; k < half; k++) {
+        const a = freqs[k]! * ti;
+        out[o + dim + k] = Math.sin(a);
+        out[o + dim + half + k] = Math.cos(a);
+      }
     }
     if (classes !== undefined) {
       const y = labels === undefined ? -1 : labels[i]!;

@@ -52,6 +52,25 @@ test("mlpFeatures writes xt, sin and cos of the scaled time at geometric frequen
     new Float32Array(24),
   );
   assert.deepEqual(once, perRow);
+  // … and keeps each row's one-hot label.
+  const labelled = mlpConfig({
+    dim: 2,
+    classes: 3,
+    timeEmbedding: { dim: 4, scale: 1000, maxPeriod: 10000 },
+  });
+  const w = featureWidth(labelled);
+  const labels = Int32Array.of(2, -1, 0);
+  const onceL = mlpFeatures(labelled, xt, 0.3, { batch: 3, dim: 2 }, new Float32Array(3 * w), labels);
+  const perRowL = mlpFeatures(
+    labelled,
+    xt,
+    Float64Array.of(0.3, 0.3, 0.3),
+    { batch: 3, dim: 2 },
+    new Float32Array(3 * w),
+    labels,
+  );
+  assert.deepEqual(onceL, perRowL);
+  assert.equal(onceL[2 * w + 2 + 4 + 0], 1, "row 2 has label 0");
 });
 
 test("mlpParamSpecs lists PyTorch-named linear layers with weights [out, in] and the padded input width", () => {
