@@ -15,6 +15,7 @@ import { pad4 } from "../src/train/kernels/program.js";
 import { type Activation, featureWidth, initMlpParams, mlpConfig } from "../src/train/mlp.js";
 import { optimizerConfig } from "../src/train/optim.js";
 import { median } from "./peer.js";
+import { timeBlock } from "./torchPeer.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -56,15 +57,8 @@ if (ONLY_STEPS !== null) {
 
 /** CPU ms per call of fn, median over blocks of `calls` calls (a warm-up block first). */
 function cpu(fn: () => void, calls: number): number {
-  for (let i = 0; i < calls; i++) fn();
-  const blocks: number[] = [];
-  for (let b = 0; b < BLOCKS; b++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < calls; i++) fn();
-    const used = process.cpuUsage(start);
-    blocks.push((used.user + used.system) / 1000 / calls);
-  }
-  return median(blocks);
+  timeBlock(fn, calls);
+  return median(Array.from({ length: BLOCKS }, () => timeBlock(fn, calls).cpu));
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the bench reaches into the kernel's compiled program
