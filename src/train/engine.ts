@@ -207,11 +207,8 @@ export async function jaxEngine(options: JaxEngineOptions = {}): Promise<Engine>
   return {
     ...engine,
     name: `${engine.name} + wasm SIMD kernels`,
-    // The kernels build unlabelled feature rows: class-conditional networks run on jax-js.
     mlp: (config, optimizer) =>
-      config.classes !== undefined
-        ? null
-        : createMlpKernelSync(config, optimizer, threads === undefined ? {} : { threads }),
+      createMlpKernelSync(config, optimizer, threads === undefined ? {} : { threads }),
   };
 }
 

@@ -147,15 +147,21 @@ export function networkModel(
   };
   // The engine's fused float32 kernels (engine.mlp): created on first use; null when unavailable.
   let kernel: MlpKernel | null | undefined;
-  const onKernel = (e: Engine, xt: Float64Array, t: number, batch: number): FloatArray | null => {
-    if (dtype !== "float32" || e.mlp === undefined || config.classes !== undefined) return null;
+  const onKernel = (
+    e: Engine,
+    xt: Float64Array,
+    t: number,
+    batch: number,
+    labels: Int32Array | undefined,
+  ): FloatArray | null => {
+    if (dtype !== "float32" || e.mlp === undefined) return null;
     if (kernel === undefined) {
       kernel = e.mlp(config, null);
       kernel?.setState({ params: weights });
     }
     if (kernel === null) return null;
     if (!kernel.fits(batch)) kernel.reserve(batch);
-    return kernel.forward(xt, t, batch);
+    return kernel.forward(xt, t, batch, labels);
   };
   /** F(x, time) of the raw network for every row, on the side chosen for this network. */
   const raw = (
@@ -171,7 +177,8 @@ export function networkModel(
     };
     if (onHost)
       return mlpForward(ops, config, weights, { shape: [shape.batch, width], data: features() }).data;
-    const run = (e: Engine) => onKernel(e, x, time, shape.batch) ?? onEngine(e, features(), shape.batch);
+    const run = (e: Engine) =>
+      onKernel(e, x, time, shape.batch, labels) ?? onEngine(e, features(), shape.batch);
     if (engine === undefined) return ready!.then(run);
     return run(engine);
   };

@@ -36,6 +36,8 @@ export interface KernelBatch {
   readonly t: FloatArray;
   readonly target: FloatArray;
   readonly weight: FloatArray;
+  /** Class labels per row for a class-conditional network (−1 = none); absent: every row −1. */
+  readonly labels?: Int32Array;
 }
 
 /** What a training step measured. */
@@ -304,6 +306,7 @@ export class MlpKernel {
     batch: number,
     target: FloatArray | null,
     weight: FloatArray | null,
+    labels?: Int32Array,
   ) {
     const { layout, heap } = this.compiled;
     const { config } = this;
@@ -320,6 +323,7 @@ export class MlpKernel {
         typeof t === "number" ? t : t.subarray(start, start + real),
         { batch: real, dim },
         x.subarray(0, real * F),
+        labels?.subarray(start, start + real),
       );
       x.fill(0, real * F);
       if (target !== null && weight !== null) {
@@ -351,7 +355,7 @@ export class MlpKernel {
       throw new RangeError(`MlpKernel: ${rows} rows do not fit; call reserve(${rows}) first`);
     const dim = this.config.dim;
     this.ensurePacked();
-    const split = this.writeBatch(batch.xt, batch.t, rows, batch.target, batch.weight);
+    const split = this.writeBatch(batch.xt, batch.t, rows, batch.target, batch.weight, batch.labels);
     const losses = pool.run(
       TASK.train,
       split.map((s) => s.rows),
@@ -395,13 +399,16 @@ export class MlpKernel {
     return { loss, gradNorm, paramNorm, lr: s.lr, rowLosses: rowLoss };
   }
 
-  /** net(xₜ, t) for `batch` rows at one time or one time per row (float32, batch × dim); must fit. */
-  forward(xt: FloatArray, t: FloatArray | number, batch: number): Float32Array {
+  /**
+   * net(xₜ, t) for `batch` rows at one time or one time per row (float32, batch × dim), with class
+   * labels per row for a conditional network; must fit.
+   */
+  forward(xt: FloatArray, t: FloatArray | number, batch: number, labels?: Int32Array): Float32Array {
     const { layout, pool, heap } = this.compiled;
     if (!this.fits(batch))
       throw new RangeError(`MlpKernel.forward: ${batch} rows do not fit; call reserve(${batch}) first`);
     this.ensurePacked();
-    const split = this.writeBatch(xt, t, batch, null, null);
+    const split = this.writeBatch(xt, t, batch, null, null, labels);
     pool.run(
       TASK.infer,
       split.map((s) => s.rows),

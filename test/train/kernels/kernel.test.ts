@@ -121,6 +121,43 @@ describe("MlpKernel.gradient", () => {
     kernel.dispose();
   });
 
+  it("trains and runs a class-conditional network: labels (−1 = none) give jax-js's gradient and the host forward", async () => {
+    const engine = await jaxEngine();
+    const config = mlpConfig({
+      dim: 3,
+      width: 10,
+      depth: 2,
+      classes: 4,
+      timeEmbedding: { dim: 4, scale: 5 },
+    });
+    const params = initMlpParams(config, new Rng(7, 1)).map((p) => ({ shape: p.shape, data: p.data }));
+    const labels = Int32Array.from([0, 3, -1, 2, 1, -1, 3, 0, 2, 1, -1]);
+    const plain = batch32(labels.length, 3, 23);
+    const batch = { ...plain, labels };
+    const kernel = await trainingKernel(config, optimizerConfig({}), params);
+    kernel.reserve(labels.length);
+    const got = kernel.gradient(batch);
+    const f32params = params.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }));
+    const want = lossAndGradient(engine, config, f32params, { ...to64(plain), labels });
+    const rel = relativeError(got.grads, want.grads);
+    assert.ok(rel < 2e-6, `conditional gradient relative error ${rel}`);
+    // Without the labels the label weights get no gradient from rows 0, 1, 3 …: the result differs.
+    const unlabelled = kernel.gradient(plain);
+    assert.ok(relativeError(unlabelled.grads, want.grads) > 1e-3, "the labels reach the kernel's features");
+    kernel.dispose();
+    const path = affinePath(linearSchedule());
+    const onKernels = networkModel(params, config, path, "velocity", { engine, forward: "engine" });
+    const onHost = networkModel(params, config, path, "velocity", { forward: "host" });
+    const x = Float64Array.from(batch.xt);
+    const shape = { batch: labels.length, dim: 3 };
+    const a = await onKernels.predict(x, 0.4, shape, { labels });
+    const b = await onHost.predict(x, 0.4, shape, { labels });
+    let err = 0;
+    for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i]! - b[i]!));
+    assert.ok(err < 1e-5, `kernel forward vs host forward with labels: max difference ${err}`);
+    onKernels.dispose();
+  });
+
   it("matches central finite differences of the float64 host loss", async () => {
     const config = small("gelu");
     const params = initMlpParams(config, new Rng(9, 1));
