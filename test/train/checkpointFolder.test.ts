@@ -76,7 +76,7 @@ test("saves remove only the run's own older weights; files a user adds to the ru
     "weights-3.safetensors",
   ]);
   assert.equal(readFileSync(join(dir, "weights-0.safetensors"), "utf8"), "mine too");
-  assert.deepEqual(readRunRecord(dir)!.files.sort(), ["config.json", "weights-3.safetensors"]);
+  assert.deepEqual([...readRunRecord(dir)!.files].sort(), ["config.json", "weights-3.safetensors"]);
   assert.equal(loadCheckpoint(dir).state.step, 3);
   // A weights file of the user's under the name the save would write is refused, not overwritten.
   writeFileSync(join(dir, "weights-4.safetensors"), "mine as well");
