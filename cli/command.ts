@@ -47,8 +47,8 @@ export interface CommandSpec<O extends OptionTable> {
    * config file. Throws a UsageError naming the options.
    */
   readonly check?: (values: CommandValues<O>, given: ReadonlySet<string>) => void;
-  /** Runs the command on the checked values. */
-  readonly run: (values: CommandValues<O>) => Promise<void>;
+  /** Runs the command on the checked values (`given` as for `check`). */
+  readonly run: (values: CommandValues<O>, given: ReadonlySet<string>) => Promise<void>;
 }
 
 /** Whether the current command reports in JSON (set from the arguments, then from the merged values). */
@@ -201,7 +201,7 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
         printJson(out);
         return;
       }
-      await spec.run(values);
+      await spec.run(values, set);
     });
   const blocks = (spec.notes ?? []).map(([title, text]) => `${title}:\n${text}`);
   const examples = spec.examples.map(([what, line]) => `  # ${what}\n  $ ${line}`).join("\n\n");

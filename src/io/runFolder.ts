@@ -11,7 +11,7 @@
  * (temp + rename), so readers never see a half-written file.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { MAX_NAME_BYTES, writeFileAtomic } from "./atomic.js";
 import { INPUT_LIMITS, readFileBytes } from "./fileBytes.js";
@@ -323,6 +323,22 @@ export class RunFolder {
   /** Releases the lock (the record stays). */
   close(): void {
     this.lock.release();
+  }
+
+  /**
+   * Undoes the run: deletes every listed file and the record, releases the lock, and removes the
+   * folder itself when nothing else is left in it (files difflux did not write keep it).
+   */
+  discard(): void {
+    this.clear();
+    this.lock.verify();
+    rmSync(join(this.dir, RUN_RECORD_NAME), { force: true });
+    this.lock.release();
+    try {
+      if (readdirSync(this.dir).length === 0) rmdirSync(this.dir);
+    } catch {
+      // Not empty after all, or gone: leave it.
+    }
   }
 
   /** Finishes or rolls back a commit a killed writer left (file header), then prunes. */
