@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import type { RunFolder } from "difflux/node";
 import { messageOf, UsageError } from "./errors.js";
 
 /** One output file: where it goes and its contents. */
@@ -155,4 +156,17 @@ export function outputDirProblem(path: string): string | null {
     return `cannot write to ${p} (permission denied) — choose another path`;
   }
   return null;
+}
+
+/**
+ * Opens `dir` (an --out folder) as a difflux run folder for `command` with `lib` (difflux/node,
+ * loaded by the caller): a folder holding files difflux did not write, or held by another running
+ * difflux, is a UsageError naming the files or the holder and the fix.
+ */
+export function openRunFolder(lib: typeof import("difflux/node"), dir: string, command: string): RunFolder {
+  try {
+    return lib.RunFolder.open(dir, command);
+  } catch (err) {
+    throw new UsageError(`--out: ${messageOf(err)}`);
+  }
 }

@@ -10,8 +10,8 @@
  */
 import { join, relative } from "node:path";
 import { registry } from "difflux";
-import type { RunFolder } from "difflux/node";
 import { loadData } from "../data.js";
+import { openRunFolder } from "../files.js";
 import { messageOf, UsageError } from "../errors.js";
 import { formatSpread, type Table } from "../output.js";
 import { type LineOptions, linePanels, lossPlot, scatterPlot, trajectoryPlot } from "../plot/plots.js";
@@ -47,18 +47,6 @@ const FLOOR_SEEDS = { full: 5, quick: 3 } as const;
 
 type Library = typeof import("difflux/node");
 
-/** Opens --out as a run folder; a foreign or busy folder is a UsageError naming it and the fix. */
-function openOut(lib: Library, dir: string): RunFolder {
-  try {
-    return lib.RunFolder.open(dir, "difflux demo");
-  } catch (err) {
-    if (err instanceof lib.LockBusyError) {
-      throw new UsageError(`--out: another difflux process is writing ${dir}: ${messageOf(err)}`);
-    }
-    throw new UsageError(`--out: ${messageOf(err)}`);
-  }
-}
-
 /** Discards the model of an earlier demo in `dir` (only what that run listed), so training starts afresh. */
 function discardEarlierModel(lib: Library, dir: string): void {
   if (lib.runFolderProblem(dir) !== null || lib.readRunRecord(dir) === null) return;
@@ -69,7 +57,7 @@ function discardEarlierModel(lib: Library, dir: string): void {
 export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
   const lib = await import("difflux/node");
   const c = demoConfiguration(s);
-  const run = openOut(lib, s.out);
+  const run = openRunFolder(lib, s.out, "difflux demo");
   try {
     // 1. Train.
     const modelDir = join(s.out, "model");

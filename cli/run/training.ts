@@ -21,8 +21,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { adaptiveTrainingOf, type Choice, type Kind, type Registry, registry } from "difflux";
-import type { RunFolder } from "difflux/node";
 import { loadData } from "../data.js";
+import { openRunFolder } from "../files.js";
 import { messageOf, RunFailedError, UsageError, withContext } from "../errors.js";
 import type { ConfigValue } from "../options.js";
 import { lossPlot } from "../plot/plots.js";
@@ -166,18 +166,6 @@ function savedLosses(lib: Library, dir: string, upTo: number): number[] {
   return found === upTo ? out : [];
 }
 
-/** Opens --out as a run folder; a foreign or busy folder is a UsageError naming it and the fix. */
-function openOut(lib: Library, dir: string): RunFolder {
-  try {
-    return lib.RunFolder.open(dir, "difflux train");
-  } catch (err) {
-    if (err instanceof lib.LockBusyError) {
-      throw new UsageError(`--out: another difflux process is writing ${dir}: ${messageOf(err)}`);
-    }
-    throw new UsageError(`--out: ${messageOf(err)}`);
-  }
-}
-
 /** The loss history as CSV: step, loss (`losses[0]` is the loss of step `firstStep`). */
 function lossCsv(lib: Library, losses: readonly number[], firstStep: number): string {
   const table = new Float64Array(2 * losses.length);
@@ -280,7 +268,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
 
   // Claim --out: the lock for the whole run, train.json before any checkpoint.
   const created = !existsSync(s.out);
-  const run = openOut(lib, s.out);
+  const run = openRunFolder(lib, s.out, "difflux train");
   let committed = false;
   let result: Awaited<ReturnType<Library["train"]>>;
   let resume:

@@ -18,7 +18,7 @@ import { scratchDirs } from "./fixtures.js";
 const { fresh, done } = scratchDirs("runfaults");
 after(done);
 const GENERATIONS = 6;
-const FAULTS = new URL("./faultInjection.ts", import.meta.url).pathname;
+const FAULTS = new URL("./faultInjection.mjs", import.meta.url).pathname;
 
 /**
  * The writer: resumes from commit.json, publishes generations up to its second argument (default

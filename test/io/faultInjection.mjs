@@ -1,5 +1,6 @@
 /**
- * Fault injection for child processes (load with `node --import tsx --import <this file>`): with
+ * Fault injection for child processes (load with `node --import <this file>`; plain JavaScript, so
+ * no loader is needed before it): with
  * DIFFLUX_FAULT="rename:K" the process kills itself with SIGKILL just before its K-th
  * `fs.renameSync` (every atomic publish — a file, the run record, the lock — is one rename); with
  * "write:K" it writes the first half of its K-th `fs.writeSync` and then kills itself (a kill in the
@@ -14,20 +15,20 @@ const [op, at] = spec.split(":");
 const target = Number(at);
 let renames = 0;
 let writes = 0;
-const die = (): never => {
+const die = () => {
   process.kill(process.pid, "SIGKILL");
   throw new Error("unreachable: SIGKILL did not end the process");
 };
 
 if (op === "rename" || op === "write" || op === "count") {
   const rename = fs.renameSync;
-  fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
+  fs.renameSync = (from, to) => {
     renames++;
     if (op === "rename" && renames === target) die();
     rename(from, to);
   };
-  const write = fs.writeSync as (...args: unknown[]) => number;
-  (fs as { writeSync: unknown }).writeSync = (...args: unknown[]) => {
+  const write = fs.writeSync;
+  fs.writeSync = (...args) => {
     writes++;
     const [fd, buffer, offset, length] = args;
     if (op === "write" && writes === target && buffer instanceof Uint8Array && typeof length === "number") {
