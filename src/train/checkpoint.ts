@@ -348,25 +348,35 @@ export interface CheckpointExpectation {
  * another save (size/SHA-256), a missing or misshapen tensor, or a mismatch with `expect`.
  */
 export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}): Checkpoint {
-  return loadAttempt(dir, expect, 1);
+  // A writer may commit a newer checkpoint (and remove the weights the config named) between the
+  // reads of config.json and of the weights: then config.json has changed, and reading again gives
+  // a whole checkpoint.
+  const configPath = join(dir, CHECKPOINT_CONFIG);
+  for (let attempt = 1; ; attempt++) {
+    const before = configText(configPath);
+    try {
+      return loadCheckpointOnce(dir, expect);
+    } catch (err) {
+      if (attempt >= LOAD_ATTEMPTS || before === null || configText(configPath) === before) throw err;
+    }
+  }
 }
 
 /** Attempts at reading a checkpoint that a writer keeps replacing (each sees a newer commit). */
 const LOAD_ATTEMPTS = 5;
 
-function loadAttempt(dir: string, expect: CheckpointExpectation, attempt: number): Checkpoint {
+/** The text of config.json, null when it cannot be read. */
+function configText(path: string): string | null {
+  try {
+    return new TextDecoder().decode(readFileBytes("loadCheckpoint", path));
+  } catch {
+    return null;
+  }
+}
+
+function loadCheckpointOnce(dir: string, expect: CheckpointExpectation): Checkpoint {
   const configPath = join(dir, CHECKPOINT_CONFIG);
   const text = new TextDecoder().decode(readFileBytes("loadCheckpoint", configPath));
-  // A writer may commit a newer checkpoint (and remove the weights this config names) between the
-  // two reads: then config.json has changed, and reading again gives a whole checkpoint.
-  const replaced = () => {
-    if (attempt >= LOAD_ATTEMPTS) return false;
-    try {
-      return new TextDecoder().decode(readFileBytes("loadCheckpoint", configPath)) !== text;
-    } catch {
-      return false;
-    }
-  };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -415,15 +425,8 @@ function loadAttempt(dir: string, expect: CheckpointExpectation, attempt: number
     );
   }
   const weightsPath = join(dir, config.weights.file);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileBytes("loadCheckpoint", weightsPath);
-  } catch (err) {
-    if (replaced()) return loadAttempt(dir, expect, attempt + 1);
-    throw err;
-  }
+  const bytes = readFileBytes("loadCheckpoint", weightsPath);
   if (bytes.length !== config.weights.bytes || sha256(bytes) !== config.weights.sha256) {
-    if (replaced()) return loadAttempt(dir, expect, attempt + 1);
     throw new Error(
       `loadCheckpoint: ${weightsPath} does not match ${CHECKPOINT_CONFIG} (${bytes.length} bytes, expected ${config.weights.bytes}; SHA-256 differs): the file is corrupt or from another save — restore both files from the same save`,
     );
