@@ -11,7 +11,7 @@
 import { join, relative } from "node:path";
 import { registry } from "difflux";
 import { loadData } from "../data.js";
-import { openRunFolder } from "../files.js";
+import { openRunFolder } from "../outputFiles.js";
 import { messageOf, UsageError } from "../errors.js";
 import { formatSpread, type Table } from "../output.js";
 import { type LineOptions, linePanels, lossPlot, scatterPlot, trajectoryPlot } from "../plot/plots.js";
@@ -57,7 +57,7 @@ function discardEarlierModel(lib: Library, dir: string): void {
 export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
   const lib = await import("difflux/node");
   const c = demoConfiguration(s);
-  const run = openRunFolder(lib, s.out, "difflux demo");
+  const run = openRunFolder(s.out, "difflux demo");
   try {
     // 1. Train.
     const modelDir = join(s.out, "model");

@@ -49,13 +49,17 @@ export function trainRecord(options: Readonly<Record<string, ConfigValue>>): Tra
 }
 
 /**
- * The record in run folder `dir`, or null when there is none. A record that cannot be read or is
- * not a train record is a UsageError naming the file and the fix.
+ * The record in run folder `dir`, or null when there is none (no folder, or a run folder whose
+ * record does not list train.json). A folder that is not a difflux run folder, or a record that
+ * cannot be read or is not a train record, is a UsageError naming the problem and the fix.
  */
 export async function readTrainRecord(dir: string): Promise<TrainRecord | null> {
+  const { readFileBytes, INPUT_LIMITS, runFolderProblem, readRunRecord } = await import("difflux/node");
+  // Only a file this run folder lists is read: a train.json the user put elsewhere is not ours.
+  const problem = runFolderProblem(dir);
+  if (problem !== null) throw new UsageError(`--out: ${problem}`);
+  if (!existsSync(dir) || !readRunRecord(dir)?.files.includes(TRAIN_RECORD)) return null;
   const file = join(dir, TRAIN_RECORD);
-  if (!existsSync(file)) return null;
-  const { readFileBytes, INPUT_LIMITS } = await import("difflux/node");
   try {
     const bytes = readFileBytes("train", file, { ...INPUT_LIMITS, maxBytes: MAX_RECORD_BYTES });
     const record = JSON.parse(new TextDecoder().decode(bytes)) as Partial<TrainRecord>;

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { adaptiveTrainingOf, type Choice, type Kind, type Registry, registry } from "difflux";
 import { loadData } from "../data.js";
-import { openRunFolder } from "../files.js";
+import { openRunFolder } from "../outputFiles.js";
 import { messageOf, RunFailedError, UsageError, withContext } from "../errors.js";
 import type { ConfigValue } from "../options.js";
 import { lossPlot } from "../plot/plots.js";
@@ -268,7 +268,7 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
 
   // Claim --out: the lock for the whole run, train.json before any checkpoint.
   const created = !existsSync(s.out);
-  const run = openRunFolder(lib, s.out, "difflux train");
+  const run = openRunFolder(s.out, "difflux train");
   let committed = false;
   let result: Awaited<ReturnType<Library["train"]>>;
   let resume:
