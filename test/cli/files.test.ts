@@ -97,6 +97,34 @@ describe("the command line's file reads and writes", () => {
     );
   });
 
+  it("train --resume DIR takes the run's options from its train.json; a folder without a run, or another --out, is refused", async () => {
+    refused(
+      await diffluxInProcess(["train", "--resume", "nowhere"], dir),
+      /--resume: nowhere holds no difflux train run \(no train\.json\)/,
+    );
+    refused(
+      await diffluxInProcess(["train", "--resume", "decimal", "--out", "elsewhere"], dir),
+      /--resume: decimal and --out elsewhere name different folders/,
+    );
+    refused(await diffluxInProcess(["train", "--steps", "5"], dir), /--out is required/);
+    const r = await diffluxInProcess(["train", "--resume", "decimal", "--steps", "5", "--json"], dir);
+    assert.equal(r.code, 0, `resumed: ${r.stderr}`);
+    const summary = JSON.parse(r.stdout) as { resumedFrom: number; steps: number; data: { points: number } };
+    assert.deepEqual(
+      [summary.resumedFrom, summary.steps, summary.data.points],
+      [3, 5, 100],
+      "from step 3 to 5 on the recorded 100 points",
+    );
+    const record = JSON.parse(readFileSync(join(dir, "decimal", "train.json"), "utf8")) as {
+      options: Record<string, unknown>;
+    };
+    assert.deepEqual(
+      [record.options.steps, record.options.lr],
+      [5, 0.0005],
+      "the record keeps the run's options",
+    );
+  });
+
   it("train and demo refuse a folder holding files difflux did not write, keeping every byte", async () => {
     const mine = join(dir, "mine");
     mkdirSync(mine);
