@@ -188,48 +188,29 @@ const LIB: readonly LibProbe[] = [
       return ok ? "ok" : "wrong: NaN";
     },
   },
-  {
-    id: "bridge-sigma0-dpm",
-    group: "silent NaN",
-    name: "dpmSolverMultistep on a bridge of brownianMotion({ sigma: 0 }), evidence covariance 0.1",
-    expect: "error",
-    body: async () => {
-      const L = await lib();
-      const p = L.bridgePath(
-        new L.DiffusionModelComponents({
-          linearSde: L.brownianMotion({ sigma: 0, dim: 2 }),
-          t0: 0,
-          priorAtT0: L.gaussian({ mean: [0.5, 0], cov: [1, 2] }),
-          t1: 1,
-          evidenceCov: 0.1,
-        }),
-      );
-      const model = L.gaussianMixture({ weights: [1], means: [[1, 1]], covariances: 0.1 }).denoiser(p);
-      const r = await L.sample(model, { sampler: L.dpmSolverMultistep(), steps: 8, seed: 1, batch: 3 });
-      return r.x.every(Number.isFinite) ? "ok" : "wrong: NaN samples";
-    },
-  },
-  {
-    id: "bridge-sigma0-unipc",
-    group: "silent NaN",
-    name: "unipc on the same bridge",
-    expect: "error",
-    body: async () => {
-      const L = await lib();
-      const p = L.bridgePath(
-        new L.DiffusionModelComponents({
-          linearSde: L.brownianMotion({ sigma: 0, dim: 2 }),
-          t0: 0,
-          priorAtT0: L.gaussian({ mean: [0.5, 0], cov: [1, 2] }),
-          t1: 1,
-          evidenceCov: 0.1,
-        }),
-      );
-      const model = L.gaussianMixture({ weights: [1], means: [[1, 1]], covariances: 0.1 }).denoiser(p);
-      const r = await L.sample(model, { sampler: L.unipc(), steps: 8, seed: 1, batch: 3 });
-      return r.x.every(Number.isFinite) ? "ok" : "wrong: NaN samples";
-    },
-  },
+  ...(["dpmSolverMultistep", "unipc"] as const).map(
+    (sampler): LibProbe => ({
+      id: `bridge-sigma0-${sampler}`,
+      group: "silent NaN",
+      name: `${sampler} on a bridge of brownianMotion({ sigma: 0 }), evidence covariance 0.1`,
+      expect: "error",
+      body: async () => {
+        const L = await lib();
+        const p = L.bridgePath(
+          new L.DiffusionModelComponents({
+            linearSde: L.brownianMotion({ sigma: 0, dim: 2 }),
+            t0: 0,
+            priorAtT0: L.gaussian({ mean: [0.5, 0], cov: [1, 2] }),
+            t1: 1,
+            evidenceCov: 0.1,
+          }),
+        );
+        const model = L.gaussianMixture({ weights: [1], means: [[1, 1]], covariances: 0.1 }).denoiser(p);
+        const r = await L.sample(model, { sampler: L[sampler](), steps: 8, seed: 1, batch: 3 });
+        return r.x.every(Number.isFinite) ? "ok" : "wrong: NaN samples";
+      },
+    }),
+  ),
   ...(["NaN", "1.5", "-0.5"] as const).map(
     (t): LibProbe => ({
       id: `network-t-${t}`,
@@ -403,6 +384,37 @@ const LIB: readonly LibProbe[] = [
     },
   },
 ];
+
+/**
+ * A run of 40 steps killed at `fault` (faultInjection.mjs), then resumed by `resume`: the weights and
+ * loss history must equal an uninterrupted run's, and no temporary may be left.
+ */
+function killedRun(id: string, name: string, fault: string, resume: readonly string[]): CliProbe {
+  const run = [...tiny, "--steps", "40", "--checkpoint-every", "10"];
+  return {
+    id,
+    group: "interrupted training",
+    name,
+    expect: "ok",
+    before: [["train", ...run, "--out", "whole"]],
+    setup: (dir) => {
+      const env = { ...process.env, DIFFLUX_FAULT: fault };
+      spawnSync(process.execPath, ["--import", FAULTS, BIN, "train", ...run, "--out", "r"], {
+        cwd: dir,
+        env,
+      });
+    },
+    args: resume,
+    check: (dir) => {
+      const same = (f: string) => readFileSync(join(dir, "r", f)).equals(readFileSync(join(dir, "whole", f)));
+      if (!same("weights-40.safetensors")) return "wrong: weights differ from the uninterrupted run";
+      if (!same("loss.csv")) return "wrong: loss history differs";
+      return readdirSync(join(dir, "r")).some((n) => n.endsWith(".tmp"))
+        ? "wrong: a temporary is left"
+        : "ok";
+    },
+  };
+}
 
 const CLI: readonly CliProbe[] = [
   {
@@ -684,75 +696,18 @@ const CLI: readonly CliProbe[] = [
     },
     args: ["train", "--out", "r", "--steps", "6"],
   },
-  {
-    id: "train-kill-first-checkpoint",
-    group: "interrupted training",
-    name: "train SIGKILLed right after its first checkpoint, then train --out DIR",
-    expect: "ok",
-    before: [["train", ...tiny, "--steps", "40", "--checkpoint-every", "10", "--out", "whole"]],
-    setup: (dir) => {
-      const env = { ...process.env, DIFFLUX_FAULT: "rename:11" };
-      spawnSync(
-        process.execPath,
-        [
-          "--import",
-          FAULTS,
-          BIN,
-          "train",
-          ...tiny,
-          "--steps",
-          "40",
-          "--checkpoint-every",
-          "10",
-          "--out",
-          "r",
-        ],
-        { cwd: dir, env },
-      );
-    },
-    args: ["train", "--out", "r"],
-    check: (dir) => {
-      const same = (f: string) => readFileSync(join(dir, "r", f)).equals(readFileSync(join(dir, "whole", f)));
-      if (!same("weights-40.safetensors")) return "wrong: weights differ from the uninterrupted run";
-      return same("loss.csv") ? "ok" : "wrong: loss history differs";
-    },
-  },
-  {
-    id: "train-kill-mid-write",
-    group: "interrupted training",
-    name: "train SIGKILLed halfway through a write, then train --resume DIR",
-    expect: "ok",
-    before: [["train", ...tiny, "--steps", "40", "--checkpoint-every", "10", "--out", "whole"]],
-    setup: (dir) => {
-      const env = { ...process.env, DIFFLUX_FAULT: "write:14" };
-      spawnSync(
-        process.execPath,
-        [
-          "--import",
-          FAULTS,
-          BIN,
-          "train",
-          ...tiny,
-          "--steps",
-          "40",
-          "--checkpoint-every",
-          "10",
-          "--out",
-          "r",
-        ],
-        { cwd: dir, env },
-      );
-    },
-    args: ["train", "--resume", "r"],
-    check: (dir) => {
-      const same = (f: string) => readFileSync(join(dir, "r", f)).equals(readFileSync(join(dir, "whole", f)));
-      if (!same("weights-40.safetensors")) return "wrong: weights differ from the uninterrupted run";
-      if (!same("loss.csv")) return "wrong: loss history differs";
-      return readdirSync(join(dir, "r")).some((n) => n.endsWith(".tmp"))
-        ? "wrong: a temporary is left"
-        : "ok";
-    },
-  },
+  killedRun(
+    "train-kill-first-checkpoint",
+    "train SIGKILLed right after its first checkpoint, then train --out DIR",
+    "rename:11",
+    ["train", "--out", "r"],
+  ),
+  killedRun(
+    "train-kill-mid-write",
+    "train SIGKILLed halfway through a write, then train --resume DIR",
+    "write:14",
+    ["train", "--resume", "r"],
+  ),
   {
     id: "train-resume-conflict",
     group: "interrupted training",

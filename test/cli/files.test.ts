@@ -6,17 +6,10 @@
  * folders: refused when they hold files difflux did not write, every byte kept.
  */
 import assert from "node:assert/strict";
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { foreignFolder } from "../io/fixtures.js";
 import { diffluxInProcess, listing, scratch } from "./cli.js";
 
 const tiny = [
@@ -126,13 +119,7 @@ describe("the command line's file reads and writes", () => {
   });
 
   it("train and demo refuse a folder holding files difflux did not write, keeping every byte", async () => {
-    const mine = join(dir, "mine");
-    mkdirSync(mine);
-    const files = { "notes.txt": "my notes", "loss.csv": "step,loss\n1,0.5\n", "train.json": "{}" };
-    for (const [n, text] of Object.entries(files)) writeFileSync(join(mine, n), text);
-    writeFileSync(join(mine, "weights-7.safetensors"), new Uint8Array([1, 2, 3]));
-    const snapshot = () =>
-      Object.fromEntries(readdirSync(mine).map((n) => [n, readFileSync(join(mine, n)).toString("base64")]));
+    const snapshot = foreignFolder(join(dir, "mine"));
     const before = snapshot();
     refused(
       await diffluxInProcess(["train", ...tiny, "--out", "mine"], dir),

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { LockBusyError } from "../../src/io/lock.js";
 import { RUN_RECORD_NAME, RunFolder, readRunRecord, runFolderProblem } from "../../src/io/runFolder.js";
-import { scratchDirs } from "./fixtures.js";
+import { foreignFolder, scratchDirs } from "./fixtures.js";
 
 const { fresh: freshDir, done } = scratchDirs("runfolder");
 after(done);
@@ -24,23 +24,17 @@ const listing = (dir: string) =>
   readdirSync(dir)
     .filter((n) => !n.startsWith("."))
     .sort();
-const snapshot = (dir: string) =>
-  Object.fromEntries(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n)).toString("base64")]));
 
 describe("run folders", () => {
   test("a folder holding files difflux did not write is refused and left byte for byte as it was", () => {
     const dir = fresh();
-    mkdirSync(dir);
-    writeFileSync(join(dir, "notes.txt"), "my notes");
-    writeFileSync(join(dir, "loss.csv"), "step,loss\n1,0.5\n");
-    writeFileSync(join(dir, "train.json"), "{}");
-    writeFileSync(join(dir, "weights-7.safetensors"), new Uint8Array([1, 2, 3]));
-    const before = snapshot(dir);
+    const snapshot = foreignFolder(dir);
+    const before = snapshot();
     assert.throws(
       () => RunFolder.open(dir, "difflux train"),
       /holds files difflux did not write \(.*notes\.txt.*\); choose a new or empty folder$/,
     );
-    assert.deepEqual(snapshot(dir), before, "nothing written, nothing removed");
+    assert.deepEqual(snapshot(), before, "nothing written, nothing removed");
   });
 
   test("a new or empty folder gets its record first; every write is listed before it happens", () => {

@@ -5,11 +5,12 @@
  * holds is refused with the lock's error.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { LockBusyError } from "../../src/io/lock.js";
+import { foreignFolder } from "../io/fixtures.js";
 import { RUN_RECORD_NAME, RunFolder, readRunRecord } from "../../src/io/runFolder.js";
 import { Rng } from "../../src/random/rng.js";
 import { type CheckpointMeta, loadCheckpoint, saveCheckpoint } from "../../src/train/checkpoint.js";
@@ -43,22 +44,15 @@ function save(target: string | RunFolder, step: number): void {
   });
 }
 
-const snapshot = (dir: string) =>
-  Object.fromEntries(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n)).toString("base64")]));
-
 test("saveCheckpoint refuses a folder holding files difflux did not write and leaves every byte as it was", () => {
   const dir = freshDir();
-  mkdirSync(dir);
-  writeFileSync(join(dir, "notes.txt"), "my notes");
-  writeFileSync(join(dir, "loss.csv"), "step,loss\n1,0.5\n");
-  writeFileSync(join(dir, "train.json"), "{}");
-  writeFileSync(join(dir, "weights-7.safetensors"), new Uint8Array([1, 2, 3]));
-  const before = snapshot(dir);
+  const snapshot = foreignFolder(dir);
+  const before = snapshot();
   assert.throws(
     () => save(dir, 3),
     /^Error: saveCheckpoint: .* holds files difflux did not write \(.*weights-7\.safetensors.*\); choose a new or empty folder$/,
   );
-  assert.deepEqual(snapshot(dir), before, "nothing written, nothing removed");
+  assert.deepEqual(snapshot(), before, "nothing written, nothing removed");
 });
 
 test("saves remove only the run's own older weights; files a user adds to the run folder survive", () => {
