@@ -926,7 +926,7 @@ async function main(): Promise<void> {
     "| --- | --- | --- | --- | --- | --- |",
     ...rows.map(
       (r, i) =>
-        `| ${i + 1} | ${r.group} | ${r.name} | ${r.outcome} | ${Number.isFinite(r.peakMib) ? r.peakMib.toFixed(0) : "–"} | ${r.detail.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 120)} |`,
+        `| ${i + 1} | ${r.group} | ${r.name.replace(/\|/g, "\\|")} | ${r.outcome} | ${Number.isFinite(r.peakMib) ? r.peakMib.toFixed(0) : "–"} | ${r.detail.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 120)} |`,
     ),
     "",
     `cases ${rows.length}: clean ${totals.clean}, silent wrong ${totals["silent wrong"]}, crash ${totals.crash}, unbounded memory ${totals["unbounded memory"]}`,
