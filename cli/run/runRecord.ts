@@ -112,7 +112,19 @@ export function resumedValues<V extends Record<string, unknown>>(
     if (RESUMABLE_CHANGES.has(key)) continue;
     const was = JSON.stringify(recordedValue(key, raw === null ? null : spec.print(saved)));
     const now = JSON.stringify(recordedValue(key, spec.print(values[key]) ?? null));
-    if (was !== now) conflicts.push(`${flagOf(key, spec)} was ${was}, now ${now}`);
+    if (was === now) continue;
+    // A switch is told as given or not ("--no-normalize was not given, now given").
+    const told = (v: unknown) =>
+      spec.value === undefined && typeof v === "boolean"
+        ? v === spec.default
+          ? "not given"
+          : "given"
+        : JSON.stringify(v);
+    conflicts.push(
+      spec.value === undefined
+        ? `${flagOf(key, spec)} was ${told(saved)}, now ${told(values[key])}`
+        : `${flagOf(key, spec)} was ${was}, now ${now}`,
+    );
   }
   if (conflicts.length > 0) {
     throw new UsageError(

@@ -100,6 +100,13 @@ describe("the command line's file reads and writes", () => {
       /--resume: decimal and --out elsewhere name different folders/,
     );
     refused(await diffluxInProcess(["train", "--steps", "5"], dir), /--out is required/);
+    refused(
+      await diffluxInProcess(
+        ["train", "--resume", "decimal", "--steps", "5", "--no-normalize", "--lr", "0.01"],
+        dir,
+      ),
+      /--out: decimal holds a run started with other options \(--lr was 0\.0005, now 0\.01; --no-normalize was not given, now given\)/,
+    );
     const r = await diffluxInProcess(["train", "--resume", "decimal", "--steps", "5", "--json"], dir);
     assert.equal(r.code, 0, `resumed: ${r.stderr}`);
     const summary = JSON.parse(r.stdout) as { resumedFrom: number; steps: number; data: { points: number } };
