@@ -3,7 +3,8 @@
  * its own process under /usr/bin/time (its peak resident set) with a 60 s limit. Every probe states
  * what a sound program does — refuse with a clean error, or give the right result — and is counted
  * as one of: clean (that happened), silent wrong (a wrong result, or bad input accepted), crash (a
- * raw engine error, a stack trace, a signal, an exit code other than 0/2) or unbounded memory (over
+ * raw engine error, a stack trace, a signal, an exit code other than 0, 2 (bad input) and 3 (a run
+ * that failed on its numbers), or more than one line on stderr) or unbounded memory (over
  * 1 GiB, or the time limit).
  *
  *   node --import tsx scripts/probes.ts            the table (markdown) and the totals
@@ -853,7 +854,8 @@ function runCli(p: CliProbe, dir: string): Row {
   let result = p.check?.(dir, { code: r.code, stdout: r.stdout, stderr: r.stderr }) ?? "ok";
   if (result === "deferred") result = "ok";
   let error: string | null = null;
-  if (r.code === 2 && oneLine && !stack) error = r.stderr.trim();
+  // Exit 2: bad input; exit 3: a run that failed on its numbers (diverged, non-finite samples).
+  if ((r.code === 2 || r.code === 3) && oneLine && !stack) error = r.stderr.trim();
   else if (r.code !== 0 || stack) {
     return {
       ...p,
