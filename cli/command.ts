@@ -5,7 +5,6 @@
  * else the table's defaults; they are validated together by one strict zod object, so a key the
  * command does not know (a typo in a config file) is an error.
  */
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { messageOf, UsageError } from "./errors.js";
@@ -47,8 +46,8 @@ export interface CommandSpec<O extends OptionTable> {
    * config file. Throws a UsageError naming the options.
    */
   readonly check?: (values: CommandValues<O>, given: ReadonlySet<string>) => void;
-  /** Runs the command on the checked values. */
-  readonly run: (values: CommandValues<O>) => Promise<void>;
+  /** Runs the command on the checked values (`given` as for `check`). */
+  readonly run: (values: CommandValues<O>, given: ReadonlySet<string>) => Promise<void>;
 }
 
 /** Whether the current command reports in JSON (set from the arguments, then from the merged values). */
@@ -62,13 +61,21 @@ function describe(spec: OptionSpec<unknown>): string {
   return spec.required ? `${spec.help} (required)` : spec.help;
 }
 
-/** Reads the JSON object of `--config FILE`. */
-function readConfig(file: string): Record<string, unknown> {
+/** Largest --config file read (option values only). */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+/**
+ * Reads the JSON object of `--config FILE` (a regular file of at most 1 MiB, read by the library's
+ * bounded `readFileBytes`, loaded only when --config is given).
+ */
+async function readConfig(file: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    const { INPUT_LIMITS, readFileBytes } = await import("difflux/node");
+    const bytes = readFileBytes("--config", file, { ...INPUT_LIMITS, maxBytes: MAX_CONFIG_BYTES });
+    text = new TextDecoder().decode(bytes);
   } catch (err) {
-    throw new UsageError(`--config: cannot read ${file}: ${messageOf(err)} — check the path`);
+    throw new UsageError(messageOf(err));
   }
   let value: unknown;
   try {
@@ -150,7 +157,7 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
     .action(async (_opts, command: Command) => {
       const given = command.opts() as Record<string, unknown>;
       const configFile = given.config as string | undefined;
-      const fromFile = configFile === undefined ? {} : readConfig(configFile);
+      const fromFile = configFile === undefined ? {} : await readConfig(configFile);
       if (fromFile.json === true) session.json = true;
       const raw: Record<string, unknown> = {};
       const set = new Set<string>();
@@ -201,7 +208,7 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
         printJson(out);
         return;
       }
-      await spec.run(values);
+      await spec.run(values, set);
     });
   const blocks = (spec.notes ?? []).map(([title, text]) => `${title}:\n${text}`);
   const examples = spec.examples.map(([what, line]) => `  # ${what}\n  $ ${line}`).join("\n\n");

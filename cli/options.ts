@@ -98,9 +98,13 @@ function describeRule(rule: Bounds): string {
   return `a finite ${rule.integer ? "integer" : "number"}`;
 }
 
+/** A decimal number as text: sign, digits with an optional fraction, an optional exponent (no 0x, 0b, 0o). */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function checkNumber(raw: unknown, rule: Bounds): number | undefined {
-  const text = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw : "";
-  const x = text.trim() === "" ? Number.NaN : Number(text);
+  const text = (typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw : "").trim();
+  // Only decimal notation: Number() would also take "0x10" (16), "0b11" and "0o7".
+  const x = DECIMAL.test(text) ? Number(text) : Number.NaN;
   const ok =
     Number.isFinite(x) &&
     (!rule.integer || Number.isInteger(x)) &&

@@ -5,7 +5,7 @@
  */
 export * from "./index.js";
 export { MAX_NAME_BYTES, processAlive, removeStaleTemps, tempPathFor, writeFileAtomic } from "./io/atomic.js";
-export { INPUT_LIMITS, type InputLimits } from "./io/fileBytes.js";
+export { INPUT_LIMITS, type InputLimits, readFileBytes } from "./io/fileBytes.js";
 export {
   type LockOwner,
   DirectoryLock,
@@ -15,6 +15,7 @@ export {
   readLockOwner,
 } from "./io/lock.js";
 export {
+  type RunCommit,
   type RunRecord,
   RUN_RECORD_NAME,
   RunFolder,

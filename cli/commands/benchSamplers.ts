@@ -107,7 +107,7 @@ export function benchSamplersCommand(): Command {
 async function runBench(o: Values): Promise<void> {
   const { benchSamplers } = await import("../run/bench.js");
   const { benchFiles, benchLabel } = await import("../run/figures.js");
-  const { writeFilesAtomic } = await import("../files.js");
+  const { writeFilesAtomic } = await import("../outputFiles.js");
   const pathName = registry.paths.format(o.path.choice);
   const r = await benchSamplers({
     dim: o.dim === "2" ? 2 : 64,

@@ -306,7 +306,7 @@ async function runSample(o: Values): Promise<void> {
   const lib = await import("difflux/node");
   const { drawSamples } = await import("../run/sampling.js");
   const { samplePlots } = await import("../run/figures.js");
-  const { writeFilesAtomic } = await import("../files.js");
+  const { writeFilesAtomic } = await import("../outputFiles.js");
   const loaded = await loadModel(o);
   const guided =
     o.guidance === undefined

@@ -4,11 +4,13 @@
  * a checkpoint is resumed (bit for bit as if never stopped). The objective's batches come from the
  * library's `trainingBatch`; the loop, optimizer and checkpoints are the library's `train`.
  */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { KINDS, registry } from "difflux";
 import { ACTIVATIONS } from "difflux/node";
 import { type CommandValues, defineCommand } from "../command.js";
 import { DATASET_HELP } from "../data.js";
+import { UsageError } from "../errors.js";
 import {
   choiceOption,
   componentOption,
@@ -17,7 +19,6 @@ import {
   outputDirOption,
   textOption,
 } from "../options.js";
-import { UsageError } from "../errors.js";
 import { formatNumber, printJson, say } from "../output.js";
 
 /** Kinds a network can be trained to predict (drift needs a g² schedule the CLI does not take). */
@@ -26,14 +27,17 @@ export const TRAIN_KINDS = KINDS.filter((k): k is Exclude<typeof k, "drift"> => 
 /** The options of `train`. */
 export const TRAIN_OPTIONS = {
   data: textOption({
-    help: `training data: ${DATASET_HELP}`,
+    help: `training data: ${DATASET_HELP} (required for a new run; a resumed run takes it from its train.json)`,
     value: "name|file",
-    required: true,
     example: "moons",
   }),
   out: outputDirOption({
-    help: "checkpoint directory (created; resumed when it holds a checkpoint)",
-    required: true,
+    help: "run folder: new or empty (created), or an earlier run, which is resumed with the options of its train.json",
+    example: "runs/moons",
+  }),
+  resume: textOption({
+    help: "resume the run in this folder with the options of its train.json (as --out DIR on an existing run, but DIR must hold one)",
+    value: "dir",
     example: "runs/moons",
   }),
   path: componentOption(registry.paths, {
@@ -132,7 +136,7 @@ export function trainCommand(): Command {
     name: "train",
     summary: "train a model on a dataset or data file, checkpointing into a directory (resumable)",
     description:
-      "Train the time-conditioned MLP to predict one kind on a probability path, with a chosen loss weighting, time density and data–noise coupling; with --labels it is class-conditional (and --label-dropout trains the unconditional branch guidance needs). Checkpoints, the loss history (loss.csv, loss.png) and the run record (train.json) go to --out; if --out already holds a checkpoint, training resumes from it (pass a larger --steps to continue).",
+      "Train the time-conditioned MLP to predict one kind on a probability path, with a chosen loss weighting, time density and data–noise coupling; with --labels it is class-conditional (and --label-dropout trains the unconditional branch guidance needs). Checkpoints, the loss history (loss.csv, loss.png) and the run record (train.json, every option of the run) go to --out, which must be new, empty or an earlier run (a folder holding other files is refused; one run writes a folder at a time). On an earlier run (--out DIR or --resume DIR) training resumes from its last checkpoint with the options of its train.json — an option given that disagrees is an error, except --steps (pass a larger one to continue) and --checkpoint-every.",
     options: TRAIN_OPTIONS,
     notes: [
       [
@@ -170,7 +174,10 @@ export function trainCommand(): Command {
         "learned adaptive loss weights over 16 time bins (saved in the checkpoint, resumed with it)",
         "difflux train --data moons --weighting adaptive:bins=16 --out runs/adaptive",
       ],
-      ["resume the first run up to 4000 steps", "difflux train --data moons --out runs/moons --steps 4000"],
+      [
+        "resume the first run up to 4000 steps (its other options come from its train.json)",
+        "difflux train --resume runs/moons --steps 4000",
+      ],
       [
         "a class-conditional model of the digits, 10 % of rows unlabelled (for --guidance)",
         "difflux train --data digits --labels label --label-dropout 0.1 --out runs/digits",
@@ -188,7 +195,39 @@ export function trainCommand(): Command {
   });
 }
 
-async function runTrain(o: Values): Promise<void> {
+/**
+ * The values of this run: with --resume DIR, or --out DIR holding a run, every option not given comes
+ * from DIR's train.json and a given one that disagrees is an error (runRecord.ts).
+ */
+async function resolveRun(
+  o: Values,
+  given: ReadonlySet<string>,
+): Promise<Values & { out: string; data: string }> {
+  const { readTrainRecord, resumedValues } = await import("../run/runRecord.js");
+  if (o.resume !== undefined && o.out !== undefined && resolve(o.resume) !== resolve(o.out)) {
+    throw new UsageError(
+      `--resume: ${o.resume} and --out ${o.out} name different folders — pass one of them (--resume DIR resumes the run in DIR)`,
+    );
+  }
+  const out = o.resume ?? o.out;
+  if (out === undefined) {
+    throw new UsageError("--out is required — e.g. --out runs/moons (or --resume DIR to resume a run)");
+  }
+  const record = await readTrainRecord(out);
+  if (record === null && o.resume !== undefined) {
+    throw new UsageError(
+      `--resume: ${o.resume} holds no difflux train run (no train.json) — pass the --out folder of an earlier difflux train`,
+    );
+  }
+  const values = record === null ? o : resumedValues(TRAIN_OPTIONS, o, given, record, out);
+  if (values.data === undefined) {
+    throw new UsageError("--data is required for a new run — e.g. --data moons");
+  }
+  return { ...values, out, data: values.data };
+}
+
+async function runTrain(given: Values, set: ReadonlySet<string>): Promise<void> {
+  const { resume: _, ...o } = await resolveRun(given, set);
   // Checked here, not in `check`: --print-config prints --label-dropout on its own.
   if (o.labelDropout !== undefined && o.labels === undefined)
     throw new UsageError("--label-dropout needs --labels (the dropout drops labels)");

@@ -1,15 +1,18 @@
 /**
  * The demo pipeline: train → sample with three samplers at several NFE → measure (sliced W₂ and
  * MMD against held-out data, held-out log-likelihood) → figures, metrics.json and report.html.
- * Everything is built in a staging directory next to --out and moved into place only at the end, so
- * a failed or interrupted demo leaves --out as it was (an interrupted demo's staging directory is
- * removed by the next demo into the same --out).
+ * --out is a difflux run folder (the library's `RunFolder`): new, empty or an earlier demo (a folder
+ * holding other files is refused), locked for the whole demo so two demos never write it at once.
+ * The model is trained into --out/model (an earlier demo's model there is discarded first: only the
+ * files that run listed); the report, figures and metrics.json are committed together with
+ * metrics.json as the commit point, so a reader sees the earlier report or the new one, whole. A
+ * failed demo leaves the earlier report in place.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { registry } from "difflux";
 import { loadData } from "../data.js";
-import { UsageError } from "../errors.js";
+import { openRunFolder } from "../outputFiles.js";
+import { messageOf, UsageError } from "../errors.js";
 import { formatSpread, type Table } from "../output.js";
 import { type LineOptions, linePanels, lossPlot, scatterPlot, trajectoryPlot } from "../plot/plots.js";
 import { renderPng } from "../plot/render.js";
@@ -42,70 +45,23 @@ export interface DemoOutcome {
 /** Seeds of the data-vs-data floor's spread (the first is the floor the samplers are compared with). */
 const FLOOR_SEEDS = { full: 5, quick: 3 } as const;
 
-/** Refuses an --out that holds something other than an earlier demo (it is replaced as a whole). */
-function checkReplaceable(out: string): void {
-  if (!existsSync(out)) return;
-  const entries = readdirSync(out);
-  if (entries.length > 0 && !entries.includes("metrics.json")) {
-    throw new UsageError(
-      `--out: ${out} exists and is not the output of an earlier demo (no metrics.json) — choose a new or empty directory`,
-    );
-  }
-}
+type Library = typeof import("difflux/node");
 
-/**
- * Removes staging directories of earlier demos into `out` whose process is gone (a demo ended by
- * Ctrl-C, which stops the process at once, leaves its staging directory behind).
- */
-function removeStaleStaging(out: string): void {
-  const parent = dirname(out);
-  if (!existsSync(parent)) return;
-  const prefix = `.${basename(out)}.tmp-`;
-  for (const name of readdirSync(parent)) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).replace(/\.old$/, ""));
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = true;
-    } catch {
-      alive = false;
-    }
-    if (Number.isInteger(pid) && !alive) rmSync(join(parent, name), { recursive: true, force: true });
-  }
-}
-
-/** Moves the staging directory to `out`, replacing an earlier demo there. */
-function commit(staging: string, out: string): void {
-  const old = `${staging}.old`;
-  const had = existsSync(out);
-  if (had) renameSync(out, old);
-  try {
-    renameSync(staging, out);
-  } catch (err) {
-    if (had) renameSync(old, out);
-    throw err;
-  }
-  if (had) rmSync(old, { recursive: true, force: true });
+/** Discards the model of an earlier demo in `dir` (only what that run listed), so training starts afresh. */
+function discardEarlierModel(lib: Library, dir: string): void {
+  if (lib.runFolderProblem(dir) !== null || lib.readRunRecord(dir) === null) return;
+  lib.RunFolder.open(dir, "difflux demo").discard();
 }
 
 /** Runs the demo (see the file header). */
 export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
-  checkReplaceable(s.out);
-  removeStaleStaging(s.out);
   const lib = await import("difflux/node");
   const c = demoConfiguration(s);
-  const parent = dirname(s.out);
-  const createdParent = !existsSync(parent);
-  const staging = join(parent, `.${basename(s.out)}.tmp-${process.pid}`);
-  mkdirSync(staging, { recursive: true });
-  const discard = () => {
-    rmSync(staging, { recursive: true, force: true });
-    if (createdParent) rmSync(parent, { recursive: true, force: true });
-  };
+  const run = openRunFolder(s.out, "difflux demo");
   try {
     // 1. Train.
-    const modelDir = join(staging, "model");
+    const modelDir = join(s.out, "model");
+    withContextOut(() => discardEarlierModel(lib, modelDir));
     const trained = await trainModel({
       data: c.data,
       n: 10000,
@@ -297,14 +253,24 @@ export async function runDemoPipeline(s: DemoSettings): Promise<DemoOutcome> {
       ...figures.map((f) => f.file),
       ...trained.files.map((f) => join("model", relative(modelDir, f))),
     ];
-    writeFileSync(join(staging, "report.html"), html);
-    writeFileSync(join(staging, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
-    for (const f of figures) writeFileSync(join(staging, f.file), f.png);
-    commit(staging, s.out);
+    run.write("report.html", html);
+    for (const f of figures) run.write(f.file, f.png);
+    run.commit("metrics.json", `${JSON.stringify(metrics, null, 2)}\n`, [
+      "report.html",
+      ...figures.map((f) => f.file),
+    ]);
     return { summary, metrics, files };
+  } finally {
+    run.close();
+  }
+}
+
+/** Runs `body`, reporting its error as a problem with --out. */
+function withContextOut(body: () => void): void {
+  try {
+    body();
   } catch (err) {
-    discard();
-    throw err;
+    throw new UsageError(`--out: ${messageOf(err)}`);
   }
 }
 

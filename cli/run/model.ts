@@ -3,7 +3,7 @@
  * (the library's `checkpointModel`: its path, parameterization and data standardisation), with the
  * run record `train` wrote beside it.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AffinePath, Model } from "difflux";
 import type { Standardization } from "difflux/node";
@@ -67,8 +67,12 @@ export async function loadTrainedModel(dir: string, ema = true, float64 = false)
   const loaded = withContext("--ckpt", () => lib.checkpointModel(ckpt, { ema, float64 }));
   let data: string | null = null;
   try {
-    const record = JSON.parse(readFileSync(join(dir, RUN_FILES.record), "utf8")) as { data?: unknown };
-    data = typeof record.data === "string" ? record.data : null;
+    const bytes = lib.readFileBytes("loadTrainedModel", join(dir, RUN_FILES.record), {
+      ...lib.INPUT_LIMITS,
+      maxBytes: 1 << 20,
+    });
+    const record = JSON.parse(new TextDecoder().decode(bytes)) as { options?: { data?: unknown } };
+    data = typeof record.options?.data === "string" ? record.options.data : null;
   } catch {
     data = null;
   }

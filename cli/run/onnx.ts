@@ -4,9 +4,9 @@
  * `loadOnnxModel` in the time convention, kind and path given — or, with `--scheduler-config`, with the
  * path, sampler, grid and timesteps of a diffusers scheduler config (`fromDiffusers`).
  */
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { DiffusersScheduler, GaussianPath, Grid, Kind, Model, Sampler, SamplerState } from "difflux";
+import { INPUT_LIMITS, readFileBytes } from "difflux/node";
 import type { OnnxModel, OnnxRuntimeLike, OnnxTimeInput } from "difflux/onnx";
 import { messageOf, UsageError, withContext, withContextAsync } from "../errors.js";
 
@@ -76,9 +76,15 @@ function readSchedulerConfig(file: string): {
   scheduler: DiffusersScheduler;
   config: Record<string, unknown>;
 } {
+  // Read bounded (a regular file of at most 1 MiB): a device or a huge file is a clean error.
+  const text = withContext("--scheduler-config", () =>
+    new TextDecoder().decode(
+      readFileBytes("readSchedulerConfig", file, { ...INPUT_LIMITS, maxBytes: 1 << 20 }),
+    ),
+  );
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`--scheduler-config: ${file} is not valid JSON (${messageOf(err)})`);
   }

@@ -1,6 +1,6 @@
 /**
  * Training from the command line (used by `train` and `demo`): resolves the named components,
- * feeds the library's `train` with batches from `trainingBatch`, checkpoints into a directory with
+ * feeds the library's `train` with batches from `trainingBatch`, checkpoints into a run folder with
  * the run record (train.json) and the loss history (loss.csv), and resumes from it. The weighting
  * "adaptive" is learned by the trainer (`train`'s `adaptive` option) on uniformly weighted batches.
  *
@@ -10,17 +10,26 @@
  * `sample` and `likelihood` map results back to data units. A recipe `recipeProblem` refuses fails
  * before anything is written (UsageError, exit 2); a run whose loss, gradient or weights stop being
  * finite stops with a `RunFailedError` (exit 3), keeping the last finite checkpoint.
+ *
+ * The --out folder is a difflux run folder (the library's `RunFolder`): a folder holding files
+ * difflux did not write is refused, the folder's lock keeps a second writer out (exit 2, naming the
+ * holder), train.json is written before the first checkpoint (so every checkpoint `sample` can load
+ * is one `train` resumes), and each checkpoint is committed with config.json as the commit point
+ * together with loss.csv (and loss.png at the end), so a reader never sees a half-published
+ * checkpoint. The loss history lives in the checkpoint; loss.csv is rewritten from it on resume.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { adaptiveTrainingOf, type Choice, type Kind, type Registry, registry } from "difflux";
 import { loadData } from "../data.js";
+import { openRunFolder } from "../outputFiles.js";
 import { messageOf, RunFailedError, UsageError, withContext } from "../errors.js";
-import { type OutputFile, writeFilesAtomic } from "../files.js";
+import type { ConfigValue } from "../options.js";
 import { lossPlot } from "../plot/plots.js";
 import { RUN_FILES } from "./model.js";
 import { renderPng } from "../plot/render.js";
 import { startProgress } from "../progress.js";
+import { RESUMABLE_CHANGES, readTrainRecord, TRAIN_RECORD, trainRecord } from "./runRecord.js";
 
 type Library = typeof import("difflux/node");
 
@@ -94,29 +103,7 @@ export interface TrainOutcome {
   } | null;
 }
 
-/**
- * The run record written next to the checkpoint: what a resumed run must match. Components are
- * stored as canonical choices `{ name, params }` of the registry.
- */
-interface RunRecord {
-  readonly format: "difflux-train-run";
-  readonly data: string;
-  readonly n: number | null;
-  readonly path: Choice;
-  readonly predict: Kind;
-  readonly weighting: Choice;
-  readonly timeDensity: Choice;
-  readonly coupling: Choice;
-  readonly batch: number;
-  readonly seed: number;
-  /** The label source and dropout of a class-conditional run (absent in unconditional runs). */
-  readonly labels?: string;
-  readonly labelDropout?: number;
-  /** Whether continuous data was standardised (absent in records before standardisation: false). */
-  readonly normalize?: boolean;
-}
-
-/** The registry of each component field of a run record. */
+/** The registry of each component field of the settings. */
 const RECORD_COMPONENTS = {
   path: registry.paths,
   weighting: registry.weightings,
@@ -134,35 +121,30 @@ function objective(lib: Library, c: Choice) {
   return { weighting: registry.weightings.build(c, undefined), adaptive: null };
 }
 
-/** A record field in canonical form (a component is compared by its canonical text). */
-function canonical(key: keyof RunRecord, value: unknown): unknown {
-  if (!(key in RECORD_COMPONENTS)) return value;
-  const family = RECORD_COMPONENTS[key as keyof typeof RECORD_COMPONENTS] as Registry<unknown, unknown>;
-  // Records before the registry stored a path by name.
-  const choice = typeof value === "string" ? family.parse(value) : family.check(value);
-  return family.format(choice);
+/** The settings as option values in `--print-config` form (components by their canonical text). */
+function settingsOptions(s: TrainSettings): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = {};
+  for (const [key, value] of Object.entries(s)) {
+    if (value === undefined) continue;
+    out[key] =
+      key in RECORD_COMPONENTS
+        ? (RECORD_COMPONENTS[key as keyof typeof RECORD_COMPONENTS] as Registry<unknown, unknown>).format(
+            value as Choice,
+          )
+        : (value as ConfigValue);
+  }
+  return out;
 }
 
-function sameRecord(a: RunRecord, b: RunRecord): string | null {
-  for (const key of [
-    "data",
-    "n",
-    "path",
-    "predict",
-    "weighting",
-    "timeDensity",
-    "coupling",
-    "batch",
-    "seed",
-    "labels",
-    "labelDropout",
-    "normalize",
-  ] as const) {
-    const field = (r: RunRecord) => (key === "normalize" ? (r.normalize ?? false) : r[key]);
-    const [was, now] = [canonical(key, field(a)), canonical(key, field(b))];
-    if (JSON.stringify(was) !== JSON.stringify(now)) {
-      return `${key} is ${JSON.stringify(was)} in the saved run but ${JSON.stringify(now)} now`;
-    }
+/** The first option (other than steps and the checkpoint interval) on which two records differ. */
+function recordDifference(
+  was: Readonly<Record<string, ConfigValue>>,
+  now: Readonly<Record<string, ConfigValue>>,
+): string | null {
+  for (const key of new Set([...Object.keys(was), ...Object.keys(now)])) {
+    if (RESUMABLE_CHANGES.has(key)) continue;
+    const [a, b] = [JSON.stringify(was[key] ?? null), JSON.stringify(now[key] ?? null)];
+    if (a !== b) return `${key} is ${a} in the saved run but ${b} now`;
   }
   return null;
 }
@@ -182,28 +164,6 @@ function savedLosses(lib: Library, dir: string, upTo: number): number[] {
     }
   }
   return found === upTo ? out : [];
-}
-
-/** The run record of `dir`, or a UsageError saying what is wrong with it. */
-function readRecord(dir: string): RunRecord {
-  const file = join(dir, RUN_FILES.record);
-  try {
-    const record = JSON.parse(readFileSync(file, "utf8")) as RunRecord;
-    if (record?.format !== "difflux-train-run") throw new Error("it is not a difflux run record");
-    return record;
-  } catch (err) {
-    throw new UsageError(
-      `--out: ${dir} holds a checkpoint but its run record ${file} is missing or corrupt (${messageOf(err)}) — use another --out`,
-    );
-  }
-}
-
-/** The weights file the checkpoint config in `dir` names (`weights-<step>.safetensors`). */
-function weightsFile(dir: string, config: string): string {
-  const parsed = JSON.parse(readFileSync(join(dir, config), "utf8")) as { weights?: { file?: unknown } };
-  const file = parsed.weights?.file;
-  if (typeof file !== "string") throw new Error(`trainModel: ${join(dir, config)} names no weights file`);
-  return file;
 }
 
 /** The loss history as CSV: step, loss (`losses[0]` is the loss of step `firstStep`). */
@@ -304,22 +264,13 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     );
   }
   const recipe = `${registry.paths.format(s.path)} / ${s.predict}, ${registry.weightings.format(s.weighting)} weighting, ${registry.timeDensities.format(s.timeDensity)} time density`;
-  const record: RunRecord = {
-    format: "difflux-train-run",
-    data: s.data,
-    n: s.n ?? null,
-    path: s.path,
-    predict: s.predict,
-    weighting: s.weighting,
-    timeDensity: s.timeDensity,
-    coupling: s.coupling,
-    batch: s.batch,
-    seed: s.seed,
-    ...(conditional ? { labels: s.labels, labelDropout: s.labelDropout ?? 0 } : {}),
-    normalize: s.normalize !== false,
-  };
+  const record = trainRecord(settingsOptions(s));
 
-  // Resume when the directory holds a checkpoint.
+  // Claim --out: the lock for the whole run, train.json before any checkpoint.
+  const created = !existsSync(s.out);
+  const run = openRunFolder(s.out, "difflux train");
+  let committed = false;
+  let result: Awaited<ReturnType<Library["train"]>>;
   let resume:
     | {
         state: ReturnType<Library["loadCheckpoint"]>["state"];
@@ -329,114 +280,141 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     | undefined;
   let history: number[] = [];
   let { parameterization, standardization, data: rows } = prepared;
-  if (existsSync(join(s.out, lib.CHECKPOINT_CONFIG))) {
-    const previous = readRecord(s.out);
-    const diff = sameRecord(previous, record);
-    if (diff !== null) {
-      throw new UsageError(
-        `--out: ${s.out} holds a different run (${diff}) — pass the same options to resume it, or another --out`,
-      );
-    }
-    const ckpt = withContext(`--out ${s.out}: cannot resume`, () =>
-      lib.loadCheckpoint(s.out, { model, optimizer, dtype: "float32", kind: s.predict, adaptive }),
-    );
-    if (ckpt.state.step >= s.steps) {
-      throw new UsageError(
-        `--steps: ${s.out} is already trained for ${ckpt.state.step} steps — pass a larger --steps to continue`,
-      );
-    }
-    resume = { state: ckpt.state, rng: ckpt.rng, lossHistory: ckpt.lossHistory };
-    // A resumed run trains as it began: in its stored parameterization and standardisation.
-    parameterization = ckpt.meta.parameterization ?? { kind: "direct" };
-    standardization = ckpt.meta.standardization ?? null;
-    rows = standardization === null ? data.data : lib.standardize(data.data, standardization);
-    history = savedLosses(lib, s.out, ckpt.state.step);
-  }
-  const start = resume?.state.step ?? 0;
-  // Without the earlier losses (loss.csv missing or incomplete), the history starts at this run.
-  const firstStep = history.length === start ? 1 : start + 1;
-
-  const meta = {
-    path: path.spec,
-    kind: s.predict,
-    schedule: path.schedule.spec,
-    ...(conditional ? { labelDropout: s.labelDropout ?? 0 } : {}),
-    parameterization,
-    standardization,
-  };
-  const saver = lib.checkpointSaver(s.out, meta);
-  const created = !existsSync(s.out);
-  let saved = false;
-  const losses: number[] = [...history];
-  const sideFiles = (): OutputFile[] => [
-    { path: join(s.out, RUN_FILES.record), data: `${JSON.stringify(record, null, 2)}\n` },
-    { path: join(s.out, RUN_FILES.losses), data: lossCsv(lib, losses, firstStep) },
-  ];
-
-  const batchSource = lib.datasetBatches(path, rows, {
-    parameterization,
-    batchSize: s.batch,
-    dim: data.dim,
-    kind: s.predict,
-    timeDensity: density,
-    coupling: pairing,
-    weighting: lossWeighting,
-    ...(conditional ? { labels: data.labels!, labelDropout: s.labelDropout ?? 0 } : {}),
-  });
-
-  const bar = startProgress("training", s.steps - start);
+  let lastSaved = 0;
+  let firstStep = 1;
+  let start = 0;
+  const losses: number[] = [];
   const began = Date.now();
-  let result: Awaited<ReturnType<Library["train"]>>;
-  let lastSaved = start;
   try {
-    result = await withDivergence(
-      lib,
-      s.out,
-      () => lastSaved,
-      () =>
-        lib.train({
-          model,
-          optimizer,
-          steps: s.steps,
-          batchSource,
-          seed: s.seed,
-          dtype: "float32",
-          adaptive,
-          resume,
-          recipe,
-          onStep: (info) => {
-            losses[info.step - firstStep] = info.loss;
-            if (info.step % 10 === 0 || info.step === s.steps)
-              bar.update(info.step - start, `loss ${info.loss.toPrecision(3)}`);
-          },
-          checkpoint: {
-            every: s.checkpointEvery,
-            save: (snapshot) => {
-              saver(snapshot);
-              writeFilesAtomic(sideFiles());
-              saved = true;
-              lastSaved = snapshot.state.step;
-            },
-          },
+    const previous = await readTrainRecord(s.out);
+    const hasCheckpoint = run.committed !== null && existsSync(join(s.out, lib.CHECKPOINT_CONFIG));
+    if (previous !== null) {
+      const diff = recordDifference(previous.options, record.options);
+      if (diff !== null) {
+        throw new UsageError(
+          `--out: ${s.out} holds a different run (${diff}) — resume it with its own options (difflux train --out ${s.out}), or choose another --out`,
+        );
+      }
+    } else if (hasCheckpoint) {
+      throw new UsageError(
+        `--out: ${s.out} holds a checkpoint but no ${TRAIN_RECORD}, so its options are unknown — sample from it, or train into another --out`,
+      );
+    }
+    committed = hasCheckpoint;
+
+    // Resume when the folder holds a checkpoint.
+    if (hasCheckpoint) {
+      const ckpt = withContext(`--out ${s.out}: cannot resume`, () =>
+        lib.loadCheckpoint(s.out, { model, optimizer, dtype: "float32", kind: s.predict, adaptive }),
+      );
+      if (ckpt.state.step >= s.steps) {
+        throw new UsageError(
+          `--steps: ${s.out} is already trained for ${ckpt.state.step} steps — pass a larger --steps to continue`,
+        );
+      }
+      // The checkpoint's history is the record; a checkpoint without one falls back on loss.csv.
+      const stored = ckpt.lossHistory ?? null;
+      history = stored !== null ? Array.from(stored) : savedLosses(lib, s.out, ckpt.state.step);
+      const known = history.length === ckpt.state.step ? Float64Array.from(history) : null;
+      resume = { state: ckpt.state, rng: ckpt.rng, lossHistory: known };
+      // A resumed run trains as it began: in its stored parameterization and standardisation.
+      parameterization = ckpt.meta.parameterization ?? { kind: "direct" };
+      standardization = ckpt.meta.standardization ?? null;
+      rows = standardization === null ? data.data : lib.standardize(data.data, standardization);
+    }
+    start = resume?.state.step ?? 0;
+    lastSaved = start;
+    // Without the earlier losses (no history anywhere), the history starts at this run.
+    firstStep = history.length === start ? 1 : start + 1;
+    // Checked: the record (with this run's --steps) goes first, then loss.csv as the checkpoint has it.
+    run.write(TRAIN_RECORD, `${JSON.stringify(record, null, 2)}\n`);
+    if (start > 0) run.write(RUN_FILES.losses, lossCsv(lib, history, firstStep));
+
+    const meta = {
+      path: path.spec,
+      kind: s.predict,
+      schedule: path.schedule.spec,
+      ...(conditional ? { labelDropout: s.labelDropout ?? 0 } : {}),
+      parameterization,
+      standardization,
+    };
+    losses.push(...history);
+    const plot = (all: Float64Array) =>
+      renderPng(
+        lossPlot({
+          title: `training loss (${s.predict} on ${registry.paths.format(s.path)}, ${s.data})`,
+          losses: all,
+          firstStep,
         }),
-    );
+      );
+    const batchSource = lib.datasetBatches(path, rows, {
+      parameterization,
+      batchSize: s.batch,
+      dim: data.dim,
+      kind: s.predict,
+      timeDensity: density,
+      coupling: pairing,
+      weighting: lossWeighting,
+      ...(conditional ? { labels: data.labels!, labelDropout: s.labelDropout ?? 0 } : {}),
+    });
+    const bar = startProgress("training", s.steps - start);
+    try {
+      result = await withDivergence(
+        lib,
+        s.out,
+        () => lastSaved,
+        () =>
+          lib.train({
+            model,
+            optimizer,
+            steps: s.steps,
+            batchSource,
+            seed: s.seed,
+            dtype: "float32",
+            adaptive,
+            resume,
+            recipe,
+            onStep: (info) => {
+              losses[info.step - firstStep] = info.loss;
+              if (info.step % 10 === 0 || info.step === s.steps)
+                bar.update(info.step - start, `loss ${info.loss.toPrecision(3)}`);
+            },
+            checkpoint: {
+              every: s.checkpointEvery,
+              save: (snapshot) => {
+                // loss.csv (and at the end loss.png) first, so the commit of config.json includes them.
+                const kept = snapshot.lossHistory ?? null;
+                const shown =
+                  kept === null
+                    ? Float64Array.from(losses.slice(0, snapshot.state.step - firstStep + 1))
+                    : kept.subarray(firstStep - 1);
+                run.write(RUN_FILES.losses, lossCsv(lib, Array.from(shown), firstStep));
+                if (snapshot.state.step === s.steps)
+                  run.write(RUN_FILES.plot, plot(Float64Array.from(shown)));
+                lib.saveCheckpoint(run, { meta, ...snapshot });
+                committed = true;
+                lastSaved = snapshot.state.step;
+              },
+            },
+          }),
+      );
+    } finally {
+      bar.stop();
+    }
   } catch (err) {
-    if (created && !saved) rmSync(s.out, { recursive: true, force: true });
+    // Nothing committed: undo the claim — only files this run wrote, and the folder only if it is
+    // left empty (a folder this run did not create is kept).
+    if (!committed) {
+      run.discard();
+      if (!created && !existsSync(s.out)) mkdirSync(s.out, { recursive: true });
+    }
     throw err;
   } finally {
-    bar.stop();
+    run.close();
   }
   const seconds = (Date.now() - began) / 1000;
-  const all = Float64Array.from(losses);
-  const png = renderPng(
-    lossPlot({
-      title: `training loss (${s.predict} on ${registry.paths.format(s.path)}, ${s.data})`,
-      losses: all,
-      firstStep,
-    }),
-  );
+  const all = result.lossHistory ?? Float64Array.from(losses);
   const last = all.subarray(Math.max(0, all.length - 100));
-  writeFilesAtomic([...sideFiles(), { path: join(s.out, RUN_FILES.plot), data: png }]);
   return {
     dir: s.out,
     resumedFrom: start,
@@ -449,8 +427,8 @@ export async function trainModel(s: TrainSettings): Promise<TrainOutcome> {
     dim: data.dim,
     files: [
       lib.CHECKPOINT_CONFIG,
-      weightsFile(s.out, lib.CHECKPOINT_CONFIG),
-      RUN_FILES.record,
+      `weights-${result.state.step}.safetensors`,
+      TRAIN_RECORD,
       RUN_FILES.losses,
       RUN_FILES.plot,
     ].map((f) => join(s.out, f)),

@@ -10,7 +10,8 @@
  * lock (lock.ts) for the folder's lifetime, so two writers exclude each other; every write is atomic
  * (temp + rename), so readers never see a half-written file.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { MAX_NAME_BYTES, writeFileAtomic } from "./atomic.js";
 import { INPUT_LIMITS, readFileBytes } from "./fileBytes.js";
@@ -33,6 +34,18 @@ export interface RunRecord {
   readonly created: string;
   /** The files difflux wrote here (plain names, no folders). */
   readonly files: readonly string[];
+  /** The last commit (file header): its commit file, that file's SHA-256 and every file it needs. */
+  readonly committed?: RunCommit;
+  /** A commit under way (file header); absent once it is recorded as committed. */
+  readonly pending?: RunCommit;
+}
+
+/** One commit of a run folder: the commit file, its SHA-256 (hex) and the files the state needs. */
+export interface RunCommit {
+  readonly file: string;
+  readonly sha256: string;
+  /** Every file of the committed state, the commit file included. */
+  readonly needs: readonly string[];
 }
 
 /** A plain file name inside the folder: no separators, not "." / "..", not the record or the lock. */
@@ -100,13 +113,51 @@ export function readRunRecord(dir: string): RunRecord | null {
       bad(`files lists ${JSON.stringify(f)}, which is not a plain file name`);
     }
   }
+  const commit = (key: "committed" | "pending"): RunCommit | undefined => {
+    const c = r[key] as Partial<RunCommit> | undefined;
+    if (c === undefined) return undefined;
+    if (
+      c === null ||
+      typeof c !== "object" ||
+      typeof c.file !== "string" ||
+      typeof c.sha256 !== "string" ||
+      !/^[0-9a-f]{64}$/.test(c.sha256) ||
+      !Array.isArray(c.needs)
+    )
+      return bad(`${key} must be { file, sha256, needs }`);
+    for (const f of [c.file, ...(c.needs as unknown[])]) {
+      try {
+        checkName("readRunRecord", f as string);
+      } catch {
+        bad(`${key} lists ${JSON.stringify(f)}, which is not a plain file name`);
+      }
+    }
+    return { file: c.file, sha256: c.sha256, needs: [...new Set(c.needs as string[])] };
+  };
+  const committed = commit("committed");
+  const pending = commit("pending");
   return {
     format: "difflux-run",
     version: 1,
     command: r.command!,
     created: r.created!,
     files: [...new Set(r.files!)],
+    ...(committed === undefined ? {} : { committed }),
+    ...(pending === undefined ? {} : { pending }),
   };
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The SHA-256 of the file at `path`, or null when it cannot be read. */
+function fileSha256(path: string): string | null {
+  try {
+    return sha256(readFileBytes("RunFolder", path));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -166,6 +217,7 @@ export class RunFolder {
         },
       );
       if (existing === null) folder.#save();
+      else folder.#recover();
       return folder;
     } catch (err) {
       lock.release();
@@ -218,16 +270,102 @@ export class RunFolder {
     return true;
   }
 
+  /**
+   * Publishes a commit (file header): writes `file` with `data` as the commit point of a state made of
+   * `file` and `needs` (files already written here), then deletes every other listed file. Returns
+   * the deleted names. Throws before writing anything if a needed file is not listed or missing.
+   */
+  commit(file: string, data: string | Uint8Array, needs: readonly string[]): string[] {
+    const path = this.path(file);
+    const all = [...new Set([file, ...needs.map((n) => checkName("RunFolder.commit", n))])];
+    for (const n of all) {
+      if (n !== file && !(this.owns(n) && existsSync(this.path(n)))) {
+        throw new Error(
+          `RunFolder.commit: ${this.path(n)} is needed by the commit ${file} but was not written by this run; write it first`,
+        );
+      }
+    }
+    if (!this.owns(file) && existsSync(path)) {
+      throw new Error(
+        `${path} exists and was not written by this difflux run; move it away or choose another folder`,
+      );
+    }
+    const pending: RunCommit = { file, sha256: sha256(data), needs: all };
+    const files = this.owns(file) ? this.#record.files : [...this.#record.files, file];
+    this.#record = { ...this.#record, files, pending };
+    this.#save();
+    this.lock.verify();
+    writeFileAtomic(path, data);
+    const { pending: _, ...rest } = this.#record;
+    this.#record = { ...rest, committed: pending };
+    this.#save();
+    return this.#prune();
+  }
+
+  /** The standing commit, if any. */
+  get committed(): RunCommit | null {
+    return this.#record.committed ?? null;
+  }
+
   /** Deletes every listed file for which `keep` is false (default: all); returns the deleted names. */
   clear(keep: (name: string) => boolean = () => false): string[] {
     const gone = this.#record.files.filter((f) => !keep(f));
-    for (const name of gone) this.remove(name);
+    if (gone.length === 0) return gone;
+    this.lock.verify();
+    // Files first, then the record: a kill in between leaves listed names of missing files, which
+    // the next clean-up drops.
+    for (const name of gone) rmSync(this.path(name), { force: true });
+    this.#record = { ...this.#record, files: this.#record.files.filter((f) => !gone.includes(f)) };
+    this.#save();
     return gone;
   }
 
   /** Releases the lock (the record stays). */
   close(): void {
     this.lock.release();
+  }
+
+  /**
+   * Undoes the run: deletes every listed file and the record, releases the lock, and removes the
+   * folder itself when nothing else is left in it (files difflux did not write keep it).
+   */
+  discard(): void {
+    this.clear();
+    this.lock.verify();
+    rmSync(join(this.dir, RUN_RECORD_NAME), { force: true });
+    this.lock.release();
+    try {
+      if (readdirSync(this.dir).length === 0) rmdirSync(this.dir);
+    } catch {
+      // Not empty after all, or gone: leave it.
+    }
+  }
+
+  /** Finishes or rolls back a commit a killed writer left (file header), then prunes. */
+  #recover(): void {
+    const { pending, committed } = this.#record;
+    if (pending !== undefined) {
+      const { pending: _, ...rest } = this.#record;
+      const onDisk = fileSha256(this.path(pending.file));
+      // The commit took place when its file is on disk; should both commits have the same file
+      // content, keep what either needs.
+      const standing =
+        onDisk !== pending.sha256
+          ? committed
+          : committed !== undefined && committed.sha256 === pending.sha256
+            ? { ...pending, needs: [...new Set([...pending.needs, ...committed.needs])] }
+            : pending;
+      this.#record = standing === undefined ? rest : { ...rest, committed: standing };
+      this.#save();
+    }
+    this.#prune();
+  }
+
+  /** Deletes the listed files the standing commit does not need (nothing without a commit). */
+  #prune(): string[] {
+    const committed = this.#record.committed;
+    if (committed === undefined) return [];
+    return this.clear((name) => committed.needs.includes(name));
   }
 
   #save(): void {

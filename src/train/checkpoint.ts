@@ -13,17 +13,20 @@
  *                               optimizer config (with the EMA warm-up), adaptive-weight config
  *                               (or null; absent in older checkpoints), RNG state, and the weights
  *                               file's name, size and SHA-256.
+ * The directory is a run folder (io/runFolder.ts): saving refuses a folder holding files difflux did
+ * not write, takes the folder's lock, and lists every file in the run record before writing it.
  * Both files are written atomically (temp file + rename), weights first: config.json is the commit
- * point, so an interrupted save leaves the previous checkpoint intact; older weights files are
- * removed after it. Loading validates config.json (field by field), the hash, and every tensor against
- * the architecture, and names the file and the problem. No checkpoint holds a non-finite number:
- * saving refuses such a state and loading rejects one.
+ * point (`RunFolder.commit`), so an interrupted save leaves the previous checkpoint intact, and
+ * after it the older weights files this run wrote are removed — never a file the record does not
+ * list, and a save or resume after a kill removes what the kill left. Loading validates config.json
+ * (field by field), the hash, and every tensor against the architecture, and names the file and the
+ * problem; a reader racing a writer re-reads config.json when the weights it named were replaced
+ * meanwhile. No checkpoint holds a non-finite number: saving refuses such a state and loading
+ * rejects one.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KINDS, type Kind } from "../convert/kernel.js";
-import { writeFileAtomic } from "../io/atomic.js";
 import {
   JsonShapeError,
   jsonArray,
@@ -38,6 +41,7 @@ import {
 } from "../io/jsonShape.js";
 import { adaptiveWeighting } from "../loss/adaptive.js";
 import { readFileBytes } from "../io/fileBytes.js";
+import { RunFolder } from "../io/runFolder.js";
 import { relabelErrors } from "../io/relabel.js";
 import type { NdArray } from "../io/ndarray.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
@@ -189,11 +193,35 @@ function weightsFile(step: number): string {
   return `weights-${step}.safetensors`;
 }
 
+/** Whether `name` is a checkpoint weights file (`weights-<step>.safetensors`). */
+function isWeightsFile(name: string): boolean {
+  return /^weights-\d+\.safetensors$/.test(name);
+}
+
 /**
- * Saves `checkpoint` into directory `dir` (created if missing), atomically; see the file header.
- * Throws if the state does not fit the model and optimizer configs.
+ * Saves `checkpoint` into `target` — a directory (created if missing; opened as a run folder for
+ * this save: refused when it holds files difflux did not write or another process holds it) or a
+ * run folder the caller holds open — atomically; see the file header. The commit keeps every file
+ * of the folder's record except older weights files. Throws if the state does not fit the model
+ * and optimizer configs.
  */
-export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
+export function saveCheckpoint(target: string | RunFolder, checkpoint: Checkpoint): void {
+  if (typeof target === "string") {
+    let folder: RunFolder;
+    try {
+      folder = RunFolder.open(target, "difflux saveCheckpoint");
+    } catch (err) {
+      // The class (LockBusyError for a folder in use) is kept; the message names the function.
+      if (err instanceof Error) err.message = `saveCheckpoint: ${err.message}`;
+      throw err;
+    }
+    try {
+      saveCheckpoint(folder, checkpoint);
+    } finally {
+      folder.close();
+    }
+    return;
+  }
   const { meta, model, optimizer, dtype, state, rng } = checkpoint;
   const adaptive = checkpoint.adaptive ?? null;
   checkMlpConfig(model);
@@ -239,7 +267,7 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   if (history !== null) tensors[HISTORY_TENSOR] = { shape: [history.length], data: history };
   const bytes = encodeSafetensors(tensors, { format: FORMAT, step: String(state.step) });
   const file = weightsFile(state.step);
-  writeFileAtomic(join(dir, file), bytes, { mkdir: true });
+  target.write(file, bytes);
   const config = {
     format: FORMAT,
     version: VERSION,
@@ -257,18 +285,20 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
     rng,
     weights: { file, bytes: bytes.length, sha256: sha256(bytes) },
   };
-  writeFileAtomic(join(dir, CHECKPOINT_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
-  for (const name of readdirSync(dir)) {
-    if (name !== file && /^weights-\d+\.safetensors$/.test(name)) rmSync(join(dir, name), { force: true });
-  }
+  const keep = target.record.files.filter((n) => n !== CHECKPOINT_CONFIG && !isWeightsFile(n));
+  target.commit(CHECKPOINT_CONFIG, `${JSON.stringify(config, null, 2)}\n`, [file, ...keep]);
 }
 
 /**
- * A `train` checkpoint callback that saves each snapshot to `dir` with `meta`:
+ * A `train` checkpoint callback that saves each snapshot to `target` (a directory or an open run
+ * folder, as `saveCheckpoint` takes) with `meta`:
  * train({ …, checkpoint: { every: 500, save: checkpointSaver(dir, meta) } }).
  */
-export function checkpointSaver(dir: string, meta: CheckpointMeta): (snapshot: TrainSnapshot) => void {
-  return (snapshot) => saveCheckpoint(dir, { meta, ...snapshot });
+export function checkpointSaver(
+  target: string | RunFolder,
+  meta: CheckpointMeta,
+): (snapshot: TrainSnapshot) => void {
+  return (snapshot) => saveCheckpoint(target, { meta, ...snapshot });
 }
 
 function differences(a: unknown, b: unknown, prefix = ""): string[] {
@@ -318,6 +348,33 @@ export interface CheckpointExpectation {
  * another save (size/SHA-256), a missing or misshapen tensor, or a mismatch with `expect`.
  */
 export function loadCheckpoint(dir: string, expect: CheckpointExpectation = {}): Checkpoint {
+  // A writer may commit a newer checkpoint (and remove the weights the config named) between the
+  // reads of config.json and of the weights: then config.json has changed, and reading again gives
+  // a whole checkpoint.
+  const configPath = join(dir, CHECKPOINT_CONFIG);
+  for (let attempt = 1; ; attempt++) {
+    const before = configText(configPath);
+    try {
+      return loadCheckpointOnce(dir, expect);
+    } catch (err) {
+      if (attempt >= LOAD_ATTEMPTS || before === null || configText(configPath) === before) throw err;
+    }
+  }
+}
+
+/** Attempts at reading a checkpoint that a writer keeps replacing (each sees a newer commit). */
+const LOAD_ATTEMPTS = 5;
+
+/** The text of config.json, null when it cannot be read. */
+function configText(path: string): string | null {
+  try {
+    return new TextDecoder().decode(readFileBytes("loadCheckpoint", path));
+  } catch {
+    return null;
+  }
+}
+
+function loadCheckpointOnce(dir: string, expect: CheckpointExpectation): Checkpoint {
   const configPath = join(dir, CHECKPOINT_CONFIG);
   const text = new TextDecoder().decode(readFileBytes("loadCheckpoint", configPath));
   let json: unknown;

@@ -189,9 +189,11 @@ describe("difflux pipeline", () => {
     );
     assert.equal(lik.data.points, 8, "on the held-out points asked for");
 
-    // A run whose loss.csv was lost resumes with the losses of its own steps, numbered from the checkpoint.
+    // A run whose loss.csv was lost gets its whole history back from the checkpoint, which holds it;
+    // the resume takes every option from train.json.
+    const earlier = losses(run).trim().split("\n").slice(1);
     rmSync(join(run, "loss.csv"));
-    const again = await diffluxInProcess(["train", ...tiny, "--steps", "23", "--out", run, "--json"], dir);
+    const again = await diffluxInProcess(["train", "--steps", "23", "--out", run, "--json"], dir);
     assert.equal(again.code, 0, `resumed without loss.csv: stderr: ${again.stderr}`);
     const rows = readFileSync(join(run, "loss.csv"), "utf8")
       .trim()
@@ -200,8 +202,13 @@ describe("difflux pipeline", () => {
       .map((line) => line.split(",").map(Number));
     assert.deepEqual(
       rows.map(([step]) => step),
-      [21, 22, 23],
-      "only this run's steps, numbered from the checkpoint",
+      Array.from({ length: 23 }, (_, i) => i + 1),
+      "every step's loss, the earlier ones from the checkpoint",
+    );
+    assert.deepEqual(
+      readFileSync(join(run, "loss.csv"), "utf8").trim().split("\n").slice(1, 21),
+      earlier,
+      "the earlier rows as they were",
     );
     const mean = rows.reduce((acc, [, loss]) => acc + loss!, 0) / rows.length;
     const { finalLoss } = JSON.parse(again.stdout) as { finalLoss: number };
@@ -330,7 +337,7 @@ describe("bad inputs of train, sample, likelihood and demo", () => {
     [
       "demo over a directory that is not a demo output",
       ["demo", "--quick", "--out", "mine"],
-      /--out: mine exists and is not the output of an earlier demo/,
+      /--out: mine holds files difflux did not write \(notes\.txt\); choose a new or empty folder/,
     ],
   ];
   for (const [name, args, message] of cases) {

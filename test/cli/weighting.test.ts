@@ -69,7 +69,7 @@ describe("difflux train --weighting adaptive", () => {
     assert.equal(other.code, 2, `a resume with other bins fails: ${other.stderr}`);
     assert.match(
       other.stderr,
-      /^difflux train: --out: run holds a different run \(weighting is "adaptive:bins=4,lr=0\.5" in the saved run but "adaptive:bins=8,lr=0\.5" now\) — pass the same options to resume it, or another --out\n$/,
+      /^difflux train: --out: run holds a run started with other options \(--weighting was "adaptive:bins=4,lr=0\.5", now "adaptive:bins=8,lr=0\.5"\) — drop these options to resume it with its own \(train\.json\), or choose another --out\n$/,
       `one line naming the difference: ${other.stderr}`,
     );
     assert.deepEqual(listing(join(dir, "run")), before, "nothing is written");

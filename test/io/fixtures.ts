@@ -1,7 +1,7 @@
 /** Locations and expected values of the numpy-written fixtures (test/fixtures/make_fixtures.py). */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processAlive } from "../../src/io/atomic.js";
@@ -52,4 +52,18 @@ export function deadPid(): number {
   const pid = Number(r.stdout.toString());
   assert.ok(Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid), "the child has exited");
   return pid;
+}
+
+/**
+ * Makes `dir` a folder of the user's that looks like a training run (notes.txt, loss.csv,
+ * train.json, weights-7.safetensors) and returns a snapshot function: every file's bytes (base64).
+ */
+export function foreignFolder(dir: string): () => Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "notes.txt"), "my notes");
+  writeFileSync(join(dir, "loss.csv"), "step,loss\n1,0.5\n");
+  writeFileSync(join(dir, "train.json"), "{}");
+  writeFileSync(join(dir, "weights-7.safetensors"), new Uint8Array([1, 2, 3]));
+  return () =>
+    Object.fromEntries(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n)).toString("base64")]));
 }

@@ -7,11 +7,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { LockBusyError } from "../../src/io/lock.js";
 import { RUN_RECORD_NAME, RunFolder, readRunRecord, runFolderProblem } from "../../src/io/runFolder.js";
-import { scratchDirs } from "./fixtures.js";
+import { foreignFolder, scratchDirs } from "./fixtures.js";
 
 const { fresh: freshDir, done } = scratchDirs("runfolder");
 after(done);
@@ -19,23 +20,21 @@ const fresh = () => freshDir(false);
 const root = freshDir();
 
 /** Every file of `dir` with its bytes. */
-const snapshot = (dir: string) =>
-  Object.fromEntries(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n)).toString("base64")]));
+const listing = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => !n.startsWith("."))
+    .sort();
 
 describe("run folders", () => {
   test("a folder holding files difflux did not write is refused and left byte for byte as it was", () => {
     const dir = fresh();
-    mkdirSync(dir);
-    writeFileSync(join(dir, "notes.txt"), "my notes");
-    writeFileSync(join(dir, "loss.csv"), "step,loss\n1,0.5\n");
-    writeFileSync(join(dir, "train.json"), "{}");
-    writeFileSync(join(dir, "weights-7.safetensors"), new Uint8Array([1, 2, 3]));
-    const before = snapshot(dir);
+    const snapshot = foreignFolder(dir);
+    const before = snapshot();
     assert.throws(
       () => RunFolder.open(dir, "difflux train"),
       /holds files difflux did not write \(.*notes\.txt.*\); choose a new or empty folder$/,
     );
-    assert.deepEqual(snapshot(dir), before, "nothing written, nothing removed");
+    assert.deepEqual(snapshot(), before, "nothing written, nothing removed");
   });
 
   test("a new or empty folder gets its record first; every write is listed before it happens", () => {
@@ -95,6 +94,45 @@ describe("run folders", () => {
     assert.throws(() => RunFolder.open(dir, "x"), /character device, not a regular file/);
     assert.equal(readFileSync(join(root, "victim.txt"), "utf8"), "keep");
     assert.throws(() => RunFolder.open(join(root, "victim.txt"), "x"), /is a file, not a folder/);
+  });
+
+  test("a commit keeps exactly what it needs; reopening finishes or rolls back a commit a kill interrupted", () => {
+    const dir = fresh();
+    const run = RunFolder.open(dir, "x");
+    run.write("w-1", "one");
+    assert.deepEqual(run.commit("c.json", "1", ["w-1"]), [], "nothing to prune at the first commit");
+    run.write("w-2", "two");
+    run.write("extra", "never needed");
+    assert.deepEqual(run.commit("c.json", "2", ["w-2"]).sort(), ["extra", "w-1"], "the rest is pruned");
+    assert.throws(
+      () => run.commit("c.json", "3", ["w-3"]),
+      /is needed by the commit c\.json but was not written/,
+    );
+    writeFileSync(join(dir, "mine.txt"), "user");
+    assert.throws(() => run.commit("mine.txt", "x", []), /exists and was not written by this difflux run/);
+    run.write("w-3", "three");
+    run.close();
+    // A kill after the pending record and before the commit file: the commit did not happen.
+    const record = readRunRecord(dir)!;
+    const pending = { file: "c.json", sha256: "0".repeat(64), needs: ["c.json", "w-3"] };
+    writeFileSync(join(dir, RUN_RECORD_NAME), JSON.stringify({ ...record, pending }));
+    const again = RunFolder.open(dir, "x");
+    assert.deepEqual(again.committed?.needs, ["c.json", "w-2"], "the previous commit stands");
+    assert.deepEqual(listing(dir), ["c.json", "mine.txt", "w-2"], "w-3 was never committed: pruned");
+    // A kill after the commit file and before the committed record: the commit took place.
+    again.write("w-4", "four");
+    again.close();
+    writeFileSync(join(dir, "c.json"), "4");
+    const sha = createHash("sha256").update("4").digest("hex");
+    const after4 = {
+      ...readRunRecord(dir)!,
+      pending: { file: "c.json", sha256: sha, needs: ["c.json", "w-4"] },
+    };
+    writeFileSync(join(dir, RUN_RECORD_NAME), JSON.stringify(after4));
+    const third = RunFolder.open(dir, "x");
+    assert.deepEqual(third.committed?.needs, ["c.json", "w-4"], "the pending commit is recorded");
+    assert.deepEqual(listing(dir), ["c.json", "mine.txt", "w-4"], "and w-2 pruned; the user's file kept");
+    third.close();
   });
 
   test("names written into a run folder must be plain file names", () => {

@@ -117,7 +117,11 @@ test("a checkpoint round trip is bit-exact for weights, moments, EMA, step, RNG 
     assert.deepEqual(loaded.optimizer, optimizer);
     assert.deepEqual(loaded.meta, { ...meta, parameterization: { kind: "direct" }, standardization: null });
     assert.equal(loaded.dtype, dtype);
-    assert.deepEqual(readdirSync(dir).sort(), ["config.json", "weights-1234.safetensors"]);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      ".difflux-run.json",
+      "config.json",
+      "weights-1234.safetensors",
+    ]);
   }
 });
 
