@@ -1,5 +1,7 @@
 /**
- * difflux public API (browser-safe core). Named re-exports only.
+ * difflux public API (browser-safe: everything that is not a file; `difflux/node` adds files).
+ * Named re-exports only. The training section loads @jax-js/jax; a bundle that uses none of it
+ * leaves it out (the package has no side effects).
  */
 
 // Arrays and time conventions
@@ -470,3 +472,125 @@ export {
   type ClassConditionalMixtureOptions,
   classConditionalMixture,
 } from "./guidance/mixture.js";
+
+// Training (autodiff through @jax-js/jax behind one small engine module: WebGPU where the browser has
+// it, wasm otherwise), networks as models, checkpoints as bytes, safetensors and PyTorch state dicts
+export { sha256Hex } from "./io/sha256.js";
+export { type DType, type DiffOps, type HostTensor, type TensorOps, hostOps } from "./train/tensor.js";
+export { type Dual, constantDual, dualOps } from "./train/dual.js";
+export {
+  type CompiledFn,
+  type DeviceTensor,
+  type Engine,
+  type JaxEngineOptions,
+  type TracedFn,
+  jaxEngine,
+} from "./train/engine.js";
+export {
+  type Activation,
+  type MlpConfig,
+  type MlpOptions,
+  ACTIVATIONS,
+  checkMlpConfig,
+  initMlpParams,
+  mlpConfig,
+  mlpForward,
+  mlpParamSpecs,
+} from "./train/mlp.js";
+export {
+  type AdamMoments,
+  type EmaWarmup,
+  type LrSchedule,
+  type OptimizerConfig,
+  type OptimizerOptions,
+  adamUpdate,
+  checkOptimizerConfig,
+  clipByGlobalNorm,
+  DEFAULT_EMA_WARMUP,
+  emaDecayAt,
+  emaUpdate,
+  globalNorm,
+  learningRate,
+  optimizerConfig,
+} from "./train/optim.js";
+export { type Batch, lossAndGradient, weightedMse } from "./train/loss.js";
+export {
+  type AdaptiveTraining,
+  type TrainState,
+  adaptiveTraining,
+  checkAdaptiveTraining,
+  checkFiniteState,
+  checkTrainState,
+  initTrainState,
+} from "./train/state.js";
+export {
+  type OptState,
+  type StepOutput,
+  type TrainStep as TrainingStep,
+  type TrainStepOptions,
+  disposeState,
+  downloadState,
+  trainStep as trainingStep,
+  uploadState,
+} from "./train/step.js";
+export {
+  type BatchSource,
+  type DivergedQuantity,
+  type StepInfo,
+  type StepResult,
+  type TrainOptions,
+  type TrainResult,
+  type TrainSessionOptions,
+  type TrainSnapshot,
+  TrainingDivergedError,
+  TrainSession,
+  train,
+} from "./train/trainer.js";
+export {
+  type NetworkModelOptions,
+  type NetworkParameterization,
+  ENGINE_MIN_ROW_MACS,
+  checkParameterization,
+  networkModel,
+} from "./train/network.js";
+export {
+  type PreparedTraining,
+  type RecipeOptions,
+  type RecipeWeightProfile,
+  MAX_TAIL_SHARE,
+  checkRecipe,
+  prepareTraining,
+  recipeProblem,
+  recipeWeightProfile,
+} from "./train/recipe.js";
+export {
+  type Standardization,
+  STANDARDIZATION_FLOOR,
+  checkStandardization,
+  fitStandardization,
+  standardizationLogDet,
+  standardize,
+  unstandardize,
+} from "./train/standardize.js";
+export { type DatasetBatchesOptions, datasetBatches } from "./train/batches.js";
+export {
+  type Checkpoint,
+  type CheckpointBytes,
+  type CheckpointExpectation,
+  type CheckpointMeta,
+  type CheckpointModelOptions,
+  type CheckpointSource,
+  CHECKPOINT_CONFIG,
+  checkpointModel,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from "./train/checkpointBytes.js";
+export {
+  type EncodeSafetensorsOptions,
+  type Safetensors,
+  type SafetensorsDType,
+  SAFETENSORS_DTYPES,
+  decodeSafetensors,
+  encodeSafetensors,
+} from "./io/safetensors.js";
+export { type StateDictOptions, mlpParamsFromStateDict } from "./train/stateDict.js";

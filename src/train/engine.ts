@@ -6,7 +6,8 @@
  * jax-js rules this module hides: every jax-js op consumes its array arguments (`.ref` keeps one
  * alive), so the traced ops below take a `.ref` of every argument (they borrow); device tensors are
  * wrapped in `DeviceTensor` whose owner calls `dispose()`. Traced code runs only inside `jit`, where
- * arrays are tracers and borrowing costs nothing. On Node the wasm backend is used (`init("wasm")`);
+ * arrays are tracers and borrowing costs nothing. The backend is WebGPU where the platform has it
+ * (`navigator.gpu` and an adapter; float32 only) and wasm otherwise (always on Node);
  * Node 20 has no global `Float16Array`, which jax-js names when it inspects a Float64Array, so a
  * stub that throws on use is installed if it is missing (float16 is never used here).
  */
@@ -175,10 +176,40 @@ function installFloat16Stub(): void {
   };
 }
 
-let ready: Promise<void> | undefined;
+/** A jax-js backend: "auto" picks WebGPU where the platform has it, wasm otherwise. */
+export type JaxBackend = "auto" | "wasm" | "webgpu";
+
+const ready = new Map<"wasm" | "webgpu", Promise<boolean>>();
+
+/** Initializes jax-js's `device` backend once; resolves whether it is available. */
+function initDevice(device: "wasm" | "webgpu"): Promise<boolean> {
+  let p = ready.get(device);
+  if (p === undefined) {
+    p = (async () => {
+      installFloat16Stub();
+      try {
+        return (await init(device)).includes(device);
+      } catch {
+        return false;
+      }
+    })();
+    ready.set(device, p);
+  }
+  return p;
+}
+
+/** True where a WebGPU API is present (browsers that have it; never Node 20). */
+function hasWebGpu(): boolean {
+  return (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu !== undefined;
+}
 
 /** Options of `jaxEngine`. */
 export interface JaxEngineOptions {
+  /**
+   * The jax-js backend (default "auto": WebGPU when `navigator.gpu` is present and gives an adapter,
+   * else wasm). WebGPU has no float64: float64 tensors need wasm.
+   */
+  readonly backend?: JaxBackend;
   /**
    * Run float32 MLP training steps and forward passes on the fused WebAssembly kernels
    * (train/kernels) instead of jax-js (default true; jax-js still runs float64 and everything else).
@@ -189,60 +220,79 @@ export interface JaxEngineOptions {
 }
 
 /**
- * The jax-js engine on its wasm (CPU) backend, with the MLP's fused kernels for float32 (unless
- * `kernels: false`). Initializes jax-js once per process.
+ * The jax-js engine on WebGPU or wasm (`backend`, feature-detected by default), with the MLP's
+ * fused kernels for float32 (unless `kernels: false`). Initializes each jax-js backend once.
+ * Throws naming the backend when a requested one is unavailable.
  * Source: jax-js 0.1.25 README (devices, reference counting, jit).
  */
 export async function jaxEngine(options: JaxEngineOptions = {}): Promise<Engine> {
-  ready ??= (async () => {
-    installFloat16Stub();
-    const devices = await init("wasm");
-    if (!devices.includes("wasm"))
-      throw new Error(`jaxEngine: the jax-js wasm backend is unavailable (got ${devices.join(", ")})`);
-    defaultDevice("wasm");
-  })();
-  await ready;
-  if (options.kernels === false) return engine;
+  const backend = options.backend ?? "auto";
+  if (backend !== "auto" && backend !== "wasm" && backend !== "webgpu") {
+    throw new RangeError(
+      `jaxEngine: backend must be "auto", "wasm" or "webgpu", got ${JSON.stringify(backend)}`,
+    );
+  }
+  let device: "wasm" | "webgpu" = "wasm";
+  if (backend === "webgpu" || (backend === "auto" && hasWebGpu())) {
+    if (await initDevice("webgpu")) device = "webgpu";
+    else if (backend === "webgpu")
+      throw new Error(
+        'jaxEngine: the WebGPU backend is unavailable here (no navigator.gpu or no adapter); use backend: "wasm"',
+      );
+  }
+  if (device === "wasm" && !(await initDevice("wasm")))
+    throw new Error("jaxEngine: the jax-js wasm backend is unavailable (WebAssembly refused?)");
+  // Constants made inside traced code land on the default device.
+  defaultDevice(device);
+  const base = deviceEngine(device);
+  if (options.kernels === false) return base;
   const { threads } = options;
   return {
-    ...engine,
-    name: `${engine.name} + wasm SIMD kernels`,
+    ...base,
+    name: `${base.name} + wasm SIMD kernels`,
     mlp: (config, optimizer) =>
       createMlpKernelSync(config, optimizer, threads === undefined ? {} : { threads }),
   };
 }
 
-const engine: Engine = {
-  name: "jax-js 0.1.25 (wasm)",
-  upload(tensor) {
-    const { data, shape } = tensor;
-    if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-      throw new TypeError("jaxEngine.upload: tensor.data must be a Float32Array or Float64Array");
-    }
-    const dtype = data instanceof Float32Array ? np.float32 : np.float64;
-    return new JaxTensor(np.array(data, { dtype, shape: [...shape] }));
-  },
-  scalar(value, dtype) {
-    return new JaxTensor(np.array(value, { dtype: dtype === "float32" ? np.float32 : np.float64 }));
-  },
-  download(tensor) {
-    const a = arrayOf("jaxEngine.download", tensor);
-    const shape = a.shape;
-    const data = a.ref.dataSync();
-    if (data instanceof Float32Array) return { shape, data: data.slice() };
-    if (data instanceof Float64Array) return { shape, data: data.slice() };
-    throw new TypeError(
-      `jaxEngine.download: unexpected ${a.dtype} tensor; only float32 and float64 are supported`,
-    );
-  },
-  compile(fn) {
-    const compiled = jit((groups: JaxArray[][]) => fn(jaxOps, groups));
-    const call = (groups: readonly (readonly DeviceTensor[])[]) => {
-      const out = compiled(
-        groups.map((g) => g.map((t) => arrayOf("jaxEngine.compile", t).ref)),
-      ) as JaxArray[][];
-      return out.map((g) => g.map((a) => new JaxTensor(a)));
-    };
-    return Object.assign(call, { dispose: () => compiled.dispose() });
-  },
-};
+/** The engine whose arrays live on `device`. */
+function deviceEngine(device: "wasm" | "webgpu"): Engine {
+  return {
+    name: `jax-js 0.1.25 (${device})`,
+    upload(tensor) {
+      const { data, shape } = tensor;
+      if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+        throw new TypeError("jaxEngine.upload: tensor.data must be a Float32Array or Float64Array");
+      }
+      const dtype = data instanceof Float32Array ? np.float32 : np.float64;
+      if (device === "webgpu" && dtype === np.float64)
+        throw new TypeError(
+          'jaxEngine.upload: WebGPU has no float64; train in float32 or use backend: "wasm"',
+        );
+      return new JaxTensor(np.array(data, { dtype, shape: [...shape], device }));
+    },
+    scalar(value, dtype) {
+      return new JaxTensor(np.array(value, { dtype: dtype === "float32" ? np.float32 : np.float64, device }));
+    },
+    download(tensor) {
+      const a = arrayOf("jaxEngine.download", tensor);
+      const shape = a.shape;
+      const data = a.ref.dataSync();
+      if (data instanceof Float32Array) return { shape, data: data.slice() };
+      if (data instanceof Float64Array) return { shape, data: data.slice() };
+      throw new TypeError(
+        `jaxEngine.download: unexpected ${a.dtype} tensor; only float32 and float64 are supported`,
+      );
+    },
+    compile(fn) {
+      const compiled = jit((groups: JaxArray[][]) => fn(jaxOps, groups));
+      const call = (groups: readonly (readonly DeviceTensor[])[]) => {
+        const out = compiled(
+          groups.map((g) => g.map((t) => arrayOf("jaxEngine.compile", t).ref)),
+        ) as JaxArray[][];
+        return out.map((g) => g.map((a) => new JaxTensor(a)));
+      };
+      return Object.assign(call, { dispose: () => compiled.dispose() });
+    },
+  };
+}
