@@ -10,6 +10,7 @@ import { convertCommand } from "./commands/convert.js";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { likelihoodCommand } from "./commands/likelihood.js";
+import { playgroundCommand } from "./commands/playground.js";
 import { sampleCommand } from "./commands/sample.js";
 import { trainCommand } from "./commands/train.js";
 import { session } from "./command.js";
@@ -55,7 +56,8 @@ export function buildProgram(): Command {
     .addCommand(likelihoodCommand())
     .addCommand(evalCommand())
     .addCommand(benchSamplersCommand())
-    .addCommand(convertCommand());
+    .addCommand(convertCommand())
+    .addCommand(playgroundCommand());
   program.addHelpText(
     "after",
     "\nEvery command has --help with examples, --json for machine-readable output (results, files written,\nerrors), --config FILE to read its options from JSON and --print-config to write them. Errors are one\nline on stderr with exit code 2 for bad input, 3 for a run that failed on its numbers (training\ndiverged, samples not finite; the last finite checkpoint is kept); DIFFLUX_DEBUG=1 adds the stack\ntrace. Long work reports progress on stderr: a bar on a terminal, else a line every 10 s (DIFFLUX_PROGRESS_SECONDS).\n",
