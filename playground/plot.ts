@@ -126,10 +126,15 @@ export class Frame {
     ctx.lineWidth = 1;
     ctx.strokeRect(this.left, this.top, this.width, this.height);
     ctx.fillStyle = "#222";
+    // Decades, with 2 and 5 between them when the range spans less than three decades.
     const logTicks = (lo: number, hi: number) => {
       const out: number[] = [];
+      const mantissas = Math.log10(hi / lo) < 3 ? [1, 2, 5] : [1];
       for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
-        if (10 ** e >= lo * 0.999 && 10 ** e <= hi * 1.001) out.push(10 ** e);
+        for (const m of mantissas) {
+          const v = m * 10 ** e;
+          if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
+        }
       return out;
     };
     ctx.textAlign = "center";
@@ -208,8 +213,21 @@ export class Frame {
   }
 }
 
-/** The smallest box holding every finite point of `series` (y padded by 5%). */
-function seriesBox(series: readonly Series[], options: AxesOptions): Box {
+/**
+ * The smallest box holding every finite point of `series` (y padded by 5%); with `robust`, y spans
+ * the 2nd to 98th percentile (so a coefficient that blows up at an end does not flatten the rest).
+ */
+function seriesBox(series: readonly Series[], options: AxesOptions & { robust?: boolean }): Box {
+  if (options.robust) {
+    const ys = series.flatMap((s) => Array.from(s.y).filter(Number.isFinite)).sort((a, b) => a - b);
+    const xs = series.flatMap((s) => Array.from(s.x));
+    if (ys.length > 0) {
+      const lo = ys[Math.floor(ys.length * 0.02)]!;
+      const hi = ys[Math.floor(ys.length * 0.98)]!;
+      const pad = (hi - lo) * 0.1 || 1;
+      return { x0: Math.min(...xs), x1: Math.max(...xs), y0: lo - pad, y1: hi + pad };
+    }
+  }
   let x0 = Infinity;
   let x1 = -Infinity;
   let y0 = Infinity;
@@ -236,7 +254,7 @@ function seriesBox(series: readonly Series[], options: AxesOptions): Box {
 export function lineChart(
   canvas: HTMLCanvasElement,
   series: readonly Series[],
-  options: AxesOptions & { box?: Box } = {},
+  options: AxesOptions & { box?: Box; robust?: boolean } = {},
 ): Frame {
   const { ctx, w, h } = context(canvas);
   const frame = new Frame(ctx, w, h, options.box ?? seriesBox(series, options), options);
@@ -308,7 +326,7 @@ export function heatMap(
   options: AxesOptions & { range?: [number, number]; barLabel?: string } = {},
 ): Frame {
   const { ctx, w, h } = context(canvas);
-  const frame = new Frame(ctx, w - 46, h, box, options);
+  const frame = new Frame(ctx, w - 60, h, box, options);
   let [lo, hi] = options.range ?? [Infinity, -Infinity];
   if (options.range === undefined)
     for (let i = 0; i < values.length; i++) {

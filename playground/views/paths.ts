@@ -83,35 +83,14 @@ export function setupPaths(): () => void {
           { label: "f(t) (drift coefficient)", x: ts, y: rows.map((r) => r.f) },
           { label: "g²(t) (diffusion)", x: ts, y: rows.map((r) => r.g2), dashed: true },
         ],
-        { title: "forward SDE dx = f x dt + g dW (in diffusion time)", xLabel: "t", yLabel: "coefficient" },
-      );
-      // Marginal density p_t(x) of the 1-D mixture: one row per x, one column per t.
-      const nt = 120;
-      const nx = 120;
-      const times = linspace(Math.max(path.tMin, 1e-3), Math.min(path.tMax, 1 - 1e-3), nt - 1);
-      const xs = linspace(-4, 4, nx - 1);
-      const on = gmm1.on(path);
-      const density = new Float64Array(nt * nx);
-      times.forEach((t, c) => {
-        const logp = on.logProb(t, xs);
-        for (let r = 0; r < nx; r++) density[r * nt + c] = Math.exp(logp[r]!);
-      });
-      let top = 0;
-      for (const d of density) top = Math.max(top, d);
-      heatMap(
-        byId("paths-heat"),
-        density,
-        nt,
-        nx,
-        { x0: times[0]!, x1: times[nt - 1]!, y0: -4, y1: 4 },
         {
-          title: "marginal density pₜ(x) of a two-component mixture",
-          xLabel: "t (0 = noise, 1 = data)",
-          yLabel: "x",
-          barLabel: "pₜ(x)",
-          range: [0, Math.min(top, 1.5)],
+          title: "forward SDE dx = f x dt + g dW (in diffusion time)",
+          xLabel: "t",
+          yLabel: "coefficient",
+          robust: true,
         },
       );
+      drawDensity(path);
       const mid = coefficients(path, 0.5);
       const out = byId("paths-values");
       out.textContent = `at t = 0.5: α = ${mid.alpha.toPrecision(6)}, σ = ${mid.sigma.toPrecision(6)}`;
@@ -124,4 +103,42 @@ export function setupPaths(): () => void {
   };
   select.addEventListener("change", update);
   return update;
+}
+
+/** The marginal density pₜ(x) of the 1-D mixture over (t, x) as a heat map (scalar paths only). */
+function drawDensity(path: GaussianPath): void {
+  const canvas = byId<HTMLCanvasElement>("paths-heat");
+  if (path.dim !== undefined && path.dim !== 1) {
+    canvas.getContext("2d")?.clearRect(0, 0, canvas.width, canvas.height);
+    byId("paths-problem").textContent =
+      `marginal density: this bridge's state has ${path.dim} coordinates per data coordinate (position and velocity), so the 1-D mixture's density is not shown`;
+    return;
+  }
+  // Marginal density p_t(x) of the 1-D mixture: one row per x, one column per t.
+  const nt = 120;
+  const nx = 120;
+  const times = linspace(Math.max(path.tMin, 1e-3), Math.min(path.tMax, 1 - 1e-3), nt - 1);
+  const xs = linspace(-4, 4, nx - 1);
+  const on = gmm1.on(path);
+  const density = new Float64Array(nt * nx);
+  times.forEach((t, c) => {
+    const logp = on.logProb(t, xs);
+    for (let r = 0; r < nx; r++) density[r * nt + c] = Math.exp(logp[r]!);
+  });
+  let top = 0;
+  for (const d of density) top = Math.max(top, d);
+  heatMap(
+    byId("paths-heat"),
+    density,
+    nt,
+    nx,
+    { x0: times[0]!, x1: times[nt - 1]!, y0: -4, y1: 4 },
+    {
+      title: "marginal density pₜ(x) of a two-component mixture",
+      xLabel: "t (0 = noise, 1 = data)",
+      yLabel: "x",
+      barLabel: "pₜ(x)",
+      range: [0, Math.min(top, 1.5)],
+    },
+  );
 }

@@ -49,6 +49,54 @@ function initialNoise(path: ReturnType<typeof pathByName>): Float64Array {
   return z;
 }
 
+const DENSITY_RES = 80;
+let density: Float64Array | undefined;
+
+/**
+ * Animates `states` (one batch per grid node) over about a second: the trajectories grow node by node
+ * on the data density, the current points in red. Stops when `generation` moves on.
+ */
+function drawTrajectories(states: readonly Float64Array[], title: string, generation: number): void {
+  const n = DENSITY_RES;
+  density ??= Float64Array.from(gmm2.logProb(gridPoints(PLANE, n, n)), Math.exp);
+  const frames = states.length;
+  const began = performance.now();
+  const frameAt = (k: number) => {
+    const frame = heatMap(byId("samplers-traj"), density!, n, n, PLANE, {
+      title,
+      xLabel: "x₁",
+      yLabel: "x₂",
+      barLabel: "data density",
+    });
+    const { ctx } = frame;
+    ctx.strokeStyle = "rgba(255,255,255,0.7)";
+    ctx.lineWidth = 1;
+    frame.clip(() => {
+      for (let i = 0; i < N; i++) {
+        ctx.beginPath();
+        for (let j = 0; j <= k; j++) {
+          const X = frame.px(states[j]![2 * i]!);
+          const Y = frame.py(states[j]![2 * i + 1]!);
+          if (j === 0) ctx.moveTo(X, Y);
+          else ctx.lineTo(X, Y);
+        }
+        ctx.stroke();
+      }
+    });
+    dots(frame, states[k]!, "#ff4040", 4);
+  };
+  const tick = () => {
+    if (currentGeneration !== generation) return;
+    const k = Math.min(frames - 1, Math.floor(((performance.now() - began) / 1000) * frames));
+    frameAt(k);
+    if (k < frames - 1) requestAnimationFrame(tick);
+  };
+  frameAt(0);
+  requestAnimationFrame(tick);
+}
+
+let currentGeneration = 0;
+
 export function setupSamplers(): { update: () => Promise<void>; cancel: () => void } {
   const samplerSelect = fillSelect("samplers-sampler", registry.samplers.names, "dpm-solver");
   const gridSelect = fillSelect("samplers-grid", registry.grids.names, "uniform");
@@ -76,6 +124,7 @@ export function setupSamplers(): { update: () => Promise<void>; cancel: () => vo
   };
   const update = async () => {
     const my = ++generation;
+    currentGeneration = my;
     const start = performance.now();
     byId("samplers-problem").textContent = "";
     try {
@@ -95,35 +144,16 @@ export function setupSamplers(): { update: () => Promise<void>; cancel: () => vo
         dim: 2,
         onStep: (s: SamplerState) => void states.push(Float64Array.from(s.x)),
       });
-      const n = 80;
-      const density = Float64Array.from(gmm2.logProb(gridPoints(PLANE, n, n)), Math.exp);
-      const frame = heatMap(byId("samplers-traj"), density, n, n, PLANE, {
-        title: `trajectories: ${samplerSelect.value}, ${steps} steps, ${result.nfe} model evaluations`,
-        xLabel: "x₁",
-        yLabel: "x₂",
-        barLabel: "data density",
-      });
-      const { ctx } = frame;
-      ctx.strokeStyle = "rgba(255,255,255,0.7)";
-      ctx.lineWidth = 1;
-      frame.clip(() => {
-        for (let i = 0; i < N; i++) {
-          ctx.beginPath();
-          states.forEach((s, k) => {
-            const X = frame.px(s[2 * i]!);
-            const Y = frame.py(s[2 * i + 1]!);
-            if (k === 0) ctx.moveTo(X, Y);
-            else ctx.lineTo(X, Y);
-          });
-          ctx.stroke();
-        }
-      });
-      dots(frame, result.x, "#ff4040", 4);
+      showLatency("samplers-latency", performance.now() - start);
+      drawTrajectories(
+        states,
+        `trajectories: ${samplerSelect.value}, ${steps} steps, ${result.nfe} model evaluations`,
+        my,
+      );
       const out = byId("samplers-values");
       out.dataset.nfe = String(result.nfe);
       out.textContent = `${result.nfe} model evaluations; first sample (${result.x[0]!.toFixed(4)}, ${result.x[1]!.toFixed(4)})`;
       out.dataset.x0 = String(result.x[0]);
-      showLatency("samplers-latency", performance.now() - start);
       // Error against NFE for several samplers (each against RK4 on 512 steps from the same start).
       await breathe();
       if (my !== generation) return;
@@ -181,5 +211,11 @@ export function setupSamplers(): { update: () => Promise<void>; cancel: () => vo
   });
   for (const el of [gridSelect, pathSelect, stepsInput]) el.addEventListener("change", () => void update());
   paramInputs();
-  return { update, cancel: () => void generation++ };
+  return {
+    update,
+    cancel: () => {
+      generation++;
+      currentGeneration = generation;
+    },
+  };
 }

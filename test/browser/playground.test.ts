@@ -120,6 +120,7 @@ test("the Samplers view samples, draws trajectories and the error against NFE", 
   const nfe = Number(await page.getAttribute("#samplers-values", "data-nfe"));
   assert.equal(nfe, 15, "Heun on 8 steps evaluates the model 15 times (the last step is an Euler step)");
   console.log(`# Samplers: ${await page.textContent("#samplers-latency")} for one sampler run`);
+  await page.waitForTimeout(1200); // the trajectory animation
   await shoot("samplers");
   assertNoProblems("Samplers");
 });
