@@ -19,7 +19,8 @@ import {
   train,
   type Kind,
 } from "difflux";
-import { MIXTURE_2D, pathByName } from "./common.js";
+import { pathByName } from "./common.js";
+import { MIXTURE_2D } from "./mixtures.js";
 
 /** What the page asks the worker to do. */
 export type WorkerRequest =
@@ -79,7 +80,7 @@ async function run(request: Extract<WorkerRequest, { type: "train" }>): Promise<
   let losses: number[] = [];
   let lastSamples = started;
   let lastPost = started;
-  let last: { step: number; state: () => TrainState } | undefined;
+  let last: { step: number; state: TrainState | null } | undefined;
   const showSamples = async (step: number, state: TrainState) => {
     const net = networkModel(state.ema ?? state.params, model, path, request.kind);
     const { sampler, grid } = {
@@ -98,7 +99,7 @@ async function run(request: Extract<WorkerRequest, { type: "train" }>): Promise<
     seed: 0,
     engine,
     onStep: async (info) => {
-      last = info;
+      last = { step: info.step, state: null };
       steps.push(info.step);
       losses.push(info.loss);
       const now = performance.now();
@@ -114,13 +115,16 @@ async function run(request: Extract<WorkerRequest, { type: "train" }>): Promise<
         await showSamples(info.step, info.state());
         lastSamples = performance.now();
       }
-      return !cancelled;
+      // The state is copied at the last step, while the engine still holds it.
+      const stop = cancelled;
+      if (stop || info.step >= request.steps) last = { step: info.step, state: info.state() };
+      return !stop;
     },
   });
   const elapsed = performance.now() - started;
   if (steps.length > 0 && last !== undefined)
     post({ type: "loss", steps, losses, stepsPerSecond: (last.step * 1000) / elapsed });
-  if (last !== undefined) await showSamples(last.step, last.state());
+  if (last?.state) await showSamples(last.step, last.state);
   post({
     type: "done",
     step: last?.step ?? 0,

@@ -28,6 +28,10 @@ export async function buildPlayground(
     platform: "browser",
     target: "es2022",
     alias: { difflux: join(root, "src", "index.ts") },
+    // .mjs: unambiguous ESM for tools that guess a .js file's module system from its text.
+    outExtension: { ".js": ".mjs" },
+    // An ESM marker: the worker bundle has no import or export of its own.
+    banner: { js: "export {};" },
     metafile: true,
     logLevel: "warning",
   });

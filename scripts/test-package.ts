@@ -15,7 +15,7 @@
  * `npm ci`) or the registry. `node --import tsx scripts/test-package.ts [--keep]` (--keep leaves
  * the temporary project for inspection).
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
@@ -205,6 +205,8 @@ try {
       } else {
         const declarations = files.filter((f) => f.endsWith(".d.ts"));
         check(declarations.length === 0, `${p.manifest.name}: the CLI package ships declarations`);
+        for (const f of ["playground/index.html", "playground/main.mjs", "playground/worker.mjs"])
+          check(files.includes(f), `${p.manifest.name}: the tarball has no ${f} (the built playground)`);
       }
     }
   });
@@ -297,6 +299,41 @@ try {
           `npx ${bin} --version printed ${version}, not ${p.manifest.version}`,
         );
       }
+    }
+  });
+  await step("`npx difflux playground` serves the built site on 127.0.0.1 and prints its URL", async () => {
+    // The installed bin run by node itself, so that stopping it stops the server (npx would sit between).
+    const bin = join(consumer, "node_modules", ".bin", "difflux");
+    const child = spawn(process.execPath, [bin, "playground"], {
+      cwd: consumer,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        const timer = setTimeout(
+          () => reject(new Failure(`difflux playground printed no URL in 30 s: ${out}`)),
+          30_000,
+        );
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+          if (m !== null) {
+            clearTimeout(timer);
+            resolve(m[0]);
+          }
+        });
+        child.once("exit", (code) => reject(new Failure(`difflux playground exited with ${code}: ${out}`)));
+      });
+      const page = await fetch(url);
+      check(
+        page.ok && (await page.text()).includes("difflux playground"),
+        `${url} did not serve the playground`,
+      );
+      const script = await fetch(`${url}worker.mjs`);
+      check(script.ok, `${url}worker.mjs: HTTP ${script.status}`);
+    } finally {
+      child.kill("SIGTERM");
     }
   });
   process.stdout.write(`package test passed in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

@@ -63,7 +63,7 @@ export function setupTrain(): void {
     worker?.terminate();
     steps = [];
     losses = [];
-    worker = new Worker("worker.js", { type: "module" });
+    worker = new Worker("worker.mjs", { type: "module" });
     const request: WorkerRequest = {
       type: "train",
       path: byId<HTMLSelectElement>("train-path").value,

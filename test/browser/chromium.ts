@@ -34,3 +34,15 @@ export function findChromium(): { executable: string } | { reason: string } {
     ? { executable: installed }
     : { reason: "apt-get installed no chromium executable" };
 }
+
+/**
+ * Polls `check` every 50 ms until it is true; throws naming `what` after `timeoutMs`. (The page's
+ * content security policy forbids the string predicates of page.waitForFunction.)
+ */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

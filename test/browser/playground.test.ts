@@ -5,10 +5,10 @@ import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { type PlaygroundServer, servePlayground } from "../../cli/commands/playground.js";
-import { MIXTURE_2D } from "../../playground/common.js";
+import { MIXTURE_2D } from "../../playground/mixtures.js";
 import { buildPlayground } from "../../scripts/build-playground.js";
 import { affinePath, cosineSchedule, gaussianMixture, linearSchedule } from "../../src/index.js";
-import { findChromium } from "./chromium.js";
+import { findChromium, until } from "./chromium.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const images = join(root, "docs", "images");
@@ -64,11 +64,21 @@ test("the Paths view shows the schedule's α and σ as the library computes them
   const level = affinePath(cosineSchedule()).slice(0.5 as never).level!;
   assert.ok(Math.abs(alpha - level.alpha) < 1e-12, `α(0.5): page ${alpha}, library ${level.alpha}`);
   assert.ok(Math.abs(sigma - level.sigma) < 1e-12, `σ(0.5): page ${sigma}, library ${level.sigma}`);
-  await page.selectOption("#paths-path", "bridge: Ornstein–Uhlenbeck");
-  await page.waitForFunction(
-    () => document.querySelector("#paths-values")?.getAttribute("data-alpha") !== null,
+  const names = await page
+    .locator("#paths-path option")
+    .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+  assert.ok(
+    names.length >= 10,
+    `the path picker lists the registry's paths and the bridges: ${names.join(", ")}`,
   );
-  assert.equal(await page.textContent("#paths-problem"), "", "the bridge path draws without a problem");
+  for (const name of names) {
+    await page.selectOption("#paths-path", name);
+    const problem = (await page.textContent("#paths-problem")) ?? "";
+    assert.ok(
+      problem === "" || problem.startsWith("marginal density: this bridge's state"),
+      `${name}: ${problem}`,
+    );
+  }
   await page.selectOption("#paths-path", "cosine");
   await shoot("paths");
   assertNoProblems("Paths");
@@ -112,10 +122,10 @@ test("the Samplers view samples, draws trajectories and the error against NFE", 
   await page.selectOption("#samplers-sampler", "heun");
   await page.fill("#samplers-steps", "8");
   await page.dispatchEvent("#samplers-steps", "change");
-  await page.waitForFunction(
-    () => document.querySelector("#samplers-progress")?.textContent === "error against NFE: done",
-    null,
-    { timeout: 20_000 },
+  await until(
+    "the error-against-NFE chart",
+    async () => (await page.textContent("#samplers-progress")) === "error against NFE: done",
+    20_000,
   );
   const nfe = Number(await page.getAttribute("#samplers-values", "data-nfe"));
   assert.equal(nfe, 15, "Heun on 8 steps evaluates the model 15 times (the last step is an Euler step)");
@@ -129,17 +139,17 @@ test("the Train view trains in a worker with a live loss, and Cancel stops it", 
   await page.click("#tab-train");
   await page.fill("#train-steps", "100000");
   await page.click("#train-start");
-  await page.waitForFunction(
-    () => document.querySelector("#train-status")?.getAttribute("data-steps-per-second") !== null,
-    null,
-    { timeout: 15_000 },
+  await until(
+    "the first loss report",
+    async () => (await page.getAttribute("#train-status", "data-steps-per-second")) !== null,
+    15_000,
   );
   await page.waitForTimeout(3500);
   await page.click("#train-cancel");
-  await page.waitForFunction(
-    () => document.querySelector("#train-status")?.getAttribute("data-state") !== "running",
-    null,
-    { timeout: 10_000 },
+  await until(
+    "training to stop",
+    async () => (await page.getAttribute("#train-status", "data-state")) !== "running",
+    10_000,
   );
   const state = await page.getAttribute("#train-status", "data-state");
   assert.equal(state, "cancelled", `training ended as ${state}: ${await page.textContent("#train-status")}`);
@@ -154,10 +164,10 @@ test("the Likelihood view's probability-flow log-density matches the exact one",
   await page.click("#tab-likelihood");
   await page.fill("#lik-resolution", "12");
   await page.click("#lik-start");
-  await page.waitForFunction(
-    () => document.querySelector("#lik-status")?.getAttribute("data-state") === "done",
-    null,
-    { timeout: 20_000 },
+  await until(
+    "the likelihood map",
+    async () => (await page.getAttribute("#lik-status", "data-state")) === "done",
+    20_000,
   );
   const exactShown = Number(await page.getAttribute("#lik-values", "data-exact"));
   const exact = gaussianMixture(MIXTURE_2D).logProb(new Float64Array([-3 + 0.25, -3 + 0.25]))[0]!;
