@@ -24,37 +24,30 @@ const KB = 1024;
 export const BUNDLE_ENTRIES: readonly BundleEntry[] = [
   {
     name: "sampling",
-    description: "schedules + conversions + a sampler + grids on the mixture oracle",
-    source: `import { linearSchedule, cosineSchedule, vpSchedule, affinePath, convert, gaussianMixture, sample,
-      dpmSolverMultistep, euler, heun, uniformTimeGrid, karrasGrid, Rng } from "./src/index.ts";
-      export function run() {
-        const path = affinePath(cosineSchedule());
-        const gmm = gaussianMixture({ weights: [1, 1], means: [[-1, 0], [1, 0]], covariances: [0.1, 0.1] });
-        const level = path.slice(0.5).level;
-        const v = convert(new Float64Array(2), new Float64Array(2), level, { from: "data", to: "velocity" });
-        return [v, linearSchedule(), vpSchedule(), karrasGrid, euler, heun, Rng,
-          sample(gmm.denoiser(path), { sampler: dpmSolverMultistep(), grid: uniformTimeGrid, steps: 10, n: 4, rng: new Rng(0) })];
-      }`,
+    description:
+      "schedules + conversions + two samplers + grids on the mixture oracle (scripts/bundles/sampling.ts)",
+    source: `export * from "./scripts/bundles/sampling.ts";`,
     budgetGzip: 24 * KB,
   },
   {
     name: "registry",
-    description: "every named sampler, grid and path (samplerByName, registry)",
-    source: `export { registry, samplerByName, gaussianMixture, sample } from "./src/index.ts";`,
+    description:
+      "every named sampler, grid and path: `samplerByName`, `registry` (scripts/bundles/registry.ts)",
+    source: `export * from "./scripts/bundles/registry.ts";`,
     budgetGzip: 50 * KB,
   },
   {
-    name: "everything",
-    description: "export * from `difflux` (with training and jax-js)",
-    source: `export * from "./src/index.ts";`,
-    budgetGzip: 230 * KB,
+    name: "training",
+    description:
+      "trainer + jax-js engine + networkModel + checkpoints as bytes (scripts/bundles/training.ts)",
+    source: `export * from "./scripts/bundles/training.ts";`,
+    budgetGzip: 145 * KB,
   },
   {
-    name: "training",
-    description: "trainer + jax-js engine + networkModel + checkpoints as bytes",
-    source: `export { train, jaxEngine, networkModel, encodeCheckpoint, decodeCheckpoint, mlpConfig, optimizerConfig,
-      initTrainState, prepareTraining } from "./src/index.ts";`,
-    budgetGzip: 145 * KB,
+    name: "everything",
+    description: '`export * from "difflux"` (training and jax-js included)',
+    source: `export * from "./src/index.ts";`,
+    budgetGzip: 230 * KB,
   },
 ];
 
