@@ -11,6 +11,7 @@ export async function run(name: string): Promise<Float64Array> {
     steps: 10,
     batch: 4,
     seed: 0,
+    dim: 2,
   });
   return r.x;
 }

@@ -32,8 +32,9 @@ export async function run(): Promise<Float64Array[]> {
     steps: 10,
     batch: 4,
     seed: 0,
+    dim: 2,
   });
-  const b = await sample(model, { sampler: heun(), grid: karrasGrid, steps: 10, batch: 4, seed: 0 });
+  const b = await sample(model, { sampler: heun(), grid: karrasGrid, steps: 10, batch: 4, seed: 0, dim: 2 });
   void [linearSchedule, vpSchedule];
   return [v, a.x, b.x];
 }

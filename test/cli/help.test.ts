@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { BENCH_OPTIONS } from "../../cli/commands/benchSamplers.js";
 import { CONVERT_OPTIONS } from "../../cli/commands/convert.js";
+import { PLAYGROUND_OPTIONS } from "../../cli/commands/playground.js";
 import { DEMO_OPTIONS } from "../../cli/commands/demo.js";
 import { EVAL_OPTIONS } from "../../cli/commands/eval.js";
 import { LIKELIHOOD_OPTIONS } from "../../cli/commands/likelihood.js";
@@ -24,6 +25,7 @@ const TABLES: Readonly<Record<string, OptionTable>> = {
   eval: EVAL_OPTIONS,
   "bench-samplers": BENCH_OPTIONS,
   convert: CONVERT_OPTIONS,
+  playground: PLAYGROUND_OPTIONS,
 };
 
 function checkCommandHelp(name: string, r: CliResult): void {
