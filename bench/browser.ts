@@ -7,10 +7,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { servePlayground } from "../cli/commands/playground.js";
 import { buildPlayground } from "../scripts/build-playground.js";
-import { findChromium, until } from "../test/browser/chromium.js";
+import { findChromium, launchChromium, until } from "../test/browser/chromium.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,10 +22,7 @@ if (!("executable" in found)) throw new Error(found.reason);
 const site = mkdtempSync(join(tmpdir(), "difflux-bench-playground-"));
 await buildPlayground(site);
 const server = await servePlayground(site);
-const browser = await chromium.launch({
-  executablePath: found.executable,
-  args: ["--headless=new", "--enable-unsafe-webgpu", "--no-sandbox"],
-});
+const browser = await launchChromium(found.executable);
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await page.goto(server.url);
 await page.waitForSelector("body[data-ready=true]");

@@ -113,3 +113,10 @@ export function breathe(): Promise<void> {
 export function showProblem(id: string, err: unknown): void {
   byId(id).textContent = err instanceof Error ? err.message : String(err);
 }
+
+/** The (0, 0) entry of one of the library's matrices (scalar c·I, diagonal or dense), NaN for none. */
+export function matrixEntry(m: unknown): number {
+  if (m === undefined || m === null || typeof m !== "object") return Number.NaN;
+  const mat = m as { kind: string; value?: number; values?: Float64Array };
+  return mat.kind === "scalar" ? mat.value! : mat.values![0]!;
+}

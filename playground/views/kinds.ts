@@ -12,6 +12,7 @@ import {
   fillSelect,
   gmm2,
   gridPoints,
+  matrixEntry,
   numberOf,
   pathByName,
   showLatency,
@@ -85,12 +86,8 @@ export function setupKinds(): () => void {
       const a = from.value as Kind;
       const b = to.value as Kind;
       const map = slice.conversion(a, b, a === "drift" || b === "drift" ? g2 : undefined);
-      const scalar = (m: unknown) => {
-        const mat = m as { kind: string; value?: number; values?: Float64Array };
-        return mat.kind === "scalar" ? mat.value! : mat.values![0]!;
-      };
-      const P = scalar(map.P);
-      const Q = scalar(map.Q);
+      const P = matrixEntry(map.P);
+      const Q = matrixEntry(map.Q);
       const level = slice.level!;
       const out = byId("kinds-formula");
       out.dataset.p = String(P);

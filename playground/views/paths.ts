@@ -11,6 +11,7 @@ import {
   fillSelect,
   gmm1,
   linspace,
+  matrixEntry,
   pathByName,
   showLatency,
   showProblem,
@@ -35,16 +36,9 @@ export function coefficients(
   return {
     alpha: c?.alpha[0] ?? Number.NaN,
     sigma: c?.sigma[0] ?? Number.NaN,
-    f: first(params?.F),
-    g2: first(params?.Lambda),
+    f: matrixEntry(params?.F),
+    g2: matrixEntry(params?.Lambda),
   };
-}
-
-/** The (0, 0) entry of a matrix in any of the library's representations. */
-function first(m: unknown): number {
-  if (m === undefined || m === null || typeof m !== "object") return Number.NaN;
-  const mat = m as { kind: string; value?: number; values?: Float64Array };
-  return mat.kind === "scalar" ? mat.value! : mat.values![0]!;
 }
 
 export function setupPaths(): () => void {

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
 
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
@@ -45,4 +46,12 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Chromium headless (the new mode), with WebGPU (SwiftShader where there is no GPU) unless `webgpu` is false. */
+export function launchChromium(executable: string, webgpu = true): Promise<Browser> {
+  return chromium.launch({
+    executablePath: executable,
+    args: ["--headless=new", "--no-sandbox", ...(webgpu ? ["--enable-unsafe-webgpu"] : [])],
+  });
 }

@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type PlaygroundServer, servePlayground } from "../../cli/commands/playground.js";
 import { MIXTURE_2D } from "../../playground/mixtures.js";
 import { buildPlayground } from "../../scripts/build-playground.js";
 import { affinePath, cosineSchedule, gaussianMixture, linearSchedule } from "../../src/index.js";
-import { findChromium, until } from "./chromium.js";
+import { findChromium, launchChromium, until } from "./chromium.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const images = join(root, "docs", "images");
@@ -26,10 +26,7 @@ before(async () => {
   site = mkdtempSync(join(tmpdir(), "difflux-playground-"));
   await buildPlayground(site);
   server = await servePlayground(site);
-  browser = await chromium.launch({
-    executablePath: (found as { executable: string }).executable,
-    args: ["--headless=new", "--enable-unsafe-webgpu", "--no-sandbox"],
-  });
+  browser = await launchChromium((found as { executable: string }).executable);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);

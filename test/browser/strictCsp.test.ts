@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { build } from "esbuild";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { type PlaygroundServer, servePlayground } from "../../cli/commands/playground.js";
 import { run } from "../../scripts/bundles/sampling.js";
-import { findChromium, until } from "./chromium.js";
+import { findChromium, launchChromium, until } from "./chromium.js";
 
 const found = findChromium();
 const skip = "executable" in found ? false : `no browser: ${found.reason}`;
@@ -36,10 +36,7 @@ before(async () => {
     `<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'self'"><link rel="icon" href="data:,"><title>strict</title><script type="module" src="entry.mjs"></script>`,
   );
   server = await servePlayground(site);
-  browser = await chromium.launch({
-    executablePath: (found as { executable: string }).executable,
-    args: ["--headless=new", "--no-sandbox"],
-  });
+  browser = await launchChromium((found as { executable: string }).executable, false);
 });
 
 after(async () => {
@@ -65,12 +62,13 @@ test("a page with a strict content security policy samples and matches Node", { 
   const shown = JSON.parse((await page.getAttribute("body", "data-result"))!) as number[][];
   const expected = (await run()).map((r) => Array.from(r));
   assert.equal(shown.length, expected.length, "as many results as in Node");
-  shown.forEach((row, i) =>
-    row.forEach((v, j) =>
+  for (const [i, row] of shown.entries()) {
+    for (const [j, v] of row.entries()) {
+      const want = expected[i]![j]!;
       assert.ok(
-        Math.abs(v - expected[i]![j]!) <= 1e-12 * (1 + Math.abs(v)),
-        `result ${i}[${j}]: page ${v}, Node ${expected[i]![j]}`,
-      ),
-    ),
-  );
+        Math.abs(v - want) <= 1e-12 * (1 + Math.abs(v)),
+        `result ${i}[${j}]: page ${v}, Node ${want}`,
+      );
+    }
+  }
 });
