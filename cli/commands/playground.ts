@@ -38,7 +38,8 @@ const HEADERS = {
 export function playgroundDir(): string | undefined {
   for (const up of ["../playground/", "../../playground/"]) {
     const dir = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(join(dir, "index.html"))) return dir;
+    // The built site has its bundles; the repository's playground/ sources have none.
+    if (existsSync(join(dir, "index.html")) && existsSync(join(dir, "main.mjs"))) return dir;
   }
   return undefined;
 }
@@ -127,7 +128,7 @@ async function runPlayground(o: Values): Promise<void> {
   const dir = playgroundDir();
   if (dir === undefined) {
     throw new UsageError(
-      "playground: the built site is missing from this installation — in a source checkout run `npm run build:playground` first",
+      "the built site is missing from this installation — in a source checkout run `npm run build:playground` first",
     );
   }
   let running: PlaygroundServer;
