@@ -11,7 +11,14 @@ import { affinePath, cosineSchedule, gaussianMixture, linearSchedule } from "../
 import { findChromium, launchChromium, until } from "./chromium.js";
 
 const root = resolve(import.meta.dirname, "../..");
-const images = join(root, "docs", "images");
+/**
+ * Where the screenshots go: a temporary folder, or the folder named by DIFFLUX_SCREENSHOTS
+ * (`DIFFLUX_SCREENSHOTS=docs/images npm test` refreshes the README's pictures), so a test run
+ * leaves the checkout as it was.
+ */
+const images = process.env.DIFFLUX_SCREENSHOTS
+  ? resolve(root, process.env.DIFFLUX_SCREENSHOTS)
+  : mkdtempSync(join(tmpdir(), "difflux-screenshots-"));
 const found = findChromium();
 const skip = "executable" in found ? false : `no browser: ${found.reason}`;
 
@@ -41,6 +48,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   if (site !== undefined) rmSync(site, { recursive: true, force: true });
+  if (!process.env.DIFFLUX_SCREENSHOTS) rmSync(images, { recursive: true, force: true });
 });
 
 async function shoot(view: string): Promise<void> {
