@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { type CommandValues, defineCommand } from "../command.js";
 import { UsageError } from "../errors.js";
-import { numberOption } from "../options.js";
+import { numberOption, textOption } from "../options.js";
 import { printJson, say } from "../output.js";
 import { session } from "../command.js";
 
@@ -104,6 +104,11 @@ export const PLAYGROUND_OPTIONS = {
     example: "8080",
     value: "port",
   }),
+  site: textOption({
+    help: "serve this built site folder instead of the one installed (npm run build:playground -- DIR builds one)",
+    value: "dir",
+    example: "my-site",
+  }),
 } as const;
 
 type Values = CommandValues<typeof PLAYGROUND_OPTIONS>;
@@ -125,11 +130,14 @@ export function playgroundCommand(): Command {
 }
 
 async function runPlayground(o: Values): Promise<void> {
-  const dir = playgroundDir();
+  const dir = o.site ?? playgroundDir();
   if (dir === undefined) {
     throw new UsageError(
       "the built site is missing from this installation — in a source checkout run `npm run build:playground` first",
     );
+  }
+  if (o.site !== undefined && !existsSync(join(o.site, "index.html"))) {
+    throw new UsageError(`--site: ${o.site} holds no index.html; give the folder a playground build wrote`);
   }
   let running: PlaygroundServer;
   try {

@@ -61,7 +61,7 @@ describe("difflux playground", () => {
 
   it("exits with 2 naming the port when it is taken", async () => {
     const port = Number(new URL(server.url).port);
-    const r = await diffluxInProcess(["playground", "--port", String(port)], dir);
+    const r = await diffluxInProcess(["playground", "--port", String(port), "--site", site], dir);
     assert.equal(r.code, 2, `stdout ${r.stdout} stderr ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`--port: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`));
   });
