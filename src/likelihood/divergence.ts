@@ -25,6 +25,7 @@ import {
   type Conditioning,
   checkConditioning,
   conditioningRows,
+  pickConditioning,
   type Model,
   predict,
 } from "../model/model.js";
@@ -129,25 +130,6 @@ export interface TraceEstimator {
 
 /** Default number of rows per stacked model call. */
 export const DEFAULT_MAX_ROWS = 8192;
-
-/** The conditioning of the batch rows `rows` (in that order). */
-function gatherConditioning(
-  cond: Conditioning | undefined,
-  batch: number,
-  rows: Int32Array,
-): Conditioning | undefined {
-  if (cond === undefined) return undefined;
-  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
-  if (cond.labels !== undefined) out.labels = Int32Array.from(rows, (r) => cond.labels![r]!);
-  if (cond.embedding !== undefined) {
-    const w = cond.embedding.length / batch;
-    const e = new (cond.embedding.constructor as Float64ArrayConstructor)(rows.length * w);
-    for (let i = 0; i < rows.length; i++)
-      e.set(cond.embedding.subarray(rows[i]! * w, (rows[i]! + 1) * w), i * w);
-    out.embedding = e;
-  }
-  return out;
-}
 
 /** The conditioning of n rows repeated `times` times (the stacked blocks of one call). */
 function tileConditioning(cond: Conditioning | undefined, times: number): Conditioning | undefined {
@@ -359,7 +341,7 @@ export function traceEstimator(
     if (x.length !== n * d) {
       throw new RangeError(`${fn}: x has length ${x.length}, expected ${n} rows of ${d} coordinates`);
     }
-    const c = rows === undefined ? condition : gatherConditioning(condition, batch, rows);
+    const c = rows === undefined ? condition : pickConditioning(condition, batch, rows);
     if (probes !== null) {
       const own = rows === undefined ? probes : probesOf(probes, batch, d, rows);
       const { pred, jv } = await directional(x, t, own, count, false, n, c);

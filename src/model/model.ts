@@ -109,3 +109,27 @@ export async function predict(
   }
   return out instanceof Float64Array ? out : Float64Array.from(out);
 }
+
+/** The conditioning of `rows` (batch row indices, in that order) of a batch of `batch` rows (per-row solvers use it). */
+export function pickConditioning(
+  cond: Conditioning | undefined,
+  batch: number,
+  rows: Int32Array,
+): Conditioning | undefined {
+  if (cond === undefined) return undefined;
+  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
+  if (cond.labels !== undefined) out.labels = Int32Array.from(rows, (r) => cond.labels![r]!);
+  if (cond.embedding !== undefined) {
+    const e = cond.embedding;
+    const width = e.length / batch;
+    const picked =
+      e instanceof Float32Array
+        ? new Float32Array(rows.length * width)
+        : new Float64Array(rows.length * width);
+    rows.forEach((r, i) => {
+      picked.set(e.subarray(r * width, (r + 1) * width), i * width);
+    });
+    out.embedding = picked;
+  }
+  return out;
+}

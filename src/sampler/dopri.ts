@@ -14,7 +14,7 @@
  * Makino (1991), Publ. Astron. Soc. Japan 43, 859.
  */
 import { type AdaptiveSolver, type AsyncRhs, type StepControl, integrate } from "../math/integrate.js";
-import { type Conditioning, predict } from "../model/model.js";
+import { pickConditioning, predict } from "../model/model.js";
 import {
   Prediction,
   type Sampler,
@@ -110,33 +110,9 @@ function velocityOfRows(run: StepRun<DopriSamplerState>): AsyncRhs {
   return async (t, y, rows) => {
     const slice = t === a.t ? a : t === b.t ? b : run.sliceAt(t);
     const all = rows.length === shape.batch;
-    const cond = all ? condition : conditioningOf(condition, shape.batch, rows);
+    const cond = all ? condition : pickConditioning(condition, shape.batch, rows);
     const value = await predict(run.model, y, t, { batch: rows.length, dim: shape.dim }, cond);
     run.nfe++;
     return new Prediction(run.model, value, y, slice).as("velocity");
   };
-}
-
-/** The conditioning of `rows` (in that order) of a batch of `batch` rows. */
-function conditioningOf(
-  cond: Conditioning | undefined,
-  batch: number,
-  rows: Int32Array,
-): Conditioning | undefined {
-  if (cond === undefined) return undefined;
-  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
-  if (cond.labels !== undefined) out.labels = Int32Array.from(rows, (r) => cond.labels![r]!);
-  if (cond.embedding !== undefined) {
-    const e = cond.embedding;
-    const width = e.length / batch;
-    const picked =
-      e instanceof Float32Array
-        ? new Float32Array(rows.length * width)
-        : new Float64Array(rows.length * width);
-    rows.forEach((r, i) => {
-      picked.set(e.subarray(r * width, (r + 1) * width), i * width);
-    });
-    out.embedding = picked;
-  }
-  return out;
 }
