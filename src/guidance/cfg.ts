@@ -26,7 +26,13 @@
  */
 import type { FloatArray, Shape } from "../array.js";
 import type { Kind } from "../convert/kernel.js";
-import { type Conditioning, type Model, checkConditioning, predict } from "../model/model.js";
+import {
+  type Conditioning,
+  type Model,
+  checkConditioning,
+  predict,
+  stackConditioning,
+} from "../model/model.js";
 import { checkTime, logSnrToSigma } from "../time.js";
 
 /** s(t): a constant, or a function of canonical time t (0 = noise, 1 = data). */
@@ -148,7 +154,7 @@ export function classifierFreeGuidance(model: Model, options: GuidanceOptions): 
     x2.set(xt);
     x2.set(xt, n);
     const both2 = { batch: 2 * batch, dim };
-    const cond2 = stack(cond, unconditional(cond, batch, width));
+    const cond2 = stackConditioning([cond, unconditional(cond, batch, width)]);
     // The model's own array (Float32Array from a float32 network), read without widening it first.
     let both: FloatArray = await model.predict(x2, t, both2, cond2);
     if (!(both instanceof Float64Array || both instanceof Float32Array) || both.length !== 2 * n) {
@@ -167,25 +173,6 @@ export function classifierFreeGuidance(model: Model, options: GuidanceOptions): 
 
   const base = { path: model.path, scaleAt, predict: guidedPredict };
   return model.kind === "drift" ? { ...base, kind: "drift", g2: model.g2 } : { ...base, kind: model.kind };
-}
-
-/** Rows of `a` followed by rows of `b` (labels and embeddings alike). */
-function stack(a: Conditioning, b: Conditioning): Conditioning {
-  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
-  if (a.labels !== undefined && b.labels !== undefined) {
-    out.labels = new Int32Array(a.labels.length + b.labels.length);
-    out.labels.set(a.labels);
-    out.labels.set(b.labels, a.labels.length);
-  }
-  if (a.embedding !== undefined && b.embedding !== undefined) {
-    const e = new (a.embedding.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(
-      a.embedding.length + b.embedding.length,
-    );
-    e.set(a.embedding);
-    e.set(b.embedding, a.embedding.length);
-    out.embedding = e;
-  }
-  return out;
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   checkConditioning,
   conditioningRows,
   pickConditioning,
+  stackConditioning,
   type Model,
   predict,
 } from "../model/model.js";
@@ -133,20 +134,7 @@ export const DEFAULT_MAX_ROWS = 8192;
 
 /** The conditioning of n rows repeated `times` times (the stacked blocks of one call). */
 function tileConditioning(cond: Conditioning | undefined, times: number): Conditioning | undefined {
-  if (cond === undefined || times === 1) return cond;
-  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
-  if (cond.labels !== undefined) {
-    const l = new Int32Array(cond.labels.length * times);
-    for (let b = 0; b < times; b++) l.set(cond.labels, b * cond.labels.length);
-    out.labels = l;
-  }
-  if (cond.embedding !== undefined) {
-    const n = cond.embedding.length;
-    const e = new (cond.embedding.constructor as Float64ArrayConstructor)(n * times);
-    for (let b = 0; b < times; b++) e.set(cond.embedding, b * n);
-    out.embedding = e;
-  }
-  return out;
+  return cond === undefined || times === 1 ? cond : stackConditioning(Array(times).fill(cond));
 }
 
 /**

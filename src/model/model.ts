@@ -133,3 +133,33 @@ export function pickConditioning(
   }
   return out;
 }
+
+/**
+ * The rows of `parts` one after another (labels and embeddings alike; a field is kept when every
+ * part has it): the conditioning of a stacked model call.
+ */
+export function stackConditioning(parts: readonly Conditioning[]): Conditioning {
+  const out: { labels?: Int32Array; embedding?: Float32Array | Float64Array } = {};
+  if (parts.every((p) => p.labels !== undefined)) {
+    const l = new Int32Array(parts.reduce((n, p) => n + p.labels!.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      l.set(p.labels!, o);
+      o += p.labels!.length;
+    }
+    out.labels = l;
+  }
+  const first = parts[0]?.embedding;
+  if (first !== undefined && parts.every((p) => p.embedding !== undefined)) {
+    const e = new (first.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(
+      parts.reduce((n, p) => n + p.embedding!.length, 0),
+    );
+    let o = 0;
+    for (const p of parts) {
+      e.set(p.embedding!, o);
+      o += p.embedding!.length;
+    }
+    out.embedding = e;
+  }
+  return out;
+}

@@ -141,12 +141,12 @@ export class TrainSession {
       adaptive,
       rowLosses: options.rowLosses === true,
     });
-    checkTrainState("TrainSession", state, model, optimizer, dtype, adaptive);
     const kernel = dtype === "float32" ? (engine.mlp?.(model, optimizer) ?? null) : null;
     if (kernel === null) {
-      this.runner = engineRunner(engine, stepFn, state);
+      this.runner = engineRunner(engine, stepFn, state); // uploadState checks the state
     } else {
       stepFn.dispose();
+      checkTrainState("TrainSession", state, model, optimizer, dtype, adaptive);
       this.runner = kernelRunner(kernel, model, state, adaptive, options.rowLosses === true);
     }
   }

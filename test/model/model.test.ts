@@ -7,6 +7,8 @@ import {
   checkConditioning,
   conditioningRows,
   predict,
+  pickConditioning,
+  stackConditioning,
   unconditional,
 } from "../../src/model/model.js";
 import { retime } from "../../src/model/retime.js";
@@ -136,5 +138,25 @@ describe("conditioning", () => {
     assert.deepEqual(Array.from(part.embedding!), [1, 1, 2, 2]);
     assert.equal(conditioningRows(undefined, 4, 0, 1), undefined);
     assert.deepEqual(Array.from(unconditional(3).labels!), [-1, -1, -1]);
+  });
+});
+
+describe("stacking and picking conditioning rows", () => {
+  it("stacks the rows of several parts in order and picks rows back out of the stack", () => {
+    const a = { labels: Int32Array.of(0, 1), embedding: Float32Array.of(1, 2, 3, 4) };
+    const b = { labels: Int32Array.of(-1), embedding: Float32Array.of(5, 6) };
+    const s = stackConditioning([a, b, a]);
+    assert.deepEqual(Array.from(s.labels!), [0, 1, -1, 0, 1]);
+    assert.deepEqual(Array.from(s.embedding!), [1, 2, 3, 4, 5, 6, 1, 2, 3, 4]);
+    assert.ok(s.embedding instanceof Float32Array, "the embedding keeps its element type");
+    const picked = pickConditioning(s, 5, Int32Array.of(2, 0));
+    assert.deepEqual(Array.from(picked!.labels!), [-1, 0]);
+    assert.deepEqual(Array.from(picked!.embedding!), [5, 6, 1, 2]);
+  });
+
+  it("keeps a field only when every part has it", () => {
+    const s = stackConditioning([{ labels: Int32Array.of(3) }, { embedding: Float64Array.of(1) }]);
+    assert.equal(s.labels, undefined, "labels missing from one part");
+    assert.equal(s.embedding, undefined, "embedding missing from one part");
   });
 });
