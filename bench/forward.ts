@@ -6,7 +6,9 @@
  * the median over blocks of (difflux block / the PyTorch block next to it).
  * Prints markdown tables (bench/README.md, "## Forward pass").
  * Run: node --import tsx bench/forward.ts [--blocks 9] [--calls 20] [--no-jax] [--torch2] [--batches 512,4096]
- *   (--no-jax skips the jax-js side; --torch2 adds PyTorch on 2 threads as one more side)
+ *   [--no-fma] (--no-jax skips the jax-js side; --torch2 adds PyTorch on 2 threads as one more side;
+ *   the kernels use fused multiply-adds, with Node 20's V8 flag turned on here, unless --no-fma, and
+ *   then the unfused kernels on 2 threads are one more side)
  */
 import { Rng } from "../src/random/rng.js";
 import { affinePath } from "../src/path/affine.js";
@@ -14,6 +16,7 @@ import { linearSchedule } from "../src/schedule/linear.js";
 import { type Engine, jaxEngine } from "../src/train/engine.js";
 import { initMlpParams, mlpConfig } from "../src/train/mlp.js";
 import { networkModel } from "../src/train/network.js";
+import { enableRelaxedSimd } from "../src/train/kernels/relaxedSimd.js";
 import { loadAverage, printTable, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
 
 const args = process.argv.slice(2);
@@ -71,10 +74,16 @@ async function modelSide(engine: Engine, label: string): Promise<Side> {
 
 const torch = await startTorch();
 const torch2 = args.includes("--torch2") ? await startTorch(2) : null;
+const FMA = !args.includes("--no-fma") && enableRelaxedSimd();
+const fused = FMA ? ", fused multiply-adds" : "";
 const sides = [
-  await modelSide(await jaxEngine({ threads: 1 }), "difflux wasm kernels, 1 thread"),
-  await modelSide(await jaxEngine({ threads: 2 }), "difflux wasm kernels, 2 threads"),
+  await modelSide(await jaxEngine({ threads: 1, fma: FMA }), `difflux wasm kernels, 1 thread${fused}`),
+  await modelSide(await jaxEngine({ threads: 2, fma: FMA }), `difflux wasm kernels, 2 threads${fused}`),
 ];
+if (FMA)
+  sides.push(
+    await modelSide(await jaxEngine({ threads: 2, fma: false }), "difflux wasm kernels, 2 threads, no FMA"),
+  );
 if (!args.includes("--no-jax"))
   sides.push(await modelSide(await jaxEngine({ kernels: false }), "difflux jax-js engine"));
 console.log(

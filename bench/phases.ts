@@ -156,7 +156,12 @@ for (const [k, n, act] of [
 ] as const) {
   standalone(`forward ${rows}×${k}·${k}×${n}${act ? ` + bias + ${ACTIVATION}` : " + bias"}`, (f) => {
     const o = locals(f);
-    emitGemm(f, { m: rows, n, k, aRow: k, aCol: 1 }, o, act ? actEpilogue(o.c, n) : storeTile(o.c, n));
+    emitGemm(
+      f,
+      { m: rows, n, k, aRow: k, aCol: 1, fma: kernel.fma },
+      o,
+      act ? actEpilogue(o.c, n) : storeTile(o.c, n),
+    );
   });
 }
 standalone(`backward ∂W: pack H (${rows}×${W})`, (f) => {
@@ -165,7 +170,12 @@ standalone(`backward ∂W: pack H (${rows}×${W})`, (f) => {
 });
 standalone(`backward ∂W = Gᵀ·H, Gᵀ strided (${W}×${rows}·${rows}×${W})`, (f) => {
   const o = locals(f);
-  emitGemm(f, { m: W, n: W, k: rows, aRow: 1, aCol: W }, { ...o, bias: null }, storeTile(o.c, W));
+  emitGemm(
+    f,
+    { m: W, n: W, k: rows, aRow: 1, aCol: W, fma: kernel.fma },
+    { ...o, bias: null },
+    storeTile(o.c, W),
+  );
 });
 standalone(`backward ∂W: pack G (${rows}×${W}, 4-column panels)`, (f) => {
   const o = locals(f);
@@ -175,21 +185,26 @@ standalone(`backward ∂W = Gᵀ·H, Gᵀ packed`, (f) => {
   const o = locals(f);
   emitGemm(
     f,
-    { m: W, n: W, k: rows, aRow: 1, aCol: W, packedA: true },
+    { m: W, n: W, k: rows, aRow: 1, aCol: W, packedA: true, fma: kernel.fma },
     { ...o, bias: null },
     storeTile(o.c, W),
   );
 });
 standalone(`backward G·W (${rows}×${W}·${W}×${W}), store only`, (f) => {
   const o = locals(f);
-  emitGemm(f, { m: rows, n: W, k: W, aRow: W, aCol: 1 }, { ...o, bias: null }, storeTile(o.c, W));
+  emitGemm(
+    f,
+    { m: rows, n: W, k: W, aRow: W, aCol: 1, fma: kernel.fma },
+    { ...o, bias: null },
+    storeTile(o.c, W),
+  );
 });
 const flops =
   2 * BATCH * (F * W + 2 * W * W + W * 4) + // forward
   2 * BATCH * (F * W + 2 * W * W + W * 4) + // ∂W
   2 * BATCH * (2 * W * W + W * 4); // G·W
 console.log(
-  `Kernel phases: MLP ${DIM}→${WIDTH}×3→${DIM} (${ACTIVATION}), batch ${BATCH} in ${layout.shards} shards, one thread; CPU ms per step, median of ${BLOCKS} blocks`,
+  `Kernel phases: MLP ${DIM}→${WIDTH}×3→${DIM} (${ACTIVATION}), batch ${BATCH} in ${layout.shards} shards, one thread, ${kernel.fma ? "fused multiply-adds" : "no FMA"}; CPU ms per step, median of ${BLOCKS} blocks`,
 );
 console.log();
 console.log("| phase | CPU ms |");

@@ -7,8 +7,10 @@
  * (difflux block / the PyTorch block next to it).
  * Also: the cost of per-row losses and of learning adaptive weights per step (TrainSession).
  * Prints markdown tables (bench/README.md, "## Training step").
+ * The kernels use fused multiply-adds (relaxed SIMD; this script turns Node 20's V8 flag on) unless
+ * --no-fma; the main cases also time the unfused kernels on 2 threads as one more side.
  * Run: node --import tsx bench/train.ts [--blocks 9] [--steps 20] [--only main|scaling|overheads]
- *   [--no-jax] (skip the jax-js side) [--torch2] (also PyTorch on 2 threads, as one more side)
+ *   [--no-jax] (skip the jax-js side) [--torch2] (also PyTorch on 2 threads, as one more side) [--no-fma]
  */
 import { Rng } from "../src/random/rng.js";
 import { type Engine, jaxEngine } from "../src/train/engine.js";
@@ -17,6 +19,7 @@ import { optimizerConfig } from "../src/train/optim.js";
 import type { Batch } from "../src/train/loss.js";
 import { adaptiveTraining, initTrainState } from "../src/train/state.js";
 import { TrainSession } from "../src/train/trainer.js";
+import { enableRelaxedSimd } from "../src/train/kernels/relaxedSimd.js";
 import { median } from "./peer.js";
 import { loadAverage, printTable, startTorch, type Timing, type TorchCase, timeBlock } from "./torchPeer.js";
 
@@ -34,6 +37,7 @@ const TIME_FEATURES = 16;
 const optimizer = optimizerConfig({ lr: 1e-3 });
 const NO_JAX = args.includes("--no-jax");
 const TORCH2 = args.includes("--torch2");
+const FMA = !args.includes("--no-fma") && enableRelaxedSimd();
 
 interface Case extends TorchCase {
   /** Also time the jax-js engine (slow at large sizes). */
@@ -97,10 +101,12 @@ async function sessionSide(c: Case, engine: Engine, label: string): Promise<Side
 }
 
 const engines = {
-  one: await jaxEngine({ threads: 1 }),
-  two: await jaxEngine({ threads: 2 }),
+  one: await jaxEngine({ threads: 1, fma: FMA }),
+  two: await jaxEngine({ threads: 2, fma: FMA }),
+  twoUnfused: await jaxEngine({ threads: 2, fma: false }),
   jax: await jaxEngine({ kernels: false }),
 };
+const fused = FMA ? ", fused multiply-adds" : "";
 
 const torch = await startTorch();
 const torch2 = TORCH2 ? await startTorch(2) : null;
@@ -110,9 +116,11 @@ async function compare(c: Case, title: string): Promise<void> {
   const work = (c.batch / 512) * (c.width / 256) ** 2;
   const steps = Math.max(2, Math.round(STEPS / Math.max(work, 0.25)));
   const sides: Side[] = [
-    await sessionSide(c, engines.one, "difflux wasm kernels, 1 thread"),
-    await sessionSide(c, engines.two, "difflux wasm kernels, 2 threads"),
+    await sessionSide(c, engines.one, `difflux wasm kernels, 1 thread${fused}`),
+    await sessionSide(c, engines.two, `difflux wasm kernels, 2 threads${fused}`),
   ];
+  if (c.jax && FMA)
+    sides.push(await sessionSide(c, engines.twoUnfused, "difflux wasm kernels, 2 threads, no FMA"));
   if (c.jax && !NO_JAX) sides.push(await sessionSide(c, engines.jax, "difflux jax-js engine"));
   if (torch2) {
     await torch2.step(c, 3);

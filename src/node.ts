@@ -49,5 +49,8 @@ export {
 // TrainingStep, since trainStep / TrainStep there are the discrete-timestep adapter and its type)
 export { type TrainStep, trainStep } from "./train/step.js";
 
+// WebAssembly relaxed SIMD (the training kernels' fused multiply-adds) on Node 20, where V8 has it behind a flag
+export { enableRelaxedSimd } from "./train/kernels/relaxedSimd.js";
+
 // Checkpoint directories (the bytes form, training and the rest are in the core entry)
 export { checkpointSaver, loadCheckpoint, saveCheckpoint } from "./train/checkpoint.js";

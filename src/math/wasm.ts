@@ -4,8 +4,9 @@
  * the conversion kernel (convert/simd.ts) and the training kernels (train/kernels/).
  *
  * Encoding: WebAssembly core spec §5 (binary format: LEB128 integers, sections, instructions), the
- * fixed-width SIMD proposal (0xFD prefix, BinarySIMD.md) and the threads proposal (shared memory
- * limits flag 0x03).
+ * fixed-width SIMD proposal (0xFD prefix, BinarySIMD.md), the relaxed SIMD proposal (only
+ * `f32x4.relaxed_madd`, used where `hasRelaxedSimd` says the platform takes it) and the threads
+ * proposal (shared memory limits flag 0x03).
  */
 
 /** A loop bound: a constant or an i32 local. */
@@ -200,6 +201,8 @@ const SIMD = {
   "f64x2.div": 0xf3,
   "i32x4.trunc_sat_f32x4_s": 0xf8,
   "f32x4.convert_i32x4_s": 0xfa,
+  /** a·b + c, fused where the hardware has FMA (x86 FMA3, ARM64), else rounded twice (relaxed SIMD). */
+  "f32x4.relaxed_madd": 0x105,
 } as const;
 
 /** SIMD memory instructions: sub-opcode and natural alignment (log₂ bytes). */
@@ -504,4 +507,22 @@ export interface WasmApi {
 export function globalWasm(): WasmApi | null {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   return wasm !== undefined && typeof wasm.validate === "function" ? wasm : null;
+}
+
+const RELAXED = new WeakSet<WasmApi>();
+
+/**
+ * True when `wasm` accepts relaxed SIMD's `f32x4.relaxed_madd`: Node ≥ 22 and Chromium ≥ 114 by
+ * default, Node 20 after `--experimental-wasm-relaxed-simd` (`enableRelaxedSimd` in difflux/node).
+ * A yes is remembered per WebAssembly namespace; a no is probed again (a flag may turn it on).
+ */
+export function hasRelaxedSimd(wasm: WasmApi): boolean {
+  if (RELAXED.has(wasm)) return true;
+  const mod = new ModuleBuilder({ initial: 1 });
+  mod.func("madd", ["v128", "v128", "v128"], ["v128"], (f) => {
+    f.wat`local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd`;
+  });
+  if (!wasm.validate(mod.bytes())) return false;
+  RELAXED.add(wasm);
+  return true;
 }

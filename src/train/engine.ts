@@ -217,6 +217,11 @@ export interface JaxEngineOptions {
   readonly kernels?: boolean;
   /** Threads for the kernels (default: the cores, at most 2; results do not depend on it). */
   readonly threads?: number;
+  /**
+   * The kernels' matrix products with fused multiply-adds (default: where WebAssembly relaxed SIMD
+   * is available; see `MlpKernelOptions.fma`).
+   */
+  readonly fma?: boolean;
 }
 
 /**
@@ -246,12 +251,15 @@ export async function jaxEngine(options: JaxEngineOptions = {}): Promise<Engine>
   defaultDevice(device);
   const base = deviceEngine(device);
   if (options.kernels === false) return base;
-  const { threads } = options;
+  const { threads, fma } = options;
   return {
     ...base,
     name: `${base.name} + wasm SIMD kernels`,
     mlp: (config, optimizer) =>
-      createMlpKernelSync(config, optimizer, threads === undefined ? {} : { threads }),
+      createMlpKernelSync(config, optimizer, {
+        ...(threads === undefined ? {} : { threads }),
+        ...(fma === undefined ? {} : { fma }),
+      }),
   };
 }
 

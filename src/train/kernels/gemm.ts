@@ -4,8 +4,9 @@
  * A is read through constant element strides (A[r, k] at a + r·aRow + k·aCol, so a transposed A
  * costs nothing), B is first packed into panels of 8 columns (`emitPackB`; a transposed B is packed
  * from its transpose). A 4 × 8 tile of C lives in eight f32x4 accumulators while k runs; each k
- * costs two vector loads of B, four broadcasts of A, eight multiplies and eight adds (128-bit wasm
- * SIMD has no fused multiply-add). What happens to a finished tile (store, add, activation) is the
+ * costs two vector loads of B, four broadcasts of A and eight multiplies and eight adds, or with
+ * `fma` eight `f32x4.relaxed_madd` (relaxed SIMD; fused on x86 FMA3 and ARM64, each a·b + c then
+ * rounded once instead of twice). What happens to a finished tile (store, add, activation) is the
  * caller's epilogue. M and K may be runtime values (the batch), N is a constant.
  *
  * Register budget: V8 keeps a loop's loads at its top, so one k step needs 8 accumulators + 2 B
@@ -51,6 +52,11 @@ export interface GemmShape {
    * are one vector): every k step reads 16 contiguous bytes instead of 4 strided floats.
    */
   readonly packedA?: boolean;
+  /**
+   * Accumulate with `f32x4.relaxed_madd` (the module then needs relaxed SIMD: `hasRelaxedSimd`).
+   * The sums run in the same order either way; only the rounding of each a·b + c differs.
+   */
+  readonly fma?: boolean;
 }
 
 /** A finished 4-row tile of accumulators, handed to an epilogue. */
@@ -169,7 +175,10 @@ export function emitGemm(
           f.wat`local.get ${ap} v128.load32_splat offset=${r * aRow * 4} local.set ${splat}`;
           for (let v = 0; v < width; v++) {
             const a = tileAcc[r]![v]!;
-            f.wat`local.get ${a} local.get ${splat} local.get ${bv[v]!} f32x4.mul f32x4.add local.set ${a}`;
+            if (shape.fma === true)
+              f.wat`local.get ${splat} local.get ${bv[v]!} local.get ${a} f32x4.relaxed_madd local.set ${a}`;
+            else
+              f.wat`local.get ${a} local.get ${splat} local.get ${bv[v]!} f32x4.mul f32x4.add local.set ${a}`;
           }
         }
         f.wat`local.get ${bp} i32.const ${width * 16} i32.add local.set ${bp}

@@ -204,9 +204,15 @@ function address(f: FunctionBuilder, dst: number, base: number, offset: number):
  *   train_shard(base, rows, c) → f64          forward, loss, backward of one shard; Σ wᵢ‖rᵢ‖²
  *   reduce() → f64                            shard 0's gradient += the others' (in order); Σ g²
  *   adam(shrink, stepSize, invSqrtBc2, decay, β, 1 − β) → f64   one optimizer (+ EMA) step; Σ p² after it
- * `rows` is a multiple of 4, at most the layout's cap; `base` is a shard's byte address.
+ * `rows` is a multiple of 4, at most the layout's cap; `base` is a shard's byte address. With `fma`
+ * every matrix product accumulates with `f32x4.relaxed_madd` (the module then needs relaxed SIMD).
  */
-export function mlpModule(layout: MlpLayout, optimizer: OptimizerConfig | null, shared: boolean): Uint8Array {
+export function mlpModule(
+  layout: MlpLayout,
+  optimizer: OptimizerConfig | null,
+  shared: boolean,
+  fma = false,
+): Uint8Array {
   const mod = new ModuleBuilder(
     shared ? { initial: layout.pages, maximum: layout.pages, shared: true } : { initial: layout.pages },
   );
@@ -262,7 +268,7 @@ export function mlpModule(layout: MlpLayout, optimizer: OptimizerConfig | null, 
         const auxAt = train ? shard.aux[l]! : [];
         epilogue = activationEpilogue(config.activation, base, n, hAt, auxAt, s);
       }
-      emitGemm(f, { m: { local: rows }, n, k, aRow: k, aCol: 1 }, { a, b, bias }, epilogue);
+      emitGemm(f, { m: { local: rows }, n, k, aRow: k, aCol: 1, fma }, { a, b, bias }, epilogue);
     }
   };
 
@@ -285,7 +291,7 @@ export function mlpModule(layout: MlpLayout, optimizer: OptimizerConfig | null, 
       const [base, rows, scale] = [f.param(0), f.param(1), f.param(2)];
       emitForward(f, base, rows, true, null);
       const loss = emitLoss(f, layout, base, rows, scale);
-      emitBackward(f, layout, base, rows);
+      emitBackward(f, layout, base, rows, fma);
       f.wat`local.get ${loss}`;
     });
     mod.func("reduce", [], ["f64"], (f) => emitReduce(f, layout));
@@ -384,7 +390,7 @@ function emitZero(f: FunctionBuilder, base: number, offset: number, count: numbe
 }
 
 /** The backward pass of a shard into its gradient (shard.grads), from gOut. */
-function emitBackward(f: FunctionBuilder, layout: MlpLayout, base: number, rows: number): void {
+function emitBackward(f: FunctionBuilder, layout: MlpLayout, base: number, rows: number, fma: boolean): void {
   const { config, sizes, shard } = layout;
   const layers = sizes.length - 1;
   const [a, b, c, src] = [f.local("i32"), f.local("i32"), f.local("i32"), f.local("i32")];
@@ -414,7 +420,7 @@ function emitBackward(f: FunctionBuilder, layout: MlpLayout, base: number, rows:
       address(f, c, base, dw);
       emitGemm(
         f,
-        { m: nOut, n: nIn, k: { local: chunk }, aRow: 1, aCol: nOut, packedA: true },
+        { m: nOut, n: nIn, k: { local: chunk }, aRow: 1, aCol: nOut, packedA: true, fma },
         { a, b, bias: null, accumulate: { c, ld: nIn } },
         storeTile(c, nIn),
       );
@@ -426,7 +432,7 @@ function emitBackward(f: FunctionBuilder, layout: MlpLayout, base: number, rows:
     const dzAt = shard.g[(l - 1) % 2]!;
     emitGemm(
       f,
-      { m: { local: rows }, n: nIn, k: nOut, aRow: nOut, aCol: 1 },
+      { m: { local: rows }, n: nIn, k: nOut, aRow: nOut, aCol: 1, fma },
       { a, b, bias: null },
       gradEpilogue(config.activation, base, nIn, shard.h[l - 1]!, shard.aux[l - 1]!, dzAt),
     );
