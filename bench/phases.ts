@@ -9,7 +9,7 @@
 import { type FunctionBuilder, globalWasm, ModuleBuilder } from "../src/math/wasm.js";
 import { Rng } from "../src/random/rng.js";
 import { auxArrays, emitActivation, Scratch } from "../src/train/kernels/activation.js";
-import { emitGemm, emitPackB, type Epilogue, packsA, storeTile } from "../src/train/kernels/gemm.js";
+import { emitGemm, emitPackB, type Epilogue, storeTile } from "../src/train/kernels/gemm.js";
 import { createMlpKernelSync } from "../src/train/kernels/kernel.js";
 import { pad4 } from "../src/train/kernels/program.js";
 import { type Activation, featureWidth, initMlpParams, mlpConfig } from "../src/train/mlp.js";
@@ -128,13 +128,6 @@ const locals = (f: FunctionBuilder) => {
         i32.const ${5 * MB} local.set ${c}`;
   return { a, b, bias, c };
 };
-/** The packA operand where the step packs A (packsA): a scratch area at 12 MiB. */
-const packing = (f: FunctionBuilder, aRow: number, n: number) => {
-  if (!packsA(aRow, n)) return {};
-  const packA = f.local("i32");
-  f.wat`i32.const ${12 * MB} local.set ${packA}`;
-  return { packA };
-};
 const actEpilogue = (c: number, n: number): Epilogue => {
   return (f, tile) => {
     const s = new Scratch(f);
@@ -161,13 +154,12 @@ for (const [k, n, act] of [
   [W, W, false],
   [W, 4, false],
 ] as const) {
-  const label = `forward ${rows}×${k}·${k}×${n}${act ? ` + bias + ${ACTIVATION}` : " + bias"}`;
-  standalone(`${label}${packsA(k, n) ? " (A packed per row block, as in the step)" : ""}`, (f) => {
+  standalone(`forward ${rows}×${k}·${k}×${n}${act ? ` + bias + ${ACTIVATION}` : " + bias"}`, (f) => {
     const o = locals(f);
     emitGemm(
       f,
       { m: rows, n, k, aRow: k, aCol: 1, fma: kernel.fma },
-      { ...o, ...packing(f, k, n) },
+      o,
       act ? actEpilogue(o.c, n) : storeTile(o.c, n),
     );
   });
@@ -198,13 +190,12 @@ standalone(`backward ∂W = Gᵀ·H, Gᵀ packed`, (f) => {
     storeTile(o.c, W),
   );
 });
-const packedHere = packsA(W, W) ? " (A packed per row block, as in the step)" : "";
-standalone(`backward G·W (${rows}×${W}·${W}×${W}), store only${packedHere}`, (f) => {
+standalone(`backward G·W (${rows}×${W}·${W}×${W}), store only`, (f) => {
   const o = locals(f);
   emitGemm(
     f,
     { m: rows, n: W, k: W, aRow: W, aCol: 1, fma: kernel.fma },
-    { ...o, bias: null, ...packing(f, W, W) },
+    { ...o, bias: null },
     storeTile(o.c, W),
   );
 });

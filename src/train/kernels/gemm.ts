@@ -27,18 +27,6 @@ export const PANEL = 8;
  */
 export const ROW_BLOCK = 64;
 
-/**
- * An A whose row stride is a multiple of this many bytes puts a tile's 4 rows in the same L1 sets
- * (this machine's 32 KiB 8-way L1 repeats every 4 KiB): a 256 × 1024 · 1024 × 1024 product ran at
- * 19 GFLOP/s read in place and 49 with A packed (`GemmOperands.packA`).
- */
-export const L1_ALIAS_BYTES = 4096;
-
-/** True when an A with row stride aRow (elements) is worth packing before a product of width n. */
-export function packsA(aRow: number, n: number): boolean {
-  return (aRow * 4) % L1_ALIAS_BYTES === 0 && n > PANEL;
-}
-
 /** A size known when the code is generated (a number) or only at run time (an i32 local). */
 export type Dim = Bound;
 
@@ -97,12 +85,6 @@ export interface GemmOperands {
    * row stride ld. Splits a long k into chunks whose packed operands stay in cache.
    */
   readonly accumulate?: { readonly c: number; readonly ld: number };
-  /**
-   * Pack A first, a block of ROW_BLOCK rows at a time, into 4-row panels at the byte address in
-   * this i32 local (room for min(m, ROW_BLOCK) × k floats), and read the panels (see `packsA`).
-   * The products are the same, in the same order: the same bits.
-   */
-  readonly packA?: number;
 }
 
 /**
@@ -144,11 +126,8 @@ export function emitGemm(
 ): void {
   const { m, n, k } = shape;
   const packed = shape.packedA === true;
-  const { packA } = operands;
-  if (packed && packA !== undefined)
-    throw new RangeError("emitGemm: A is packed already (packedA) or packA, not both");
   // Packed A: row r of a tile at +4r bytes, the next k 16 bytes on, the next tile k·16 bytes on.
-  const [aRow, aCol] = packed || packA !== undefined ? [1, 4] : [shape.aRow, shape.aCol];
+  const [aRow, aCol] = packed ? [1, 4] : [shape.aRow, shape.aCol];
   checkMultipleOf4("emitGemm", "m", m);
   checkMultipleOf4("emitGemm", "n", n);
   checkMultipleOf4("emitGemm", "k", k);
@@ -183,15 +162,10 @@ export function emitGemm(
                     v128.load offset=${16 * v} local.set ${a}`;
           });
         }
-        // ap = a + row·aRow·4 (packed: a + row·k·4; packed here: packA + (row − block)·k·4),
-        // aEnd = ap + k·aCol·4, bp = panel
-        if (packA !== undefined)
-          f.wat`local.get ${row} local.get ${block} i32.sub ${dim(k)} i32.mul i32.const 2 i32.shl
-                local.get ${packA}`;
-        else if (packed)
-          f.wat`local.get ${row} ${dim(k)} i32.mul i32.const 2 i32.shl local.get ${operands.a}`;
-        else f.wat`local.get ${row} i32.const ${aRow * 4} i32.mul local.get ${operands.a}`;
-        f.wat`i32.add local.tee ${ap}
+        // ap = a + row·aRow·4 (packed: a + row·k·4), aEnd = ap + k·aCol·4, bp = panel
+        if (packed) f.wat`local.get ${row} ${dim(k)} i32.mul i32.const 2 i32.shl`;
+        else f.wat`local.get ${row} i32.const ${aRow * 4} i32.mul`;
+        f.wat`local.get ${operands.a} i32.add local.tee ${ap}
               ${dim(k)} i32.const ${aCol * 4} i32.mul i32.add local.set ${aEnd}
               local.get ${panel} local.set ${bp}`;
         // do { tile += A[:, k] ⊗ B[k, :]; ap += aCol·4; bp += width·16 } while (ap < aEnd)
@@ -222,16 +196,6 @@ export function emitGemm(
     // blockEnd = min(block + ROW_BLOCK, m)
     f.wat`local.get ${block} i32.const ${ROW_BLOCK} i32.add local.tee ${next} ${dim(m)}
           local.get ${next} ${dim(m)} i32.lt_s select local.set ${blockEnd}`;
-    if (packA !== undefined) {
-      // The block's rows, 4 at a time: Aᵀ's 4 columns (A's rows) become one [k][4] panel.
-      const [src, dst] = [f.local("i32"), f.local("i32")];
-      f.forRange(row, { local: block }, { local: blockEnd }, 4, () => {
-        f.wat`local.get ${row} i32.const ${shape.aRow * 4} i32.mul local.get ${operands.a} i32.add local.set ${src}
-              local.get ${row} local.get ${block} i32.sub ${dim(k)} i32.mul i32.const 2 i32.shl
-              local.get ${packA} i32.add local.set ${dst}`;
-        emitPackB(f, { n: 4, k, bRow: shape.aCol, bCol: shape.aRow, width: 4 }, src, dst);
-      });
-    }
     emitPanels(2, 0, full);
     if (n % PANEL !== 0) emitPanels(1, full * PANEL, 1);
   });

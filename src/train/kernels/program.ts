@@ -22,16 +22,7 @@ import type { MlpConfig } from "../mlp.js";
 import { featureWidth } from "../mlp.js";
 import type { OptimizerConfig } from "../optim.js";
 import { auxArrays, emitActivation, emitActivationGrad, Scratch } from "./activation.js";
-import {
-  type Epilogue,
-  emitAddress,
-  emitGemm,
-  emitPackB,
-  packsA,
-  ROW_BLOCK,
-  storeTile,
-  type Tile,
-} from "./gemm.js";
+import { type Epilogue, emitAddress, emitGemm, emitPackB, storeTile, type Tile } from "./gemm.js";
 
 const PAGE = 65_536;
 
@@ -60,11 +51,6 @@ export interface ShardLayout {
   readonly packH: number;
   /** A chunk of G_l packed in 4-column panels, the A of ∂L/∂W_l (training): [ROW_CHUNK, width]. */
   readonly packG: number;
-  /**
-   * A block of a wide layer's input packed in 4-row panels when its row stride would alias in L1
-   * (`packsA`: width a multiple of 1024): [min(cap, ROW_BLOCK), width]; −1 otherwise.
-   */
-  readonly packA: number;
   /** Per-row unweighted losses ℓᵢ (training). */
   readonly rowLoss: number;
   /** This shard's gradient, flat like the parameters (training). */
@@ -158,25 +144,9 @@ export function mlpLayout(config: MlpConfig, shards: number, cap: number, traini
   const chunkRows = Math.min(cap, ROW_CHUNK);
   const packH = training ? take(4 * chunkRows * Math.max(...sizes.slice(0, -1))) : -1;
   const packG = training ? take(4 * chunkRows * width) : -1;
-  const packA = packsA(width, width) ? take(4 * Math.min(cap, ROW_BLOCK) * width) : -1;
   const rowLoss = training ? take(4 * cap) : -1;
   const grads = training ? take(4 * count) : -1;
-  const shard: ShardLayout = {
-    x,
-    y,
-    w,
-    h,
-    aux,
-    out,
-    gOut,
-    g,
-    packH,
-    packG,
-    packA,
-    rowLoss,
-    grads,
-    bytes: at,
-  };
+  const shard: ShardLayout = { x, y, w, h, aux, out, gOut, g, packH, packG, rowLoss, grads, bytes: at };
   const bytes = shardBase + shards * shard.bytes;
   const pages = Math.ceil(bytes / PAGE);
   return {
@@ -221,23 +191,6 @@ export const CONTROL = {
   /** i32 per shard: its row count for the current task. */
   rows: 448,
 } as const;
-
-/**
- * The packA operand of a product whose A rows are `aRow` floats apart (`packsA`): a local holding
- * the shard's packA buffer; none when A is read in place.
- */
-function packing(
-  f: FunctionBuilder,
-  base: number,
-  shard: ShardLayout,
-  aRow: number,
-  n: number,
-): { packA?: number } {
-  if (!packsA(aRow, n)) return {};
-  const local = f.local("i32");
-  address(f, local, base, shard.packA);
-  return { packA: local };
-}
 
 /** Sets local `dst` = local `base` + constant `offset` (a byte address). */
 function address(f: FunctionBuilder, dst: number, base: number, offset: number): void {
@@ -315,12 +268,7 @@ export function mlpModule(
         const auxAt = train ? shard.aux[l]! : [];
         epilogue = activationEpilogue(config.activation, base, n, hAt, auxAt, s);
       }
-      emitGemm(
-        f,
-        { m: { local: rows }, n, k, aRow: k, aCol: 1, fma },
-        { a, b, bias, ...packing(f, base, shard, k, n) },
-        epilogue,
-      );
+      emitGemm(f, { m: { local: rows }, n, k, aRow: k, aCol: 1, fma }, { a, b, bias }, epilogue);
     }
   };
 
@@ -485,7 +433,7 @@ function emitBackward(f: FunctionBuilder, layout: MlpLayout, base: number, rows:
     emitGemm(
       f,
       { m: { local: rows }, n: nIn, k: nOut, aRow: nOut, aCol: 1, fma },
-      { a, b, bias: null, ...packing(f, base, layout.shard, nOut, nIn) },
+      { a, b, bias: null },
       gradEpilogue(config.activation, base, nIn, shard.h[l - 1]!, shard.aux[l - 1]!, dzAt),
     );
   }

@@ -3,15 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { globalWasm, ModuleBuilder } from "../../../src/math/wasm.js";
 import { Rng } from "../../../src/random/rng.js";
-import {
-  emitGemm,
-  emitPackB,
-  emitTranspose4,
-  PANEL,
-  packsA,
-  ROW_BLOCK,
-  storeTile,
-} from "../../../src/train/kernels/gemm.js";
+import { emitGemm, emitPackB, emitTranspose4, PANEL, storeTile } from "../../../src/train/kernels/gemm.js";
 
 const wasm = globalWasm()!;
 const U = 2 ** -24; // unit roundoff of float32
@@ -29,8 +21,6 @@ interface Case {
   runtime: boolean;
   /** A is first packed into 4-row panels (emitPackB, width 4) and read with `packedA`. */
   packedA?: boolean;
-  /** emitGemm packs A itself, a row block at a time (`packA`). */
-  packA?: boolean;
 }
 
 /**
@@ -53,9 +43,7 @@ function run(c: Case, seed: number) {
     4 * (m * k + 2 * k * n + n),
     4 * (m * k + 2 * k * n + n + m * n),
   ];
-  const scratchAt = packAAt + 4 * m * k;
-  const pages = Math.ceil((scratchAt + 4 * ROW_BLOCK * k) / 65536);
-  const mod = new ModuleBuilder({ initial: pages });
+  const mod = new ModuleBuilder({ initial: 4 });
   mod.func("pack", ["i32", "i32", "i32"], [], (f) => {
     const kk = c.runtime ? { local: 2 } : k;
     emitPackB(f, c.transposedB ? { n, k: kk, bRow: 1, bCol: k } : { n, k: kk, bRow: n, bCol: 1 }, 0, 1);
@@ -66,19 +54,19 @@ function run(c: Case, seed: number) {
     const strides = c.transposedA ? { bRow: m, bCol: 1 } : { bRow: 1, bCol: k };
     emitPackB(f, { n: m, k: kk, ...strides, width: 4 }, 0, 1);
   });
-  mod.func("gemm", ["i32", "i32", "i32", "i32", "i32", "i32", "i32"], [], (f) => {
+  mod.func("gemm", ["i32", "i32", "i32", "i32", "i32", "i32"], [], (f) => {
     const [mm, kk] = c.runtime ? [{ local: 4 }, { local: 5 }] : [m, k];
     const strides = c.transposedA ? { aRow: 1, aCol: m } : { aRow: k, aCol: 1 };
     emitGemm(
       f,
       { m: mm, n, k: kk, ...strides, packedA: c.packedA === true },
-      { a: 0, b: 1, bias: c.bias ? 3 : null, ...(c.packA === true ? { packA: 6 } : {}) },
+      { a: 0, b: 1, bias: c.bias ? 3 : null },
       storeTile(2, n),
     );
   });
   const bytes = mod.bytes();
   assert.ok(wasm.validate(bytes), "the generated module validates");
-  const memory = new wasm.Memory({ initial: pages });
+  const memory = new wasm.Memory({ initial: 4 });
   const { exports } = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
   const heap = new Float32Array(memory.buffer);
   heap.set(a, aAt / 4);
@@ -86,15 +74,7 @@ function run(c: Case, seed: number) {
   heap.set(bias, biasAt / 4);
   (exports.pack as (s: number, d: number, k: number) => void)(bAt, packAt, k);
   if (c.packedA === true) (exports.packA as (s: number, d: number, k: number) => void)(aAt, packAAt, k);
-  (exports.gemm as (...args: number[]) => void)(
-    c.packedA ? packAAt : aAt,
-    packAt,
-    cAt,
-    biasAt,
-    m,
-    k,
-    scratchAt,
-  );
+  (exports.gemm as (...args: number[]) => void)(c.packedA ? packAAt : aAt, packAt, cAt, biasAt, m, k);
   const got = heap.slice(cAt / 4, cAt / 4 + m * n);
   const want = new Float64Array(m * n);
   const scale = new Float64Array(m * n);
@@ -153,22 +133,6 @@ describe("emitGemm", () => {
       const packed = run({ ...c, packedA: true }, 7).got;
       assert.deepEqual(packed, inPlace, `transposedA ${transposedA}: same products in the same order`);
     }
-  });
-
-  it("packs A itself a row block at a time (packA) and gives the bits of A read in place", () => {
-    // m = 140: two row blocks, the second one 76 rows short of ROW_BLOCK; k = 1024 (4 KiB rows).
-    for (const [m, k, transposedA] of [
-      [140, 1024, false],
-      [12, 40, false],
-      [72, 24, true],
-    ] as const) {
-      for (const runtime of [false, true]) {
-        const c = { m, n: 20, k, transposedA, transposedB: false, bias: true, runtime };
-        const [inPlace, packedHere] = [run(c, 9), run({ ...c, packA: true }, 9)];
-        assert.deepEqual(packedHere.got, inPlace.got, `${JSON.stringify(c)}: packA vs in place`);
-      }
-    }
-    assert.ok(packsA(1024, 256) && packsA(2048, 16) && !packsA(256, 256) && !packsA(1024, 4));
   });
 
   it("gives exact results on small integers (every partial sum representable)", () => {
