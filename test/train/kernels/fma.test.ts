@@ -14,37 +14,12 @@ import { enableRelaxedSimd } from "../../../src/train/kernels/relaxedSimd.js";
 import { lossAndGradient } from "../../../src/train/loss.js";
 import { ACTIVATIONS, initMlpParams, type MlpConfig, mlpConfig } from "../../../src/train/mlp.js";
 import { optimizerConfig } from "../../../src/train/optim.js";
-import type { HostTensor } from "../../../src/train/tensor.js";
+import { batch32, relativeError, to64, zerosLike } from "./shared.js";
 
 const available = enableRelaxedSimd();
 
 const small = (activation: MlpConfig["activation"]) =>
   mlpConfig({ dim: 3, width: 30, depth: 3, activation, timeEmbedding: { dim: 4, scale: 5 } });
-
-function batch32(rows: number, dim: number, seed: number) {
-  const rng = new Rng(seed);
-  return {
-    xt: rng.fillNormal(new Float32Array(rows * dim)),
-    t: rng.fillUniform(new Float32Array(rows)),
-    target: rng.fillNormal(new Float32Array(rows * dim)),
-    weight: Float32Array.from({ length: rows }, () => 0.2 + rng.uniform()),
-  };
-}
-
-const zerosLike = (ts: readonly HostTensor[]): HostTensor[] =>
-  ts.map((t) => ({ shape: [...t.shape], data: new Float32Array(t.data.length) }));
-
-/** max |a − b| / max |b| over all tensors. */
-function relativeError(got: readonly HostTensor[], want: readonly HostTensor[]): number {
-  let [err, scale] = [0, 0];
-  got.forEach((g, i) => {
-    for (let j = 0; j < g.data.length; j++) {
-      err = Math.max(err, Math.abs(g.data[j]! - want[i]!.data[j]!));
-      scale = Math.max(scale, Math.abs(want[i]!.data[j]!));
-    }
-  });
-  return err / scale;
-}
 
 /** The real WebAssembly API, with validation refusing relaxed SIMD (a platform without it). */
 function withoutRelaxedSimd(): WasmApi {
@@ -75,13 +50,8 @@ describe("kernels with fused multiply-adds", { skip: available ? false : "no rel
         ReturnType<(typeof kernels)[0]["gradient"]>,
         ReturnType<(typeof kernels)[0]["gradient"]>,
       ];
-      const f64 = (x: ArrayLike<number>) => Float64Array.from(x);
-      const want = lossAndGradient(
-        engine,
-        config,
-        params.map((p) => ({ shape: p.shape, data: f64(p.data) })),
-        { xt: f64(batch.xt), t: f64(batch.t), target: f64(batch.target), weight: f64(batch.weight) },
-      );
+      const f64params = params.map((p) => ({ shape: p.shape, data: Float64Array.from(p.data) }));
+      const want = lossAndGradient(engine, config, f64params, to64(batch));
       const rel = relativeError(fused.grads, want.grads);
       const apart = relativeError(fused.grads, unfused.grads);
       t.diagnostic(

@@ -30,29 +30,12 @@ import { networkModel } from "../../../src/train/network.js";
 import { initTrainState } from "../../../src/train/state.js";
 import { TrainSession } from "../../../src/train/trainer.js";
 import { affinePath } from "../../../src/path/affine.js";
+import { batch32, relativeError, to64, zerosLike } from "./shared.js";
 import { linearSchedule } from "../../../src/schedule/linear.js";
 
 /** A small network with odd sizes: dim 3, width 10 (padded to 12), 4 time features (6 → 8 columns). */
 const small = (activation: MlpConfig["activation"] = "silu", depth = 2) =>
   mlpConfig({ dim: 3, width: 10, depth, activation, timeEmbedding: { dim: 4, scale: 5 } });
-
-/** A float32 batch with distinct times and non-uniform weights. */
-function batch32(rows: number, dim: number, seed: number) {
-  const rng = new Rng(seed);
-  return {
-    xt: rng.fillNormal(new Float32Array(rows * dim)),
-    t: rng.fillUniform(new Float32Array(rows)),
-    target: rng.fillNormal(new Float32Array(rows * dim)),
-    weight: Float32Array.from({ length: rows }, () => 0.2 + rng.uniform()),
-  };
-}
-
-const to64 = <T extends Record<string, Float32Array>>(b: T) =>
-  Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Float64Array.from(v)])) as {
-    [K in keyof T]: Float64Array;
-  };
-const zerosLike = (ts: readonly HostTensor[]): HostTensor[] =>
-  ts.map((t) => ({ shape: [...t.shape], data: new Float32Array(t.data.length) }));
 
 async function trainingKernel(
   config: MlpConfig,
@@ -64,21 +47,6 @@ async function trainingKernel(
   assert.ok(kernel !== null, "WebAssembly SIMD is available in this Node");
   kernel.setState({ params, m: zerosLike(params), v: zerosLike(params) });
   return kernel;
-}
-
-/** max |a − b| / max |b| over all tensors. */
-function relativeError(got: readonly HostTensor[], want: readonly HostTensor[]): number {
-  let err = 0;
-  let scale = 0;
-  got.forEach((g, i) => {
-    const w = want[i]!;
-    assert.deepEqual(g.shape, w.shape, `tensor ${i} has shape [${g.shape}], want [${w.shape}]`);
-    for (let j = 0; j < w.data.length; j++) {
-      err = Math.max(err, Math.abs(g.data[j]! - w.data[j]!));
-      scale = Math.max(scale, Math.abs(w.data[j]!));
-    }
-  });
-  return err / scale;
 }
 
 describe("MlpKernel.gradient", () => {
