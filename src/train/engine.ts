@@ -12,6 +12,7 @@
  * stub that throws on use is installed if it is missing (float16 is never used here).
  */
 import { defaultDevice, init, jit, lax, numpy as np, valueAndGrad } from "@jax-js/jax";
+import { globalWasm, hasRelaxedSimd } from "../math/wasm.js";
 import { createMlpKernelSync, type MlpKernel } from "./kernels/kernel.js";
 import type { MlpConfig } from "./mlp.js";
 import type { OptimizerConfig } from "./optim.js";
@@ -252,9 +253,11 @@ export async function jaxEngine(options: JaxEngineOptions = {}): Promise<Engine>
   const base = deviceEngine(device);
   if (options.kernels === false) return base;
   const { threads, fma } = options;
+  const wasm = globalWasm();
+  const fused = fma ?? (wasm !== null && hasRelaxedSimd(wasm));
   return {
     ...base,
-    name: `${base.name} + wasm SIMD kernels`,
+    name: `${base.name} + wasm SIMD kernels${fused ? " (fused multiply-adds)" : ""}`,
     mlp: (config, optimizer) =>
       createMlpKernelSync(config, optimizer, {
         ...(threads === undefined ? {} : { threads }),
