@@ -126,13 +126,15 @@ export function exponentialStep(
   const out = new Float64Array(x.length);
   const b = from.offset;
   const b2 = to.offset;
-  for (let i = 0; i < x.length; i++) {
-    const j = i % dim;
-    const c = m === 1 ? 0 : j;
-    let v = wx[c]! * (x[i]! - (b === null ? 0 : b[j]!)) + (b2 === null ? 0 : b2[j]!);
-    for (let k = 0; k < q; k++) v += wd[k]![c]! * records[k]!.data[i]!;
-    if (z !== null) v += wz[c]! * z[i]!;
-    out[i] = v;
+  // Row by row, coordinate j within the row (no i mod dim per entry).
+  for (let i = 0; i < x.length; ) {
+    for (let j = 0; j < dim; j++, i++) {
+      const c = m === 1 ? 0 : j;
+      let v = wx[c]! * (x[i]! - (b === null ? 0 : b[j]!)) + (b2 === null ? 0 : b2[j]!);
+      for (let k = 0; k < q; k++) v += wd[k]![c]! * records[k]!.data[i]!;
+      if (z !== null) v += wz[c]! * z[i]!;
+      out[i] = v;
+    }
   }
   return out;
 }
@@ -190,20 +192,23 @@ export function renoise(
   const out = new Float64Array(data.length);
   const m = Math.max(to.size, down.length);
   const b = to.offset;
-  for (let i = 0; i < out.length; i++) {
-    const j = i % dim;
-    const c = m === 1 ? 0 : j;
-    let v = at(to.alpha, j) * data[i]! + down[c]! * noise[i]!;
-    if (b !== null) v += b[j]!;
-    if (z !== null) v += up[c]! * z[i]!;
-    out[i] = v;
+  for (let i = 0; i < out.length; ) {
+    for (let j = 0; j < dim; j++, i++) {
+      const c = m === 1 ? 0 : j;
+      let v = at(to.alpha, j) * data[i]! + down[c]! * noise[i]!;
+      if (b !== null) v += b[j]!;
+      if (z !== null) v += up[c]! * z[i]!;
+      out[i] = v;
+    }
   }
   return out;
 }
 
 /** Adds σ_up·z per coordinate to x in place (the ancestral noise after a deterministic step). */
 export function addNoise(x: Float64Array, up: Float64Array, z: Float64Array, dim: number): Float64Array {
-  for (let i = 0; i < x.length; i++) x[i]! += up[up.length === 1 ? 0 : i % dim]! * z[i]!;
+  for (let i = 0; i < x.length; ) {
+    for (let j = 0; j < dim; j++, i++) x[i]! += up[up.length === 1 ? 0 : j]! * z[i]!;
+  }
   return x;
 }
 
@@ -225,13 +230,14 @@ export function noiseUp(
   dim: number,
 ): Float64Array {
   const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const j = i % dim;
-    const r = at(to.alpha, j) / at(from.alpha, j);
-    const spread = Math.sqrt(Math.max(at(to.sigma, j) ** 2 - (r * at(from.sigma, j)) ** 2, 0));
-    const b = from.offset === null ? 0 : from.offset[j]!;
-    const bh = to.offset === null ? 0 : to.offset[j]!;
-    out[i] = bh + r * (x[i]! - b) + spread * scale * z[i]!;
+  for (let i = 0; i < x.length; ) {
+    for (let j = 0; j < dim; j++, i++) {
+      const r = at(to.alpha, j) / at(from.alpha, j);
+      const spread = Math.sqrt(Math.max(at(to.sigma, j) ** 2 - (r * at(from.sigma, j)) ** 2, 0));
+      const b = from.offset === null ? 0 : from.offset[j]!;
+      const bh = to.offset === null ? 0 : to.offset[j]!;
+      out[i] = bh + r * (x[i]! - b) + spread * scale * z[i]!;
+    }
   }
   return out;
 }

@@ -53,11 +53,12 @@ export function checkVariable(fn: string, variable: unknown): OdeVariable {
 function rescale(L: CoordinateLevels, v: Float64Array, dim: number, inverse: boolean): Float64Array {
   const out = new Float64Array(v.length);
   const b = L.offset;
-  for (let i = 0; i < v.length; i++) {
-    const j = i % dim;
-    const a = at(L.alpha, j);
-    const bj = b === null ? 0 : b[j]!;
-    out[i] = inverse ? a * v[i]! + bj : (v[i]! - bj) / a;
+  for (let i = 0; i < v.length; ) {
+    for (let j = 0; j < dim; j++, i++) {
+      const a = at(L.alpha, j);
+      const bj = b === null ? 0 : b[j]!;
+      out[i] = inverse ? a * v[i]! + bj : (v[i]! - bj) / a;
+    }
   }
   return out;
 }
