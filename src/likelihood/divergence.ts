@@ -35,6 +35,12 @@ import { perSampleNormals } from "../random/rng.js";
 /** Optional exact Jacobian information a model may expose in addition to `predict`. */
 export interface JacobianCapabilities {
   /**
+   * The precision its predictions carry (default: that of the array `predict` returns). A float32
+   * network behind a float64 preconditioning (cSkip·xₜ + cOut·F) returns float64 arrays of float32
+   * accuracy and says "float32", so "auto" takes central differences rather than a float64 `jvp`.
+   */
+  readonly precision?: "float32" | "float64";
+  /**
    * J·v per row for tangents v (batch × dim), J = ∂prediction/∂xₜ, computed exactly (forward mode).
    * Returns batch × dim numbers.
    */
@@ -192,6 +198,7 @@ export function traceEstimator(
     t: number,
     c: Conditioning | undefined,
   ): Promise<"float32" | "float64"> => {
+    if (precision === undefined && model.precision !== undefined) precision = model.precision;
     if (precision === undefined) {
       calls++;
       rows++;

@@ -104,6 +104,8 @@ export function networkModel(
 ): Model & {
   jvp(xt: Float64Array, t: number, shape: Shape, tangent: Float64Array, cond?: Conditioning): Float64Array;
   dispose(): void;
+  /** The weights' precision, which the predictions carry even when preconditioning returns float64. */
+  readonly precision: DType;
 } {
   checkMlpConfig(config);
   const dtype: DType = params[0]?.data instanceof Float64Array ? "float64" : "float32";
@@ -289,7 +291,7 @@ export function networkModel(
       throw new TypeError(
         'networkModel: kind "drift" needs options.g2, the g²(t) the drift was trained with',
       );
-    return { kind, path, g2, predict, jvp, dispose };
+    return { kind, path, g2, predict, jvp, dispose, precision: dtype };
   }
-  return { kind, path, predict, jvp, dispose };
+  return { kind, path, predict, jvp, dispose, precision: dtype };
 }

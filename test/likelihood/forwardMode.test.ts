@@ -87,4 +87,56 @@ describe("forward-mode JVP of an MLP (dual tensor algebra)", () => {
     assertWithin(exact.logLikelihood, fd.logLikelihood, 1e-7, "JVP vs central differences");
     assert.ok(exact.modelCalls > exact.nfe, "the JVP path makes a predict and a jvp call per evaluation");
   });
+
+  test("a float32 network behind a float64 preconditioning says float32: auto takes central differences, not its float64 jvp", async () => {
+    const config = mlpConfig({
+      dim: 2,
+      width: 24,
+      depth: 2,
+      activation: "silu",
+      timeEmbedding: { scale: 1 },
+    });
+    const parameterization = { kind: "preconditioned", sigmaData: 1 } as const;
+    const x = Float64Array.of(0.3, -0.2, 1.1, 0.4, -0.9, 0.05);
+    const solver = { kind: "fixed", steps: 10 } as const;
+    const run = async (dtype: "float32" | "float64") => {
+      const net = networkModel(initMlpParams(config, new Rng(5), dtype), config, path, "velocity", {
+        forward: "host",
+        parameterization,
+      });
+      let jvpCalls = 0;
+      const model: JacobianModel = {
+        kind: "velocity",
+        path: net.path,
+        precision: net.precision,
+        predict: (...a) => net.predict(...a),
+        jvp: (...a) => {
+          jvpCalls++;
+          return net.jvp(...a);
+        },
+      };
+      const probe = await net.predict(x, 0.5, { batch: 3, dim: 2 });
+      const result = await logLikelihood(model, x, {
+        dim: 2,
+        solver,
+        tStart: 1,
+        divergence: { kind: "exact" },
+      });
+      return { precision: net.precision, probe, jvpCalls, result };
+    };
+    const f32 = await run("float32");
+    assert.ok(f32.probe instanceof Float64Array, "the preconditioning returns float64 arrays");
+    assert.equal(f32.precision, "float32");
+    assert.equal(f32.jvpCalls, 0, "float32 network: central differences");
+    const f64 = await run("float64");
+    assert.equal(f64.precision, "float64");
+    assert.ok(f64.jvpCalls > 0, "float64 network: the exact jvp");
+    // The same weights rounded to float32: the two likelihoods agree to float32 accuracy.
+    assertWithin(
+      f32.result.logLikelihood,
+      f64.result.logLikelihood,
+      1e-4,
+      "float32 + differences vs float64 + jvp",
+    );
+  });
 });
