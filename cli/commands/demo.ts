@@ -41,7 +41,7 @@ type Values = CommandValues<typeof DEMO_OPTIONS>;
 export function demoCommand(): Command {
   return defineCommand({
     name: "demo",
-    summary: "train, sample and evaluate on a 2-D toy; writes a report (about a minute)",
+    summary: "train, sample and evaluate on a 2-D toy; writes a report (about half a minute on 2 cores)",
     description:
       "The whole pipeline on embedded defaults: trains the default MLP with flow matching (rectified flow, velocity) on a 2-D toy dataset, samples with Euler, Heun and DPM-Solver++ at several NFE, measures sliced W₂ and MMD² against held-out data (next to the data-vs-data floor and its spread over seeds), evaluates the held-out log-likelihood, and writes report.html (self-contained), PNG plots, metrics.json and the trained checkpoint (model/) into --out. --quick runs a tiny configuration in seconds.",
     options: DEMO_OPTIONS,
