@@ -171,7 +171,12 @@ export function classifierFreeGuidance(model: Model, options: GuidanceOptions): 
     return out;
   };
 
-  const base = { path: model.path, scaleAt, predict: guidedPredict };
+  const base = {
+    path: model.path,
+    scaleAt,
+    predict: guidedPredict,
+    ...(model.precision === undefined ? {} : { precision: model.precision }),
+  };
   return model.kind === "drift" ? { ...base, kind: "drift", g2: model.g2 } : { ...base, kind: model.kind };
 }
 

@@ -35,12 +35,6 @@ import { perSampleNormals } from "../random/rng.js";
 /** Optional exact Jacobian information a model may expose in addition to `predict`. */
 export interface JacobianCapabilities {
   /**
-   * The precision its predictions carry (default: that of the array `predict` returns). A float32
-   * network behind a float64 preconditioning (cSkip·xₜ + cOut·F) returns float64 arrays of float32
-   * accuracy and says "float32", so "auto" takes central differences rather than a float64 `jvp`.
-   */
-  readonly precision?: "float32" | "float64";
-  /**
    * J·v per row for tangents v (batch × dim), J = ∂prediction/∂xₜ, computed exactly (forward mode).
    * Returns batch × dim numbers.
    */
@@ -191,14 +185,19 @@ export function traceEstimator(
     );
   }
   checkFiniteDifference(fn, options.finiteDifference);
-  // The precision of the model's predictions (found once, from a 1-row call, when a choice needs it).
-  let precision: "float32" | "float64" | undefined;
+  if (model.precision !== undefined && model.precision !== "float32" && model.precision !== "float64") {
+    throw new TypeError(
+      `${fn}: model.precision must be "float32" or "float64" (or absent), got ${JSON.stringify(model.precision)}`,
+    );
+  }
+  // The precision of the model's predictions: the model's word, or found once from a 1-row call
+  // when a choice needs it.
+  let precision = model.precision;
   const precisionOf = async (
     x: Float64Array,
     t: number,
     c: Conditioning | undefined,
   ): Promise<"float32" | "float64"> => {
-    if (precision === undefined && model.precision !== undefined) precision = model.precision;
     if (precision === undefined) {
       calls++;
       rows++;

@@ -22,6 +22,13 @@ export interface Conditioning {
 export type Model = {
   readonly path: GaussianPath;
   predict(xt: Float64Array, t: number, shape: Shape, cond?: Conditioning): FloatArray | Promise<FloatArray>;
+  /**
+   * The precision its predictions carry, when the array type does not say it (default: that of the
+   * array `predict` returns). A float32 network behind float64 arithmetic (a preconditioning, a
+   * retiming, guidance) returns float64 arrays of float32 accuracy and says "float32"; the likelihood's
+   * finite differences choose their scheme and step by it. Wrappers pass it on.
+   */
+  readonly precision?: "float32" | "float64";
 } & (
   | { readonly kind: Exclude<Kind, "drift"> }
   | { readonly kind: "drift"; readonly g2: (t: number) => number }

@@ -66,6 +66,7 @@ export function retime(
   return {
     kind,
     path: target,
+    ...(model.precision === undefined ? {} : { precision: model.precision }),
     async predict(xt: Float64Array, t: number, shape: Shape, cond?: Conditioning): Promise<Float64Array> {
       const level = levelOf("retime", "toPath", target, t);
       const { level: matched, scale } = matchLevel(fromPath, level);

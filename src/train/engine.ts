@@ -12,8 +12,8 @@
  * stub that throws on use is installed if it is missing (float16 is never used here).
  */
 import { defaultDevice, init, jit, lax, numpy as np, valueAndGrad } from "@jax-js/jax";
-import { globalWasm, hasRelaxedSimd } from "../math/wasm.js";
-import { createMlpKernelSync, type MlpKernel } from "./kernels/kernel.js";
+import { globalWasm } from "../math/wasm.js";
+import { createMlpKernelSync, kernelFma, type MlpKernel } from "./kernels/kernel.js";
 import type { MlpConfig } from "./mlp.js";
 import type { OptimizerConfig } from "./optim.js";
 import type { DiffOps, DType, HostTensor } from "./tensor.js";
@@ -253,8 +253,9 @@ export async function jaxEngine(options: JaxEngineOptions = {}): Promise<Engine>
   const base = deviceEngine(device);
   if (options.kernels === false) return base;
   const { threads, fma } = options;
+  // Checked here, so a bad fma fails when the engine is made rather than at the first step.
   const wasm = globalWasm();
-  const fused = fma ?? (wasm !== null && hasRelaxedSimd(wasm));
+  const fused = wasm !== null && kernelFma("jaxEngine", wasm, { fma });
   return {
     ...base,
     name: `${base.name} + wasm SIMD kernels${fused ? " (fused multiply-adds)" : ""}`,

@@ -5,7 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Rng, type Shape, affinePath, linearSchedule } from "../../src/index.js";
+import {
+  Rng,
+  type Shape,
+  affinePath,
+  classifierFreeGuidance,
+  cosineSchedule,
+  linearSchedule,
+  retime,
+} from "../../src/index.js";
 import { type Dual, constantDual, dualOps } from "../../src/train/dual.js";
 import type { JacobianModel } from "../../src/likelihood/divergence.js";
 import { logLikelihood } from "../../src/likelihood/logLikelihood.js";
@@ -137,6 +145,22 @@ describe("forward-mode JVP of an MLP (dual tensor algebra)", () => {
       f64.result.logLikelihood,
       1e-4,
       "float32 + differences vs float64 + jvp",
+    );
+  });
+
+  test("retiming and guidance pass a model's precision on; a precision that is neither is an error", async () => {
+    const config = mlpConfig({ dim: 2, width: 8, depth: 1, timeEmbedding: { scale: 1 } });
+    const net = networkModel(initMlpParams(config, new Rng(2)), config, path, "velocity", {
+      forward: "host",
+    });
+    assert.equal(retime(net, affinePath(cosineSchedule())).precision, "float32");
+    assert.equal(classifierFreeGuidance(net, { scale: 2 }).precision, "float32");
+    const bare = { kind: "velocity", path, predict: net.predict } as const;
+    assert.equal(retime(bare, path).precision, undefined, "nothing to pass on: the array type decides");
+    const x = Float64Array.of(0.3, -0.2);
+    await assert.rejects(
+      logLikelihood({ ...bare, precision: "float16" as never }, x, { dim: 2, divergence: { kind: "exact" } }),
+      /model\.precision must be "float32" or "float64" \(or absent\), got "float16"/,
     );
   });
 });

@@ -230,7 +230,7 @@ export class MlpKernel {
     const shards = options.shards ?? 2;
     const threads = options.threads ?? defaultThreads();
     const rows = pad4(options.rows ?? 256);
-    const fma = kernelFma(wasm, options);
+    const fma = kernelFma("createMlpKernel", wasm, options);
     const layout = mlpLayout(config, shards, rows, optimizer !== null);
     const compiled = instantiate(wasm, layout, optimizer, threads, fma, module);
     return compiled === null ? null : new MlpKernel(wasm, config, optimizer, threads, fma, compiled);
@@ -450,13 +450,19 @@ export class MlpKernel {
   }
 }
 
-/** Resolves `MlpKernelOptions.fma` against what `wasm` takes. */
-function kernelFma(wasm: WasmApi, options: MlpKernelOptions): boolean {
+/**
+ * Resolves `MlpKernelOptions.fma` against what `wasm` takes: the option when it can be had, else
+ * whether relaxed SIMD is there; a non-boolean, or true without relaxed SIMD, is an error.
+ */
+export function kernelFma(fn: string, wasm: WasmApi, options: { readonly fma?: boolean }): boolean {
+  if (options.fma !== undefined && typeof options.fma !== "boolean")
+    throw new TypeError(`${fn}: fma must be true or false, got ${JSON.stringify(options.fma)}`);
   const available = hasRelaxedSimd(wasm);
   if (options.fma === true && !available)
     throw new TypeError(
-      "createMlpKernel: fma: true needs WebAssembly relaxed SIMD, which this platform refuses " +
-        "(Node ≥ 22 has it; on Node 20 run node --experimental-wasm-relaxed-simd), or pass fma: false",
+      `${fn}: fma: true needs WebAssembly relaxed SIMD, which this platform refuses ` +
+        "(Node ≥ 22 has it; on Node 20 call enableRelaxedSimd() from difflux/node first, or run node " +
+        "--experimental-wasm-relaxed-simd), or pass fma: false",
     );
   return options.fma ?? available;
 }
@@ -491,7 +497,8 @@ export async function createMlpKernel(
   if (compile === undefined) return createMlpKernelSync(config, optimizer, options);
   // Compile the shared and the unshared variant ahead; instantiate picks the one it needs.
   const layout = mlpLayout(config, options.shards ?? 2, pad4(options.rows ?? 256), optimizer !== null);
-  const fma = kernelFma(wasm, options);
+  const fma = kernelFma("createMlpKernel", wasm, options);
+  const resolved = { ...options, fma };
   const modules = new Map<boolean, WasmModule>();
   for (const shared of [true, false]) {
     const bytes = mlpModule(layout, optimizer, shared, fma);
@@ -502,7 +509,7 @@ export async function createMlpKernel(
       if (!shared) return null;
     }
   }
-  return MlpKernel.create(wasm, config, optimizer, options, (_bytes, shared) => {
+  return MlpKernel.create(wasm, config, optimizer, resolved, (_bytes, shared) => {
     const ready = modules.get(shared);
     if (ready === undefined) throw new Error("createMlpKernel: this variant did not compile");
     return ready;

@@ -114,4 +114,12 @@ describe("a platform without relaxed SIMD", () => {
       /fma: true needs WebAssembly relaxed SIMD.*--experimental-wasm-relaxed-simd.*fma: false/,
     );
   });
+
+  it("names a non-boolean fma, in the kernels and in the engine", async () => {
+    assert.throws(
+      () => createMlpKernelSync(small("relu"), null, { fma: "yes" as never }),
+      /createMlpKernel: fma must be true or false, got "yes"/,
+    );
+    await assert.rejects(jaxEngine({ fma: 1 as never }), /jaxEngine: fma must be true or false, got 1/);
+  });
 });
